@@ -1,0 +1,1 @@
+"""The demo clip: a deterministic two-character animation with per-frame truth."""

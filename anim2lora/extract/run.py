@@ -1,0 +1,177 @@
+"""VideoFrameExtract end to end: video file in, cached frame set out."""
+
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from .. import __version__
+from ..errors import BadInputError
+from ..frameset import KIND, SCHEMA, FrameSet, load, manifest_path, save
+from ..hashing import file_sha256, settings_digest
+from ..progress import Progress
+from ..store import AnalysisStore
+from ..video.frames import DamageLog, decode, frame_rotation
+from ..video.source import describe, open_video
+from . import cap
+from .scan import Scanner
+from .settings import ExtractSettings
+from .writer import FrameWriter
+
+ALGORITHM = "extract-1"          # bump when a change alters which frames are chosen
+THUMB_REASONS = {"black", "blank", "fade", "dissolve", "near_cut", "blurred", "damaged"}
+
+
+@dataclass
+class ExtractResult:
+    frames: FrameSet
+    cached: bool
+
+    @property
+    def summary(self) -> dict:
+        return summary(self.frames)
+
+
+def video_sha256(path: Path, store: AnalysisStore) -> str:
+    """The file's sha256, remembered by path, size and mtime so a re-run does not re-read hours of video."""
+    st = path.stat()
+    key = f"{st.st_size}:{st.st_mtime_ns}"
+    known = store.get("file.sha256", key, os.fspath(path))
+    if known:
+        return known
+    digest = file_sha256(path)
+    store.put("file.sha256", key, os.fspath(path), digest)
+    return digest
+
+
+def extract(video: os.PathLike, root: os.PathLike, settings: ExtractSettings = ExtractSettings(),
+            progress: Optional[Progress] = None) -> ExtractResult:
+    video, root = Path(video), Path(root)
+    progress = progress or Progress()
+    container, stream = open_video(video)
+    try:
+        store = AnalysisStore(root / "analysis.sqlite")
+        sha = video_sha256(video, store)
+        set_id = settings_digest({"video": sha, "settings": settings.to_dict(), "algorithm": ALGORITHM}, 20)
+        if manifest_path(root, set_id).is_file() and (root / "frames" / set_id).is_dir():
+            return ExtractResult(load(manifest_path(root, set_id)), cached=True)
+        started = time.monotonic()
+        manifest = _scan(video, container, stream, root, set_id, settings, progress, store, sha)
+        manifest["seconds"] = round(time.monotonic() - started, 3)
+    finally:
+        container.close()
+    return ExtractResult(save(root, manifest), cached=False)
+
+
+def _scan(video, container, stream, root, set_id, settings, progress, store, sha) -> dict:
+    info = describe(video, container, stream)
+    progress.set_total(info.frames_estimate)
+    staging = root / "frames" / f".{set_id}.partial-{uuid.uuid4().hex[:8]}"
+    final = root / "frames" / set_id
+    damage = DamageLog()
+    rows: List[dict] = []
+    writer: Optional[FrameWriter] = None
+    rotation = 0
+    decoded = 0
+    try:
+        scanner = Scanner(settings, info.fps)
+        for item in decode(container, stream, damage):
+            if writer is None:
+                rotation = frame_rotation(item.frame)
+                writer = FrameWriter(staging, rotation)
+            for decision in scanner.push(item.index, item.time, item.frame, item.damaged):
+                rows.append(_record(decision, writer, set_id))
+            decoded = item.index + 1
+            progress.update(decoded)
+        for decision in scanner.finish():
+            rows.append(_record(decision, writer, set_id))
+        progress.update(decoded, force=True)
+        if writer is None:
+            raise BadInputError(f"{video.name}: no frame could be decoded.",
+                                hint=f"The stream is damaged from the start ({_first_error(damage)}).")
+        writer.close()
+        writer = None
+        _apply_cap(rows, settings.max_frames, staging, set_id)
+        _resolve_hashes(rows)
+        if final.exists():            # a concurrent run finished first: its files are identical
+            shutil.rmtree(staging, ignore_errors=True)
+        else:
+            os.replace(staging, final)
+    except BaseException:             # cancel (host interrupt is a BaseException), error, Ctrl-C
+        if writer is not None:
+            writer.close(cancel=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    store.put_many("extract.scores", settings_digest({"settings": settings.to_dict(), "a": ALGORITHM}),
+                   {f"video:{sha}:{r['index']}": r["scores"] for r in rows})
+    info = describe(video, container, stream, rotation)
+    return {
+        "schema": SCHEMA, "kind": KIND, "id": set_id, "parent": None, "stage": "extract",
+        "settings": settings.to_dict(), "anim2lora": __version__,
+        "source": {**info.to_dict(), "name": video.name, "sha256": sha, "decoded_frames": decoded},
+        "shots": scanner.shots, "held": _ranges(scanner.held), "damage": damage.events,
+        "frames": rows,
+    }
+
+
+def _record(decision, writer: FrameWriter, set_id: str) -> dict:
+    c, reason = decision.candidate, decision.reason
+    row = {"index": c.index, "time": round(c.time, 4), "shot": c.drawing.shot,
+           "scores": c.scores, "dropped": reason, "file": None}
+    if reason is None:
+        name = f"{c.index:07d}.png"
+        row["file"] = f"frames/{set_id}/{name}"
+        row["_sha"] = writer.submit(c.frame, name)
+    elif reason in THUMB_REASONS:
+        name = f"thumbs/{c.index:07d}.jpg"
+        row["thumb"] = f"frames/{set_id}/{name}"
+        writer.submit(c.frame, name, thumbnail=True)
+    c.frame = None   # let the decoder reuse the buffer
+    return row
+
+
+def _apply_cap(rows: List[dict], max_frames: int, staging: Path, set_id: str) -> None:
+    kept = [r for r in rows if not r["dropped"]]
+    if not max_frames or len(kept) <= max_frames:
+        return
+    keep = cap.spread(kept, max_frames)
+    for r in kept:
+        if r["index"] not in keep:
+            r["dropped"] = "cap"
+            (staging / Path(r.pop("file")).name).unlink(missing_ok=True)
+            r["file"] = None
+            r.pop("_sha", None)
+
+
+def _resolve_hashes(rows: List[dict]) -> None:
+    for r in rows:
+        fut = r.pop("_sha", None)
+        if fut is not None:
+            r["sha256"] = fut.result()
+
+
+def _ranges(indices: List[int]) -> List[List[int]]:
+    out: List[List[int]] = []
+    for i in indices:
+        if out and out[-1][1] == i - 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return out
+
+
+def _first_error(damage: DamageLog) -> str:
+    return damage.events[0]["message"] if damage.events else "no frames"
+
+
+def summary(frames: FrameSet) -> Dict:
+    """The ``--json`` shape: kept and dropped source indices, shots, and where the file was damaged."""
+    dropped = frames.dropped_by_reason()
+    held = [i for a, b in frames.manifest.get("held", []) for i in range(a, b + 1)]
+    if held:
+        dropped["held"] = held
+    return {"set": str(frames.path), "kept": [r["index"] for r in frames.kept], "dropped": dropped,
+            "shots": frames.manifest.get("shots", []), "damage": frames.manifest.get("damage", [])}

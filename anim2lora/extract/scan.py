@@ -1,0 +1,289 @@
+"""One pass over the decoded frames: holds, shots, transitions, and a verdict for every candidate.
+
+Hand-drawn animation holds each drawing for two or three frames, which fools cut detectors, so
+frames first collapse into *drawings* (one per hold).  Cuts and transitions are found between
+drawings:
+
+* a hard cut is a drawing whose cut score is high both in absolute terms and against the
+  drawings around it (a shot full of fast motion has uniformly high scores, a cut stands out);
+* a dissolve or fade is a run of drawings each of which is a cross-fade of its neighbours,
+  joining two pictures that differ like a cut does (``measures.blend_residual``).
+
+Candidates (every drawing, or every n-th frame, or a target rate) are judged once enough of the
+future is known: a cut within ``cut_margin`` frames, the sharpness of the shot around them, and
+novelty against the last kept drawing.  Only a bounded window of frames is ever held in memory.
+"""
+
+import bisect
+from collections import deque
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Deque, Dict, List, Optional, Tuple
+
+from . import measures
+from .settings import ExtractSettings
+
+HOLD_MAD = 1.5         # mean grey difference below which two frames show the same drawing…
+HOLD_CHANGE = 0.002    # …and at most this share of pixels changed noticeably (codec noise)
+BLACK_MEAN = 28.0      # a frame darker than this on average, with little contrast, is black
+DARK_STD = 14.0
+BLANK_STD = 3.0        # any flat colour (white title background, colour card) is blank
+BLEND_RESIDUAL = 0.35  # a drawing within this residual of its neighbours' mix, and not a near copy
+                       # of either (weight 0.2-0.8), is cross-fading
+MAX_RUN = 48           # a "cross-fade" longer than this is slow motion, not a transition
+NEIGHBOURS = 4         # drawings each side that a hard cut must stand out against
+ADAPTIVE_RATIO = 2.0
+SHARP_WINDOW = 6       # candidates each side that set a frame's reference sharpness
+
+
+@dataclass(eq=False)
+class Drawing:
+    seq: int
+    index: int
+    last_index: int
+    look: measures.Look
+    dark: Optional[str]
+    score: float = 0.0
+    blend: bool = False
+    blend_known: bool = False
+    transition: Optional[str] = None
+    cut: bool = False
+    shot: int = -1
+    final: bool = False
+
+
+@dataclass(eq=False)
+class Candidate:
+    index: int
+    time: float
+    frame: object
+    look: measures.Look
+    drawing: Drawing
+    damaged: bool
+    sharp: float = 0.0
+    scores: Dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Decision:
+    candidate: Candidate
+    reason: Optional[str]
+
+
+def _darkness(look: measures.Look) -> Optional[str]:
+    if look.mean < BLACK_MEAN and look.std < DARK_STD:
+        return "black"
+    if look.std < BLANK_STD:
+        return "blank"
+    return None
+
+
+class Scanner:
+    def __init__(self, settings: ExtractSettings, fps: float):
+        self.s = settings
+        self.fps = fps or 24.0
+        self.unique = settings.sampling == "unique_drawings"
+        self.held: List[int] = []
+        self.cuts: List[int] = []                 # frame indices where a shot or transition edge starts
+        self.shots: List[List[int]] = []          # [first, last] frame index per shot
+        self._drawings: Deque[Drawing] = deque()  # not yet final, plus a little history
+        self._history: Deque[Drawing] = deque(maxlen=2 * NEIGHBOURS + MAX_RUN + 2)
+        self._pending: Deque[Candidate] = deque()
+        self._past_sharp: Deque[Tuple[int, float]] = deque(maxlen=SHARP_WINDOW)
+        self._last_kept: Dict[int, measures.Look] = {}
+        self._prev_look: Optional[measures.Look] = None
+        self._seq = 0
+        self._shot = -1
+        self._final_index = -1                    # frame index of the last final drawing
+        self._next_tick = 0.0
+
+    # -- input ----------------------------------------------------------------------------
+    def push(self, index: int, time: float, frame, damaged: bool) -> List[Decision]:
+        look = measures.look(frame)
+        held = (self._prev_look is not None and not damaged
+                and measures.mean_abs_diff(self._prev_look.thumb, look.thumb) < HOLD_MAD
+                and measures.change(self._prev_look.thumb, look.thumb) < HOLD_CHANGE)
+        self._prev_look = look
+        sampled = self._sampled(index, time)
+        if held:
+            drawing = self._history[-1]
+            drawing.last_index = index
+            if self.unique:
+                self.held.append(index)
+            elif sampled:
+                self._add_candidate(index, time, frame, look, drawing, damaged)
+        else:
+            drawing = Drawing(self._seq, index, index, look, _darkness(look))
+            self._seq += 1
+            self._add_drawing(drawing)
+            if self.unique or sampled:
+                self._add_candidate(index, time, frame, look, drawing, damaged)
+        self._finalize(end=False)
+        return self._decide(end=False)
+
+    def finish(self) -> List[Decision]:
+        if self._history:
+            self._history[-1].blend_known = True
+        self._finalize(end=True)
+        return self._decide(end=True)
+
+    def _sampled(self, index: int, time: float) -> bool:
+        if self.s.sampling == "every_nth":
+            return index % self.s.every_nth == 0
+        if self.s.sampling == "target_fps":
+            if time + 1e-6 >= self._next_tick:
+                self._next_tick = (int(time * self.s.target_fps + 1e-6) + 1) / self.s.target_fps
+                return True
+            return False
+        return True
+
+    def _add_candidate(self, index, time, frame, look, drawing, damaged):
+        cand = Candidate(index, time, frame, look, drawing, damaged)
+        if not drawing.dark:
+            cand.sharp = measures.sharpness(look.view)
+        self._pending.append(cand)
+
+    def _add_drawing(self, d: Drawing) -> None:
+        if self._history:
+            prev = self._history[-1]
+            d.score = measures.cut_score(prev.look.thumb, d.look.thumb)
+            if len(self._history) >= 2:
+                before = self._history[-2]
+                resid, alpha = measures.blend_residual(before.look.thumb, prev.look.thumb, d.look.thumb)
+                prev.blend = (prev.dark is None and resid < BLEND_RESIDUAL and 0.2 < alpha < 0.8
+                              and measures.mean_abs_diff(before.look.thumb, d.look.thumb) > 2.0)
+            prev.blend_known = True
+        self._history.append(d)
+        self._drawings.append(d)
+
+    # -- drawings: cuts, transitions, shots -----------------------------------------------
+    def _finalize(self, end: bool) -> None:
+        while self._drawings:
+            d = self._drawings[0]
+            ahead = self._history[-1].seq - d.seq
+            if not end and (ahead < NEIGHBOURS or not d.blend_known):
+                return
+            if d.blend and d.transition is None and not self._resolve_run(d, end):
+                return
+            self._drawings.popleft()
+            self._settle(d)
+
+    def _resolve_run(self, first: Drawing, end: bool) -> bool:
+        """Decide whether the cross-fade run starting at ``first`` is a transition; False: wait."""
+        hist = list(self._history)
+        start = hist.index(first)
+        stop = start
+        while stop < len(hist) and hist[stop].blend:
+            stop += 1
+        run = hist[start:stop]
+        if stop >= len(hist) or not hist[stop].blend_known:
+            if len(run) < MAX_RUN and not end:
+                return False
+        before = hist[start - 1] if start > 0 else None
+        after = hist[stop] if stop < len(hist) else None
+        kind = None
+        if len(run) < MAX_RUN and before is not None and after is not None:
+            if before.dark or after.dark:
+                kind = "fade"
+            elif measures.cut_score(before.look.thumb, after.look.thumb) >= self.s.cut_threshold:
+                kind = "dissolve"
+        for d in run:
+            d.blend = kind is not None
+            d.transition = kind or "none"
+        if kind:
+            bisect.insort(self.cuts, run[0].index)
+            if after is not None:
+                after.cut = True
+        return True
+
+    def _settle(self, d: Drawing) -> None:
+        if d.transition == "none":
+            d.transition = None
+        if not d.dark and not d.transition:
+            prev = self._previous(d)
+            if prev is None or prev.dark or prev.transition or self._is_hard_cut(d):
+                d.cut = True
+            if d.cut:
+                self._shot += 1
+                self.shots.append([d.index, d.last_index])
+                if prev is not None:
+                    bisect.insort(self.cuts, d.index)
+            d.shot = self._shot
+            self.shots[-1][1] = max(self.shots[-1][1], d.last_index)
+        d.final = True
+        self._final_index = d.index
+
+    def _previous(self, d: Drawing) -> Optional[Drawing]:
+        hist = self._history
+        for i in range(len(hist) - 1, -1, -1):
+            if hist[i] is d:
+                return hist[i - 1] if i > 0 else None
+        return None
+
+    def _is_hard_cut(self, d: Drawing) -> bool:
+        if d.cut:
+            return True
+        if d.score < self.s.cut_threshold:
+            return False
+        hist = list(self._history)
+        i = hist.index(d)
+        around = [x.score for x in hist[max(1, i - NEIGHBOURS):i] + hist[i + 1:i + 1 + NEIGHBOURS]
+                  if not x.dark and not x.transition]
+        return not around or d.score >= ADAPTIVE_RATIO * median(around)
+
+    # -- candidates -----------------------------------------------------------------------
+    def _decide(self, end: bool) -> List[Decision]:
+        out = []
+        while self._pending:
+            c = self._pending[0]
+            if not end and not self._ready(c):
+                break
+            self._pending.popleft()
+            reason = self._judge(c)
+            if reason is None and self.unique:
+                self._last_kept[c.drawing.shot] = c.look
+            if not c.drawing.dark and not c.drawing.transition:
+                self._past_sharp.append((c.drawing.shot, c.sharp))
+            out.append(Decision(c, reason))
+        return out
+
+    def _ready(self, c: Candidate) -> bool:
+        if not c.drawing.final or self._final_index <= c.index + self.s.cut_margin:
+            return False
+        later = [p for p in self._pending if p.drawing.final and p is not c]
+        same = sum(1 for p in later if p.drawing.shot == c.drawing.shot)
+        return same >= SHARP_WINDOW or any(p.drawing.shot > c.drawing.shot for p in later) \
+            or self._shot > c.drawing.shot
+
+    def _judge(self, c: Candidate) -> Optional[str]:
+        d = c.drawing
+        if c.damaged:
+            return "damaged"
+        if d.dark:
+            return d.dark
+        if d.transition:
+            return d.transition
+        margin = self.s.cut_margin
+        nearest = bisect.bisect_right(self.cuts, c.index - margin)
+        if nearest < len(self.cuts) and self.cuts[nearest] <= c.index + margin and margin > 0:
+            return "near_cut"
+        ref = self._reference_sharpness(c)
+        c.scores["sharpness"] = round(c.sharp, 2)
+        c.scores["sharpness_rel"] = round(c.sharp / ref, 3) if ref > 0 else 1.0
+        if ref > 0 and c.sharp < self.s.blur_threshold * ref:
+            return "blurred"
+        last = self._last_kept.get(d.shot)
+        if self.unique and last is not None:
+            novelty = measures.change(last.thumb, c.look.thumb)
+            c.scores["novelty"] = round(novelty, 4)
+            if novelty < self.s.unique_threshold:
+                return "similar"
+        return None
+
+    def _reference_sharpness(self, c: Candidate) -> float:
+        shot = c.drawing.shot
+        values = [s for sh, s in self._past_sharp if sh == shot]
+        values += [p.sharp for p in list(self._pending)[:SHARP_WINDOW]
+                   if p.drawing.final and p.drawing.shot == shot and not p.drawing.transition]
+        values.append(c.sharp)
+        return median(values)

@@ -1,0 +1,62 @@
+"""Encode chosen frames to image files on a worker thread, while decoding goes on.
+
+PNG, lossless (line art must not ring), with the fastest zlib level and no row filter: about
+3x faster than OpenCV's defaults on flat drawings for a few percent more bytes.  The queue is
+bounded, so a slow disk slows decoding instead of piling frames up in memory.
+"""
+
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import List
+
+from ..hashing import bytes_sha256
+from ..video.frames import to_bgr
+
+THUMB_WIDTH = 256
+
+
+def _encode(kind: str, img):
+    import cv2
+
+    if kind == "png":
+        params = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE]
+        return cv2.imencode(".png", img, params)[1].tobytes()
+    return cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+
+
+class FrameWriter:
+    def __init__(self, folder: Path, rotation: int, max_pending: int = 4):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.rotation = rotation
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="a2l-writer")
+        self._slots = threading.Semaphore(max_pending)
+        self._futures: List[Future] = []
+
+    def submit(self, frame, name: str, thumbnail: bool = False) -> Future:
+        """Write ``frame`` as ``name``; returns a future of the file's sha256."""
+        self._slots.acquire()
+        fut = self._pool.submit(self._write, frame, name, thumbnail)
+        fut.add_done_callback(lambda _: self._slots.release())
+        self._futures.append(fut)
+        return fut
+
+    def _write(self, frame, name: str, thumbnail: bool) -> str:
+        img = to_bgr(frame, self.rotation, THUMB_WIDTH if thumbnail else None)
+        data = _encode("jpg" if thumbnail else "png", img)
+        path = self.folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+        return bytes_sha256(data)
+
+    def close(self, cancel: bool = False) -> None:
+        """Wait for every write (re-raising the first failure), or drop the queue on cancel."""
+        self._pool.shutdown(wait=True, cancel_futures=cancel)
+        if not cancel:
+            for fut in self._futures:
+                fut.result()

@@ -1,0 +1,150 @@
+"""The frame set: what every stage passes on (ComfyUI type ``A2L_FRAMES``).
+
+On disk, under one cache root::
+
+    <root>/frames/<extraction id>/<source index>.png   the images, written once
+    <root>/sets/<set id>.json                          one manifest per set
+    <root>/analysis.sqlite                             per-frame analysis cache (store.py)
+
+A manifest holds a row per frame: source index, timestamp, shot, scores and, for a frame that
+did not make it, ``dropped`` with the reason.  Sets are immutable: a filter writes a new manifest
+(``derive``) whose rows reference the same image files, so nothing is copied.
+"""
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
+
+from .errors import BadInputError
+from .hashing import settings_digest
+from .store import AnalysisStore
+
+SCHEMA = 1
+KIND = "anim2lora.frameset"
+
+
+def write_json_atomic(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, sort_keys=False)
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class FrameSet:
+    """An immutable view of one manifest under ``root``."""
+
+    root: Path
+    manifest: Mapping = field(repr=False)
+
+    # -- identity -------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.manifest["id"]
+
+    @property
+    def stage(self) -> str:
+        return self.manifest["stage"]
+
+    @property
+    def source(self) -> Mapping:
+        return self.manifest["source"]
+
+    @property
+    def path(self) -> Path:
+        return manifest_path(self.root, self.id)
+
+    # -- rows -----------------------------------------------------------------------------
+    @property
+    def rows(self) -> List[Mapping]:
+        return self.manifest["frames"]
+
+    @property
+    def kept(self) -> List[Mapping]:
+        return [r for r in self.rows if not r.get("dropped")]
+
+    @property
+    def dropped(self) -> List[Mapping]:
+        return [r for r in self.rows if r.get("dropped")]
+
+    def dropped_by_reason(self) -> Dict[str, List[int]]:
+        out: Dict[str, List[int]] = {}
+        for r in self.dropped:
+            out.setdefault(r["dropped"], []).append(r["index"])
+        return out
+
+    def image_path(self, row: Mapping) -> Optional[Path]:
+        return self.root / row["file"] if row.get("file") else None
+
+    def thumb_path(self, row: Mapping) -> Optional[Path]:
+        name = row.get("file") or row.get("thumb")
+        return self.root / name if name else None
+
+    def store(self) -> AnalysisStore:
+        return AnalysisStore(self.root / "analysis.sqlite")
+
+    def __len__(self) -> int:
+        return len(self.kept)
+
+    # -- making new sets ------------------------------------------------------------------
+    def derive(self, stage: str, settings: Mapping, decide: Callable[[Mapping], Optional[str]],
+               scores: Optional[Mapping[int, Mapping]] = None, extra: Optional[Mapping] = None) -> "FrameSet":
+        """A new set of this set's kept frames, each dropped where ``decide(row)`` gives a reason.
+
+        The new id hashes the parent id, stage and settings, so the same filter with the same
+        settings on the same set lands on the same manifest.
+        """
+        scores = scores or {}
+        rows = []
+        for row in self.kept:
+            new = dict(row)
+            new["scores"] = {**row.get("scores", {}), **scores.get(row["index"], {})}
+            new["dropped"] = decide(new)
+            rows.append(new)
+        manifest = {
+            "schema": SCHEMA, "kind": KIND,
+            "id": settings_digest({"parent": self.id, "stage": stage, "settings": settings}, 20),
+            "parent": self.id, "stage": stage, "settings": dict(settings),
+            "source": self.source, "shots": self.manifest.get("shots", []),
+            **(extra or {}), "frames": rows,
+        }
+        return save(self.root, manifest)
+
+
+def manifest_path(root: Path, set_id: str) -> Path:
+    return Path(root) / "sets" / f"{set_id}.json"
+
+
+def save(root: Path, manifest: Mapping) -> FrameSet:
+    root = Path(root)
+    write_json_atomic(manifest_path(root, manifest["id"]), manifest)
+    return FrameSet(root, manifest)
+
+
+def load(path: os.PathLike) -> FrameSet:
+    """Load a set from its manifest file, or from a cache root holding exactly one set."""
+    p = Path(path)
+    if p.is_dir():
+        candidates = sorted((p / "sets").glob("*.json")) if (p / "sets").is_dir() else []
+        if len(candidates) != 1:
+            raise BadInputError(f"{p}: expected a frame-set manifest (sets/<id>.json); found {len(candidates)}.",
+                                hint="Pass the manifest path printed by the previous stage.")
+        p = candidates[0]
+    try:
+        manifest = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInputError(f"{p}: no such frame-set manifest.",
+                            hint="Pass the manifest path printed by the previous stage.") from None
+    except (OSError, ValueError) as e:
+        raise BadInputError(f"{p}: not a readable frame-set manifest ({e}).") from None
+    if manifest.get("kind") != KIND or manifest.get("schema") != SCHEMA:
+        raise BadInputError(f"{p}: not an Anim2LoRA frame-set manifest (schema {SCHEMA}).")
+    return FrameSet(p.parent.parent, manifest)
+
+
+def indices(rows: Sequence[Mapping]) -> List[int]:
+    return [r["index"] for r in rows]

@@ -1,0 +1,41 @@
+"""Contact sheets: a bounded picture of a frame set, never one tile per frame of a long video."""
+
+from typing import Mapping, Optional, Sequence
+
+import numpy as np
+
+from .frameset import FrameSet
+
+
+def _evenly(rows: Sequence, n: int) -> list:
+    if len(rows) <= n:
+        return list(rows)
+    step = len(rows) / n
+    return [rows[int(i * step)] for i in range(n)]
+
+
+def contact_sheet(frames: FrameSet, rows: Optional[Sequence[Mapping]] = None, *, max_tiles: int = 24,
+                  width: int = 1024, label: bool = True) -> np.ndarray:
+    """An RGB uint8 sheet of up to ``max_tiles`` frames spread over ``rows`` (default: kept)."""
+    import cv2
+
+    rows = _evenly(frames.kept if rows is None else rows, max_tiles)
+    cols = max(1, min(6, int(np.ceil(np.sqrt(max(1, len(rows)) * 16 / 9)))))
+    tile_w = width // cols
+    aspect = (frames.source.get("height") or 9) / max(1, frames.source.get("width") or 16)
+    tile_h = max(1, int(round(tile_w * aspect)))
+    n_rows = max(1, int(np.ceil(len(rows) / cols)))
+    sheet = np.full((n_rows * tile_h, cols * tile_w, 3), 32, np.uint8)
+    for k, row in enumerate(rows):
+        path = frames.thumb_path(row)
+        img = cv2.imread(str(path), cv2.IMREAD_COLOR) if path else None
+        if img is None:
+            continue
+        tile = cv2.resize(img, (tile_w, tile_h), interpolation=cv2.INTER_AREA)
+        if label:
+            text = f"#{row['index']}" + (f" {row['dropped']}" if row.get("dropped") else "")
+            cv2.putText(tile, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 3, cv2.LINE_AA)
+            cv2.putText(tile, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
+        r, c = divmod(k, cols)
+        sheet[r * tile_h:(r + 1) * tile_h, c * tile_w:(c + 1) * tile_w] = tile
+    return cv2.cvtColor(sheet, cv2.COLOR_BGR2RGB)

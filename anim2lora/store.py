@@ -1,0 +1,77 @@
+"""Per-frame analysis results, cached in one SQLite file beside the frames.
+
+Key: (content, analyzer, settings digest).  ``content`` identifies what was analysed (a frame
+file's sha256, or ``video:<sha>:<index>`` for a decoded frame), so a threshold changed downstream
+reuses every measurement instead of decoding or running a model again.
+"""
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from typing import Dict, Iterable, Mapping
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS analysis (
+    content  TEXT NOT NULL,
+    analyzer TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    created  REAL NOT NULL,
+    PRIMARY KEY (content, analyzer, settings)
+)
+"""
+_BATCH = 500  # SQLite caps the number of host parameters per statement
+
+
+class AnalysisStore:
+    """Thread-safe; one connection per thread, WAL so readers never block the writer."""
+
+    def __init__(self, path: os.PathLike):
+        self.path = os.fspath(path)
+        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+        self._local = threading.local()
+        with self._conn() as conn:
+            conn.execute(_SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def get_many(self, analyzer: str, settings: str, contents: Iterable[str]) -> Dict[str, object]:
+        keys = list(dict.fromkeys(contents))
+        found: Dict[str, object] = {}
+        conn = self._conn()
+        for start in range(0, len(keys), _BATCH):
+            chunk = keys[start:start + _BATCH]
+            rows = conn.execute(
+                f"SELECT content, value FROM analysis WHERE analyzer=? AND settings=? "
+                f"AND content IN ({','.join('?' * len(chunk))})", [analyzer, settings, *chunk])
+            found.update((content, json.loads(value)) for content, value in rows)
+        return found
+
+    def get(self, analyzer: str, settings: str, content: str, default=None):
+        return self.get_many(analyzer, settings, [content]).get(content, default)
+
+    def put_many(self, analyzer: str, settings: str, values: Mapping[str, object]) -> None:
+        now = time.time()
+        with self._conn() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?, ?, ?)",
+                [(c, analyzer, settings, json.dumps(v, separators=(",", ":")), now)
+                 for c, v in values.items()])
+
+    def put(self, analyzer: str, settings: str, content: str, value) -> None:
+        self.put_many(analyzer, settings, {content: value})
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

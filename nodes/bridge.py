@@ -1,0 +1,103 @@
+"""The only module that touches ComfyUI: folders, progress bar, cancel.
+
+Without a host (tests, scripts) it degrades to plain behaviour: folders come from
+``configure(...)`` and there is no progress bar.  Everything else in the pack calls these
+functions instead of importing ``folder_paths``, ``comfy`` or ``server``.
+"""
+
+import mimetypes
+import os
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from ..anim2lora.errors import BadInputError
+from ..anim2lora.progress import Progress
+from ..anim2lora.safe_paths import resolve_inside
+from ..anim2lora.video.source import VIDEO_EXTENSIONS
+
+try:  # inside ComfyUI these are importable (its root is on sys.path); outside they are not
+    import folder_paths as _folder_paths
+except ImportError:
+    _folder_paths = None
+
+_configured: Dict[str, str] = {}
+
+
+def has_host() -> bool:
+    return _folder_paths is not None
+
+
+def configure(*, input_dir=None, output_dir=None, temp_dir=None) -> None:
+    """Set the folders to use when there is no host (or to override it in tests)."""
+    for key, value in (("input", input_dir), ("output", output_dir), ("temp", temp_dir)):
+        if value is not None:
+            _configured[key] = os.fspath(value)
+
+
+def _folder(kind: str) -> Path:
+    if kind in _configured:
+        return Path(_configured[kind])
+    if _folder_paths is not None:
+        return Path(getattr(_folder_paths, f"get_{kind}_directory")())
+    raise BadInputError(f"No {kind} folder: outside ComfyUI call nodes.bridge.configure({kind}_dir=...).")
+
+
+def input_dir() -> Path:
+    return _folder("input")
+
+
+def cache_root() -> Path:
+    """Frame sets and the analysis cache: under output/, so they survive ComfyUI restarts
+    (ComfyUI empties temp/ at every start)."""
+    return _folder("output") / "anim2lora"
+
+
+def _is_video(name: str) -> bool:
+    if name.lower().endswith(VIDEO_EXTENSIONS):
+        return True
+    kind = mimetypes.guess_type(name, strict=False)[0] or ""
+    return kind.startswith("video/")
+
+
+def list_videos() -> List[str]:
+    """Video files directly in the input folder, for the upload combo."""
+    try:
+        folder = input_dir()
+        names = [e.name for e in os.scandir(folder) if e.is_file() and _is_video(e.name)]
+    except (OSError, BadInputError):
+        return []
+    return sorted(names)
+
+
+def resolve_input(name: str, field: str = "video") -> Path:
+    """An input-folder file by name; ComfyUI's ' [input]' annotation is accepted, escapes are not."""
+    if name.endswith(" [input]"):
+        name = name[: -len(" [input]")]
+    path = resolve_inside(input_dir(), name, field=field)
+    if not path.is_file():
+        raise BadInputError(f"{field}: '{name}' is not in the input folder ({input_dir()}).",
+                            hint="Upload it with the node's upload button or copy it there.")
+    return path
+
+
+class _HostProgress(Progress):
+    def __init__(self, total: int, node_id: Optional[str]):
+        super().__init__(total)
+        import comfy.utils
+
+        self._bar = comfy.utils.ProgressBar(max(1, total), node_id=node_id)
+
+    def report(self, done: int, total: int) -> None:
+        self._bar.update_absolute(done, max(1, total))
+
+    def check_cancelled(self) -> None:
+        import comfy.model_management
+
+        # raises the host's InterruptProcessingException (a BaseException) on /interrupt
+        comfy.model_management.throw_exception_if_processing_interrupted()
+
+
+def progress(total: int = 0, node_id: Optional[str] = None) -> Progress:
+    if _folder_paths is None:
+        return Progress(total)
+    return _HostProgress(total, node_id)

@@ -1,0 +1,68 @@
+"""Shared fixtures.  The pack is loaded the way ComfyUI loads it: by path, as a package whose
+name is its folder path, with no ComfyUI installed and nothing pretending to be ComfyUI."""
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))          # the core, as `anim2lora`, for the CLI-level tests
+
+
+def load_pack(folder: Path = REPO):
+    """What ComfyUI's nodes.load_custom_node does for a folder pack."""
+    name = str(folder).replace(".", "_x_")
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, folder / "__init__.py",
+                                                  submodule_search_locations=[str(folder)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def pack():
+    return load_pack()
+
+
+@pytest.fixture
+def host_dirs(pack, tmp_path):
+    """Input and output folders for the nodes, as ComfyUI would provide them."""
+    bridge = sys.modules[pack.__name__ + ".nodes.bridge"]
+    dirs = {"input": tmp_path / "input", "output": tmp_path / "output"}
+    for d in dirs.values():
+        d.mkdir()
+    bridge.configure(input_dir=dirs["input"], output_dir=dirs["output"])
+    yield dirs
+    bridge._configured.clear()
+
+
+@pytest.fixture(scope="session")
+def demo_clip(tmp_path_factory):
+    from anim2lora.demo.clip import write_clip
+
+    path = tmp_path_factory.mktemp("demo") / "demo.mp4"
+    write_clip(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_truth(demo_clip):
+    return json.loads(Path(f"{demo_clip}.truth.json").read_text())["frames"]
+
+
+@pytest.fixture(scope="session")
+def demo_extract(demo_clip, tmp_path_factory):
+    from anim2lora.extract.run import extract
+
+    return extract(demo_clip, tmp_path_factory.mktemp("cache"))
+
+
+def pytest_report_header(config):
+    return f"COMFYUI_DIR={os.environ.get('COMFYUI_DIR', '(unset: real-host tests skip)')}"

@@ -1,0 +1,153 @@
+"""Every container, codec and oddity the extractor promises, and every way a file can be bad."""
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from anim2lora.errors import BadInputError
+from anim2lora.extract.run import extract
+from videos import demo_pictures, encode
+
+CODECS = [
+    ("h264.mp4", "libx264", "yuv420p", {"preset": "ultrafast"}),
+    ("h265.mkv", "libx265", "yuv420p", {"preset": "ultrafast", "x265-params": "log-level=error"}),
+    ("vp9.webm", "libvpx-vp9", "yuv420p", {"deadline": "realtime", "cpu-used": "8"}),
+    ("av1.mkv", "libsvtav1", "yuv420p", {"preset": "12"}),
+    ("mjpeg.avi", "mjpeg", "yuvj420p", {"q:v": "3"}),
+    ("prores.mov", "prores_ks", "yuv422p10le", {}),
+    ("anim.gif", "gif", "rgb8", {}),
+]
+
+
+@pytest.fixture(scope="module")
+def pictures():
+    return demo_pictures(140)   # shots 1-3 with the cut and the dissolve
+
+
+@pytest.mark.parametrize("name, codec, pix_fmt, options", CODECS, ids=[c[0] for c in CODECS])
+def test_containers_and_codecs(tmp_path, pictures, name, codec, pix_fmt, options):
+    if codec == "gif":   # a GIF holds palette colours: quantise first, as GIF makers do
+        pictures = [_rgb332(p) for p in pictures]
+    video = encode(tmp_path / name, pictures, codec, pix_fmt, options=options)
+    res = extract(video, tmp_path / "cache")
+    src = res.frames.source
+    assert (src["width"], src["height"], src["decoded_frames"]) == (320, 180, 140)
+    assert res.summary["shots"][:2] == [[0, 47], [48, 83]], name
+    if codec != "gif":   # a 256-colour dissolve steps instead of blending (a known miss)
+        assert set(res.summary["dropped"]["dissolve"]) == set(range(84, 96)), name
+    first = res.frames.kept[0]
+    img = cv2.cvtColor(cv2.imread(str(res.frames.image_path(first))), cv2.COLOR_BGR2RGB)
+    assert cv2.PSNR(img, pictures[first["index"]]) > 28, name
+
+
+def _rgb332(rgb):
+    levels = np.array([7, 7, 3], np.float32)
+    return (np.round(rgb.astype(np.float32) / 255 * levels) / levels * 255).round().astype(np.uint8)
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_rotation_metadata_is_honoured(tmp_path, pictures, rotation):
+    # what a phone records: the sensor's picture plus "turn it this way for display"
+    # (display matrix: counter-clockwise degrees; the frames we keep must come out upright)
+    stored = [np.ascontiguousarray(np.rot90(p, k=-rotation // 90)) for p in pictures[:60]]
+    video = encode(tmp_path / f"rot{rotation}.mp4", stored, rotation=rotation)
+    res = extract(video, tmp_path / "cache")
+    upright_h, upright_w = pictures[0].shape[:2]
+    assert (res.frames.source["width"], res.frames.source["height"]) == (upright_w, upright_h)
+    row = res.frames.kept[0]
+    img = cv2.cvtColor(cv2.imread(str(res.frames.image_path(row))), cv2.COLOR_BGR2RGB)
+    assert img.shape[:2] == (upright_h, upright_w)
+    assert cv2.PSNR(img, pictures[row["index"]]) > 28
+
+
+def test_variable_frame_rate_timestamps(tmp_path, pictures):
+    pts = [0, 40, 80, 100, 300, 310, 320, 1000, 1033, 1066] + [1100 + 41 * k for k in range(50)]
+    video = encode(tmp_path / "vfr.mkv", pictures[:60], pts_ms=pts, options={"preset": "ultrafast"})
+    res = extract(video, tmp_path / "cache", )
+    for row in res.frames.rows:
+        assert row["time"] == pytest.approx(pts[row["index"]] / 1000, abs=0.002)
+
+
+def test_target_fps_follows_timestamps_not_frame_counts(tmp_path, pictures):
+    from anim2lora.extract.settings import ExtractSettings
+
+    pts = [k * 100 for k in range(20)] + [2000 + k * 20 for k in range(40)]   # 10 fps, then 50 fps
+    video = encode(tmp_path / "vfr2.mkv", pictures[:60], pts_ms=pts, options={"preset": "ultrafast"})
+    res = extract(video, tmp_path / "cache", ExtractSettings(sampling="target_fps", target_fps=2.0))
+    assert [r["time"] for r in res.frames.rows] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
+
+
+# -- bad input --------------------------------------------------------------------------------
+
+
+def test_zero_byte_file(tmp_path):
+    path = tmp_path / "empty.mp4"
+    path.write_bytes(b"")
+    with pytest.raises(BadInputError, match=r"empty\.mp4: the file is empty"):
+        extract(path, tmp_path / "cache")
+
+
+def test_not_a_video(tmp_path):
+    path = tmp_path / "notes.mp4"
+    path.write_text("these are my notes, not a video\n" * 100)
+    with pytest.raises(BadInputError, match=r"notes\.mp4: not a readable video"):
+        extract(path, tmp_path / "cache")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(BadInputError, match=r"nope\.mp4: no such file"):
+        extract(tmp_path / "nope.mp4", tmp_path / "cache")
+
+
+def test_truncated_mp4_without_index(tmp_path, pictures):
+    video = encode(tmp_path / "full.mp4", pictures[:60])
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(video.read_bytes()[: video.stat().st_size // 2])
+    with pytest.raises(BadInputError, match=r"cut\.mp4: not a readable video"):
+        extract(cut, tmp_path / "cache")
+    assert not any((tmp_path / "cache").glob("frames/*")) if (tmp_path / "cache").exists() else True
+
+
+def test_truncated_mkv_keeps_what_decodes(tmp_path, pictures):
+    video = encode(tmp_path / "full.mkv", pictures, options={"preset": "ultrafast", "g": "24"})
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(video.read_bytes()[: int(video.stat().st_size * 0.6)])
+    res = extract(cut, tmp_path / "cache")
+    assert 40 < res.frames.source["decoded_frames"] < 140
+    assert res.summary["kept"]
+
+
+def test_damage_mid_stream_is_reported_and_the_rest_kept(tmp_path, pictures):
+    video = encode(tmp_path / "src.mkv", pictures, options={"preset": "ultrafast", "g": "12"})
+    data = bytearray(video.read_bytes())
+    start = int(len(data) * 0.4)
+    data[start:start + 3000] = np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    bad = tmp_path / "damaged.mkv"
+    bad.write_bytes(bytes(data))
+    res = extract(bad, tmp_path / "cache")
+    kept = res.summary["kept"]
+    assert min(kept) < 40 and max(kept) > 100, "frames on both sides of the damage survive"
+    damaged = res.summary["dropped"].get("damaged", [])
+    assert res.frames.manifest["damage"] or damaged
+    from anim2lora.extract.report import text_report
+
+    assert "DAMAGED" in text_report(res.frames) or damaged
+
+
+def test_no_partial_set_is_left_after_a_failure(tmp_path, pictures, monkeypatch):
+    from anim2lora.extract import writer
+
+    video = encode(tmp_path / "ok.mp4", pictures[:60])
+
+    def boom(*_a, **_k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writer, "_encode", boom)
+    with pytest.raises(OSError, match="disk full"):
+        extract(video, tmp_path / "cache")
+    leftovers = [p for p in (tmp_path / "cache" / "frames").iterdir()]
+    assert leftovers == []
+    assert not list((tmp_path / "cache" / "sets").glob("*.json")) if (tmp_path / "cache" / "sets").exists() else True
