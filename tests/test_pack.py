@@ -73,3 +73,32 @@ def test_node_settings_match_the_core_settings(pack):
     assert set(required) == {"video", *ExtractSettings.names()}
     for field in ExtractSettings.names():
         assert required[field][1]["default"] == getattr(ExtractSettings(), field)
+
+
+def test_pyproject_mirrors_requirements():
+    import re
+    import tomllib
+
+    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = [l.split("#")[0].strip() for l in (REPO / "requirements.txt").read_text().splitlines()]
+    norm = lambda s: re.sub(r"\s+", "", s.replace("'", '"'))  # noqa: E731
+    assert [norm(d) for d in deps] == [norm(l) for l in lines if l]
+    assert not any(re.match(r"(torch|torchvision|torchaudio|numpy)\b", l) for l in lines if l), \
+        "the host's torch/numpy must never be pinned by the pack"
+
+
+def test_api_workflow_matches_the_node(pack):
+    import json
+
+    prompt = json.loads((REPO / "workflows" / "api" / "extract_demo.json").read_text())
+    node = prompt["1"]
+    spec = pack.NODE_CLASS_MAPPINGS[node["class_type"]].INPUT_TYPES()["required"]
+    assert set(node["inputs"]) == set(spec)
+    for name, value in node["inputs"].items():
+        kind, options = spec[name]
+        if name == "video":
+            continue
+        if isinstance(kind, list):
+            assert value in kind
+        else:
+            assert options["min"] <= value <= options["max"] and value == options["default"], name

@@ -1,0 +1,126 @@
+"""Ingest benchmark: VideoFrameExtract against plain PyAV decoding of the same file, same run.
+
+    python bench/ingest.py [--minutes 2.1] [--work DIR]
+
+Prints (1) extraction speed as a share of decode-only speed (goal >= 0.85) on a generated
+1080p clip of at least two minutes, and (2) peak RSS of extraction at 1x and 4x that length
+(goal: growth < 100 MB), each measured in a fresh process.  Clips are cached in --work.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def make_clips(work: Path, minutes: float):
+    from anim2lora.demo.clip import STORYBOARD, write_clip
+
+    one = work / "bench_1x.mp4"
+    four = work / "bench_4x.mp4"
+    loop_frames = 280  # frames per storyboard pass (shots, dissolve, fade)
+    loops = max(1, int(minutes * 60 * 24 / loop_frames + 0.999))
+    if not one.is_file():
+        t = time.monotonic()
+        write_clip(one, 1920, 1080, loops=loops)
+        print(f"generated {one.name}: {loops * loop_frames} frames in {time.monotonic() - t:.0f}s", flush=True)
+    if not four.is_file():
+        _concat(one, four, 4)
+    return one, four
+
+
+def _concat(src: Path, dst: Path, times: int) -> None:
+    """dst = src played ``times`` times, by copying packets (no re-encode)."""
+    import av
+
+    with av.open(str(src)) as probe:
+        stream = probe.streams.video[0]
+        span = stream.duration or int(probe.duration / 1e6 / stream.time_base)
+    with av.open(str(dst), "w") as out:
+        ostream = None
+        for k in range(times):
+            with av.open(str(src)) as inp:
+                istream = inp.streams.video[0]
+                if ostream is None:
+                    ostream = out.add_stream_from_template(istream)
+                for packet in inp.demux(istream):
+                    if packet.dts is None:
+                        continue
+                    packet.pts += k * span
+                    packet.dts += k * span
+                    packet.stream = ostream
+                    out.mux(packet)
+
+
+def decode_only(path: str) -> dict:
+    import av
+
+    t = time.perf_counter()
+    n = 0
+    with av.open(path) as c:
+        s = c.streams.video[0]
+        s.thread_type = "AUTO"   # what the extractor uses
+        for _ in c.decode(s):
+            n += 1
+    return {"seconds": time.perf_counter() - t, "frames": n}
+
+
+def extraction(path: str) -> dict:
+    from anim2lora.extract.run import extract
+
+    with tempfile.TemporaryDirectory() as root:
+        t = time.perf_counter()
+        res = extract(path, root)
+        return {"seconds": time.perf_counter() - t, "frames": res.frames.source["decoded_frames"],
+                "kept": len(res.frames.kept), "shots": len(res.frames.manifest["shots"])}
+
+
+def _child(kind: str, path: str) -> dict:
+    """Run one measurement in a fresh interpreter and return its figures plus its peak RSS."""
+    code = (f"import sys, json, resource; sys.path.insert(0, {str(REPO / 'bench')!r}); import ingest; "
+            f"r = ingest.{kind}({path!r}); r['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; "
+            f"print(json.dumps(r))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--minutes", type=float, default=2.1)
+    ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "anim2lora-bench"))
+    ap.add_argument("--repeat", type=int, default=2, help="alternating runs of each; best time counts")
+    args = ap.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    one, four = make_clips(work, args.minutes)
+
+    runs = {"decode": [], "extract": []}
+    for _ in range(args.repeat):   # alternate so drift on the machine hits both alike
+        runs["decode"].append(_child("decode_only", str(one)))
+        runs["extract"].append(_child("extraction", str(one)))
+    dec = min(runs["decode"], key=lambda r: r["seconds"])
+    ext = min(runs["extract"], key=lambda r: r["seconds"])
+    big = _child("extraction", str(four))
+    big_dec = _child("decode_only", str(four))
+
+    n = dec["frames"]
+    print(f"\nclip: {one.name}, 1920x1080, {n} frames ({n / 24:.0f} s at 24 fps)")
+    print(f"decode only (PyAV, threads AUTO): {dec['seconds']:.2f} s  = {n / dec['seconds']:.0f} fps")
+    print(f"VideoFrameExtract (defaults):     {ext['seconds']:.2f} s  = {n / ext['seconds']:.0f} fps  "
+          f"(kept {ext['kept']} frames, {ext['shots']} shots)")
+    print(f"speed ratio extract/decode-only:  {dec['seconds'] / ext['seconds']:.3f}   (goal >= 0.85)")
+    print(f"peak RSS extract 1x: {ext['peak_rss_mb']:.0f} MB   4x ({big['frames']} frames): "
+          f"{big['peak_rss_mb']:.0f} MB   growth {big['peak_rss_mb'] - ext['peak_rss_mb']:+.0f} MB (goal < 100)")
+    print(f"peak RSS decode-only 1x: {dec['peak_rss_mb']:.0f} MB   4x: {big_dec['peak_rss_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""The pack inside a real ComfyUI, driven over its HTTP API like a user's queue.
+
+Runs when COMFYUI_DIR (a ComfyUI checkout) and COMFY_VENV (its virtualenv) are set; skipped
+otherwise.  Uses ../shared/tools/comfyui-host, which never modifies the checkout.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+HOST_TOOL = REPO.parent / "shared" / "tools" / "comfyui-host"
+pytestmark = pytest.mark.skipif(
+    not (os.environ.get("COMFYUI_DIR") and os.environ.get("COMFY_VENV") and HOST_TOOL.is_file()),
+    reason="set COMFYUI_DIR and COMFY_VENV to run against a real ComfyUI")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Host:
+    def __init__(self, state: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "PACK_DIR": str(REPO), "PACK_NAME": "ComfyUI-Anim2LoRA",
+                    "PORT": str(self.port), "COMFY_STATE_DIR": str(state)}
+        self.base = state / "base"
+        self.log = state / "comfyui.log"
+
+    def tool(self, cmd):
+        return subprocess.run([str(HOST_TOOL), cmd], env=self.env, capture_output=True, text=True, timeout=300)
+
+    def get(self, path):
+        with urllib.request.urlopen(self.url + path, timeout=30) as r:
+            return json.loads(r.read())
+
+    def post(self, path, payload):
+        req = urllib.request.Request(self.url + path, data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, json.loads(r.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
+
+    def upload(self, path: Path):
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{path.name}\"\r\n"
+                f"Content-Type: video/mp4\r\n\r\n").encode() + path.read_bytes() + \
+            f"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"overwrite\"\r\n\r\ntrue\r\n--{boundary}--\r\n".encode()
+        req = urllib.request.Request(self.url + "/upload/image", data=body,
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return json.loads(r.read())
+
+    def queue(self, prompt):
+        status, body = self.post("/prompt", {"prompt": prompt, "client_id": "anim2lora-tests"})
+        assert status == 200, body
+        return body["prompt_id"]
+
+    def wait(self, prompt_id, timeout=300):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            history = self.get(f"/history/{prompt_id}")
+            if prompt_id in history and history[prompt_id]["status"].get("completed") is not None \
+                    and history[prompt_id]["status"]["status_str"] in ("success", "error"):
+                return history[prompt_id]
+            time.sleep(0.2)
+        raise AssertionError(f"prompt {prompt_id} did not finish in {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    h = Host(tmp_path_factory.mktemp("comfy"))
+    started = h.tool("start")
+    assert started.returncode == 0, started.stderr
+    yield h
+    h.tool("stop")
+
+
+def _extract_prompt(node_info, video, **overrides):
+    inputs = {name: spec[1].get("default") for name, spec in node_info["input"]["required"].items()
+              if name != "video"}
+    inputs.update(video=video, **overrides)
+    return {"1": {"class_type": "VideoFrameExtract", "inputs": inputs},
+            "2": {"class_type": "PreviewImage", "inputs": {"images": ["1", 1]}}}
+
+
+def test_pack_loads_without_import_failures(host):
+    info = host.get("/object_info/VideoFrameExtract")["VideoFrameExtract"]
+    assert info["category"] == "anim2lora/data"
+    assert info["output"] == ["A2L_FRAMES", "IMAGE", "STRING"]
+    log = host.log.read_text()
+    assert "IMPORT FAILED" not in "\n".join(l for l in log.splitlines() if "Anim2LoRA" in l)
+    assert "Anim2LoRA: node module" not in log
+    assert "/extensions/ComfyUI-Anim2LoRA/anim2lora.js" in host.get("/extensions")
+
+
+def test_extract_through_the_prompt_api(host, demo_clip):
+    uploaded = host.upload(demo_clip)
+    info = host.get("/object_info/VideoFrameExtract")["VideoFrameExtract"]
+    assert uploaded["name"] in host.get("/object_info/VideoFrameExtract")["VideoFrameExtract"]["input"]["required"]["video"][0]
+    result = host.wait(host.queue(_extract_prompt(info, uploaded["name"])))
+    assert result["status"]["status_str"] == "success", result["status"]
+    report = result["outputs"]["1"]["a2l_report"][0]
+    assert "kept" in report and "6 shots" in report
+    assert result["outputs"]["2"]["images"], "the preview reached PreviewImage"
+    sets = list((host.base / "output" / "anim2lora" / "sets").glob("*.json"))
+    assert len(sets) == 1 and json.loads(sets[0].read_text())["source"]["name"] == uploaded["name"]
+
+
+def test_escaping_names_are_refused_before_running(host):
+    info = host.get("/object_info/VideoFrameExtract")["VideoFrameExtract"]
+    status, body = host.post("/prompt", {"prompt": _extract_prompt(info, "../../../etc/passwd")})
+    assert status == 400
+    details = json.dumps(body["node_errors"])
+    assert "outside" in details or "absolute" in details
+
+
+def test_interrupt_stops_extraction_and_leaves_no_partial_set(host, tmp_path):
+    from anim2lora.demo.clip import write_clip
+
+    long_clip = tmp_path / "long.mp4"
+    write_clip(long_clip, 960, 540, loops=8)
+    uploaded = host.upload(long_clip)
+    info = host.get("/object_info/VideoFrameExtract")["VideoFrameExtract"]
+    prompt_id = host.queue(_extract_prompt(info, uploaded["name"], cut_margin=3))
+    frames_dir = host.base / "output" / "anim2lora" / "frames"
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".") for p in frames_dir.glob("*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    asked = time.monotonic()
+    assert host.post("/interrupt", {})[0] == 200
+    result = host.wait(prompt_id)
+    latency = time.monotonic() - asked
+    print(f"interrupt latency {latency:.2f}s")
+    events = [e for e, _ in result["status"]["messages"]]
+    assert "execution_interrupted" in events
+    assert not any(p.name.startswith(".") for p in frames_dir.glob("*")), "partial frames left behind"
+    assert latency < 5
