@@ -14,6 +14,7 @@ from videos import demo_pictures, encode
 CODECS = [
     ("h264.mp4", "libx264", "yuv420p", {"preset": "ultrafast"}),
     ("h265.mkv", "libx265", "yuv420p", {"preset": "ultrafast", "x265-params": "log-level=error"}),
+    ("h265-10bit.mkv", "libx265", "yuv420p10le", {"preset": "ultrafast", "x265-params": "log-level=error"}),
     ("vp9.webm", "libvpx-vp9", "yuv420p", {"deadline": "realtime", "cpu-used": "8"}),
     ("av1.mkv", "libsvtav1", "yuv420p", {"preset": "12"}),
     ("mjpeg.avi", "mjpeg", "yuvj420p", {"q:v": "3"}),

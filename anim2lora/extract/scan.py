@@ -23,8 +23,6 @@ from typing import Deque, Dict, List, Optional, Tuple
 from . import measures
 from .settings import ExtractSettings
 
-HOLD_MAD = 1.5         # mean grey difference below which two frames show the same drawing…
-HOLD_CHANGE = 0.002    # …and at most this share of pixels changed noticeably (codec noise)
 BLACK_MEAN = 28.0      # a frame darker than this on average, with little contrast, is black
 DARK_STD = 14.0
 BLANK_STD = 3.0        # any flat colour (white title background, colour card) is blank
@@ -91,7 +89,7 @@ class Scanner:
         self._pending: Deque[Candidate] = deque()
         self._past_sharp: Deque[Tuple[int, float]] = deque(maxlen=SHARP_WINDOW)
         self._last_kept: Dict[int, measures.Look] = {}
-        self._prev_look: Optional[measures.Look] = None
+        self._prev_key = None
         self._seq = 0
         self._shot = -1
         self._final_index = -1                    # frame index of the last final drawing
@@ -99,11 +97,10 @@ class Scanner:
 
     # -- input ----------------------------------------------------------------------------
     def push(self, index: int, time: float, frame, damaged: bool) -> List[Decision]:
-        look = measures.look(frame)
-        held = (self._prev_look is not None and not damaged
-                and measures.mean_abs_diff(self._prev_look.thumb, look.thumb) < HOLD_MAD
-                and measures.change(self._prev_look.thumb, look.thumb) < HOLD_CHANGE)
-        self._prev_look = look
+        y = measures.luma_plane(frame)
+        key = measures.hold_key(y)
+        held = self._prev_key is not None and not damaged and measures.same_picture(self._prev_key, key)
+        self._prev_key = key
         sampled = self._sampled(index, time)
         if held:
             drawing = self._history[-1]
@@ -111,8 +108,9 @@ class Scanner:
             if self.unique:
                 self.held.append(index)
             elif sampled:
-                self._add_candidate(index, time, frame, look, drawing, damaged)
+                self._add_candidate(index, time, frame, drawing.look, drawing, damaged)
         else:
+            look = measures.look(y)
             drawing = Drawing(self._seq, index, index, look, _darkness(look))
             self._seq += 1
             self._add_drawing(drawing)
@@ -122,8 +120,8 @@ class Scanner:
         return self._decide(end=False)
 
     def finish(self) -> List[Decision]:
-        if self._history:
-            self._history[-1].blend_known = True
+        for i in range(max(0, len(self._history) - 2), len(self._history)):
+            self._judge_blend(i)
         self._finalize(end=True)
         return self._decide(end=True)
 
@@ -140,21 +138,35 @@ class Scanner:
     def _add_candidate(self, index, time, frame, look, drawing, damaged):
         cand = Candidate(index, time, frame, look, drawing, damaged)
         if not drawing.dark:
-            cand.sharp = measures.sharpness(look.view)
+            cand.sharp = measures.sharpness(look.thumb)
         self._pending.append(cand)
 
     def _add_drawing(self, d: Drawing) -> None:
         if self._history:
-            prev = self._history[-1]
-            d.score = measures.cut_score(prev.look.thumb, d.look.thumb)
-            if len(self._history) >= 2:
-                before = self._history[-2]
-                resid, alpha = measures.blend_residual(before.look.thumb, prev.look.thumb, d.look.thumb)
-                prev.blend = (prev.dark is None and resid < BLEND_RESIDUAL and 0.2 < alpha < 0.8
-                              and measures.mean_abs_diff(before.look.thumb, d.look.thumb) > 2.0)
-            prev.blend_known = True
+            d.score = measures.cut_score(self._history[-1].look, d.look)
         self._history.append(d)
         self._drawings.append(d)
+        if len(self._history) >= 3:
+            self._judge_blend(len(self._history) - 3)
+
+    def _judge_blend(self, i: int) -> None:
+        """Is drawing ``i`` of the history a cross-fade of its neighbours, one or two drawings
+        away?  The wider pair keeps coarse steps (a 256-colour dissolve, heavy compression)
+        from hiding the blend in quantisation noise."""
+        hist = self._history
+        d = hist[i]
+        d.blend_known = True
+        if d.dark:
+            return
+        for span in (1, 2):
+            if i - span < 0 or i + span >= len(hist):
+                continue
+            before, after = hist[i - span], hist[i + span]
+            resid, alpha = measures.blend_residual(before.look, d.look, after.look)
+            if resid < BLEND_RESIDUAL and 0.2 < alpha < 0.8 \
+                    and measures.mean_abs_diff(before.look.thumb, after.look.thumb) > 2.0:
+                d.blend = True
+                return
 
     # -- drawings: cuts, transitions, shots -----------------------------------------------
     def _finalize(self, end: bool) -> None:
@@ -185,7 +197,7 @@ class Scanner:
         if len(run) < MAX_RUN and before is not None and after is not None:
             if before.dark or after.dark:
                 kind = "fade"
-            elif measures.cut_score(before.look.thumb, after.look.thumb) >= self.s.cut_threshold:
+            elif measures.cut_score(before.look, after.look) >= self.s.cut_threshold:
                 kind = "dissolve"
         for d in run:
             d.blend = kind is not None
