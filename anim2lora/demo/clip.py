@@ -37,7 +37,7 @@ STORYBOARD = (
     Shot("a_walk", ("A",), 48, 2),
     Shot("b_pink", ("B",), 36, 3, bg=PINK, subtitle=(6, 30, "Where are you going?")),
     Shot("both", ("A", "B"), 48, 2, subtitle=(24, 47, "Wait for me!"), enter="dissolve"),
-    Shot("a_run", ("A",), 36, 2, speed=0.03, blur=(12, 23)),
+    Shot("a_run", ("A",), 36, 2, speed=0.028, blur=(12, 23)),
     Shot("b_white", ("B",), 36, 2, enter="fade"),
     Shot("both_blue", ("A", "B"), 36, 3, bg=BLUE, subtitle=(3, 33, "Together again")),
 )
@@ -64,9 +64,7 @@ def render_shot_frame(shot: Shot, i: int, width: int, height: int, variant: int 
     drawing = i // shot.hold                # held frames repeat the same drawing exactly
     t = drawing * shot.hold
     for k, (name, x0) in enumerate(zip(shot.chars, _start_x(shot, aspect))):
-        x = x0 + shot.speed * t + 0.02 * variant
-        if shot.speed > 0.01:               # a run crosses the frame: wrap around
-            x = 0.15 + (x - 0.15) % (aspect - 0.3)
+        x = x0 + shot.speed * t + 0.02 * (variant % 5)
         DRAW[name](img, x, 0.9 * drawing + k + variant, u)
     if shot.blur and shot.blur[0] <= i <= shot.blur[1]:
         length = max(3, int(0.06 * u))

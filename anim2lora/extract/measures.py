@@ -22,20 +22,6 @@ HOLD_CHANGE = 0.002        # …and at most this share of pixels changed noticea
 _SHARP_QUANTILE = 0.995    # sharpness = this quantile of |Laplacian|: the crispest edges only
 _EDGE_REACH = np.ones((5, 5), np.uint8)   # how far a line may move and still be "the same line"
 
-# pixel formats whose first plane is 8-bit luma, one byte per pixel
-_EIGHT_BIT_LUMA_FIRST = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p",
-                         "nv12", "nv21", "gray"}
-
-
-def luma_plane(frame) -> np.ndarray:
-    """The frame's 8-bit Y plane as a (height, width) view without copying; other formats
-    (10-bit, RGB, palette) are converted."""
-    if frame.format.name not in _EIGHT_BIT_LUMA_FIRST:
-        return frame.to_ndarray(format="gray")
-    plane = frame.planes[0]
-    buf = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
-    return buf[:, :plane.width]
-
 
 def hold_key(y: np.ndarray) -> np.ndarray:
     step = max(1, y.shape[1] // HOLD_WIDTH)

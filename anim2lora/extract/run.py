@@ -77,7 +77,7 @@ def _scan(video, container, stream, root, set_id, settings, progress, store, sha
     rotation = 0
     decoded = 0
     try:
-        scanner = Scanner(settings, info.fps)
+        scanner = Scanner(settings)
         for item in decode(container, stream, damage):
             if writer is None:
                 rotation = frame_rotation(item.frame)
@@ -112,7 +112,7 @@ def _scan(video, container, stream, root, set_id, settings, progress, store, sha
         "schema": SCHEMA, "kind": KIND, "id": set_id, "parent": None, "stage": "extract",
         "settings": settings.to_dict(), "anim2lora": __version__,
         "source": {**info.to_dict(), "name": video.name, "sha256": sha, "decoded_frames": decoded},
-        "shots": scanner.shots, "held": _ranges(scanner.held), "damage": damage.events,
+        "shots": scanner.shots, "held": scanner.held, "damage": damage.events,
         "frames": rows,
     }
 
@@ -128,7 +128,7 @@ def _record(decision, writer: FrameWriter, set_id: str) -> dict:
     elif reason in THUMB_REASONS:
         name = f"thumbs/{c.index:07d}.jpg"
         row["thumb"] = f"frames/{set_id}/{name}"
-        writer.submit(c.frame, name, thumbnail=True)
+        writer.submit_thumbnail(c.drawing.look.thumb, name)
     c.frame = None   # let the decoder reuse the buffer
     return row
 
@@ -151,16 +151,6 @@ def _resolve_hashes(rows: List[dict]) -> None:
         fut = r.pop("_sha", None)
         if fut is not None:
             r["sha256"] = fut.result()
-
-
-def _ranges(indices: List[int]) -> List[List[int]]:
-    out: List[List[int]] = []
-    for i in indices:
-        if out and out[-1][1] == i - 1:
-            out[-1][1] = i
-        else:
-            out.append([i, i])
-    return out
 
 
 def _first_error(damage: DamageLog) -> str:

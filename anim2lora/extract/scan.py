@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Deque, Dict, List, Optional, Tuple
 
+from ..video.frames import luma_plane
 from . import measures
 from .settings import ExtractSettings
 
@@ -55,7 +56,6 @@ class Candidate:
     index: int
     time: float
     frame: object
-    look: measures.Look
     drawing: Drawing
     damaged: bool
     sharp: float = 0.0
@@ -77,18 +77,17 @@ def _darkness(look: measures.Look) -> Optional[str]:
 
 
 class Scanner:
-    def __init__(self, settings: ExtractSettings, fps: float):
+    def __init__(self, settings: ExtractSettings):
         self.s = settings
-        self.fps = fps or 24.0
         self.unique = settings.sampling == "unique_drawings"
-        self.held: List[int] = []
+        self.held: List[List[int]] = []           # [first, last] runs of collapsed held frames
         self.cuts: List[int] = []                 # frame indices where a shot or transition edge starts
         self.shots: List[List[int]] = []          # [first, last] frame index per shot
         self._drawings: Deque[Drawing] = deque()  # not yet final, plus a little history
         self._history: Deque[Drawing] = deque(maxlen=2 * NEIGHBOURS + MAX_RUN + 2)
         self._pending: Deque[Candidate] = deque()
         self._past_sharp: Deque[Tuple[int, float]] = deque(maxlen=SHARP_WINDOW)
-        self._last_kept: Dict[int, measures.Look] = {}
+        self._last_kept: Optional[Tuple[int, measures.Look]] = None   # (shot, look)
         self._prev_key = None
         self._seq = 0
         self._shot = -1
@@ -97,7 +96,7 @@ class Scanner:
 
     # -- input ----------------------------------------------------------------------------
     def push(self, index: int, time: float, frame, damaged: bool) -> List[Decision]:
-        y = measures.luma_plane(frame)
+        y = luma_plane(frame)
         key = measures.hold_key(y)
         held = self._prev_key is not None and not damaged and measures.same_picture(self._prev_key, key)
         self._prev_key = key
@@ -106,16 +105,19 @@ class Scanner:
             drawing = self._history[-1]
             drawing.last_index = index
             if self.unique:
-                self.held.append(index)
+                if self.held and self.held[-1][1] == index - 1:
+                    self.held[-1][1] = index
+                else:
+                    self.held.append([index, index])
             elif sampled:
-                self._add_candidate(index, time, frame, drawing.look, drawing, damaged)
+                self._add_candidate(index, time, frame, drawing, damaged)
         else:
             look = measures.look(y)
             drawing = Drawing(self._seq, index, index, look, _darkness(look))
             self._seq += 1
             self._add_drawing(drawing)
             if self.unique or sampled:
-                self._add_candidate(index, time, frame, look, drawing, damaged)
+                self._add_candidate(index, time, frame, drawing, damaged)
         self._finalize(end=False)
         return self._decide(end=False)
 
@@ -135,10 +137,10 @@ class Scanner:
             return False
         return True
 
-    def _add_candidate(self, index, time, frame, look, drawing, damaged):
-        cand = Candidate(index, time, frame, look, drawing, damaged)
+    def _add_candidate(self, index, time, frame, drawing, damaged):
+        cand = Candidate(index, time, frame, drawing, damaged)
         if not drawing.dark:
-            cand.sharp = measures.sharpness(look.thumb)
+            cand.sharp = measures.sharpness(drawing.look.thumb)
         self._pending.append(cand)
 
     def _add_drawing(self, d: Drawing) -> None:
@@ -253,7 +255,7 @@ class Scanner:
             self._pending.popleft()
             reason = self._judge(c)
             if reason is None and self.unique:
-                self._last_kept[c.drawing.shot] = c.look
+                self._last_kept = (c.drawing.shot, c.drawing.look)
             if not c.drawing.dark and not c.drawing.transition:
                 self._past_sharp.append((c.drawing.shot, c.sharp))
             out.append(Decision(c, reason))
@@ -284,9 +286,8 @@ class Scanner:
         c.scores["sharpness_rel"] = round(c.sharp / ref, 3) if ref > 0 else 1.0
         if ref > 0 and c.sharp < self.s.blur_threshold * ref:
             return "blurred"
-        last = self._last_kept.get(d.shot)
-        if self.unique and last is not None:
-            novelty = measures.change(last.thumb, c.look.thumb)
+        if self.unique and self._last_kept and self._last_kept[0] == d.shot:
+            novelty = measures.change(self._last_kept[1].thumb, d.look.thumb)
             c.scores["novelty"] = round(novelty, 4)
             if novelty < self.s.unique_threshold:
                 return "similar"

@@ -41,6 +41,7 @@ def decode(container, stream, damage: DamageLog, max_events: int = 50) -> Iterat
     packets = container.demux(stream)
     previous_level = av.logging.get_level()
     av.logging.set_level(av.logging.ERROR)
+    av.logging.set_skip_repeated(False)   # or a repeated error is swallowed, and may surface later
     try:
         with av.logging.Capture(local=False) as logs:
             while True:
@@ -87,17 +88,40 @@ def frame_rotation(frame) -> int:
     return int(-rotation) % 360
 
 
-def to_bgr(frame, rotation: int, width: Optional[int] = None):
-    """The frame as an upright BGR array (OpenCV's order), optionally scaled to ``width``."""
+_YUV_8BIT = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
+# pixel formats whose first plane is 8-bit luma, one byte per pixel
+_EIGHT_BIT_LUMA_FIRST = _YUV_8BIT | {"nv12", "nv21", "gray"}
+
+
+def luma_plane(frame):
+    """The frame's 8-bit Y plane as a (height, width) view without copying; other formats
+    (10-bit, RGB, palette) are converted."""
+    import numpy as np
+
+    if frame.format.name not in _EIGHT_BIT_LUMA_FIRST:
+        return frame.to_ndarray(format="gray")
+    plane = frame.planes[0]
+    buf = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    return buf[:, :plane.width]
+
+
+def is_colourless(frame, tolerance: int = 2) -> bool:
+    """True when both chroma planes sit within ``tolerance`` of neutral: a grey picture (most
+    line art), which a one-channel image holds exactly as well at a third of the encoding cost."""
+    import numpy as np
+
+    if frame.format.name not in _YUV_8BIT:
+        return False
+    for plane in frame.planes[1:3]:
+        values = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, :plane.width]
+        if values.min() < 128 - tolerance or values.max() > 128 + tolerance:
+            return False
+    return True
+
+
+def upright(img, rotation: int):
     import cv2
 
-    if width:
-        w, h = (frame.height, frame.width) if rotation % 180 else (frame.width, frame.height)
-        scale = width / w
-        out_w, out_h = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
-        img = frame.to_ndarray(format="bgr24", width=out_w, height=out_h)
-    else:
-        img = frame.to_ndarray(format="bgr24")
     if rotation == 90:
         return cv2.rotate(img, cv2.ROTATE_90_CLOCKWISE)
     if rotation == 180:
@@ -105,3 +129,29 @@ def to_bgr(frame, rotation: int, width: Optional[int] = None):
     if rotation == 270:
         return cv2.rotate(img, cv2.ROTATE_90_COUNTERCLOCKWISE)
     return img
+
+
+# limited-range luma (16-235) to full-range grey, as FFmpeg's own yuv->gray conversion does
+_TV_TO_FULL = None
+
+
+def to_grey(frame, rotation: int):
+    """The luma plane as full-range grey.  Through OpenCV, which releases the GIL, so writer
+    threads run beside decoding (PyAV's own conversion holds it)."""
+    import cv2
+    import numpy as np
+
+    global _TV_TO_FULL
+    y = luma_plane(frame)
+    if frame.format.name.startswith("yuvj") or getattr(frame, "color_range", 1) == 2:
+        grey = y.copy()                     # already full range (JPEG-style)
+    else:
+        if _TV_TO_FULL is None:
+            _TV_TO_FULL = np.clip(np.round((np.arange(256) - 16) * 255 / 219), 0, 255).astype(np.uint8)
+        grey = cv2.LUT(y, _TV_TO_FULL)
+    return upright(grey, rotation)
+
+
+def to_bgr(frame, rotation: int):
+    """The frame as an upright BGR array (OpenCV's order)."""
+    return upright(frame.to_ndarray(format="bgr24"), rotation)
