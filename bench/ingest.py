@@ -73,21 +73,31 @@ def decode_only(path: str) -> dict:
     return {"seconds": time.perf_counter() - t, "frames": n}
 
 
-def extraction(path: str) -> dict:
+def extraction(path: str, **settings) -> dict:
     from anim2lora.extract.run import extract
+    from anim2lora.extract.settings import ExtractSettings
 
     with tempfile.TemporaryDirectory() as root:
         t = time.perf_counter()
-        res = extract(path, root)
+        res = extract(path, root, ExtractSettings(**settings))
         return {"seconds": time.perf_counter() - t, "frames": res.frames.source["decoded_frames"],
                 "kept": len(res.frames.kept), "shots": len(res.frames.manifest["shots"])}
 
 
-def _child(kind: str, path: str) -> dict:
+def peak_rss_mb() -> float:
+    """This process's own high-water mark (ru_maxrss is inherited from the parent at fork)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _child(kind: str, path: str, **kwargs) -> dict:
     """Run one measurement in a fresh interpreter and return its figures plus its peak RSS."""
-    code = (f"import sys, json, resource; sys.path.insert(0, {str(REPO / 'bench')!r}); import ingest; "
-            f"r = ingest.{kind}({path!r}); r['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; "
-            f"print(json.dumps(r))")
+    extra = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+    code = (f"import sys, json; sys.path.insert(0, {str(REPO / 'bench')!r}); import ingest; "
+            f"r = ingest.{kind}({path!r}{extra}); r['peak_rss_mb'] = ingest.peak_rss_mb(); print(json.dumps(r))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -102,12 +112,13 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     one, four = make_clips(work, args.minutes)
 
-    runs = {"decode": [], "extract": []}
-    for _ in range(args.repeat):   # alternate so drift on the machine hits both alike
+    runs = {"decode": [], "extract": [], "capped": [], "every": []}
+    for _ in range(args.repeat):   # alternate so drift on the machine hits all alike
         runs["decode"].append(_child("decode_only", str(one)))
         runs["extract"].append(_child("extraction", str(one)))
-    dec = min(runs["decode"], key=lambda r: r["seconds"])
-    ext = min(runs["extract"], key=lambda r: r["seconds"])
+        runs["capped"].append(_child("extraction", str(one), max_frames=300))
+        runs["every"].append(_child("extraction", str(one), unique_threshold=0.0, max_frames=0))
+    dec, ext, capped, every = (min(runs[k], key=lambda r: r["seconds"]) for k in ("decode", "extract", "capped", "every"))
     big = _child("extraction", str(four))
     big_dec = _child("decode_only", str(four))
 
@@ -117,6 +128,8 @@ def main() -> None:
     print(f"VideoFrameExtract (defaults):     {ext['seconds']:.2f} s  = {n / ext['seconds']:.0f} fps  "
           f"(kept {ext['kept']} frames, {ext['shots']} shots)")
     print(f"speed ratio extract/decode-only:  {dec['seconds'] / ext['seconds']:.3f}   (goal >= 0.85)")
+    for label, r in (("max_frames=300", capped), ("every drawing, no cap", every)):
+        print(f"  with {label + ':':24s} {r['seconds']:.2f} s, kept {r['kept']:5d}, ratio {dec['seconds'] / r['seconds']:.3f}")
     print(f"peak RSS extract 1x: {ext['peak_rss_mb']:.0f} MB   4x ({big['frames']} frames): "
           f"{big['peak_rss_mb']:.0f} MB   growth {big['peak_rss_mb'] - ext['peak_rss_mb']:+.0f} MB (goal < 100)")
     print(f"peak RSS decode-only 1x: {dec['peak_rss_mb']:.0f} MB   4x: {big_dec['peak_rss_mb']:.0f} MB")

@@ -24,9 +24,12 @@ _SETTINGS = {
     "unique_threshold": ("FLOAT", {
         "default": _D.unique_threshold, "min": 0.0, "max": 1.0, "step": 0.001,
         "tooltip": "With unique_drawings: share of the picture that must differ from the last kept "
-                   "drawing of the shot (0 keeps every new drawing)."}),
+                   "drawing of the shot. 0.03 collapses near-identical poses (mouth flaps, small "
+                   "in-betweens); 0 keeps every new drawing."}),
     "max_frames": ("INT", {"default": _D.max_frames, "min": 0, "max": 1000000,
-                           "tooltip": "Keep at most this many frames, spread evenly across shots (0 = no cap)."}),
+                           "tooltip": "Keep at most this many frames (0 = no cap): every shot keeps its "
+                                      "first good frame, the rest are spread evenly in time and then "
+                                      "balanced across shots. Frames over the cap are never written."}),
     "cut_threshold": ("FLOAT", {
         "default": _D.cut_threshold, "min": 0.05, "max": 1.0, "step": 0.01,
         "tooltip": "How different two drawings must be (0-1) to count as a shot change; it must "

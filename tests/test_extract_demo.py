@@ -76,11 +76,16 @@ def test_rerun_is_served_from_the_cache(demo_clip, demo_extract):
     assert again.summary == demo_extract.summary
 
 
-def test_cap_spreads_frames_over_every_shot(demo_clip, tmp_path):
+def test_cap_spreads_frames_over_every_shot(demo_clip, tmp_path, monkeypatch):
+    from anim2lora.extract import writer
     from anim2lora.extract.run import extract
     from anim2lora.extract.settings import ExtractSettings
 
+    written = []
+    submit = writer.FrameWriter.submit
+    monkeypatch.setattr(writer.FrameWriter, "submit", lambda self, frame, name: written.append(name) or submit(self, frame, name))
     capped = extract(demo_clip, tmp_path, ExtractSettings(max_frames=12))
+    assert len(written) <= 12 + 6, "frames over the cap must not be encoded (one per shot may be trimmed)"
     kept = capped.frames.kept
     assert len(kept) == 12
     per_shot = np.bincount([r["shot"] for r in kept])

@@ -77,7 +77,7 @@ def _scan(video, container, stream, root, set_id, settings, progress, store, sha
     rotation = 0
     decoded = 0
     try:
-        scanner = Scanner(settings)
+        scanner = Scanner(settings, info.duration)
         for item in decode(container, stream, damage):
             if writer is None:
                 rotation = frame_rotation(item.frame)
@@ -94,7 +94,7 @@ def _scan(video, container, stream, root, set_id, settings, progress, store, sha
                                 hint=f"The stream is damaged from the start ({_first_error(damage)}).")
         writer.close()
         writer = None
-        _apply_cap(rows, settings.max_frames, staging, set_id)
+        _apply_cap(rows, settings.max_frames, staging)
         _resolve_hashes(rows)
         if final.exists():            # a concurrent run finished first: its files are identical
             shutil.rmtree(staging, ignore_errors=True)
@@ -133,7 +133,7 @@ def _record(decision, writer: FrameWriter, set_id: str) -> dict:
     return row
 
 
-def _apply_cap(rows: List[dict], max_frames: int, staging: Path, set_id: str) -> None:
+def _apply_cap(rows: List[dict], max_frames: int, staging: Path) -> None:
     kept = [r for r in rows if not r["dropped"]]
     if not max_frames or len(kept) <= max_frames:
         return

@@ -77,8 +77,11 @@ def _darkness(look: measures.Look) -> Optional[str]:
 
 
 class Scanner:
-    def __init__(self, settings: ExtractSettings):
+    def __init__(self, settings: ExtractSettings, duration: float = 0.0):
         self.s = settings
+        # with a cap and a known length, frames closer than this in time to the last kept frame
+        # of their shot are not kept (nor written): the cap streams instead of trimming at the end
+        self.cap_interval = duration / settings.max_frames if settings.max_frames and duration > 0 else 0.0
         self.unique = settings.sampling == "unique_drawings"
         self.held: List[List[int]] = []           # [first, last] runs of collapsed held frames
         self.cuts: List[int] = []                 # frame indices where a shot or transition edge starts
@@ -87,7 +90,7 @@ class Scanner:
         self._history: Deque[Drawing] = deque(maxlen=2 * NEIGHBOURS + MAX_RUN + 2)
         self._pending: Deque[Candidate] = deque()
         self._past_sharp: Deque[Tuple[int, float]] = deque(maxlen=SHARP_WINDOW)
-        self._last_kept: Optional[Tuple[int, measures.Look]] = None   # (shot, look)
+        self._last_kept: Optional[Tuple[int, float, measures.Look]] = None   # (shot, time, look)
         self._prev_key = None
         self._seq = 0
         self._shot = -1
@@ -254,8 +257,8 @@ class Scanner:
                 break
             self._pending.popleft()
             reason = self._judge(c)
-            if reason is None and self.unique:
-                self._last_kept = (c.drawing.shot, c.drawing.look)
+            if reason is None:
+                self._last_kept = (c.drawing.shot, c.time, c.drawing.look)
             if not c.drawing.dark and not c.drawing.transition:
                 self._past_sharp.append((c.drawing.shot, c.sharp))
             out.append(Decision(c, reason))
@@ -286,11 +289,16 @@ class Scanner:
         c.scores["sharpness_rel"] = round(c.sharp / ref, 3) if ref > 0 else 1.0
         if ref > 0 and c.sharp < self.s.blur_threshold * ref:
             return "blurred"
-        if self.unique and self._last_kept and self._last_kept[0] == d.shot:
-            novelty = measures.change(self._last_kept[1].thumb, d.look.thumb)
+        if not self._last_kept or self._last_kept[0] != d.shot:
+            return None                          # the first good frame of a shot is always kept
+        _, last_time, last_look = self._last_kept
+        if self.unique:
+            novelty = measures.change(last_look.thumb, d.look.thumb)
             c.scores["novelty"] = round(novelty, 4)
             if novelty < self.s.unique_threshold:
                 return "similar"
+        if c.time - last_time < self.cap_interval:
+            return "cap"
         return None
 
     def _reference_sharpness(self, c: Candidate) -> float:

@@ -12,8 +12,8 @@ class ExtractSettings:
     sampling: str = "unique_drawings"
     every_nth: int = 12
     target_fps: float = 2.0
-    unique_threshold: float = 0.01
-    max_frames: int = 0
+    unique_threshold: float = 0.03
+    max_frames: int = 1000
     cut_threshold: float = 0.5
     cut_margin: int = 2
     blur_threshold: float = 0.6
