@@ -85,7 +85,8 @@ def test_cap_spreads_frames_over_every_shot(demo_clip, tmp_path, monkeypatch):
     submit = writer.FrameWriter.submit
     monkeypatch.setattr(writer.FrameWriter, "submit", lambda self, frame, name: written.append(name) or submit(self, frame, name))
     capped = extract(demo_clip, tmp_path, ExtractSettings(max_frames=12))
-    assert len(written) <= 12 + 6, "frames over the cap must not be encoded (one per shot may be trimmed)"
+    # the streaming budget: 1.2 x the cap, 5% (at least one) up front, and each shot's first frame
+    assert len(written) <= int(1.2 * 12 + 1 + 6), "frames over the cap must not be encoded"
     kept = capped.frames.kept
     assert len(kept) == 12
     per_shot = np.bincount([r["shot"] for r in kept])

@@ -21,6 +21,8 @@ HOLD_MAD = 1.5             # mean grey difference below which two frames show th
 HOLD_CHANGE = 0.002        # …and at most this share of pixels changed noticeably (codec noise)
 _SHARP_QUANTILE = 0.995    # sharpness = this quantile of |Laplacian|: the crispest edges only
 _EDGE_REACH = np.ones((5, 5), np.uint8)   # how far a line may move and still be "the same line"
+_EDGE_CONTRAST = 40        # grey levels across a 3x3 neighbourhood that make an edge pixel
+_EDGE_KERNEL = np.ones((3, 3), np.uint8)
 
 
 def hold_key(y: np.ndarray) -> np.ndarray:
@@ -51,11 +53,14 @@ class Look:
 def look(y: np.ndarray) -> Look:
     import cv2
 
+    # area-average a twice-as-wide sample: thin lines stay visible, codec noise averages out
     step = max(1, y.shape[1] // (THUMB_WIDTH * 2))
     view = np.ascontiguousarray(y[::step, ::step])
     height = max(1, round(view.shape[0] * THUMB_WIDTH / view.shape[1]))
     thumb = cv2.resize(view, (THUMB_WIDTH, height), interpolation=cv2.INTER_AREA)
-    edges = cv2.Canny(thumb, 40, 120)
+    # a morphological gradient is a few times cheaper than Canny and, on ink, just as telling
+    gradient = cv2.morphologyEx(thumb, cv2.MORPH_GRADIENT, _EDGE_KERNEL)
+    edges = cv2.threshold(gradient, _EDGE_CONTRAST, 255, cv2.THRESH_BINARY)[1]
     mix = cv2.resize(thumb, (THUMB_WIDTH // 2, max(1, height // 2)), interpolation=cv2.INTER_AREA)
     mean, std = cv2.meanStdDev(thumb)
     return Look(thumb, edges, cv2.dilate(edges, _EDGE_REACH), mix.astype(np.float32),

@@ -33,6 +33,8 @@ MAX_RUN = 48           # a "cross-fade" longer than this is slow motion, not a t
 NEIGHBOURS = 4         # drawings each side that a hard cut must stand out against
 ADAPTIVE_RATIO = 2.0
 SHARP_WINDOW = 6       # candidates each side that set a frame's reference sharpness
+CAP_SLACK = 1.2        # the streaming cap admits this much more than max_frames (plus 5%
+                       # up front), so the final balance across shots has frames to choose from
 
 
 @dataclass(eq=False)
@@ -79,9 +81,12 @@ def _darkness(look: measures.Look) -> Optional[str]:
 class Scanner:
     def __init__(self, settings: ExtractSettings, duration: float = 0.0):
         self.s = settings
-        # with a cap and a known length, frames closer than this in time to the last kept frame
-        # of their shot are not kept (nor written): the cap streams instead of trimming at the end
-        self.cap_interval = duration / settings.max_frames if settings.max_frames and duration > 0 else 0.0
+        # With a cap and a known length the cap streams: a frame is kept (and written) only while
+        # the count stays within a budget that grows evenly with time, so sparse stretches cost
+        # nothing and dense ones are thinned evenly; the final balance across shots trims the rest.
+        self.cap_rate = CAP_SLACK * settings.max_frames / duration if settings.max_frames and duration > 0 else 0.0
+        self.cap_burst = max(1.0, 0.05 * settings.max_frames)
+        self.kept = 0
         self.unique = settings.sampling == "unique_drawings"
         self.held: List[List[int]] = []           # [first, last] runs of collapsed held frames
         self.cuts: List[int] = []                 # frame indices where a shot or transition edge starts
@@ -259,6 +264,7 @@ class Scanner:
             reason = self._judge(c)
             if reason is None:
                 self._last_kept = (c.drawing.shot, c.time, c.drawing.look)
+                self.kept += 1
             if not c.drawing.dark and not c.drawing.transition:
                 self._past_sharp.append((c.drawing.shot, c.sharp))
             out.append(Decision(c, reason))
@@ -291,13 +297,12 @@ class Scanner:
             return "blurred"
         if not self._last_kept or self._last_kept[0] != d.shot:
             return None                          # the first good frame of a shot is always kept
-        _, last_time, last_look = self._last_kept
         if self.unique:
-            novelty = measures.change(last_look.thumb, d.look.thumb)
+            novelty = measures.change(self._last_kept[2].thumb, d.look.thumb)
             c.scores["novelty"] = round(novelty, 4)
             if novelty < self.s.unique_threshold:
                 return "similar"
-        if c.time - last_time < self.cap_interval:
+        if self.cap_rate and self.kept >= self.cap_rate * c.time + self.cap_burst:
             return "cap"
         return None
 
