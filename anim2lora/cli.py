@@ -23,14 +23,15 @@ class _TerminalProgress(Progress):
 
 
 def _add_extract_options(p: argparse.ArgumentParser) -> None:
-    from .extract.settings import SAMPLING_MODES, ExtractSettings
+    from .extract.settings import SAMPLING_HELP, SAMPLING_MODES, SPECS, ExtractSettings
 
     defaults = ExtractSettings()
     for f in fields(ExtractSettings):
         default = getattr(defaults, f.name)
         kw = {"choices": SAMPLING_MODES} if f.name == "sampling" else {"type": type(default)}
+        text = SAMPLING_HELP if f.name == "sampling" else SPECS[f.name].help
         p.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, default=default,
-                       help=f"(default: {default})", **kw)
+                       help=f"{text} (default: {default})".replace("%", "%%"), **kw)
 
 
 def _extract_settings(args):

@@ -16,11 +16,11 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 from .errors import BadInputError
 from .hashing import settings_digest
-from .store import AnalysisStore
 
 SCHEMA = 1
 KIND = "anim2lora.frameset"
@@ -29,17 +29,43 @@ KIND = "anim2lora.frameset"
 def write_json_atomic(path: Path, data) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, sort_keys=False)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, default=_plain)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _plain(value):
+    """JSON for the read-only views a loaded set hands out."""
+    if isinstance(value, MappingProxyType):
+        return dict(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _frozen(value):
+    if isinstance(value, dict):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
 class FrameSet:
-    """An immutable view of one manifest under ``root``."""
+    """An immutable view of one manifest under ``root``.
+
+    ComfyUI hands the same output object to every node wired to it, so nothing in it may be
+    changed in place: the manifest is frozen into read-only mappings and tuples.
+    """
 
     root: Path
     manifest: Mapping = field(repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "manifest", _frozen(dict(self.manifest)))
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -60,7 +86,7 @@ class FrameSet:
 
     # -- rows -----------------------------------------------------------------------------
     @property
-    def rows(self) -> List[Mapping]:
+    def rows(self) -> Sequence[Mapping]:
         return self.manifest["frames"]
 
     @property
@@ -84,9 +110,6 @@ class FrameSet:
         name = row.get("file") or row.get("thumb")
         return self.root / name if name else None
 
-    def store(self) -> AnalysisStore:
-        return AnalysisStore(self.root / "analysis.sqlite")
-
     def __len__(self) -> int:
         return len(self.kept)
 
@@ -103,14 +126,14 @@ class FrameSet:
         for row in self.kept:
             new = dict(row)
             new["scores"] = {**row.get("scores", {}), **scores.get(row["index"], {})}
-            new["dropped"] = decide(new)
+            new["dropped"] = decide(MappingProxyType(new))
             rows.append(new)
         manifest = {
+            "shots": self.manifest.get("shots", ()), **(extra or {}),
             "schema": SCHEMA, "kind": KIND,
-            "id": settings_digest({"parent": self.id, "stage": stage, "settings": settings}, 20),
+            "id": settings_digest({"parent": self.id, "stage": stage, "settings": dict(settings)}, 20),
             "parent": self.id, "stage": stage, "settings": dict(settings),
-            "source": self.source, "shots": self.manifest.get("shots", []),
-            **(extra or {}), "frames": rows,
+            "source": self.source, "frames": rows,
         }
         return save(self.root, manifest)
 
@@ -144,7 +167,3 @@ def load(path: os.PathLike) -> FrameSet:
     if manifest.get("kind") != KIND or manifest.get("schema") != SCHEMA:
         raise BadInputError(f"{p}: not an Anim2LoRA frame-set manifest (schema {SCHEMA}).")
     return FrameSet(p.parent.parent, manifest)
-
-
-def indices(rows: Sequence[Mapping]) -> List[int]:
-    return [r["index"] for r in rows]

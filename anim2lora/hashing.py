@@ -10,11 +10,14 @@ def settings_digest(obj, length: int = 16) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
-def file_sha256(path: os.PathLike, chunk: int = 1 << 20) -> str:
+def file_sha256(path: os.PathLike, chunk: int = 1 << 22, on_chunk=None) -> str:
+    """sha256 of a file; ``on_chunk()`` runs between blocks (a place to check for cancel)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(chunk):
             h.update(block)
+            if on_chunk is not None:
+                on_chunk()
     return h.hexdigest()
 
 

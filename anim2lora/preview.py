@@ -4,14 +4,8 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
+from .extract.cap import evenly
 from .frameset import FrameSet
-
-
-def _evenly(rows: Sequence, n: int) -> list:
-    if len(rows) <= n:
-        return list(rows)
-    step = len(rows) / n
-    return [rows[int(i * step)] for i in range(n)]
 
 
 def contact_sheet(frames: FrameSet, rows: Optional[Sequence[Mapping]] = None, *, max_tiles: int = 24,
@@ -19,7 +13,7 @@ def contact_sheet(frames: FrameSet, rows: Optional[Sequence[Mapping]] = None, *,
     """An RGB uint8 sheet of up to ``max_tiles`` frames spread over ``rows`` (default: kept)."""
     import cv2
 
-    rows = _evenly(frames.kept if rows is None else rows, max_tiles)
+    rows = evenly(frames.kept if rows is None else rows, max_tiles)
     cols = max(1, min(6, int(np.ceil(np.sqrt(max(1, len(rows)) * 16 / 9)))))
     tile_w = width // cols
     aspect = (frames.source.get("height") or 9) / max(1, frames.source.get("width") or 16)

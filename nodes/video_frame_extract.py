@@ -5,42 +5,21 @@ import os
 from ..anim2lora.errors import Anim2LoRAError
 from ..anim2lora.extract.report import text_report
 from ..anim2lora.extract.run import extract
-from ..anim2lora.extract.settings import SAMPLING_MODES, ExtractSettings
+from ..anim2lora.extract.settings import SAMPLING_HELP, SAMPLING_MODES, SPECS, ExtractSettings
 from ..anim2lora.preview import contact_sheet
 from . import bridge
 from .comfy_types import FRAMES, image_batch
 
-_D = ExtractSettings()
-
-_SETTINGS = {
-    "sampling": (list(SAMPLING_MODES), {
-        "default": _D.sampling,
-        "tooltip": "unique_drawings: one frame per drawing (held frames collapse, near-identical "
-                   "drawings too); every_nth: every n-th decoded frame; target_fps: a fixed rate."}),
-    "every_nth": ("INT", {"default": _D.every_nth, "min": 1, "max": 100000,
-                          "tooltip": "With sampling = every_nth: keep one frame in this many."}),
-    "target_fps": ("FLOAT", {"default": _D.target_fps, "min": 0.01, "max": 240.0, "step": 0.01,
-                             "tooltip": "With sampling = target_fps: frames per second of video to keep."}),
-    "unique_threshold": ("FLOAT", {
-        "default": _D.unique_threshold, "min": 0.0, "max": 1.0, "step": 0.001,
-        "tooltip": "With unique_drawings: share of the picture that must differ from the last kept "
-                   "drawing of the shot. 0.03 collapses near-identical poses (mouth flaps, small "
-                   "in-betweens); 0 keeps every new drawing."}),
-    "max_frames": ("INT", {"default": _D.max_frames, "min": 0, "max": 1000000,
-                           "tooltip": "Keep at most this many frames (0 = no cap): every shot keeps its "
-                                      "first good frame, the rest are spread evenly in time and then "
-                                      "balanced across shots. Frames over the cap are never written."}),
-    "cut_threshold": ("FLOAT", {
-        "default": _D.cut_threshold, "min": 0.05, "max": 1.0, "step": 0.01,
-        "tooltip": "How different two drawings must be (0-1) to count as a shot change; it must "
-                   "also stand out against the motion around it."}),
-    "cut_margin": ("INT", {"default": _D.cut_margin, "min": 0, "max": 240,
-                           "tooltip": "Skip frames this close (in frames) to a cut or transition."}),
-    "blur_threshold": ("FLOAT", {
-        "default": _D.blur_threshold, "min": 0.0, "max": 1.0, "step": 0.01,
-        "tooltip": "Drop frames less sharp than this share of their shot's typical sharpness "
-                   "(mid-motion smears teach thick, muddy lines). 0 keeps all."}),
-}
+def _setting_inputs() -> dict:
+    """Node inputs from the core's settings table: same defaults, ranges and help as the CLI."""
+    defaults = ExtractSettings()
+    inputs = {"sampling": (list(SAMPLING_MODES), {"default": defaults.sampling, "tooltip": SAMPLING_HELP})}
+    for name, spec in SPECS.items():
+        default = getattr(defaults, name)
+        kind = "INT" if isinstance(default, int) else "FLOAT"
+        inputs[name] = (kind, {"default": default, "min": spec.low, "max": spec.high, "step": spec.step,
+                               "tooltip": spec.help})
+    return inputs
 
 
 class VideoFrameExtract:
@@ -64,7 +43,7 @@ class VideoFrameExtract:
                 "video": (bridge.list_videos(), {
                     "video_upload": True,
                     "tooltip": "A video in ComfyUI's input folder (mp4, mkv, webm, mov, avi, gif)."}),
-                **_SETTINGS,
+                **_setting_inputs(),
             },
             "hidden": {"unique_id": "UNIQUE_ID"},
         }

@@ -39,7 +39,11 @@ def test_every_kept_frame_is_a_clean_distinct_drawing(demo_extract, demo_truth):
 def test_drop_reasons_match_the_truth(demo_extract, demo_truth):
     truth = {r["index"]: r for r in demo_truth}
     dropped = demo_extract.summary["dropped"]
-    assert all(truth[i]["held"] or truth[i]["black"] for i in dropped["held"])
+    # every held frame repeats a picture that has its own row (a held frame may stand in for
+    # the first frame of its hold when that one sits on a cut's margin)
+    pictures = {(truth[r["index"]]["drawing"], truth[r["index"]]["subtitle"]) for r in demo_extract.frames.rows}
+    assert all((truth[i]["drawing"], truth[i]["subtitle"]) in pictures or truth[i]["black"] for i in dropped["held"])
+    assert not set(dropped["held"]) & set(demo_extract.summary["kept"])
     assert {i for i in dropped["dissolve"]} == {r["index"] for r in demo_truth if r["transition"] == "dissolve"}
     fades = {r["index"] for r in demo_truth if r["transition"] == "fade"}
     dark = set(dropped["fade"]) | set(dropped.get("black", [])) | set(dropped.get("blank", []))
@@ -108,9 +112,9 @@ def test_fixed_rate_sampling(demo_clip, tmp_path, sampling, extra):
     rows = res.frames.rows
     if sampling == "every_nth":
         assert [r["index"] for r in rows] == list(range(0, 280, 10))
-    else:
-        assert [round(r["time"], 3) for r in rows] == [round(k / 2, 3) for k in range(len(rows))]
+    else:   # one frame every half second; one on a cut's margin may move later in its hold
         assert len(rows) == 24
+        assert all(0 <= r["time"] - k / 2 <= 3 / 24 for k, r in enumerate(rows))
     assert "held" not in res.summary["dropped"]
 
 

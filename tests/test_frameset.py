@@ -90,3 +90,13 @@ def test_a_video_with_nothing_to_keep_is_reported_not_raised(tmp_path):
     res = extract(video, tmp_path / "cache")
     assert res.summary["kept"] == [] and res.summary["dropped"]["black"] == [0]
     assert "no frame was kept" in text_report(res.frames)
+
+
+def test_a_loaded_set_cannot_be_changed_in_place(demo_extract):
+    fs = demo_extract.frames
+    with pytest.raises(TypeError):
+        fs.rows[0]["dropped"] = "mine"
+    with pytest.raises(TypeError):
+        fs.rows[0]["scores"]["sharpness"] = 0
+    with pytest.raises((TypeError, AttributeError)):
+        fs.manifest["frames"].append({})

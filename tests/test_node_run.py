@@ -50,17 +50,23 @@ def test_is_changed_follows_the_file(node, host_dirs, demo_clip):
     assert node.IS_CHANGED("clip.mp4") != before
 
 
-def test_cancel_leaves_nothing_half_written(demo_clip, tmp_path):
+def test_cancel_mid_run_leaves_nothing_half_written(demo_clip, tmp_path):
     from anim2lora.errors import CancelledError
     from anim2lora.extract.run import extract
     from anim2lora.progress import Progress
 
-    progress = Progress()
-    progress.cancel_event.set()
+    class CancelAt(Progress):
+        def report(self, done, total):
+            if done >= 150:           # well into the clip, with frames already written
+                self.cancel_event.set()
+
+    progress = CancelAt(interval=0)
     with pytest.raises(CancelledError):
         extract(demo_clip, tmp_path, progress=progress)
-    assert list((tmp_path / "frames").iterdir()) == []
+    assert progress.done >= 150
+    assert list((tmp_path / "frames").iterdir()) == [], "the partial set must be removed"
     assert not (tmp_path / "sets").exists()
+    assert extract(demo_clip, tmp_path).frames.kept, "a later run starts clean and completes"
 
 
 def test_bridge_without_host_asks_for_folders(pack):

@@ -109,7 +109,7 @@ def test_truncated_mp4_without_index(tmp_path, pictures):
     cut.write_bytes(video.read_bytes()[: video.stat().st_size // 2])
     with pytest.raises(BadInputError, match=r"cut\.mp4: not a readable video"):
         extract(cut, tmp_path / "cache")
-    assert not any((tmp_path / "cache").glob("frames/*")) if (tmp_path / "cache").exists() else True
+    assert not (tmp_path / "cache").exists(), "nothing is written for a file that cannot be opened"
 
 
 def test_truncated_mkv_keeps_what_decodes(tmp_path, pictures):
@@ -131,11 +131,17 @@ def test_damage_mid_stream_is_reported_and_the_rest_kept(tmp_path, pictures):
     res = extract(bad, tmp_path / "cache")
     kept = res.summary["kept"]
     assert min(kept) < 40 and max(kept) > 100, "frames on both sides of the damage survive"
-    damaged = res.summary["dropped"].get("damaged", [])
-    assert res.frames.manifest["damage"] or damaged
+    assert res.summary["damage"], "the stream errors are reported with their time"
+    runs = res.summary["damaged"]
+    assert runs, "the smeared frames after the damage are found"
+    for run in runs:
+        smeared = set(range(run["first"], run["last"] + 1))
+        assert not smeared & set(kept)
+        assert run["last"] - run["first"] < 12, "smearing ends at the next key frame (g=12)"
     from anim2lora.extract.report import text_report
 
-    assert "DAMAGED" in text_report(res.frames) or damaged
+    report = text_report(res.frames)
+    assert f"DAMAGED frames {runs[0]['first']}-{runs[0]['last']}" in report and "DAMAGED stream at" in report
 
 
 def test_no_partial_set_is_left_after_a_failure(tmp_path, pictures, monkeypatch):
@@ -151,4 +157,25 @@ def test_no_partial_set_is_left_after_a_failure(tmp_path, pictures, monkeypatch)
         extract(video, tmp_path / "cache")
     leftovers = [p for p in (tmp_path / "cache" / "frames").iterdir()]
     assert leftovers == []
-    assert not list((tmp_path / "cache" / "sets").glob("*.json")) if (tmp_path / "cache" / "sets").exists() else True
+    assert not (tmp_path / "cache" / "sets").exists()
+
+
+def test_a_still_shot_keeps_its_drawing_past_the_cut_margin(tmp_path, pictures):
+    # shot 1 walks, then a single drawing held for two seconds (a still), then shot 1 again
+    still = pictures[60]                       # a frame of B on pink
+    clip = pictures[:24] + [still] * 48 + pictures[24:48]
+    video = encode(tmp_path / "still.mp4", clip)
+    res = extract(video, tmp_path / "cache")
+    assert res.summary["shots"] == [[0, 23], [24, 71], [72, 95]]
+    still_rows = [r for r in res.frames.kept if r["shot"] == 1]
+    assert len(still_rows) == 1 and 24 + 2 <= still_rows[0]["index"] <= 71
+
+
+def test_a_long_hold_under_every_nth_keeps_one_picture(tmp_path, pictures):
+    from anim2lora.extract.settings import ExtractSettings
+
+    video = encode(tmp_path / "hold.mp4", [pictures[60]] * 240)
+    res = extract(video, tmp_path / "cache", ExtractSettings(sampling="every_nth", every_nth=12))
+    assert [r["index"] for r in res.frames.rows] == list(range(0, 240, 12))
+    assert len(res.frames.kept) == 1
+    assert res.summary["dropped"]["held"] == list(range(12, 240, 12)), "repeats of one picture hold no frame"

@@ -4,7 +4,8 @@ from collections import defaultdict
 from typing import Dict, List, Mapping, Sequence, Set
 
 
-def _evenly(items: Sequence, n: int) -> List:
+def evenly(items: Sequence, n: int) -> List:
+    """``n`` items spread evenly over ``items`` (the middle of each of ``n`` equal stretches)."""
     if n >= len(items):
         return list(items)
     if n <= 0:
@@ -22,8 +23,8 @@ def spread(rows: Sequence[Mapping], cap: int) -> Set[int]:
     if len(rows) <= cap:
         return {r["index"] for r in rows}
     if len(shots) >= cap:   # more shots than frames allowed: one frame from evenly spaced shots
-        chosen = _evenly(shots, cap)
-        return {_evenly(by_shot[s], 1)[0] for s in chosen}
+        chosen = evenly(shots, cap)
+        return {evenly(by_shot[s], 1)[0] for s in chosen}
     quota = {s: 0 for s in shots}
     left = cap
     open_shots = list(shots)
@@ -37,4 +38,4 @@ def spread(rows: Sequence[Mapping], cap: int) -> Set[int]:
                 open_shots.remove(s)
             if left == 0:
                 break
-    return {i for s in shots for i in _evenly(by_shot[s], quota[s])}
+    return {i for s in shots for i in evenly(by_shot[s], quota[s])}

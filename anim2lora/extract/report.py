@@ -30,9 +30,15 @@ def text_report(frames: FrameSet, cached: bool = False) -> str:
     ]
     for reason, n in sorted(counts.items(), key=lambda kv: -kv[1]):
         lines.append(f"  dropped {n:6d}  {_REASONS.get(reason, reason)}")
-    for event in m.get("damage", []):
-        where = f"at {event['time']:.2f} s" if event.get("time") is not None else "position unknown"
-        lines.append(f"  DAMAGED {where}: {event['error']} {event['message']}")
+    for run in m.get("damaged", []):
+        lines.append(f"  DAMAGED frames {run['first']}-{run['last']} ({run['first_time']:.2f}-{run['last_time']:.2f} s): "
+                     "smeared by stream damage, dropped")
+    events = m.get("damage", [])
+    if events:
+        first = events[0]
+        where = f"at {first['time']:.2f} s" if first.get("time") is not None else "position unknown"
+        more = f" (+{len(events) - 1} more)" if len(events) > 1 else ""
+        lines.append(f"  DAMAGED stream {where}: {first['message']}{more}; frames that decoded were kept")
     if not frames.kept:
         lines.append("  no frame was kept: lower blur_threshold or unique_threshold, or check the video.")
     lines.append(f"frame set: {frames.path}")

@@ -22,7 +22,8 @@ from .settings import ExtractSettings
 from .writer import FrameWriter
 
 ALGORITHM = "extract-1"          # bump when a change alters which frames are chosen
-THUMB_REASONS = {"black", "blank", "fade", "dissolve", "near_cut", "blurred", "damaged"}
+# dropped frames that get a small preview (the others repeat a kept picture, or show none)
+THUMB_REASONS = {"black", "blank", "fade", "dissolve", "near_cut", "blurred"}
 
 
 @dataclass
@@ -35,14 +36,14 @@ class ExtractResult:
         return summary(self.frames)
 
 
-def video_sha256(path: Path, store: AnalysisStore) -> str:
+def video_sha256(path: Path, store: AnalysisStore, progress: Progress) -> str:
     """The file's sha256, remembered by path, size and mtime so a re-run does not re-read hours of video."""
     st = path.stat()
     key = f"{st.st_size}:{st.st_mtime_ns}"
     known = store.get("file.sha256", key, os.fspath(path))
     if known:
         return known
-    digest = file_sha256(path)
+    digest = file_sha256(path, on_chunk=lambda: progress.update(0))   # a cancel point while reading
     store.put("file.sha256", key, os.fspath(path), digest)
     return digest
 
@@ -54,8 +55,8 @@ def extract(video: os.PathLike, root: os.PathLike, settings: ExtractSettings = E
     container, stream = open_video(video)
     try:
         store = AnalysisStore(root / "analysis.sqlite")
-        sha = video_sha256(video, store)
-        set_id = settings_digest({"video": sha, "settings": settings.to_dict(), "algorithm": ALGORITHM}, 20)
+        sha = video_sha256(video, store, progress)
+        set_id = settings_digest({"video": sha, "settings": settings.effective(), "algorithm": ALGORITHM}, 20)
         if manifest_path(root, set_id).is_file() and (root / "frames" / set_id).is_dir():
             return ExtractResult(load(manifest_path(root, set_id)), cached=True)
         started = time.monotonic()
@@ -74,14 +75,14 @@ def _scan(video, container, stream, root, set_id, settings, progress, store, sha
     damage = DamageLog()
     rows: List[dict] = []
     writer: Optional[FrameWriter] = None
-    rotation = 0
     decoded = 0
+    frames = decode(container, stream, damage)
     try:
         scanner = Scanner(settings, info.duration)
-        for item in decode(container, stream, damage):
+        for item in frames:
             if writer is None:
-                rotation = frame_rotation(item.frame)
-                writer = FrameWriter(staging, rotation)
+                info = info.rotated(frame_rotation(item.frame))
+                writer = FrameWriter(staging, info.rotation)
             for decision in scanner.push(item.index, item.time, item.frame, item.damaged):
                 rows.append(_record(decision, writer, set_id))
             decoded = item.index + 1
@@ -101,18 +102,19 @@ def _scan(video, container, stream, root, set_id, settings, progress, store, sha
         else:
             os.replace(staging, final)
     except BaseException:             # cancel (host interrupt is a BaseException), error, Ctrl-C
+        frames.close()                # restores FFmpeg's log settings now, not at garbage collection
         if writer is not None:
             writer.close(cancel=True)
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    store.put_many("extract.scores", settings_digest({"settings": settings.to_dict(), "a": ALGORITHM}),
+    store.put_many("extract.scores", settings_digest({"settings": settings.effective(), "a": ALGORITHM}),
                    {f"video:{sha}:{r['index']}": r["scores"] for r in rows})
-    info = describe(video, container, stream, rotation)
     return {
         "schema": SCHEMA, "kind": KIND, "id": set_id, "parent": None, "stage": "extract",
         "settings": settings.to_dict(), "anim2lora": __version__,
         "source": {**info.to_dict(), "name": video.name, "sha256": sha, "decoded_frames": decoded},
         "shots": scanner.shots, "held": scanner.held, "damage": damage.events,
+        "damaged": _damaged_ranges(rows),
         "frames": rows,
     }
 
@@ -153,6 +155,19 @@ def _resolve_hashes(rows: List[dict]) -> None:
             r["sha256"] = fut.result()
 
 
+def _damaged_ranges(rows: List[dict]) -> List[dict]:
+    """Runs of frames smeared by stream damage, as source indices and times."""
+    out: List[dict] = []
+    for r in rows:
+        if r["dropped"] != "damaged":
+            continue
+        if out and out[-1]["last"] == r["index"] - 1:
+            out[-1].update(last=r["index"], last_time=r["time"])
+        else:
+            out.append({"first": r["index"], "last": r["index"], "first_time": r["time"], "last_time": r["time"]})
+    return out
+
+
 def _first_error(damage: DamageLog) -> str:
     return damage.events[0]["message"] if damage.events else "no frames"
 
@@ -164,4 +179,6 @@ def summary(frames: FrameSet) -> Dict:
     if held:
         dropped["held"] = held
     return {"set": str(frames.path), "kept": [r["index"] for r in frames.kept], "dropped": dropped,
-            "shots": frames.manifest.get("shots", []), "damage": frames.manifest.get("damage", [])}
+            "shots": [list(s) for s in frames.manifest.get("shots", [])],
+            "damaged": [dict(d) for d in frames.manifest.get("damaged", [])],
+            "damage": [dict(e) for e in frames.manifest.get("damage", [])]}

@@ -51,6 +51,7 @@ class Drawing:
     cut: bool = False
     shot: int = -1
     final: bool = False
+    candidate: Optional["Candidate"] = None   # its first sampled frame, while undecided
 
 
 @dataclass(eq=False)
@@ -59,9 +60,11 @@ class Candidate:
     time: float
     frame: object
     drawing: Drawing
-    damaged: bool
+    verdict: Optional[str] = None   # known on arrival: "damaged", or "held" for a repeat picture
     sharp: float = 0.0
     scores: Dict[str, float] = field(default_factory=dict)
+    # the same picture later in its hold, for when the first frame sits on a cut's margin
+    alternative: Optional[Tuple[int, float, object]] = None
 
 
 @dataclass
@@ -104,28 +107,63 @@ class Scanner:
 
     # -- input ----------------------------------------------------------------------------
     def push(self, index: int, time: float, frame, damaged: bool) -> List[Decision]:
+        sampled = self._sampled(index, time)
+        if damaged and self._history:
+            # a picture smeared by stream damage says nothing about drawings or cuts: record it
+            # against the drawing it interrupts and compare the next clean frame afresh
+            self._prev_key = None
+            self._pending.append(Candidate(index, time, None, self._history[-1], verdict="damaged"))
+            return self._step()
         y = luma_plane(frame)
         key = measures.hold_key(y)
-        held = self._prev_key is not None and not damaged and measures.same_picture(self._prev_key, key)
+        held = self._prev_key is not None and measures.same_picture(self._prev_key, key)
         self._prev_key = key
-        sampled = self._sampled(index, time)
         if held:
             drawing = self._history[-1]
             drawing.last_index = index
+            first = drawing.candidate
+            if first is not None and first.alternative is None and index >= first.index + self.s.cut_margin:
+                first.alternative = (index, time, frame)
             if self.unique:
-                if self.held and self.held[-1][1] == index - 1:
-                    self.held[-1][1] = index
-                else:
-                    self.held.append([index, index])
+                self._hold(index)
+            elif sampled and first is not None:
+                # the same picture sampled again: a row, but no frame to keep
+                self._pending.append(Candidate(index, time, None, drawing, verdict="held"))
             elif sampled:
-                self._add_candidate(index, time, frame, drawing, damaged)
+                self._add_candidate(index, time, frame, drawing)
         else:
             look = measures.look(y)
             drawing = Drawing(self._seq, index, index, look, _darkness(look))
             self._seq += 1
             self._add_drawing(drawing)
             if self.unique or sampled:
-                self._add_candidate(index, time, frame, drawing, damaged)
+                self._add_candidate(index, time, frame, drawing)
+        return self._step()
+
+    def _hold(self, index: int) -> None:
+        """Add ``index`` to the held runs (kept sorted; new indices are nearly always last)."""
+        runs = self.held
+        k = len(runs)
+        while k > 0 and runs[k - 1][0] > index:
+            k -= 1
+        if k > 0 and runs[k - 1][1] >= index - 1:
+            runs[k - 1][1] = max(runs[k - 1][1], index)
+        else:
+            runs.insert(k, [index, index])
+            k += 1
+        if k < len(runs) and runs[k][0] <= runs[k - 1][1] + 1:   # join the run that follows
+            runs[k - 1][1] = max(runs[k - 1][1], runs.pop(k)[1])
+
+    def _unhold(self, index: int) -> None:
+        runs = self.held
+        for k in range(len(runs) - 1, -1, -1):
+            first, last = runs[k]
+            if first <= index <= last:
+                pieces = [r for r in ([first, index - 1], [index + 1, last]) if r[0] <= r[1]]
+                runs[k:k + 1] = pieces
+                return
+
+    def _step(self) -> List[Decision]:
         self._finalize(end=False)
         return self._decide(end=False)
 
@@ -145,10 +183,11 @@ class Scanner:
             return False
         return True
 
-    def _add_candidate(self, index, time, frame, drawing, damaged):
-        cand = Candidate(index, time, frame, drawing, damaged)
+    def _add_candidate(self, index, time, frame, drawing):
+        cand = Candidate(index, time, frame, drawing)
         if not drawing.dark:
             cand.sharp = measures.sharpness(drawing.look.thumb)
+        drawing.candidate = cand
         self._pending.append(cand)
 
     def _add_drawing(self, d: Drawing) -> None:
@@ -261,11 +300,14 @@ class Scanner:
             if not end and not self._ready(c):
                 break
             self._pending.popleft()
-            reason = self._judge(c)
+            reason = c.verdict or self._judge(c)
+            if c.drawing.candidate is c:
+                c.drawing.candidate = None
+            c.alternative = None
             if reason is None:
                 self._last_kept = (c.drawing.shot, c.time, c.drawing.look)
                 self.kept += 1
-            if not c.drawing.dark and not c.drawing.transition:
+            if not c.verdict and not c.drawing.dark and not c.drawing.transition:
                 self._past_sharp.append((c.drawing.shot, c.sharp))
             out.append(Decision(c, reason))
         return out
@@ -278,18 +320,26 @@ class Scanner:
         return same >= SHARP_WINDOW or any(p.drawing.shot > c.drawing.shot for p in later) \
             or self._shot > c.drawing.shot
 
+    def _near_cut(self, index: int) -> bool:
+        margin = self.s.cut_margin
+        nearest = bisect.bisect_right(self.cuts, index - margin)
+        return margin > 0 and nearest < len(self.cuts) and self.cuts[nearest] <= index + margin
+
     def _judge(self, c: Candidate) -> Optional[str]:
         d = c.drawing
-        if c.damaged:
-            return "damaged"
         if d.dark:
             return d.dark
         if d.transition:
             return d.transition
-        margin = self.s.cut_margin
-        nearest = bisect.bisect_right(self.cuts, c.index - margin)
-        if nearest < len(self.cuts) and self.cuts[nearest] <= c.index + margin and margin > 0:
-            return "near_cut"
+        if self._near_cut(c.index):
+            # a drawing held past the margin is still usable: take it from later in its hold
+            if c.alternative is None or self._near_cut(c.alternative[0]):
+                return "near_cut"
+            if self.unique:   # the row moves to the later frame; the first one counts as held
+                self._unhold(c.alternative[0])
+                self._hold(c.index)
+            c.index, c.time, c.frame = c.alternative
+        c.alternative = None
         ref = self._reference_sharpness(c)
         c.scores["sharpness"] = round(c.sharp, 2)
         c.scores["sharpness_rel"] = round(c.sharp / ref, 3) if ref > 0 else 1.0

@@ -1,10 +1,44 @@
-"""VideoFrameExtract's settings: one validated record shared by the node, the CLI and the cache key."""
+"""VideoFrameExtract's settings: one validated record, and one table of ranges and help texts
+that the node, the command line and the cache key all read."""
 
 from dataclasses import asdict, dataclass, fields
+from typing import NamedTuple, Optional
 
 from ..errors import BadInputError
 
 SAMPLING_MODES = ("unique_drawings", "every_nth", "target_fps")
+
+
+class Spec(NamedTuple):
+    low: float
+    high: float
+    step: float
+    help: str
+    only_for: Optional[str] = None   # the sampling mode this setting applies to
+
+
+SPECS = {
+    "every_nth": Spec(1, 100000, 1, "With sampling = every_nth: keep one frame in this many.", "every_nth"),
+    "target_fps": Spec(0.01, 240.0, 0.01, "With sampling = target_fps: frames per second of video to keep.",
+                       "target_fps"),
+    "unique_threshold": Spec(
+        0.0, 1.0, 0.001, "With unique_drawings: share of the picture that must differ from the last kept "
+        "drawing of the shot. 0.03 collapses near-identical poses (mouth flaps, small in-betweens); "
+        "0 keeps every new drawing.", "unique_drawings"),
+    "max_frames": Spec(
+        0, 1000000, 1, "Keep at most this many frames (0 = no cap): every shot keeps its first good frame, "
+        "the rest are spread evenly in time and then balanced across shots. Frames over the cap are "
+        "never written."),
+    "cut_threshold": Spec(
+        0.05, 1.0, 0.01, "How different two drawings must be (0-1) to count as a shot change; it must also "
+        "stand out against the motion around it."),
+    "cut_margin": Spec(0, 240, 1, "Skip frames this close (in frames) to a cut or transition."),
+    "blur_threshold": Spec(
+        0.0, 1.0, 0.01, "Drop frames less sharp than this share of their shot's typical sharpness "
+        "(mid-motion smears teach thick, muddy lines). 0 keeps all."),
+}
+SAMPLING_HELP = ("unique_drawings: one frame per drawing (held frames collapse, near-identical drawings "
+                 "too); every_nth: every n-th decoded frame; target_fps: a fixed rate.")
 
 
 @dataclass(frozen=True)
@@ -21,22 +55,19 @@ class ExtractSettings:
     def __post_init__(self):
         if self.sampling not in SAMPLING_MODES:
             raise BadInputError(f"sampling: '{self.sampling}' is not one of {', '.join(SAMPLING_MODES)}.")
-        _check_range("every_nth", self.every_nth, 1, 100000)
-        _check_range("target_fps", self.target_fps, 0.01, 240.0)
-        _check_range("unique_threshold", self.unique_threshold, 0.0, 1.0)
-        _check_range("max_frames", self.max_frames, 0, 1000000)
-        _check_range("cut_threshold", self.cut_threshold, 0.05, 1.0)
-        _check_range("cut_margin", self.cut_margin, 0, 240)
-        _check_range("blur_threshold", self.blur_threshold, 0.0, 1.0)
+        for name, spec in SPECS.items():
+            value = getattr(self, name)
+            if not (spec.low <= value <= spec.high):
+                raise BadInputError(f"{name}: {value} is outside {spec.low}–{spec.high}.")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def effective(self) -> dict:
+        """The settings that can change the result: a mode's own options only count in that mode."""
+        return {k: v for k, v in asdict(self).items()
+                if k not in SPECS or SPECS[k].only_for in (None, self.sampling)}
+
     @classmethod
     def names(cls):
         return [f.name for f in fields(cls)]
-
-
-def _check_range(name, value, low, high):
-    if not (low <= value <= high):
-        raise BadInputError(f"{name}: {value} is outside {low}–{high}.")

@@ -12,7 +12,7 @@ import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 from ..hashing import bytes_sha256
 from ..video.frames import is_colourless, to_bgr, to_grey, upright
@@ -35,6 +35,7 @@ class FrameWriter:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="a2l-writer")
         self._slots = threading.Semaphore(max_pending)
         self._futures: List[Future] = []
+        self._failure: Optional[BaseException] = None
 
     def submit(self, frame, name: str) -> Future:
         """Write ``frame`` as a PNG named ``name``; returns a future of the file's sha256."""
@@ -45,9 +46,11 @@ class FrameWriter:
         return self._submit(self._thumb_jpg, grey, name)
 
     def _submit(self, make, source, name: str) -> Future:
+        if self._failure is not None:   # a full disk should stop decoding now, not at the end
+            raise self._failure
         self._slots.acquire()
         fut = self._pool.submit(self._write, make, source, name)
-        fut.add_done_callback(lambda _: self._slots.release())
+        fut.add_done_callback(self._done)
         self._futures.append(fut)
         return fut
 
@@ -67,6 +70,11 @@ class FrameWriter:
             f.write(data)
         os.replace(tmp, path)
         return bytes_sha256(data)
+
+    def _done(self, fut: Future) -> None:
+        self._slots.release()
+        if not fut.cancelled() and fut.exception() is not None and self._failure is None:
+            self._failure = fut.exception()
 
     def close(self, cancel: bool = False) -> None:
         """Wait for every write (re-raising the first failure), or drop the queue on cancel."""

@@ -29,19 +29,31 @@ def decode(container, stream, damage: DamageLog, max_events: int = 50) -> Iterat
     Damage shows three ways: the decoder raises, or it conceals the loss and only logs an error,
     or the demuxer silently skips to the next cluster it can read.  FFmpeg's error log is
     captured (from every thread: frame-threaded decoders log from workers) so the last two are
-    reported too.  After damage the codec smears neighbours into the hole, so frames are marked
-    ``damaged`` until the next key frame restores a clean picture.
+    reported too.  After damage the codec smears neighbours into the hole, so frames from the
+    damaged packet's timestamp on are marked ``damaged`` until a later key frame restores a clean
+    picture.  Timestamps, not arrival order, decide: a threaded decoder hands frames out a few
+    packets late, and a key frame decoded before the damage must not clear it.
     """
     import av
     import av.logging
 
     index = 0
-    tainted = False
     last_time = 0.0
+    last_pts = None
+    damaged_from = None          # pts from which decoded pictures are smeared
     packets = container.demux(stream)
     previous_level = av.logging.get_level()
     av.logging.set_level(av.logging.ERROR)
     av.logging.set_skip_repeated(False)   # or a repeated error is swallowed, and may surface later
+
+    def note(where, packet, error, message):
+        nonlocal damaged_from
+        if len(damage.events) < max_events:
+            damage.add(where, _packet_time(packet) if packet is not None else last_time, error, message)
+        at = packet.pts if packet is not None and packet.pts is not None else last_pts
+        if at is not None:
+            damaged_from = at if damaged_from is None else min(damaged_from, at)
+
     try:
         with av.logging.Capture(local=False) as logs:
             while True:
@@ -49,31 +61,32 @@ def decode(container, stream, damage: DamageLog, max_events: int = 50) -> Iterat
                     packet = next(packets)
                 except StopIteration:
                     break
-                except av.FFmpegError as e:   # the demuxer lost sync for good
-                    damage.add("demux", last_time, type(e).__name__, str(e))
-                    break
+                except av.FFmpegError as e:   # the demuxer lost sync for good: drain the decoder
+                    note("demux", None, type(e).__name__, str(e))
+                    packet = None
                 try:
-                    frames = packet.decode()
+                    frames = packet.decode() if packet is not None else stream.codec_context.decode(None)
                 except av.FFmpegError as e:
                     frames = []
-                    if len(damage.events) < max_events:
-                        damage.add("decode", _packet_time(packet) or last_time, type(e).__name__, str(e))
-                    tainted = True
+                    note("decode", packet, type(e).__name__, str(e))
                 if logs:   # one event per packet is enough to locate the damage
                     _, source, message = logs[0]
-                    if len(damage.events) < max_events:
-                        damage.add(source or "ffmpeg", _packet_time(packet) or last_time, "ffmpeg", message)
+                    note(source or "ffmpeg", packet, "ffmpeg", message)
                     del logs[:]
-                    tainted = True
                 for frame in frames:
-                    if frame.key_frame:
-                        tainted = False
-                    t = frame.time if frame.time is not None else last_time
-                    last_time = t
-                    yield Decoded(index, float(t), frame, tainted)
+                    pts = frame.pts
+                    smeared = damaged_from is not None and (pts is None or pts >= damaged_from)
+                    if smeared and frame.key_frame and pts is not None and pts > damaged_from:
+                        damaged_from, smeared = None, False
+                    last_pts = pts if pts is not None else last_pts
+                    last_time = frame.time if frame.time is not None else last_time
+                    yield Decoded(index, float(last_time), frame, smeared)
                     index += 1
+                if packet is None:
+                    break
     finally:
         av.logging.set_level(previous_level)
+        av.logging.set_skip_repeated(True)   # PyAV's default
 
 
 def _packet_time(packet) -> Optional[float]:

@@ -1,7 +1,7 @@
 """Open a video and describe it, turning every way a file can be unusable into a clear message."""
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from ..errors import BadInputError
@@ -23,6 +23,14 @@ class VideoInfo:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def rotated(self, rotation: int) -> "VideoInfo":
+        """The same video as displayed after turning decoded pictures ``rotation`` degrees."""
+        if rotation == self.rotation:
+            return self
+        turn = (rotation - self.rotation) % 180
+        w, h = (self.height, self.width) if turn else (self.width, self.height)
+        return replace(self, rotation=rotation, width=w, height=h)
 
 
 def open_video(path: os.PathLike):
@@ -51,7 +59,7 @@ def open_video(path: os.PathLike):
     return container, stream
 
 
-def describe(path: os.PathLike, container, stream, rotation: int = 0) -> VideoInfo:
+def describe(path: os.PathLike, container, stream) -> VideoInfo:
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     fps = float(rate) if rate else 0.0
     if stream.duration and stream.time_base:
@@ -61,11 +69,9 @@ def describe(path: os.PathLike, container, stream, rotation: int = 0) -> VideoIn
     else:
         duration = 0.0
     estimate = stream.frames or int(round(duration * fps))
-    w, h = stream.codec_context.width, stream.codec_context.height
-    if rotation % 180:
-        w, h = h, w
     return VideoInfo(path=os.fspath(path), container=container.format.name, codec=stream.codec_context.name,
-                     width=w, height=h, rotation=rotation, fps=round(fps, 4), duration=round(duration, 4),
+                     width=stream.codec_context.width, height=stream.codec_context.height, rotation=0,
+                     fps=round(fps, 4), duration=round(duration, 4),
                      frames_estimate=int(estimate or 0))
 
 
