@@ -150,4 +150,4 @@ def test_interrupt_stops_extraction_and_leaves_no_partial_set(host, tmp_path):
     events = [e for e, _ in result["status"]["messages"]]
     assert "execution_interrupted" in events
     assert not any(p.name.startswith(".") for p in frames_dir.glob("*")), "partial frames left behind"
-    assert latency < 5
+    assert latency < 1.5   # the requirement is one second; the poll above adds up to 0.2 s

@@ -152,7 +152,7 @@ def test_no_partial_set_is_left_after_a_failure(tmp_path, pictures, monkeypatch)
     def boom(*_a, **_k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(writer, "_encode", boom)
+    monkeypatch.setattr(writer, "encode_png", boom)
     with pytest.raises(OSError, match="disk full"):
         extract(video, tmp_path / "cache")
     leftovers = [p for p in (tmp_path / "cache" / "frames").iterdir()]

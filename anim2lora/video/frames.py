@@ -165,6 +165,6 @@ def to_grey(frame, rotation: int):
     return upright(grey, rotation)
 
 
-def to_bgr(frame, rotation: int):
-    """The frame as an upright BGR array (OpenCV's order)."""
-    return upright(frame.to_ndarray(format="bgr24"), rotation)
+def to_rgb(frame, rotation: int):
+    """The frame as an upright RGB array."""
+    return upright(frame.to_ndarray(format="rgb24"), rotation)
