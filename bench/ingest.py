@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 
 
 def make_clips(work: Path, minutes: float):
-    from anim2lora.demo.clip import STORYBOARD, write_clip
+    from anim2lora.demo.clip import write_clip
 
     one = work / "bench_1x.mp4"
     four = work / "bench_4x.mp4"

@@ -10,6 +10,7 @@ from ..anim2lora.preview import contact_sheet
 from . import bridge
 from .comfy_types import FRAMES, image_batch
 
+
 def _setting_inputs() -> dict:
     """Node inputs from the core's settings table: same defaults, ranges and help as the CLI."""
     defaults = ExtractSettings()

@@ -80,10 +80,11 @@ def test_pyproject_mirrors_requirements():
     import tomllib
 
     deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
-    lines = [l.split("#")[0].strip() for l in (REPO / "requirements.txt").read_text().splitlines()]
+    lines = [line.split("#")[0].strip() for line in (REPO / "requirements.txt").read_text().splitlines()]
+    lines = [line for line in lines if line]
     norm = lambda s: re.sub(r"\s+", "", s.replace("'", '"'))  # noqa: E731
-    assert [norm(d) for d in deps] == [norm(l) for l in lines if l]
-    assert not any(re.match(r"(torch|torchvision|torchaudio|numpy)\b", l) for l in lines if l), \
+    assert [norm(d) for d in deps] == [norm(line) for line in lines]
+    assert not any(re.match(r"(torch|torchvision|torchaudio|numpy)\b", line) for line in lines), \
         "the host's torch/numpy must never be pinned by the pack"
 
 

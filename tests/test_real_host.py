@@ -6,7 +6,6 @@ otherwise.  Uses ../shared/tools/comfyui-host, which never modifies the checkout
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -104,7 +103,7 @@ def test_pack_loads_without_import_failures(host):
     assert info["category"] == "anim2lora/data"
     assert info["output"] == ["A2L_FRAMES", "IMAGE", "STRING"]
     log = host.log.read_text()
-    assert "IMPORT FAILED" not in "\n".join(l for l in log.splitlines() if "Anim2LoRA" in l)
+    assert "IMPORT FAILED" not in "\n".join(line for line in log.splitlines() if "Anim2LoRA" in line)
     assert "Anim2LoRA: node module" not in log
     assert "/extensions/ComfyUI-Anim2LoRA/anim2lora.js" in host.get("/extensions")
 

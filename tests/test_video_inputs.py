@@ -1,7 +1,5 @@
 """Every container, codec and oddity the extractor promises, and every way a file can be bad."""
 
-import os
-from pathlib import Path
 
 import cv2
 import numpy as np

@@ -4,7 +4,6 @@ import os
 from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
 
 from anim2lora.demo.clip import frames as demo_frames
 

@@ -7,7 +7,6 @@ pixels: nothing is random.
 """
 
 import json
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path

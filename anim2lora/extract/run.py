@@ -48,9 +48,10 @@ def video_sha256(path: Path, store: AnalysisStore, progress: Progress) -> str:
     return digest
 
 
-def extract(video: os.PathLike, root: os.PathLike, settings: ExtractSettings = ExtractSettings(),
+def extract(video: os.PathLike, root: os.PathLike, settings: Optional[ExtractSettings] = None,
             progress: Optional[Progress] = None) -> ExtractResult:
     video, root = Path(video), Path(root)
+    settings = settings or ExtractSettings()
     progress = progress or Progress()
     container, stream = open_video(video)
     try:
