@@ -1,6 +1,6 @@
-// Shows a node's text report (sent as ui.a2l_report) in a read-only box on the node itself.
+// Shows a node's text report (sent by the backend as ui.a2l_report) in a read-only box on the
+// node. The box is display only: it is not saved with the workflow.
 import { app } from "../../scripts/app.js";
-import { ComfyWidgets } from "../../scripts/widgets.js";
 
 function chainCallback(object, property, callback) {
   const original = object[property];
@@ -18,15 +18,15 @@ app.registerExtension({
     chainCallback(nodeType.prototype, "onExecuted", function (message) {
       const text = message?.a2l_report?.join("\n");
       if (!text) return;
-      let widget = this.widgets?.find((w) => w.name === "a2l_report");
-      if (!widget) {
-        widget = ComfyWidgets.STRING(this, "a2l_report", ["STRING", { multiline: true }], app).widget;
-        widget.inputEl.readOnly = true;
-        widget.serialize = false;
+      if (!this.a2lReportBox) {
+        const box = document.createElement("textarea");
+        box.readOnly = true;
+        box.style.cssText = "width:100%;height:100%;resize:none;font:11px monospace;";
+        this.a2lReportBox = box;
+        this.addDOMWidget("a2l_report", "a2l_report", box, { serialize: false });
       }
-      widget.value = text;
+      this.a2lReportBox.value = text;
       this.setDirtyCanvas(true, true);
     });
   },
 });
-
