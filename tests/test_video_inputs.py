@@ -177,3 +177,29 @@ def test_a_long_hold_under_every_nth_keeps_one_picture(tmp_path, pictures):
     assert [r["index"] for r in res.frames.rows] == list(range(0, 240, 12))
     assert len(res.frames.kept) == 1
     assert res.summary["dropped"]["held"] == list(range(12, 240, 12)), "repeats of one picture hold no frame"
+
+
+@pytest.mark.parametrize("settings", [{}, {"sampling": "every_nth", "every_nth": 1},
+                                      {"sampling": "every_nth", "every_nth": 2},
+                                      {"sampling": "target_fps", "target_fps": 6.0}],
+                         ids=["unique", "nth1", "nth2", "fps6"])
+def test_every_mode_keeps_one_frame_of_a_still_shot_and_rows_stay_in_order(tmp_path, pictures, settings):
+    from anim2lora.extract.settings import ExtractSettings
+
+    clip = pictures[:24] + [pictures[60]] * 48 + pictures[24:48]
+    res = extract(encode(tmp_path / "still.mp4", clip), tmp_path / "cache", ExtractSettings(**settings))
+    indices = [r["index"] for r in res.frames.rows]
+    assert indices == sorted(set(indices)), "one row per frame, in source order"
+    assert not set(res.summary["kept"]) & set(res.summary["dropped"].get("held", []))
+    still = [r["index"] for r in res.frames.kept if 24 <= r["index"] <= 71]
+    assert len(still) == 1 and still[0] >= 24 + 2
+
+
+def test_a_replacement_frame_is_not_taken_from_the_next_cuts_margin(tmp_path, pictures):
+    from anim2lora.extract.settings import ExtractSettings
+
+    # a 7-frame still between two cuts: with a 4-frame margin no frame of it is clear of both
+    clip = pictures[:24] + [pictures[60]] * 7 + pictures[24:48]
+    res = extract(encode(tmp_path / "short.mp4", clip), tmp_path / "cache", ExtractSettings(cut_margin=4))
+    assert [24, 30] in res.summary["shots"]
+    assert not [i for i in res.summary["kept"] if 20 <= i <= 34]

@@ -16,6 +16,7 @@ novelty against the last kept drawing.  Only a bounded window of frames is ever 
 
 import bisect
 from collections import deque
+from itertools import islice
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Deque, Dict, List, Optional, Tuple
@@ -63,14 +64,20 @@ class Candidate:
     verdict: Optional[str] = None   # known on arrival: "damaged", or "held" for a repeat picture
     sharp: float = 0.0
     scores: Dict[str, float] = field(default_factory=dict)
-    # the same picture later in its hold, for when the first frame sits on a cut's margin
+    # the same picture later in its hold, for when this frame sits on a cut's margin: a frame
+    # (unique_drawings, where held frames have no rows) or the next sampled row (fixed rates)
     alternative: Optional[Tuple[int, float, object]] = None
+    backup: Optional["Candidate"] = None
 
 
 @dataclass
 class Decision:
     candidate: Candidate
     reason: Optional[str]
+
+
+# what a frame damaged before any clean drawing belongs to: no shot, nothing to wait for
+_NO_DRAWING = Drawing(seq=-1, index=-1, last_index=-1, look=None, dark=None, final=True)
 
 
 def _darkness(look: measures.Look) -> Optional[str]:
@@ -90,6 +97,7 @@ class Scanner:
         self.cap_rate = CAP_SLACK * settings.max_frames / duration if settings.max_frames and duration > 0 else 0.0
         self.cap_burst = max(1.0, 0.05 * settings.max_frames)
         self.kept = 0
+        self._start: Optional[float] = None       # first timestamp: streams need not start at 0
         self.unique = settings.sampling == "unique_drawings"
         self.held: List[List[int]] = []           # [first, last] runs of collapsed held frames
         self.cuts: List[int] = []                 # frame indices where a shot or transition edge starts
@@ -107,12 +115,15 @@ class Scanner:
 
     # -- input ----------------------------------------------------------------------------
     def push(self, index: int, time: float, frame, damaged: bool) -> List[Decision]:
+        if self._start is None:
+            self._start = time
         sampled = self._sampled(index, time)
-        if damaged and self._history:
+        if damaged:
             # a picture smeared by stream damage says nothing about drawings or cuts: record it
             # against the drawing it interrupts and compare the next clean frame afresh
             self._prev_key = None
-            self._pending.append(Candidate(index, time, None, self._history[-1], verdict="damaged"))
+            drawing = self._history[-1] if self._history else _NO_DRAWING
+            self._pending.append(Candidate(index, time, None, drawing, verdict="damaged"))
             return self._step()
         y = luma_plane(frame)
         key = measures.hold_key(y)
@@ -122,13 +133,18 @@ class Scanner:
             drawing = self._history[-1]
             drawing.last_index = index
             first = drawing.candidate
-            if first is not None and first.alternative is None and index >= first.index + self.s.cut_margin:
-                first.alternative = (index, time, frame)
+            spare = first is not None and index >= first.index + self.s.cut_margin
             if self.unique:
                 self._hold(index)
+                if spare and first.alternative is None:
+                    first.alternative = (index, time, frame)
             elif sampled and first is not None:
-                # the same picture sampled again: a row, but no frame to keep
-                self._pending.append(Candidate(index, time, None, drawing, verdict="held"))
+                # the same picture sampled again: a row, but no frame to keep, except one spare
+                # that takes over if the first frame turns out to sit on a cut's margin
+                repeat = Candidate(index, time, None, drawing, verdict="held")
+                if spare and first.backup is None:
+                    repeat.frame, repeat.sharp, first.backup = frame, first.sharp, repeat
+                self._pending.append(repeat)
             elif sampled:
                 self._add_candidate(index, time, frame, drawing)
         else:
@@ -303,7 +319,7 @@ class Scanner:
             reason = c.verdict or self._judge(c)
             if c.drawing.candidate is c:
                 c.drawing.candidate = None
-            c.alternative = None
+            c.alternative = c.backup = None
             if reason is None:
                 self._last_kept = (c.drawing.shot, c.time, c.drawing.look)
                 self.kept += 1
@@ -313,12 +329,22 @@ class Scanner:
         return out
 
     def _ready(self, c: Candidate) -> bool:
-        if not c.drawing.final or self._final_index <= c.index + self.s.cut_margin:
+        last = c.alternative[0] if c.alternative else c.index   # cuts near either must be known
+        if not c.drawing.final or self._final_index <= last + self.s.cut_margin:
             return False
-        later = [p for p in self._pending if p.drawing.final and p is not c]
-        same = sum(1 for p in later if p.drawing.shot == c.drawing.shot)
-        return same >= SHARP_WINDOW or any(p.drawing.shot > c.drawing.shot for p in later) \
-            or self._shot > c.drawing.shot
+        if self._shot > c.drawing.shot:
+            return True
+        same = 0
+        for p in self._pending:
+            if p is c or not p.drawing.final:
+                continue
+            if p.drawing.shot > c.drawing.shot:
+                return True
+            if p.drawing.shot == c.drawing.shot:
+                same += 1
+                if same >= SHARP_WINDOW:
+                    return True
+        return False
 
     def _near_cut(self, index: int) -> bool:
         margin = self.s.cut_margin
@@ -333,11 +359,13 @@ class Scanner:
             return d.transition
         if self._near_cut(c.index):
             # a drawing held past the margin is still usable: take it from later in its hold
+            if c.backup is not None and not self._near_cut(c.backup.index):
+                c.backup.verdict = None          # judged in its own turn, as a sampled frame
+                return "near_cut"
             if c.alternative is None or self._near_cut(c.alternative[0]):
                 return "near_cut"
-            if self.unique:   # the row moves to the later frame; the first one counts as held
-                self._unhold(c.alternative[0])
-                self._hold(c.index)
+            self._unhold(c.alternative[0])       # the row moves to the later frame of the hold;
+            self._hold(c.index)                  # the first one counts as held instead
             c.index, c.time, c.frame = c.alternative
         c.alternative = None
         ref = self._reference_sharpness(c)
@@ -352,14 +380,14 @@ class Scanner:
             c.scores["novelty"] = round(novelty, 4)
             if novelty < self.s.unique_threshold:
                 return "similar"
-        if self.cap_rate and self.kept >= self.cap_rate * c.time + self.cap_burst:
+        if self.cap_rate and self.kept >= self.cap_rate * (c.time - self._start) + self.cap_burst:
             return "cap"
         return None
 
     def _reference_sharpness(self, c: Candidate) -> float:
         shot = c.drawing.shot
         values = [s for sh, s in self._past_sharp if sh == shot]
-        values += [p.sharp for p in list(self._pending)[:SHARP_WINDOW]
-                   if p.drawing.final and p.drawing.shot == shot and not p.drawing.transition]
+        values += [p.sharp for p in islice(self._pending, SHARP_WINDOW)
+                   if not p.verdict and p.drawing.final and p.drawing.shot == shot and not p.drawing.transition]
         values.append(c.sharp)
         return median(values)

@@ -1,5 +1,6 @@
 """Stream decoded frames once, in order, surviving damage: never the whole video in memory."""
 
+import math
 from dataclasses import dataclass, field
 from typing import Iterator, List, Optional
 
@@ -40,19 +41,22 @@ def decode(container, stream, damage: DamageLog, max_events: int = 50) -> Iterat
     index = 0
     last_time = 0.0
     last_pts = None
-    damaged_from = None          # pts from which decoded pictures are smeared
+    damaged_from = None          # pts from which decoded pictures are smeared…
+    damaged_last = None          # …and of the latest damage: only a key frame after it is clean
     packets = container.demux(stream)
     previous_level = av.logging.get_level()
+    previous_skip = av.logging.get_skip_repeated()
     av.logging.set_level(av.logging.ERROR)
     av.logging.set_skip_repeated(False)   # or a repeated error is swallowed, and may surface later
 
     def note(where, packet, error, message):
-        nonlocal damaged_from
+        nonlocal damaged_from, damaged_last
         if len(damage.events) < max_events:
             damage.add(where, _packet_time(packet) if packet is not None else last_time, error, message)
         at = packet.pts if packet is not None and packet.pts is not None else last_pts
         if at is not None:
             damaged_from = at if damaged_from is None else min(damaged_from, at)
+            damaged_last = at if damaged_last is None else max(damaged_last, at)
 
     try:
         with av.logging.Capture(local=False) as logs:
@@ -76,17 +80,28 @@ def decode(container, stream, damage: DamageLog, max_events: int = 50) -> Iterat
                 for frame in frames:
                     pts = frame.pts
                     smeared = damaged_from is not None and (pts is None or pts >= damaged_from)
-                    if smeared and frame.key_frame and pts is not None and pts > damaged_from:
-                        damaged_from, smeared = None, False
+                    if smeared and frame.key_frame and pts is not None and pts > damaged_last:
+                        damaged_from = damaged_last = None
+                        smeared = False
                     last_pts = pts if pts is not None else last_pts
-                    last_time = frame.time if frame.time is not None else last_time
+                    last_time = _frame_time(frame, stream, last_time)
                     yield Decoded(index, float(last_time), frame, smeared)
                     index += 1
                 if packet is None:
                     break
     finally:
         av.logging.set_level(previous_level)
-        av.logging.set_skip_repeated(True)   # PyAV's default
+        av.logging.set_skip_repeated(previous_skip)
+
+
+def _frame_time(frame, stream, fallback: float) -> float:
+    """Seconds; frames drained from the decoder after a demux error carry no time base."""
+    t = frame.time
+    if t is not None and math.isfinite(t):
+        return float(t)
+    if frame.pts is not None and stream.time_base:
+        return float(frame.pts * stream.time_base)
+    return fallback
 
 
 def _packet_time(packet) -> Optional[float]:
