@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="stage", required=True)
 
     p = sub.add_parser("extract", help="VideoFrameExtract: video -> frame set")
-    p.add_argument("video")
+    p.add_argument("video", help="the video file (mp4, mkv, webm, mov, avi, gif)")
     _add_extract_options(p)
     p.set_defaults(run=cmd_extract)
 
