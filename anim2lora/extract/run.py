@@ -19,7 +19,7 @@ from ..video.source import describe, open_video
 from . import cap
 from .scan import Scanner
 from .settings import ExtractSettings
-from .writer import FrameWriter
+from .writer import THUMBS, FrameWriter
 
 ALGORITHM = "extract-1"          # bump when a change alters which frames are chosen
 # dropped frames that get a small preview (the others repeat a kept picture, or show none)
@@ -54,8 +54,8 @@ def extract(video: os.PathLike, root: os.PathLike, settings: Optional[ExtractSet
     settings = settings or ExtractSettings()
     progress = progress or Progress()
     container, stream = open_video(video)
+    store = AnalysisStore(root / "analysis.sqlite")
     try:
-        store = AnalysisStore(root / "analysis.sqlite")
         sha = video_sha256(video, store, progress)
         set_id = settings_digest({"video": sha, "settings": settings.effective(), "algorithm": ALGORITHM}, 20)
         if manifest_path(root, set_id).is_file() and (root / "frames" / set_id).is_dir():
@@ -65,6 +65,7 @@ def extract(video: os.PathLike, root: os.PathLike, settings: Optional[ExtractSet
         manifest["seconds"] = round(time.monotonic() - started, 3)
     finally:
         container.close()
+        store.close()
     return ExtractResult(save(root, manifest), cached=False)
 
 
@@ -129,8 +130,8 @@ def _record(decision, writer: FrameWriter, set_id: str) -> dict:
         row["file"] = f"frames/{set_id}/{name}"
         row["_sha"] = writer.submit(c.frame, name)
     elif reason in THUMB_REASONS:
-        name = f"thumbs/{c.index:07d}.jpg"
-        row["thumb"] = f"frames/{set_id}/{name}"
+        name = f"{c.index:07d}.jpg"
+        row["thumb"] = f"frames/{set_id}/{THUMBS}/{name}"
         writer.submit_thumbnail(c.drawing.look.thumb, name)
     c.frame = None   # let the decoder reuse the buffer
     return row

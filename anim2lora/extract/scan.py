@@ -111,6 +111,7 @@ class Scanner:
         self._seq = 0
         self._shot = -1
         self._final_index = -1                    # frame index of the last final drawing
+        self._settled: Optional[Drawing] = None   # drawings settle in order: the one before
         self._next_tick = 0.0
 
     # -- input ----------------------------------------------------------------------------
@@ -277,7 +278,7 @@ class Scanner:
         if d.transition == "none":
             d.transition = None
         if not d.dark and not d.transition:
-            prev = self._previous(d)
+            prev = self._settled
             if prev is None or prev.dark or prev.transition or self._is_hard_cut(d):
                 d.cut = True
             if d.cut:
@@ -289,13 +290,7 @@ class Scanner:
             self.shots[-1][1] = max(self.shots[-1][1], d.last_index)
         d.final = True
         self._final_index = d.index
-
-    def _previous(self, d: Drawing) -> Optional[Drawing]:
-        hist = self._history
-        for i in range(len(hist) - 1, -1, -1):
-            if hist[i] is d:
-                return hist[i - 1] if i > 0 else None
-        return None
+        self._settled = d
 
     def _is_hard_cut(self, d: Drawing) -> bool:
         if d.cut:

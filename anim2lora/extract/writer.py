@@ -11,7 +11,7 @@ import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 from ..hashing import bytes_sha256
 from ..png import encode_png
@@ -24,14 +24,16 @@ def _jpeg(grey) -> bytes:
     return cv2.imencode(".jpg", grey, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
 
 
+THUMBS = "thumbs"   # subfolder for the previews of dropped frames
+
+
 class FrameWriter:
     def __init__(self, folder: Path, rotation: int, workers: int = 2, max_pending: int = 6):
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / THUMBS).mkdir(parents=True, exist_ok=True)
         self.rotation = rotation
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="a2l-writer")
         self._slots = threading.Semaphore(max_pending)
-        self._futures: List[Future] = []
         self._failure: Optional[BaseException] = None
 
     def submit(self, frame, name: str) -> Future:
@@ -39,8 +41,9 @@ class FrameWriter:
         return self._submit(self._frame_png, frame, name)
 
     def submit_thumbnail(self, grey, name: str) -> Future:
-        """Write an analysis thumbnail (a small grey array) as a JPEG: the preview of a dropped frame."""
-        return self._submit(self._thumb_jpg, grey, name)
+        """Write an analysis thumbnail (a small grey array) as a JPEG in ``THUMBS``: the preview
+        of a dropped frame."""
+        return self._submit(self._thumb_jpg, grey, f"{THUMBS}/{name}")
 
     def _submit(self, make, source, name: str) -> Future:
         if self._failure is not None:   # a full disk should stop decoding now, not at the end
@@ -48,7 +51,6 @@ class FrameWriter:
         self._slots.acquire()
         fut = self._pool.submit(self._write, make, source, name)
         fut.add_done_callback(self._done)
-        self._futures.append(fut)
         return fut
 
     def _frame_png(self, frame) -> bytes:
@@ -60,7 +62,6 @@ class FrameWriter:
     def _write(self, make, source, name: str) -> str:
         data = make(source)
         path = self.folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         with open(tmp, "wb") as f:
             f.write(data)
@@ -75,6 +76,5 @@ class FrameWriter:
     def close(self, cancel: bool = False) -> None:
         """Wait for every write (re-raising the first failure), or drop the queue on cancel."""
         self._pool.shutdown(wait=True, cancel_futures=cancel)
-        if not cancel:
-            for fut in self._futures:
-                fut.result()
+        if not cancel and self._failure is not None:
+            raise self._failure

@@ -2,6 +2,8 @@
 
 import math
 from dataclasses import dataclass, field
+
+import numpy as np
 from typing import Iterator, List, Optional
 
 
@@ -124,8 +126,6 @@ _EIGHT_BIT_LUMA_FIRST = _YUV_8BIT | {"nv12", "nv21", "gray"}
 def luma_plane(frame):
     """The frame's 8-bit Y plane as a (height, width) view without copying; other formats
     (10-bit, RGB, palette) are converted."""
-    import numpy as np
-
     if frame.format.name not in _EIGHT_BIT_LUMA_FIRST:
         return frame.to_ndarray(format="gray")
     plane = frame.planes[0]
@@ -136,8 +136,6 @@ def luma_plane(frame):
 def is_colourless(frame, tolerance: int = 2) -> bool:
     """True when both chroma planes sit within ``tolerance`` of neutral: a grey picture (most
     line art), which a one-channel image holds exactly as well at a third of the encoding cost."""
-    import numpy as np
-
     if frame.format.name not in _YUV_8BIT:
         return False
     for plane in frame.planes[1:3]:
@@ -167,8 +165,6 @@ def to_grey(frame, rotation: int):
     """The luma plane as full-range grey.  Through OpenCV, which releases the GIL, so writer
     threads run beside decoding (PyAV's own conversion holds it)."""
     import cv2
-    import numpy as np
-
     global _TV_TO_FULL
     y = luma_plane(frame)
     if frame.format.name.startswith("yuvj") or getattr(frame, "color_range", 1) == 2:
