@@ -50,6 +50,51 @@ def cmd_extract(args) -> dict:
     return result.summary
 
 
+def _add_text_options(p: argparse.ArgumentParser) -> None:
+    from .text.backends import BACKEND_NAMES
+    from .text.settings import ACTION_HELP, ACTIONS, BACKEND_HELP, DOWNLOAD_HELP, FAST_HELP, SPECS, TextSettings
+
+    d = TextSettings()
+    p.add_argument("--backend", choices=BACKEND_NAMES, default=d.backend, help=BACKEND_HELP)
+    p.add_argument("--action", choices=ACTIONS, default=d.action, help=ACTION_HELP.replace("%", "%%"))
+    for name, spec in SPECS.items():
+        default = getattr(d, name)
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=type(default), default=default,
+                       help=f"{spec.help} (default: {default})".replace("%", "%%"))
+    p.add_argument("--full", dest="fast", action="store_false", help=FAST_HELP)
+    p.add_argument("--allow-download", action="store_true", help=DOWNLOAD_HELP)
+    p.add_argument("--models-dir", default=None,
+                   help="folder with easyocr's model files (default: easyocr's own ~/.EasyOCR/model)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+
+
+def cmd_text(args) -> dict:
+    from .frameset import load
+    from .text.report import rejected_sheet, text_report
+    from .text.run import text_filter
+    from .text.settings import TextSettings
+
+    names = TextSettings.__dataclass_fields__
+    settings = TextSettings(**{k: v for k, v in vars(args).items() if k in names})
+    result = text_filter(load(args.frameset), settings, _TerminalProgress(), device=args.device,
+                         models_dir=args.models_dir)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = text_report(result)
+    (out / "text_report.txt").write_text(report + "\n", encoding="utf-8")
+    _write_rgb(out / "text_rejected.png", rejected_sheet(result.rejected))
+    if not args.json:
+        print(report)
+        print(f"preview of frames with text: {out / 'text_rejected.png'}")
+    return {**result.summary, "preview": str(out / "text_rejected.png")}
+
+
+def _write_rgb(path: Path, rgb) -> None:
+    import cv2
+
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+
+
 def cmd_democlip(args) -> dict:
     from .demo.clip import write_clip
 
@@ -63,24 +108,28 @@ def cmd_democlip(args) -> dict:
 def cmd_demo(args) -> dict:
     """The whole pipeline on the demo clip, with every stage that exists so far."""
     from .demo.clip import write_clip
-    from .extract.report import text_report
+    from .extract.report import text_report as extract_report
     from .extract.run import extract
     from .extract.settings import ExtractSettings
     from .preview import contact_sheet
+    from .text.report import rejected_sheet, text_report
+    from .text.run import text_filter
 
     out = Path(args.out)
     video = out / "demo.mp4"
     if not video.is_file():
         write_clip(video)
-    result = extract(video, out / "cache", ExtractSettings(), _TerminalProgress())
-    sheet = out / "extract_preview.png"
-    import cv2
-
-    cv2.imwrite(str(sheet), cv2.cvtColor(contact_sheet(result.frames), cv2.COLOR_RGB2BGR))
+    extracted = extract(video, out / "cache", ExtractSettings(), _TerminalProgress())
+    _write_rgb(out / "extract_preview.png", contact_sheet(extracted.frames))
+    texted = text_filter(extracted.frames, progress=_TerminalProgress())
+    _write_rgb(out / "text_rejected.png", rejected_sheet(texted.rejected))
     if not args.json:
-        print(text_report(result.frames, result.cached))
-        print(f"preview: {sheet}")
-    return {"video": str(video), "extract": result.summary, "preview": str(sheet)}
+        print(extract_report(extracted.frames, extracted.cached))
+        print(f"preview: {out / 'extract_preview.png'}\n")
+        print(text_report(texted))
+        print(f"preview of frames with text: {out / 'text_rejected.png'}")
+    return {"video": str(video), "extract": extracted.summary, "preview": str(out / "extract_preview.png"),
+            "text": texted.summary, "text_preview": str(out / "text_rejected.png")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("video", help="the video file (mp4, mkv, webm, mov, avi, gif)")
     _add_extract_options(p)
     p.set_defaults(run=cmd_extract)
+
+    p = sub.add_parser("text", help="TextFrameFilter: frame set -> frames without burned-in text")
+    p.add_argument("frameset", help="a frame-set manifest (sets/<id>.json) printed by the previous stage")
+    _add_text_options(p)
+    p.set_defaults(run=cmd_text)
 
     p = sub.add_parser("democlip", help="write the demo clip and its per-frame truth")
     p.add_argument("--width", type=int, default=640)

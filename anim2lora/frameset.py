@@ -115,16 +115,19 @@ class FrameSet:
 
     # -- making new sets ------------------------------------------------------------------
     def derive(self, stage: str, settings: Mapping, decide: Callable[[Mapping], Optional[str]],
-               scores: Optional[Mapping[int, Mapping]] = None, extra: Optional[Mapping] = None) -> "FrameSet":
+               scores: Optional[Mapping[int, Mapping]] = None, extra: Optional[Mapping] = None,
+               updates: Optional[Mapping[int, Mapping]] = None) -> "FrameSet":
         """A new set of this set's kept frames, each dropped where ``decide(row)`` gives a reason.
+
+        ``updates`` replaces fields of some rows (an edited image's ``file`` and ``sha256``).
 
         The new id hashes the parent id, stage and settings, so the same filter with the same
         settings on the same set lands on the same manifest.
         """
-        scores = scores or {}
+        scores, updates = scores or {}, updates or {}
         rows = []
         for row in self.kept:
-            new = dict(row)
+            new = {**row, **updates.get(row["index"], {})}
             new["scores"] = {**row.get("scores", {}), **scores.get(row["index"], {})}
             new["dropped"] = decide(MappingProxyType(new))
             rows.append(new)

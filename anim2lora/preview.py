@@ -1,6 +1,6 @@
 """Contact sheets: a bounded picture of a frame set, never one tile per frame of a long video."""
 
-from typing import Mapping, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -9,8 +9,12 @@ from .frameset import FrameSet
 
 
 def contact_sheet(frames: FrameSet, rows: Optional[Sequence[Mapping]] = None, *, max_tiles: int = 24,
-                  width: int = 1024, label: bool = True) -> np.ndarray:
-    """An RGB uint8 sheet of up to ``max_tiles`` frames spread over ``rows`` (default: kept)."""
+                  width: int = 1024, label: bool = True,
+                  overlay: Optional[Callable[[np.ndarray, Mapping, float, float], None]] = None) -> np.ndarray:
+    """An RGB uint8 sheet of up to ``max_tiles`` frames spread over ``rows`` (default: kept).
+
+    ``overlay(tile, row, sx, sy)`` may draw on each BGR tile; ``sx, sy`` map frame pixels to it.
+    """
     import cv2
 
     rows = evenly(frames.kept if rows is None else rows, max_tiles)
@@ -26,6 +30,8 @@ def contact_sheet(frames: FrameSet, rows: Optional[Sequence[Mapping]] = None, *,
         if img is None:
             continue
         tile = cv2.resize(img, (tile_w, tile_h), interpolation=cv2.INTER_AREA)
+        if overlay is not None:
+            overlay(tile, row, tile_w / img.shape[1], tile_h / img.shape[0])
         if label:
             text = f"#{row['index']}" + (f" {row['dropped']}" if row.get("dropped") else "")
             cv2.putText(tile, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 3, cv2.LINE_AA)

@@ -80,6 +80,25 @@ def resolve_input(name: str, field: str = "video") -> Path:
     return path
 
 
+def torch_device() -> str:
+    """The device ComfyUI computes on ("cuda:0", "mps", "cpu"); "cpu" without a host."""
+    if _folder_paths is None:
+        return "cpu"
+    import comfy.model_management
+
+    return str(comfy.model_management.get_torch_device())
+
+
+def models_dir(kind: str) -> Optional[str]:
+    """``models/<kind>`` of the host, registered so ComfyUI lists it with its other model folders;
+    None without a host (a backend then uses its own cache)."""
+    if _folder_paths is None:
+        return None
+    if kind not in _folder_paths.folder_names_and_paths:
+        _folder_paths.add_model_folder_path(kind, os.path.join(_folder_paths.models_dir, kind))
+    return _folder_paths.get_folder_paths(kind)[0]
+
+
 class _HostProgress(Progress):
     def __init__(self, total: int, node_id: Optional[str]):
         super().__init__(total)

@@ -1,0 +1,105 @@
+"""OCR backends behind one small interface, so the text filter never knows which one runs.
+
+A backend does two things: ``detect`` (where is text-like ink, cheap, no reading) and ``read``
+(detect and recognise).  Both take a BGR uint8 image and return boxes in its pixel coordinates.
+Loading is lazy and cached per process: ComfyUI runs the node again and again in one process,
+and a model load costs more than a frame.
+"""
+
+import threading
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..errors import Anim2LoRAError
+
+Quad = Tuple[Tuple[float, float], ...]     # four corners, clockwise from top-left
+
+
+@dataclass(frozen=True)
+class TextBox:
+    quad: Quad
+    text: str = ""
+    score: float = 0.0                      # recognition confidence, 0-1 (0: not read)
+
+    def to_json(self) -> list:
+        return [[[round(x, 1), round(y, 1)] for x, y in self.quad], self.text, round(self.score, 4)]
+
+    @classmethod
+    def from_json(cls, value) -> "TextBox":
+        quad, text, score = value
+        return cls(tuple((float(x), float(y)) for x, y in quad), text, float(score))
+
+
+class MissingBackendError(Anim2LoRAError):
+    """The OCR package or its model files are not installed; the message says what to do."""
+
+
+class OcrBackend:
+    """Base class.  Subclasses set ``name`` and implement ``identity``, ``detect`` and ``read``."""
+
+    name = ""
+
+    def identity(self) -> Dict[str, str]:
+        """What identifies results: package version and model files.  Part of the cache key."""
+        raise NotImplementedError
+
+    def detect(self, bgr: np.ndarray, max_side: int) -> List[Quad]:
+        """Text regions only, with the image shrunk so its longer side is at most ``max_side``;
+        quads come back in the input image's coordinates."""
+        raise NotImplementedError
+
+    def read(self, bgr: np.ndarray) -> List[TextBox]:
+        """Detect and recognise at full resolution."""
+        raise NotImplementedError
+
+
+def quad_rect(quad: Quad) -> Tuple[float, float, float, float]:
+    """The axis-aligned x0, y0, x1, y1 around a quad."""
+    xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def as_quad(points: Sequence[Sequence[float]], scale: float = 1.0, dx: float = 0.0, dy: float = 0.0) -> Quad:
+    return tuple((float(x) * scale + dx, float(y) * scale + dy) for x, y in points)
+
+
+BACKEND_NAMES = ("rapidocr", "easyocr")
+_loaded: Dict[tuple, OcrBackend] = {}
+_lock = threading.Lock()
+
+
+def resolve_device(device: str) -> str:
+    """"auto": CUDA when torch sees it, Apple's MPS when present, else the CPU."""
+    if device != "auto":
+        return device
+    try:
+        import torch
+    except ImportError:
+        return "cpu"
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    return "mps" if mps is not None and mps.is_available() else "cpu"
+
+
+def load_backend(name: str, *, device: str = "cpu", models_dir: Optional[str] = None,
+                 allow_download: bool = False, languages: Sequence[str] = ("en", "ja")) -> OcrBackend:
+    """The named backend, loaded once per process and settings."""
+    device = resolve_device(device)
+    key = (name, device, models_dir, allow_download, tuple(languages))
+    with _lock:
+        if key not in _loaded:
+            if name == "rapidocr":
+                from .rapid import RapidOcrBackend
+
+                _loaded[key] = RapidOcrBackend(device=device)
+            elif name == "easyocr":
+                from .easy import EasyOcrBackend
+
+                _loaded[key] = EasyOcrBackend(device=device, models_dir=models_dir,
+                                              allow_download=allow_download, languages=languages)
+            else:
+                raise Anim2LoRAError(f"backend: '{name}' is not one of {', '.join(BACKEND_NAMES)}.")
+        return _loaded[key]

@@ -1,0 +1,63 @@
+"""TextFrameFilter: a frame set in; the frames without burned-in text, and those with it, out."""
+
+from ..anim2lora.text.backends import BACKEND_NAMES
+from ..anim2lora.text.report import rejected_sheet, text_report
+from ..anim2lora.text.run import text_filter
+from ..anim2lora.text.settings import (ACTION_HELP, ACTIONS, BACKEND_HELP, DOWNLOAD_HELP, FAST_HELP, SPECS,
+                                       TextSettings)
+from . import bridge
+from .comfy_types import FRAMES, image_batch
+
+
+def _setting_inputs() -> dict:
+    defaults = TextSettings()
+    inputs = {
+        "backend": (list(BACKEND_NAMES), {"default": defaults.backend, "tooltip": BACKEND_HELP}),
+        "action": (list(ACTIONS), {"default": defaults.action, "tooltip": ACTION_HELP}),
+    }
+    for name, spec in SPECS.items():
+        default = getattr(defaults, name)
+        kind = "INT" if isinstance(default, int) else "FLOAT"
+        inputs[name] = (kind, {"default": default, "min": spec.low, "max": spec.high, "step": spec.step,
+                               "tooltip": spec.help})
+    inputs["fast"] = ("BOOLEAN", {"default": defaults.fast, "tooltip": FAST_HELP})
+    inputs["allow_download"] = ("BOOLEAN", {"default": defaults.allow_download, "tooltip": DOWNLOAD_HELP})
+    return inputs
+
+
+class TextFrameFilter:
+    DESCRIPTION = ("Finds burned-in text (subtitles, captions, title cards, signs) with OCR and drops, "
+                   "crops or masks those frames, so the LoRA never learns text as texture. Eyes, "
+                   "hatching and window rows that fool the detector are told apart and counted.")
+    CATEGORY = "anim2lora/data"
+    FUNCTION = "filter"
+    RETURN_TYPES = (FRAMES, FRAMES, "IMAGE", "STRING")
+    RETURN_NAMES = ("frames", "rejected", "preview", "report")
+    OUTPUT_TOOLTIPS = (
+        "The frames without text (cropped or masked ones included, as edited copies).",
+        "The frames that showed text, originals, with their text boxes in the manifest.",
+        "Up to 24 frames that showed text, with the boxes drawn in red.",
+        "Counts per action, boxes ignored as drawing by reason, and one line per frame with text.",
+    )
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "frames": (FRAMES, {"tooltip": "A frame set from Video Frame Extract or another filter."}),
+                **_setting_inputs(),
+            },
+            "hidden": {"unique_id": "UNIQUE_ID"},
+        }
+
+    def filter(self, frames, unique_id=None, **settings):
+        settings = TextSettings(**settings)
+        result = text_filter(frames, settings, bridge.progress(len(frames), unique_id),
+                             device=bridge.torch_device(), models_dir=bridge.models_dir("easyocr"))
+        report = text_report(result)
+        preview = image_batch(rejected_sheet(result.rejected))
+        return {"ui": {"a2l_report": [report]}, "result": (result.kept, result.rejected, preview, report)}
+
+
+NODE_CLASS_MAPPINGS = {"TextFrameFilter": TextFrameFilter}
+NODE_DISPLAY_NAME_MAPPINGS = {"TextFrameFilter": "Text Frame Filter (Anim2LoRA)"}
