@@ -8,7 +8,8 @@ import numpy as np
 Rect = Tuple[float, float, float, float]
 MAX_BAND = 0.35        # never crop away more than this share of the height
 INK_LEVEL = 48         # colour distance from the band's background that counts as drawing
-INK_SHARE = 0.002      # more drawing than this share of the band: the crop would cut it
+INK_SHARE = 2e-4       # more drawing than this share of the band (or any on the cut line): it would be cut
+INK_PIXELS = 12
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,11 @@ def plan_crop(bgr: np.ndarray, rects: Sequence[Rect]) -> Edit:
     strip = bgr[band[0]:band[1]].astype(np.int16)
     background = np.median(strip.reshape(-1, 3), axis=0)
     ink = np.abs(strip - background).max(axis=2) > INK_LEVEL
-    for r in rects:
-        x0, y0, x1, y1 = _pad(r, pad, w, h)
+    for r in rects:                       # the text itself (with its outline) is not drawing
+        x0, y0, x1, y1 = _pad(r, 0.1 * _line(rects) + 2, w, h)
         ink[max(0, y0 - band[0]):max(0, y1 - band[0]), x0:x1] = False
-    share = float(ink.mean()) if ink.size else 0.0
-    if share > INK_SHARE:
+    edge = ink[-3:] if band[0] == 0 else ink[:3]          # the rows along the cut line
+    if edge.any() or ink.sum() > max(INK_PIXELS, INK_SHARE * ink.size):
         return Edit("drop", f"the drawing reaches into the text band (y {band[0]}-{band[1]}): a crop would cut it")
     side = "top" if band[0] == 0 else "bottom"
     return Edit("crop", f"cut the {side} {band[1] - band[0]} px holding the text", keep)

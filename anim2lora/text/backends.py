@@ -54,6 +54,29 @@ class OcrBackend:
         """Detect and recognise at full resolution."""
         raise NotImplementedError
 
+    def recognize(self, bgr: np.ndarray, quads: Sequence[Quad]) -> List[TextBox]:
+        """Recognise the text in each quad of ``bgr`` (one line each), without detecting again."""
+        raise NotImplementedError
+
+
+def shrink(bgr: np.ndarray, scale: float) -> np.ndarray:
+    import cv2
+
+    h, w = bgr.shape[:2]
+    return cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+
+
+def line_crop(bgr: np.ndarray, quad: Quad) -> Optional[np.ndarray]:
+    """The pixels of one text line, turned horizontal when the line runs top to bottom (as the
+    PP-OCR and CRAFT recognisers expect)."""
+    h, w = bgr.shape[:2]
+    x0, y0, x1, y1 = quad_rect(quad)
+    x0, y0, x1, y1 = max(0, int(x0)), max(0, int(y0)), min(w, int(np.ceil(x1))), min(h, int(np.ceil(y1)))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    crop = bgr[y0:y1, x0:x1]
+    return np.ascontiguousarray(np.rot90(crop)) if crop.shape[0] >= 1.5 * crop.shape[1] else crop
+
 
 def quad_rect(quad: Quad) -> Tuple[float, float, float, float]:
     """The axis-aligned x0, y0, x1, y1 around a quad."""

@@ -8,11 +8,11 @@ Only the shipped model files are used, named by path, so the package never downl
 
 import os
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import numpy as np
 
-from .backends import MissingBackendError, OcrBackend, Quad, TextBox, as_quad
+from .backends import MissingBackendError, OcrBackend, Quad, TextBox, as_quad, line_crop, shrink
 
 INSTALL = 'pip install "rapidocr>=3.10,<4"'
 # the files RapidOCR 3.x ships in its wheel (others would be downloaded on first use)
@@ -75,23 +75,28 @@ class RapidOcrBackend(OcrBackend):
                 "Det.limit_type": "max", "Det.limit_side_len": max_side,
                 "Det.thresh": GATE_THRESH, "Det.box_thresh": GATE_BOX_THRESH})
         scale = min(1.0, max_side / max(bgr.shape[:2]))
-        small = bgr if scale == 1.0 else _shrink(bgr, scale)
+        small = bgr if scale == 1.0 else shrink(bgr, scale)
         result = engine(small, use_det=True, use_cls=False, use_rec=False)
         boxes = result.boxes if result.boxes is not None else []
         return [as_quad(b, 1.0 / scale) for b in boxes]
 
+    def recognize(self, bgr: np.ndarray, quads: Sequence[Quad]) -> List[TextBox]:
+        out = []
+        for quad in quads:
+            crop = line_crop(bgr, quad)
+            if crop is None:
+                continue
+            result = self._reader(crop, use_det=False, use_cls=False, use_rec=True)
+            if result.txts:
+                out.append(TextBox(quad, result.txts[0], float(result.scores[0])))
+        return out
+
     def read(self, bgr: np.ndarray) -> List[TextBox]:
-        result = self._reader(bgr, use_det=True, use_cls=True, use_rec=True, text_score=0.0)
+        # no orientation classifier: burned-in text is never upside down
+        result = self._reader(bgr, use_det=True, use_cls=False, use_rec=True, text_score=0.0)
         if result.boxes is None or result.txts is None:
             return []
         return [TextBox(as_quad(b), t, float(s)) for b, t, s in zip(result.boxes, result.txts, result.scores)]
-
-
-def _shrink(bgr: np.ndarray, scale: float) -> np.ndarray:
-    import cv2
-
-    h, w = bgr.shape[:2]
-    return cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
 def _dist_version() -> str:

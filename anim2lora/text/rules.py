@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
-from .backends import TextBox, quad_rect
+from .backends import Quad, TextBox, quad_rect
 
 # glyphs the recogniser produces for drawn rectangles, strokes and grids
 _BOXLIKE = set("口ロ□■一丨|Il1!0OoＯー－-_=日田目皿国回工十+[]()（）")
@@ -27,7 +27,7 @@ _BOXLIKE = set("口ロ□■一丨|Il1!0OoＯー－-_=日田目皿国回工十+[
 class Rules:
     min_score: float = 0.5
     min_chars: int = 2
-    min_height: float = 0.015        # text line height / frame height
+    min_height: float = 0.02         # text line height / frame height
     max_height: float = 0.2
     max_aligned: int = 2
 
@@ -43,13 +43,13 @@ def rect(box: TextBox) -> Tuple[float, float, float, float]:
     return quad_rect(box.quad)
 
 
-def _thickness(box: TextBox) -> float:
+def thickness(q: Quad) -> float:
     """A line's height (the quad's short side), so vertical text is measured like horizontal."""
-    q = box.quad
     return max(1e-6, min(math.dist(q[0], q[1]), math.dist(q[0], q[3])))
 
 
-def _boxlike(text: str) -> bool:
+def boxlike(text: str) -> bool:
+    """True for reads made only of box-like glyphs or digits, or mostly one repeated glyph."""
     chars = [c for c in text if not c.isspace()]
     if all(c in _BOXLIKE or c.isdigit() for c in chars):
         return True
@@ -60,7 +60,7 @@ def _aligned(boxes: Sequence[TextBox]) -> List[int]:
     """For each box, how many similar-thickness boxes (itself included) share its row, or its
     column with the same left and right edges.  Windows give rows and columns of equal boxes;
     a subtitle gives one or two lines."""
-    info = [(rect(b), _thickness(b)) for b in boxes]
+    info = [(rect(b), thickness(b.quad)) for b in boxes]
     counts = []
     for (r, t) in info:
         row = col = 0
@@ -68,7 +68,8 @@ def _aligned(boxes: Sequence[TextBox]) -> List[int]:
         for (g, u) in info:
             if not 0.7 < u / t < 1.4:
                 continue
-            if abs(cy - (g[1] + g[3]) / 2) < 0.5 * t:
+            # a row counts boxes of a like length too: windows repeat, words beside them do not
+            if abs(cy - (g[1] + g[3]) / 2) < 0.5 * t and 0.67 < (g[2] - g[0]) / max(1e-6, r[2] - r[0]) < 1.5:
                 row += 1
             if abs(r[0] - g[0]) < 0.5 * t and abs(r[2] - g[2]) < 0.5 * t:
                 col += 1
@@ -81,16 +82,16 @@ def judge(boxes: Sequence[TextBox], frame_height: int, rules: Rules) -> List[Jud
     out = []
     for box, aligned in zip(boxes, _aligned(boxes)):
         chars = len("".join(box.text.split()))
-        height = _thickness(box) / frame_height
-        if box.score < rules.min_score:
-            reason = "low_score"
-        elif chars < rules.min_chars:
-            reason = "too_short"
-        elif height < rules.min_height:
+        height = thickness(box.quad) / frame_height
+        if height < rules.min_height:
             reason = "too_small"
         elif height > rules.max_height:
             reason = "too_large"
-        elif _boxlike(box.text):
+        elif box.score < rules.min_score:
+            reason = "low_score"
+        elif chars < rules.min_chars:
+            reason = "too_short"
+        elif boxlike(box.text):
             reason = "boxlike_glyphs"
         elif aligned > rules.max_aligned:
             reason = "grid"

@@ -25,7 +25,7 @@ from .rules import judge
 from .search import TextSearch
 from .settings import TextSettings
 
-ALGORITHM = "text-1"      # bump when a change alters what the search reads
+ALGORITHM = "text-2"      # bump when a change alters what the search reads
 ANALYZER = "text.ocr"
 
 
@@ -94,7 +94,7 @@ def text_filter(frames: FrameSet, settings: Optional[TextSettings] = None, progr
     rows = frames.kept
     store = AnalysisStore(frames.root / "analysis.sqlite")
     edits_dir = f"frames/text-{settings_digest({'parent': frames.id, 'settings': settings.to_dict()}, 12)}"
-    search = TextSearch(backend, settings.min_text_height, settings.fast)
+    search = TextSearch(backend, settings.min_text_height, settings.max_text_height, settings.fast)
     progress.set_total(len(rows))
     results: List[FrameText] = []
     updates: Dict[int, dict] = {}

@@ -1,11 +1,11 @@
-"""Finding text in a frame without running the reader over every pixel of every frame.
+"""Finding text in a frame without running the detector over every pixel of every frame.
 
 Two savings, both measured in ``bench/text_filter.py``:
 
-1. A quick look first.  The detector alone runs on a shrunken copy, scaled so the smallest text
-   the rules accept is still about ``GATE_TEXT_PX`` pixels tall; the reader (detector again plus
-   recogniser) then runs only on crops around what the quick look found.  Thresholds of the
-   quick look are lower than the reader's, so it errs towards looking.
+1. A quick look.  The detector runs on a shrunken copy, scaled so the smallest text the rules
+   accept is still about ``GATE_TEXT_PX`` pixels tall, with lower thresholds than usual so it errs
+   towards finding; the recogniser then reads the lines it found from the full-size frame.
+   Frames too small to shrink are read directly.
 2. Within a shot, only what changed.  Animation holds its backgrounds and subtitles while a
    character moves, so a frame is compared with the shot's previous frame: reads that lie wholly
    in unchanged pixels are carried over, and only the changed areas are looked at again.
@@ -17,11 +17,12 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from .backends import OcrBackend, TextBox, quad_rect
-from .rules import rect
+from .rules import boxlike, rect, thickness
 
 GATE_TEXT_PX = 10          # the detector still finds text lines this tall
 CHANGE_LEVEL = 24          # grey-level step that counts as a change (above codec noise)
 NO_GATE_SCALE = 0.7       # above this the quick look is skipped and areas are read directly
+PROMISING_SCORE = 0.3     # quick reads at least this confident are read again at full size
 REDO_SHARE = 0.5           # changed or candidate area above this share: treat as a new picture
 Rect = Tuple[int, int, int, int]
 
@@ -29,8 +30,8 @@ Rect = Tuple[int, int, int, int]
 @dataclass
 class Found:
     reads: List[TextBox]
-    looked: float          # share of the frame's area the detector looked at
-    how: str               # "full" | "quick" | "changes" | "same"
+    looked: float          # the detector's work, as a share of one full-size pass over the frame
+    how: str               # "full" | "read" | "quick" | "changes" | "same"
 
 
 def gate_scale(height: int, min_text_height: float) -> float:
@@ -87,9 +88,10 @@ def changed_rects(grey: np.ndarray, prev: np.ndarray, pad: int) -> List[Rect]:
 class TextSearch:
     """Per-frame text search with one backend; ``find`` is called in frame order within a shot."""
 
-    def __init__(self, backend: OcrBackend, min_text_height: float, fast: bool = True):
+    def __init__(self, backend: OcrBackend, min_text_height: float, max_text_height: float, fast: bool = True):
         self.backend = backend
         self.min_text_height = min_text_height
+        self.max_text_height = max_text_height
         self.fast = fast
 
     def find(self, bgr: np.ndarray, grey: np.ndarray, prev: Optional[Tuple[np.ndarray, List[TextBox]]]) -> Found:
@@ -106,33 +108,72 @@ class TextSearch:
                 touched = [b for b in prev[1] if any(_overlaps(rect(b), a) for a in areas)]
                 kept = [b for b in prev[1] if b not in touched]
                 found = self._look(bgr, areas, line, also=[rect(b) for b in touched])
-                return Found(kept + found.reads, found.looked, "changes")
+                return Found(_drop_pieces(kept + found.reads), found.looked, "changes")
         return self._look(bgr, [(0, 0, w, h)], line)
 
     def _look(self, bgr: np.ndarray, areas: Sequence[Rect], line: int, also: Sequence = ()) -> Found:
-        """Quick look in ``areas``, then read around what it found and around ``also`` (earlier
-        reads a change touched, so a line is read whole even where only part of it changed)."""
+        """Look for text in ``areas`` and around ``also`` (earlier reads a change touched, so a
+        line is read whole even where only part of it changed)."""
         h, w = bgr.shape[:2]
+        looked = _area(areas) / (w * h)
+        lines = [_pad(r, 2 * line, line, w, h) for r in also]
         scale = gate_scale(h, self.min_text_height)
-        candidates: List[Rect] = [_pad(r, 2 * line, line, w, h) for r in also]
         if scale > NO_GATE_SCALE:     # small frames: a quick look would cost as much as reading
-            return self._read_in(bgr, _merge(candidates + list(areas)), _area(areas) / (w * h))
+            return self._read_in(bgr, _merge(list(areas) + lines))
+        # each earlier line is looked at on its own: joined to a changed area, the quick look can
+        # merge the line with the drawing next to it into one box too big to be text
+        areas = list(areas) + lines
+        quads = []
         for a in areas:
             crop = bgr[a[1]:a[3], a[0]:a[2]]
             side = max(32, int(round(max(crop.shape[:2]) * scale)))
-            for q in self.backend.detect(crop, side):
-                x0, y0, x1, y1 = quad_rect(q)
-                candidates.append(_pad((x0 + a[0], y0 + a[1], x1 + a[0], y1 + a[1]), 2 * line, line, w, h))
-        return self._read_in(bgr, _merge(candidates), _area(areas) / (w * h))
+            quads += [tuple((x + a[0], y + a[1]) for x, y in q) for q in self.backend.detect(crop, side)]
+        # only lines of a plausible height are worth the recogniser; the rest stay, unread, so
+        # the report counts them as drawing
+        low, high = 0.7 * self.min_text_height * h, 1.3 * self.max_text_height * h
+        plausible = [q for q in quads if low <= thickness(q) <= high]
+        unread = [TextBox(q) for q in quads if not low <= thickness(q) <= high]
+        quick = self.backend.recognize(bgr, plausible)
+        # A quick-look box can join a small line to the drawing beside it ("□ CAFE" with a row of
+        # windows); what reads as more than box-like glyphs is read again at full size, tightly.
+        promising = [b for b in quick if b.score >= PROMISING_SCORE and not boxlike(b.text)]
+        regions = _merge([_pad(rect(b), line, 0.5 * line, w, h) for b in promising])
+        again = self._read_in(bgr, regions) if regions else Found([], 0.0, "read")
+        rest = [b for b in quick if b not in promising]
+        return Found(_drop_pieces(rest + unread + again.reads), looked * scale * scale + again.looked, "quick")
 
-    def _read_in(self, bgr: np.ndarray, regions: List[Rect], looked: float) -> Found:
+    def _read_in(self, bgr: np.ndarray, regions: List[Rect]) -> Found:
         h, w = bgr.shape[:2]
         if _area(regions) > REDO_SHARE * w * h:
             regions = [(0, 0, w, h)]
         reads: List[TextBox] = []
         for c in regions:
             reads += [_shift(b, c[0], c[1]) for b in self.backend.read(bgr[c[1]:c[3], c[0]:c[2]])]
-        return Found(reads, looked, "quick")
+        return Found(reads, _area(regions) / (w * h), "read")
+
+
+def _drop_pieces(boxes: List[TextBox]) -> List[TextBox]:
+    """Without the boxes that lie mostly inside a larger one of the same height: an area's edge
+    can cut a line, and the piece read there is the same text as the whole line."""
+    def size(r):
+        return max(0.0, r[2] - r[0]) * max(0.0, r[3] - r[1])
+
+    rects = [rect(b) for b in boxes]
+    keep = []
+    for i, (b, r) in enumerate(zip(boxes, rects)):
+        inside = False
+        for j, o in enumerate(rects):
+            if j == i or size(o) < size(r) or (size(o) == size(r) and j > i):
+                continue
+            if not 0.7 < thickness(boxes[j].quad) / max(1e-6, thickness(b.quad)) < 1.4:
+                continue          # a piece of a line is as tall as the line; a figure's box is not
+            common = (min(r[2], o[2]) - max(r[0], o[0]), min(r[3], o[3]) - max(r[1], o[1]))
+            if common[0] > 0 and common[1] > 0 and common[0] * common[1] >= 0.6 * size(r):
+                inside = True
+                break
+        if not inside:
+            keep.append(b)
+    return keep
 
 
 def _overlaps(r, a: Rect) -> bool:

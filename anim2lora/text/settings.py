@@ -38,7 +38,7 @@ class TextSettings:
     action: str = "drop"
     min_score: float = 0.5
     min_chars: int = 2
-    min_text_height: float = 0.015
+    min_text_height: float = 0.02
     max_text_height: float = 0.2
     max_aligned: int = 2
     fast: bool = True
@@ -61,7 +61,9 @@ class TextSettings:
 
     def search_key(self) -> dict:
         """What changes the OCR reads themselves (the rest is judged from cached reads in seconds)."""
-        return {"fast": self.fast, "min_text_height": self.min_text_height if self.fast else None}
+        if not self.fast:
+            return {"fast": False}
+        return {"fast": True, "min_text_height": self.min_text_height, "max_text_height": self.max_text_height}
 
     def to_dict(self) -> dict:
         return asdict(self)
