@@ -166,7 +166,8 @@ def main(argv=None) -> int:
     try:
         result = args.run(args)
     except KeyboardInterrupt:
-        print("\ncancelled; nothing half-written was kept.", file=sys.stderr)
+        print("\ncancelled; nothing half-written was kept (finished work stays cached for the next run).",
+              file=sys.stderr)
         return 130
     except CancelledError as e:
         print(f"cancelled: {e}", file=sys.stderr)

@@ -185,3 +185,47 @@ def test_cli_json_lists_source_indices(demo_extract, demo_text, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "anim2lora", "text", str(tmp_path / "nope.json"), "--out",
                           str(tmp_path)], capture_output=True, text=True)
     assert bad.returncode == 2 and "nope.json" in bad.stderr
+
+
+def test_a_subtitle_fading_in_slowly_is_still_looked_at(tmp_path):
+    """Each step of the fade is below the change threshold; the steps add up."""
+    import cv2
+    from PIL import Image, ImageDraw, ImageFont
+
+    h, w = 720, 1280
+    pictures = []
+    for k in range(12):
+        img = np.full((h, w, 3), (235, 206, 135), np.uint8)
+        cv2.rectangle(img, (0, 400), (w, h), (60, 140, 60), -1)
+        cv2.circle(img, (200 + 40 * k, 250), 80, (0, 0, 0), 3)             # a figure moving
+        fill = tuple(int(round(g + (255 - g) * k / 11)) for g in (60, 140, 60))
+        pil = Image.fromarray(img)
+        ImageDraw.Draw(pil).text((w / 2, h * 0.88), "Where are you going?", font=ImageFont.truetype(DEJAVU, 48),
+                                 fill=fill, anchor="mm")
+        pictures.append((np.asarray(pil), {"shot": 0}))
+    frames = frameset_of(tmp_path, pictures)
+    fast = text_filter(frames)
+    full = text_filter(frames, TextSettings(fast=False))
+    assert 11 in fast.summary["dropped"]["text"], [f.how for f in fast.frames]
+    assert set(full.summary["dropped"]["text"]) - set(fast.summary["dropped"]["text"]) <= {1, 2}
+
+
+@pytest.mark.parametrize("text", ["No...", "I see", "はい……", "ええ…", "Hmm...", "OK!!!"])
+def test_short_speech_is_text(text):
+    box = TextBox(((0, 900), (400, 900), (400, 960), (0, 960)), text, 0.95)
+    assert [j.reason for j in judge([box], 1080, Rules())] == [""]
+
+
+def test_missing_onnxruntime_names_the_install_line(monkeypatch):
+    import anim2lora.text.backends as backends
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    monkeypatch.setattr(backends, "_loaded", {})
+    with pytest.raises(MissingBackendError, match="pip install onnxruntime"):
+        load_backend("rapidocr")
+
+
+@pytest.mark.parametrize("device", ["gpu", "cuda:x", ""])
+def test_unknown_devices_are_refused_by_name(device):
+    with pytest.raises(Exception, match="device"):
+        load_backend("rapidocr", device=device)

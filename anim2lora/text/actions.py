@@ -43,6 +43,8 @@ def plan_crop(bgr: np.ndarray, rects: Sequence[Rect]) -> Edit:
     elif top >= h / 2:
         cut = max(0, int(top - pad))
         band, keep = (cut, h), (0, 0, w, cut)
+    elif all(r[3] <= h / 2 or r[1] >= h / 2 for r in rects):
+        return Edit("drop", "text at both the top and the bottom: one crop cannot remove it")
     else:
         return Edit("drop", "text in the middle of the frame: no band to crop")
     if band[1] - band[0] > MAX_BAND * h:

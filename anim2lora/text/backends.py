@@ -6,6 +6,7 @@ Loading is lazy and cached per process: ComfyUI runs the node again and again in
 and a model load costs more than a frame.
 """
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -93,8 +94,13 @@ _loaded: Dict[tuple, OcrBackend] = {}
 _lock = threading.Lock()
 
 
+_DEVICE = re.compile(r"(auto|cpu|mps|cuda(:\d+)?)")
+
+
 def resolve_device(device: str) -> str:
     """"auto": CUDA when torch sees it, Apple's MPS when present, else the CPU."""
+    if not _DEVICE.fullmatch(device or ""):
+        raise Anim2LoRAError(f"device: '{device}' is not one of auto, cpu, cuda, cuda:N, mps.")
     if device != "auto":
         return device
     try:
@@ -111,7 +117,8 @@ def load_backend(name: str, *, device: str = "cpu", models_dir: Optional[str] = 
                  allow_download: bool = False, languages: Sequence[str] = ("en", "ja")) -> OcrBackend:
     """The named backend, loaded once per process and settings."""
     device = resolve_device(device)
-    key = (name, device, models_dir, allow_download, tuple(languages))
+    # only what the backend uses: rapidocr has no model folder, downloads or language choice
+    key = (name, device) if name == "rapidocr" else (name, device, models_dir, allow_download, tuple(languages))
     with _lock:
         if key not in _loaded:
             if name == "rapidocr":

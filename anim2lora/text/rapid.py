@@ -7,8 +7,9 @@ Only the shipped model files are used, named by path, so the package never downl
 """
 
 import os
+import threading
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -19,6 +20,7 @@ INSTALL = 'pip install "rapidocr>=3.10,<4"'
 MODEL_FILES = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx",
                "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx"}
 FULL_SIDE = 1920     # reading: 1080p is read as is, larger frames are shrunk to this
+NO_RESIZE = 8192     # the quick look shrinks the image itself: its engine must not resize again
 # a lower bar for the quick look: a gate must not miss what the full read would find
 GATE_THRESH, GATE_BOX_THRESH = 0.2, 0.3
 
@@ -29,15 +31,24 @@ def _package():
     except ImportError as e:
         raise MissingBackendError(f"backend 'rapidocr': the package is not installed ({e}).",
                                   hint=f"Install it into ComfyUI's Python: {INSTALL}") from None
+    try:   # rapidocr does not declare a runtime, so its own install line does not bring one
+        import onnxruntime  # noqa: F401
+    except ImportError as e:
+        raise MissingBackendError(f"backend 'rapidocr': ONNX Runtime is not installed ({e}).",
+                                  hint="Install one into ComfyUI's Python: pip install onnxruntime-gpu "
+                                       "(Linux/Windows x86-64) or pip install onnxruntime (macOS, ARM).") from None
     return rapidocr
 
 
-def _use_cuda(device: str) -> bool:
+def _cuda_id(device: str) -> Optional[int]:
+    """The CUDA device index to run on, or None for the CPU (also when ONNX Runtime has no CUDA)."""
     if not device.startswith("cuda"):
-        return False
+        return None
     import onnxruntime
 
-    return "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+    if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
+        return None
+    return int(device.split(":", 1)[1]) if ":" in device else 0
 
 
 class RapidOcrBackend(OcrBackend):
@@ -52,15 +63,20 @@ class RapidOcrBackend(OcrBackend):
         if missing:
             raise MissingBackendError(f"backend 'rapidocr': model files missing: {', '.join(missing)}.",
                                       hint=f"Reinstall the package: {INSTALL} --force-reinstall")
-        self.cuda = _use_cuda(device)
-        self.device = "cuda" if self.cuda else "cpu"
+        self.cuda_id = _cuda_id(device)
+        self.device = "cpu" if self.cuda_id is None else f"cuda:{self.cuda_id}"
+        # RapidOCR keeps per-call options on the engine, so one call at a time
+        self._lock = threading.Lock()
         self._reader = self._engine(**{"Det.limit_type": "max", "Det.limit_side_len": FULL_SIDE})
-        self._gates: Dict[int, object] = {}
+        self._gate = self._engine(**{"Det.limit_type": "max", "Det.limit_side_len": NO_RESIZE,
+                                     "Det.thresh": GATE_THRESH, "Det.box_thresh": GATE_BOX_THRESH})
 
     def _engine(self, **params):
         from rapidocr import RapidOCR
 
-        base = {"Global.log_level": "warning", "EngineConfig.onnxruntime.use_cuda": self.cuda}
+        # "error": at "warning" it logs every frame without text to the host's console
+        base = {"Global.log_level": "error", "EngineConfig.onnxruntime.use_cuda": self.cuda_id is not None,
+                "EngineConfig.onnxruntime.cuda_ep_cfg.device_id": self.cuda_id or 0}
         base.update({f"{part}.model_path": os.fspath(path) for part, path in self.models.items()})
         return RapidOCR(params={**base, **params})
 
@@ -69,14 +85,10 @@ class RapidOcrBackend(OcrBackend):
         return {"backend": self.name, "version": self.version, **files}
 
     def detect(self, bgr: np.ndarray, max_side: int) -> List[Quad]:
-        engine = self._gates.get(max_side)
-        if engine is None:
-            engine = self._gates[max_side] = self._engine(**{
-                "Det.limit_type": "max", "Det.limit_side_len": max_side,
-                "Det.thresh": GATE_THRESH, "Det.box_thresh": GATE_BOX_THRESH})
         scale = min(1.0, max_side / max(bgr.shape[:2]))
         small = bgr if scale == 1.0 else shrink(bgr, scale)
-        result = engine(small, use_det=True, use_cls=False, use_rec=False)
+        with self._lock:
+            result = self._gate(small, use_det=True, use_cls=False, use_rec=False)
         boxes = result.boxes if result.boxes is not None else []
         return [as_quad(b, 1.0 / scale) for b in boxes]
 
@@ -86,14 +98,16 @@ class RapidOcrBackend(OcrBackend):
             crop = line_crop(bgr, quad)
             if crop is None:
                 continue
-            result = self._reader(crop, use_det=False, use_cls=False, use_rec=True)
+            with self._lock:
+                result = self._reader(crop, use_det=False, use_cls=False, use_rec=True)
             if result.txts:
                 out.append(TextBox(quad, result.txts[0], float(result.scores[0])))
         return out
 
     def read(self, bgr: np.ndarray) -> List[TextBox]:
         # no orientation classifier: burned-in text is never upside down
-        result = self._reader(bgr, use_det=True, use_cls=False, use_rec=True, text_score=0.0)
+        with self._lock:
+            result = self._reader(bgr, use_det=True, use_cls=False, use_rec=True, text_score=0.0)
         if result.boxes is None or result.txts is None:
             return []
         return [TextBox(as_quad(b), t, float(s)) for b, t, s in zip(result.boxes, result.txts, result.scores)]

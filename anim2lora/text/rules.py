@@ -53,7 +53,9 @@ def boxlike(text: str) -> bool:
     chars = [c for c in text if not c.isspace()]
     if all(c in _BOXLIKE or c.isdigit() for c in chars):
         return True
-    return len(chars) >= 3 and max(chars.count(c) for c in set(chars)) / len(chars) >= 0.5
+    # repeats among letters, kana and kanji only: "No...", "はい……" and "I see" are speech
+    letters = [c for c in chars if c.isalnum()]
+    return len(letters) >= 4 and max(letters.count(c) for c in set(letters)) / len(letters) > 0.6
 
 
 def _aligned(boxes: Sequence[TextBox]) -> List[int]:

@@ -25,7 +25,7 @@ from .rules import judge
 from .search import TextSearch
 from .settings import TextSettings
 
-ALGORITHM = "text-2"      # bump when a change alters what the search reads
+ALGORITHM = "text-3"      # bump when a change alters what the search reads
 ANALYZER = "text.ocr"
 
 
@@ -94,7 +94,7 @@ def text_filter(frames: FrameSet, settings: Optional[TextSettings] = None, progr
     rows = frames.kept
     store = AnalysisStore(frames.root / "analysis.sqlite")
     edits_dir = f"frames/text-{settings_digest({'parent': frames.id, 'settings': settings.to_dict()}, 12)}"
-    search = TextSearch(backend, settings.min_text_height, settings.max_text_height, settings.fast)
+    search = TextSearch(backend, settings.min_text_height, settings.fast)
     progress.set_total(len(rows))
     results: List[FrameText] = []
     updates: Dict[int, dict] = {}
@@ -116,7 +116,7 @@ def text_filter(frames: FrameSet, settings: Optional[TextSettings] = None, progr
                 if row.get("sha256"):
                     store.put(ANALYZER, key, row["sha256"], {"reads": [b.to_json() for b in reads],
                                                              "how": found.how, "looked": round(looked, 4)})
-            prev = (row.get("shot"), grey, reads)
+            prev = (row.get("shot"), grey if hit is not None else found.reference, reads)
             result = _decide(row["index"], reads, bgr, settings)
             result.how, result.looked = found_how, looked
             if result.edit and result.edit.action in ("crop", "mask"):
@@ -167,7 +167,7 @@ def _save_edit(root: Path, folder: str, row: Mapping, bgr: np.ndarray, grey_file
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
-    return {"file": name, "sha256": bytes_sha256(data), "source_file": row.get("file"),
+    return {"file": name, "sha256": bytes_sha256(data), "source_file": row.get("source_file") or row.get("file"),
             "edit": {"action": edit.action, "crop": list(edit.crop) if edit.crop else None}}
 
 

@@ -22,6 +22,7 @@ from .rules import boxlike, rect, thickness
 GATE_TEXT_PX = 10          # the detector still finds text lines this tall
 CHANGE_LEVEL = 24          # grey-level step that counts as a change (above codec noise)
 NO_GATE_SCALE = 0.7       # above this the quick look is skipped and areas are read directly
+READ_MAX = 0.5            # taller quick-look boxes are figures, never read (max_text_height's top)
 PROMISING_SCORE = 0.3     # quick reads at least this confident are read again at full size
 REDO_SHARE = 0.5           # changed or candidate area above this share: treat as a new picture
 Rect = Tuple[int, int, int, int]
@@ -32,6 +33,7 @@ class Found:
     reads: List[TextBox]
     looked: float          # the detector's work, as a share of one full-size pass over the frame
     how: str               # "full" | "read" | "quick" | "changes" | "same"
+    reference: Optional[np.ndarray] = None   # the shot's picture as last looked at, for the next frame
 
 
 def gate_scale(height: int, min_text_height: float) -> float:
@@ -88,28 +90,35 @@ def changed_rects(grey: np.ndarray, prev: np.ndarray, pad: int) -> List[Rect]:
 class TextSearch:
     """Per-frame text search with one backend; ``find`` is called in frame order within a shot."""
 
-    def __init__(self, backend: OcrBackend, min_text_height: float, max_text_height: float, fast: bool = True):
+    def __init__(self, backend: OcrBackend, min_text_height: float, fast: bool = True):
         self.backend = backend
         self.min_text_height = min_text_height
-        self.max_text_height = max_text_height
         self.fast = fast
 
     def find(self, bgr: np.ndarray, grey: np.ndarray, prev: Optional[Tuple[np.ndarray, List[TextBox]]]) -> Found:
-        """Text boxes in ``bgr``; ``prev`` is the shot's previous (grey, reads), if any."""
+        """Text boxes in ``bgr``.  ``prev`` is (reference, reads) from the shot's previous frame:
+        the reference holds, for every pixel, its value when it was last looked at, so a change
+        too slow to notice between two frames (a subtitle fading in) still adds up to one."""
         if not self.fast:
-            return Found(self.backend.read(bgr), 1.0, "full")
+            return Found(self.backend.read(bgr), 1.0, "full", grey)
         h, w = grey.shape
         line = max(4, int(self.min_text_height * h))
         if prev is not None and prev[0].shape == grey.shape:
-            areas = changed_rects(grey, prev[0], pad=2 * line)
+            reference, reads = prev
+            areas = changed_rects(grey, reference, pad=2 * line)
             if not areas:
-                return Found(list(prev[1]), 0.0, "same")
+                return Found(list(reads), 0.0, "same", reference)
             if _area(areas) <= REDO_SHARE * w * h:
-                touched = [b for b in prev[1] if any(_overlaps(rect(b), a) for a in areas)]
-                kept = [b for b in prev[1] if b not in touched]
+                touched = [b for b in reads if any(_overlaps(rect(b), a) for a in areas)]
+                kept = [b for b in reads if b not in touched]
                 found = self._look(bgr, areas, line, also=[rect(b) for b in touched])
-                return Found(_drop_pieces(kept + found.reads), found.looked, "changes")
-        return self._look(bgr, [(0, 0, w, h)], line)
+                updated = reference.copy()
+                for x0, y0, x1, y1 in areas:
+                    updated[y0:y1, x0:x1] = grey[y0:y1, x0:x1]
+                return Found(_drop_pieces(kept + found.reads), found.looked, "changes", updated)
+        found = self._look(bgr, [(0, 0, w, h)], line)
+        found.reference = grey
+        return found
 
     def _look(self, bgr: np.ndarray, areas: Sequence[Rect], line: int, also: Sequence = ()) -> Found:
         """Look for text in ``areas`` and around ``also`` (earlier reads a change touched, so a
@@ -130,7 +139,7 @@ class TextSearch:
             quads += [tuple((x + a[0], y + a[1]) for x, y in q) for q in self.backend.detect(crop, side)]
         # only lines of a plausible height are worth the recogniser; the rest stay, unread, so
         # the report counts them as drawing
-        low, high = 0.7 * self.min_text_height * h, 1.3 * self.max_text_height * h
+        low, high = 0.7 * self.min_text_height * h, READ_MAX * h
         plausible = [q for q in quads if low <= thickness(q) <= high]
         unread = [TextBox(q) for q in quads if not low <= thickness(q) <= high]
         quick = self.backend.recognize(bgr, plausible)

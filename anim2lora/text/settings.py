@@ -21,8 +21,9 @@ SPECS = {
     "min_chars": Spec(1, 20, 1, "A box counts as text only when at least this many characters are read."),
     "min_text_height": Spec(0.002, 0.5, 0.001, "Smallest text line to care about, as a share of the frame "
                             "height; smaller boxes are specks of drawing. Also sets how far the quick "
-                            "look may shrink the frame."),
-    "max_text_height": Spec(0.01, 1.0, 0.01, "Largest text line, as a share of the frame height; taller "
+                            "look may shrink the frame, so changing it reads the frames again (every "
+                            "other setting re-judges the cached reads)."),
+    "max_text_height": Spec(0.01, 0.5, 0.01, "Largest text line, as a share of the frame height; taller "
                             "boxes are drawing."),
     "max_aligned": Spec(1, 50, 1, "A box with more look-alike boxes than this on its row or column is a "
                         "drawn pattern (windows, tiles), not text."),
@@ -63,7 +64,7 @@ class TextSettings:
         """What changes the OCR reads themselves (the rest is judged from cached reads in seconds)."""
         if not self.fast:
             return {"fast": False}
-        return {"fast": True, "min_text_height": self.min_text_height, "max_text_height": self.max_text_height}
+        return {"fast": True, "min_text_height": self.min_text_height}
 
     def to_dict(self) -> dict:
         return asdict(self)
