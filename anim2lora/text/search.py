@@ -23,7 +23,8 @@ GATE_TEXT_PX = 10          # the detector still finds text lines this tall
 CHANGE_LEVEL = 24          # grey-level step that counts as a change (above codec noise)
 NO_GATE_SCALE = 0.7       # above this the quick look is skipped and areas are read directly
 READ_MAX = 0.5            # taller quick-look boxes are figures, never read (max_text_height's top)
-PROMISING_SCORE = 0.3     # quick reads at least this confident are read again at full size
+PROMISING_SCORE = 0.3     # quick reads at least this confident are read again at full size,
+SURE_SCORE = 0.9          # unless they are this confident already
 REDO_SHARE = 0.5           # changed or candidate area above this share: treat as a new picture
 Rect = Tuple[int, int, int, int]
 
@@ -144,8 +145,9 @@ class TextSearch:
         unread = [TextBox(q) for q in quads if not low <= thickness(q) <= high]
         quick = self.backend.recognize(bgr, plausible)
         # A quick-look box can join a small line to the drawing beside it ("□ CAFE" with a row of
-        # windows); what reads as more than box-like glyphs is read again at full size, tightly.
-        promising = [b for b in quick if b.score >= PROMISING_SCORE and not boxlike(b.text)]
+        # windows); what reads as more than box-like glyphs, but not surely, is read again at full
+        # size, tightly.  A sure read (most subtitles) stands as it is.
+        promising = [b for b in quick if PROMISING_SCORE <= b.score < SURE_SCORE and not boxlike(b.text)]
         regions = _merge([_pad(rect(b), line, 0.5 * line, w, h) for b in promising])
         again = self._read_in(bgr, regions) if regions else Found([], 0.0, "read")
         rest = [b for b in quick if b not in promising]
