@@ -26,12 +26,9 @@ def _add_extract_options(p: argparse.ArgumentParser) -> None:
     from .extract.settings import SAMPLING_HELP, SAMPLING_MODES, SPECS, ExtractSettings
 
     defaults = ExtractSettings()
-    for f in fields(ExtractSettings):
-        default = getattr(defaults, f.name)
-        kw = {"choices": SAMPLING_MODES} if f.name == "sampling" else {"type": type(default)}
-        text = SAMPLING_HELP if f.name == "sampling" else SPECS[f.name].help
-        p.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, default=default,
-                       help=f"{text} (default: {default})".replace("%", "%%"), **kw)
+    p.add_argument("--sampling", choices=SAMPLING_MODES, default=defaults.sampling,
+                   help=f"{SAMPLING_HELP} (default: {defaults.sampling})")
+    _add_number_options(p, SPECS, defaults)
 
 
 def _extract_settings(args):
@@ -50,6 +47,13 @@ def cmd_extract(args) -> dict:
     return result.summary
 
 
+def _add_number_options(p: argparse.ArgumentParser, specs, defaults) -> None:
+    for name, spec in specs.items():
+        default = getattr(defaults, name)
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=type(default), default=default,
+                       help=f"{spec.help} (default: {default})".replace("%", "%%"))
+
+
 def _add_text_options(p: argparse.ArgumentParser) -> None:
     from .text.backends import BACKEND_NAMES
     from .text.settings import ACTION_HELP, ACTIONS, BACKEND_HELP, DOWNLOAD_HELP, FAST_HELP, SPECS, TextSettings
@@ -57,10 +61,7 @@ def _add_text_options(p: argparse.ArgumentParser) -> None:
     d = TextSettings()
     p.add_argument("--backend", choices=BACKEND_NAMES, default=d.backend, help=BACKEND_HELP)
     p.add_argument("--action", choices=ACTIONS, default=d.action, help=ACTION_HELP.replace("%", "%%"))
-    for name, spec in SPECS.items():
-        default = getattr(d, name)
-        p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=type(default), default=default,
-                       help=f"{spec.help} (default: {default})".replace("%", "%%"))
+    _add_number_options(p, SPECS, d)
     p.add_argument("--full", dest="fast", action="store_false", help=FAST_HELP)
     p.add_argument("--allow-download", action="store_true", help=DOWNLOAD_HELP)
     p.add_argument("--models-dir", default=None,

@@ -6,7 +6,7 @@ from ..anim2lora.text.run import text_filter
 from ..anim2lora.text.settings import (ACTION_HELP, ACTIONS, BACKEND_HELP, DOWNLOAD_HELP, FAST_HELP, SPECS,
                                        TextSettings)
 from . import bridge
-from .comfy_types import FRAMES, image_batch
+from .comfy_types import FRAMES, image_batch, number_inputs
 
 
 def _setting_inputs() -> dict:
@@ -15,11 +15,7 @@ def _setting_inputs() -> dict:
         "backend": (list(BACKEND_NAMES), {"default": defaults.backend, "tooltip": BACKEND_HELP}),
         "action": (list(ACTIONS), {"default": defaults.action, "tooltip": ACTION_HELP}),
     }
-    for name, spec in SPECS.items():
-        default = getattr(defaults, name)
-        kind = "INT" if isinstance(default, int) else "FLOAT"
-        inputs[name] = (kind, {"default": default, "min": spec.low, "max": spec.high, "step": spec.step,
-                               "tooltip": spec.help})
+    inputs.update(number_inputs(SPECS, defaults))
     inputs["fast"] = ("BOOLEAN", {"default": defaults.fast, "tooltip": FAST_HELP})
     inputs["allow_download"] = ("BOOLEAN", {"default": defaults.allow_download, "tooltip": DOWNLOAD_HELP})
     return inputs

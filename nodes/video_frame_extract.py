@@ -8,19 +8,14 @@ from ..anim2lora.extract.run import extract
 from ..anim2lora.extract.settings import SAMPLING_HELP, SAMPLING_MODES, SPECS, ExtractSettings
 from ..anim2lora.preview import contact_sheet
 from . import bridge
-from .comfy_types import FRAMES, image_batch
+from .comfy_types import FRAMES, image_batch, number_inputs
 
 
 def _setting_inputs() -> dict:
     """Node inputs from the core's settings table: same defaults, ranges and help as the CLI."""
     defaults = ExtractSettings()
-    inputs = {"sampling": (list(SAMPLING_MODES), {"default": defaults.sampling, "tooltip": SAMPLING_HELP})}
-    for name, spec in SPECS.items():
-        default = getattr(defaults, name)
-        kind = "INT" if isinstance(default, int) else "FLOAT"
-        inputs[name] = (kind, {"default": default, "min": spec.low, "max": spec.high, "step": spec.step,
-                               "tooltip": spec.help})
-    return inputs
+    return {"sampling": (list(SAMPLING_MODES), {"default": defaults.sampling, "tooltip": SAMPLING_HELP}),
+            **number_inputs(SPECS, defaults)}
 
 
 class VideoFrameExtract:

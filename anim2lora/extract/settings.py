@@ -2,19 +2,10 @@
 that the node, the command line and the cache key all read."""
 
 from dataclasses import asdict, dataclass, fields
-from typing import NamedTuple, Optional
 
-from ..errors import BadInputError
+from ..specs import Spec, check_choice, check_ranges
 
 SAMPLING_MODES = ("unique_drawings", "every_nth", "target_fps")
-
-
-class Spec(NamedTuple):
-    low: float
-    high: float
-    step: float
-    help: str
-    only_for: Optional[str] = None   # the sampling mode this setting applies to
 
 
 SPECS = {
@@ -53,12 +44,8 @@ class ExtractSettings:
     blur_threshold: float = 0.6
 
     def __post_init__(self):
-        if self.sampling not in SAMPLING_MODES:
-            raise BadInputError(f"sampling: '{self.sampling}' is not one of {', '.join(SAMPLING_MODES)}.")
-        for name, spec in SPECS.items():
-            value = getattr(self, name)
-            if not (spec.low <= value <= spec.high):
-                raise BadInputError(f"{name}: {value} is outside {spec.low}–{spec.high}.")
+        check_choice("sampling", self.sampling, SAMPLING_MODES)
+        check_ranges(self, SPECS)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -55,9 +55,19 @@ class OcrBackend:
         """Detect and recognise at full resolution."""
         raise NotImplementedError
 
+    def read_line(self, crop: np.ndarray) -> Optional[Tuple[str, float]]:
+        """Recognise one horizontal line of text filling ``crop``: (text, confidence)."""
+        raise NotImplementedError
+
     def recognize(self, bgr: np.ndarray, quads: Sequence[Quad]) -> List[TextBox]:
         """Recognise the text in each quad of ``bgr`` (one line each), without detecting again."""
-        raise NotImplementedError
+        out = []
+        for quad in quads:
+            crop = line_crop(bgr, quad)
+            read = self.read_line(crop) if crop is not None else None
+            if read is not None:
+                out.append(TextBox(quad, read[0], float(read[1])))
+        return out
 
 
 def shrink(bgr: np.ndarray, scale: float) -> np.ndarray:

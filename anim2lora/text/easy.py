@@ -8,12 +8,12 @@ file against the MD5 in its config.
 """
 
 import os
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..errors import Anim2LoRAError
-from .backends import MissingBackendError, OcrBackend, Quad, TextBox, as_quad, line_crop, shrink
+from .backends import MissingBackendError, OcrBackend, Quad, TextBox, as_quad, shrink
 
 INSTALL = "pip install easyocr"
 INSTALL_HINT = (f"Install it into ComfyUI's Python: {INSTALL}. torchvision must already be there (ComfyUI "
@@ -121,19 +121,12 @@ class EasyOcrBackend(OcrBackend):
         h, w = bgr.shape[:2]
         return [TextBox(_inside(as_quad(box), w, h), text, float(score)) for box, text, score in reads]
 
-    def recognize(self, bgr: np.ndarray, quads: Sequence[Quad]) -> List[TextBox]:
+    def read_line(self, crop: np.ndarray) -> Optional[Tuple[str, float]]:
         import cv2
 
-        out = []
-        for quad in quads:
-            crop = line_crop(bgr, quad)
-            if crop is None:
-                continue
-            # given no boxes, easyocr reads the whole (grey) picture as one line
-            reads = self._reader.recognize(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), reformat=False)
-            if reads:
-                out.append(TextBox(quad, reads[0][1], float(reads[0][2])))
-        return out
+        # given no boxes, easyocr reads the whole (grey) picture as one line
+        reads = self._reader.recognize(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), reformat=False)
+        return (reads[0][1], reads[0][2]) if reads else None
 
 
 def _quads(horizontal, free, scale: float, w: int, h: int) -> List[Quad]:

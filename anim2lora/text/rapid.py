@@ -9,11 +9,11 @@ Only the shipped model files are used, named by path, so the package never downl
 import os
 import threading
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .backends import MissingBackendError, OcrBackend, Quad, TextBox, as_quad, line_crop, shrink
+from .backends import MissingBackendError, OcrBackend, Quad, TextBox, as_quad, shrink
 
 INSTALL = 'pip install "rapidocr>=3.10,<4"'
 # the files RapidOCR 3.x ships in its wheel (others would be downloaded on first use)
@@ -92,17 +92,10 @@ class RapidOcrBackend(OcrBackend):
         boxes = result.boxes if result.boxes is not None else []
         return [as_quad(b, 1.0 / scale) for b in boxes]
 
-    def recognize(self, bgr: np.ndarray, quads: Sequence[Quad]) -> List[TextBox]:
-        out = []
-        for quad in quads:
-            crop = line_crop(bgr, quad)
-            if crop is None:
-                continue
-            with self._lock:
-                result = self._reader(crop, use_det=False, use_cls=False, use_rec=True)
-            if result.txts:
-                out.append(TextBox(quad, result.txts[0], float(result.scores[0])))
-        return out
+    def read_line(self, crop: np.ndarray) -> Optional[Tuple[str, float]]:
+        with self._lock:
+            result = self._reader(crop, use_det=False, use_cls=False, use_rec=True)
+        return (result.txts[0], result.scores[0]) if result.txts else None
 
     def read(self, bgr: np.ndarray) -> List[TextBox]:
         # no orientation classifier: burned-in text is never upside down

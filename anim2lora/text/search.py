@@ -6,6 +6,8 @@ Two savings, both measured in ``bench/text_filter.py``:
    accept is still about ``GATE_TEXT_PX`` pixels tall, with lower thresholds than usual so it errs
    towards finding; the recogniser then reads the lines it found from the full-size frame.
    Frames too small to shrink are read directly.
+   The first look at a shot skips flat background: only the box around the frame's ink is
+   looked at.
 2. Within a shot, only what changed.  Animation holds its backgrounds and subtitles while a
    character moves, so a frame is compared with the shot's previous frame: reads that lie wholly
    in unchanged pixels are carried over, and only the changed areas are looked at again.
@@ -16,10 +18,11 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .backends import OcrBackend, TextBox, quad_rect
+from .backends import OcrBackend, TextBox
 from .rules import boxlike, rect, thickness
 
 GATE_TEXT_PX = 10          # the detector still finds text lines this tall
+INK_EDGE = 24             # a local contrast step this big is ink, not flat colour or codec noise
 CHANGE_LEVEL = 24          # grey-level step that counts as a change (above codec noise)
 NO_GATE_SCALE = 0.7       # above this the quick look is skipped and areas are read directly
 READ_MAX = 0.5            # taller quick-look boxes are figures, never read (max_text_height's top)
@@ -73,6 +76,31 @@ def _shift(box: TextBox, dx: int, dy: int) -> TextBox:
     return TextBox(tuple((x + dx, y + dy) for x, y in box.quad), box.text, box.score)
 
 
+def _component_rects(mask: np.ndarray, step: int, pad: int, w: int, h: int) -> List[Rect]:
+    """Padded, merged bounding boxes (in full-size pixels) of the blobs of a ``step``-times smaller mask."""
+    import cv2
+
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    rects = [(x * step, y * step, (x + bw) * step, (y + bh) * step) for x, y, bw, bh, _ in stats[1:n]]
+    return _merge([_pad(r, pad, pad, w, h) for r in rects])
+
+
+def ink_rects(grey: np.ndarray, pad: int) -> List[Rect]:
+    """Where the frame has any ink at all.  Flat background (sky, walls, paper) holds no text,
+    and in line art it is often most of the frame."""
+    import cv2
+
+    h, w = grey.shape
+    step = 4
+    small = cv2.resize(grey, (max(1, w // step), max(1, h // step)), interpolation=cv2.INTER_AREA)
+    edges = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > INK_EDGE
+    rects = _component_rects(edges, step, pad, w, h)
+    if len(rects) > 3:     # each look has a fixed cost: many small ones are dearer than their union
+        rects = [(min(r[0] for r in rects), min(r[1] for r in rects), max(r[2] for r in rects),
+                  max(r[3] for r in rects))]
+    return rects
+
+
 def changed_rects(grey: np.ndarray, prev: np.ndarray, pad: int) -> List[Rect]:
     """Padded bounding boxes of the areas where ``grey`` differs from ``prev``."""
     import cv2
@@ -83,9 +111,7 @@ def changed_rects(grey: np.ndarray, prev: np.ndarray, pad: int) -> List[Rect]:
     # x255 so one changed pixel still leaves a non-zero mean in its 4x4 block
     small = cv2.resize((diff > CHANGE_LEVEL).astype(np.uint8) * 255, (max(1, w // step), max(1, h // step)),
                        interpolation=cv2.INTER_AREA)
-    n, _, stats, _ = cv2.connectedComponentsWithStats((small > 0).astype(np.uint8), connectivity=8)
-    rects = [(x * step, y * step, (x + bw) * step, (y + bh) * step) for x, y, bw, bh, _ in stats[1:n]]
-    return _merge([_pad(r, pad, pad, w, h) for r in rects])
+    return _component_rects(small > 0, step, pad, w, h)
 
 
 class TextSearch:
@@ -117,7 +143,7 @@ class TextSearch:
                 for x0, y0, x1, y1 in areas:
                     updated[y0:y1, x0:x1] = grey[y0:y1, x0:x1]
                 return Found(_drop_pieces(kept + found.reads), found.looked, "changes", updated)
-        found = self._look(bgr, [(0, 0, w, h)], line)
+        found = self._look(bgr, ink_rects(grey, pad=2 * line) or [(0, 0, w, h)], line)
         found.reference = grey
         return found
 

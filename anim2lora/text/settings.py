@@ -4,7 +4,7 @@ command line and the cache key."""
 from dataclasses import asdict, dataclass
 
 from ..errors import BadInputError
-from ..extract.settings import Spec
+from ..specs import Spec, check_choice, check_ranges
 from .backends import BACKEND_NAMES
 from .rules import Rules
 
@@ -46,13 +46,9 @@ class TextSettings:
     allow_download: bool = False
 
     def __post_init__(self):
-        for name, allowed in (("backend", BACKEND_NAMES), ("action", ACTIONS)):
-            if getattr(self, name) not in allowed:
-                raise BadInputError(f"{name}: '{getattr(self, name)}' is not one of {', '.join(allowed)}.")
-        for name, spec in SPECS.items():
-            value = getattr(self, name)
-            if not (spec.low <= value <= spec.high):
-                raise BadInputError(f"{name}: {value} is outside {spec.low}–{spec.high}.")
+        check_choice("backend", self.backend, BACKEND_NAMES)
+        check_choice("action", self.action, ACTIONS)
+        check_ranges(self, SPECS)
         if self.min_text_height >= self.max_text_height:
             raise BadInputError("min_text_height must be below max_text_height.")
 
