@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO
 
 HOST_MODULES = {"comfy", "folder_paths", "server", "comfy_api", "execution", "nodes"}
@@ -88,18 +90,24 @@ def test_pyproject_mirrors_requirements():
         "the host's torch/numpy must never be pinned by the pack"
 
 
-def test_api_workflow_matches_the_node(pack):
+@pytest.mark.parametrize("name", ["extract_demo.json", "text_demo.json"])
+def test_api_workflows_match_the_nodes(pack, name):
+    """Every pack node in a shipped API prompt names exactly the node's inputs, with defaults."""
     import json
 
-    prompt = json.loads((REPO / "workflows" / "api" / "extract_demo.json").read_text())
-    node = prompt["1"]
-    spec = pack.NODE_CLASS_MAPPINGS[node["class_type"]].INPUT_TYPES()["required"]
-    assert set(node["inputs"]) == set(spec)
-    for name, value in node["inputs"].items():
-        kind, options = spec[name]
-        if name == "video":
-            continue
-        if isinstance(kind, list):
-            assert value in kind
-        else:
-            assert options["min"] <= value <= options["max"] and value == options["default"], name
+    prompt = json.loads((REPO / "workflows" / "api" / name).read_text())
+    nodes = [n for n in prompt.values() if n["class_type"] in pack.NODE_CLASS_MAPPINGS]
+    assert nodes
+    for node in nodes:
+        spec = pack.NODE_CLASS_MAPPINGS[node["class_type"]].INPUT_TYPES()["required"]
+        assert set(node["inputs"]) == set(spec)
+        for key, value in node["inputs"].items():
+            kind, options = spec[key]
+            if key == "video" or isinstance(value, list):      # the file, or a link to another node
+                continue
+            if isinstance(kind, list):
+                assert value in kind
+            elif kind == "BOOLEAN":
+                assert value == options["default"], key
+            else:
+                assert options["min"] <= value <= options["max"] and value == options["default"], key
