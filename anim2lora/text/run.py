@@ -25,7 +25,7 @@ from .rules import judge
 from .search import TextSearch
 from .settings import TextSettings
 
-ALGORITHM = "text-5"      # bump when a change alters what the search reads
+ALGORITHM = "text-6"      # bump when a change alters what the search reads
 ANALYZER = "text.ocr"
 
 

@@ -4,13 +4,13 @@ Two savings, both measured in ``bench/text_filter.py``:
 
 1. A quick look.  The detector runs on a shrunken copy, scaled so the smallest text the rules
    accept is still about ``GATE_TEXT_PX`` pixels tall, with lower thresholds than usual so it errs
-   towards finding; the recogniser then reads the lines it found from the full-size frame.
-   Frames too small to shrink are read directly.
-   The first look at a shot skips flat background: only the box around the frame's ink is
-   looked at.
+   towards finding, and only over the box around the frame's ink (flat background holds no
+   text).  The recogniser then reads the lines it found from the full-size frame.  Frames too
+   small to shrink are read directly.
 2. Within a shot, only what changed.  Animation holds its backgrounds and subtitles while a
-   character moves, so a frame is compared with the shot's previous frame: reads that lie wholly
-   in unchanged pixels are carried over, and only the changed areas are looked at again.
+   character moves, so a frame is compared with the shot's picture as last looked at: reads
+   that lie wholly in unchanged pixels are carried over, and only the changed areas are looked
+   at again.
 """
 
 from dataclasses import dataclass
@@ -21,14 +21,14 @@ import numpy as np
 from .backends import OcrBackend, TextBox
 from .rules import boxlike, rect, thickness
 
-GATE_TEXT_PX = 10          # the detector still finds text lines this tall
-INK_EDGE = 24             # a local contrast step this big is ink, not flat colour or codec noise
-CHANGE_LEVEL = 24          # grey-level step that counts as a change (above codec noise)
-NO_GATE_SCALE = 0.7       # above this the quick look is skipped and areas are read directly
-READ_MAX = 0.5            # taller quick-look boxes are figures, never read (max_text_height's top)
-PROMISING_SCORE = 0.3     # quick reads at least this confident are read again at full size,
-SURE_SCORE = 0.9          # unless they are this confident already
-REDO_SHARE = 0.5           # changed or candidate area above this share: treat as a new picture
+GATE_TEXT_PX = 10       # the detector still finds text lines this tall
+INK_EDGE = 24           # a local contrast step this big is ink, not flat colour or codec noise
+CHANGE_LEVEL = 24       # grey-level step that counts as a change (above codec noise)
+NO_GATE_SCALE = 0.7     # above this the quick look is skipped and areas are read directly
+READ_MAX = 0.5          # taller quick-look boxes are figures, never read (max_text_height's top)
+PROMISING_SCORE = 0.3   # quick reads at least this confident are read again at full size,
+SURE_SCORE = 0.9        # unless they are this confident already
+REDO_SHARE = 0.5        # changed or candidate area above this share: treat as a new picture
 Rect = Tuple[int, int, int, int]
 
 
@@ -92,9 +92,8 @@ def ink_rects(grey: np.ndarray, pad: int) -> List[Rect]:
 
     h, w = grey.shape
     step = 4
-    small = cv2.resize(grey, (max(1, w // step), max(1, h // step)), interpolation=cv2.INTER_AREA)
-    edges = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > INK_EDGE
-    rects = _component_rects(edges, step, pad, w, h)
+    edges = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > INK_EDGE
+    rects = _component_rects(_shrink_mask(edges, step), step, pad, w, h)
     if len(rects) > 3:     # each look has a fixed cost: many small ones are dearer than their union
         rects = [(min(r[0] for r in rects), min(r[1] for r in rects), max(r[2] for r in rects),
                   max(r[3] for r in rects))]
@@ -107,11 +106,18 @@ def changed_rects(grey: np.ndarray, prev: np.ndarray, pad: int) -> List[Rect]:
 
     h, w = grey.shape
     step = 4            # judge changes on a 4x smaller mask: a text line is taller than that
-    diff = cv2.absdiff(grey, prev)
-    # x255 so one changed pixel still leaves a non-zero mean in its 4x4 block
-    small = cv2.resize((diff > CHANGE_LEVEL).astype(np.uint8) * 255, (max(1, w // step), max(1, h // step)),
+    return _component_rects(_shrink_mask(cv2.absdiff(grey, prev) > CHANGE_LEVEL, step), step, pad, w, h)
+
+
+def _shrink_mask(mask: np.ndarray, step: int) -> np.ndarray:
+    """A ``step``-times smaller mask, true wherever any pixel of its block is (x255 so that one
+    pixel still leaves a non-zero block mean)."""
+    import cv2
+
+    h, w = mask.shape
+    small = cv2.resize(mask.astype(np.uint8) * 255, (max(1, w // step), max(1, h // step)),
                        interpolation=cv2.INTER_AREA)
-    return _component_rects(small > 0, step, pad, w, h)
+    return small > 0
 
 
 class TextSearch:
