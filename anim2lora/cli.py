@@ -62,7 +62,8 @@ def _add_text_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=BACKEND_NAMES, default=d.backend, help=BACKEND_HELP)
     p.add_argument("--action", choices=ACTIONS, default=d.action, help=ACTION_HELP.replace("%", "%%"))
     _add_number_options(p, SPECS, d)
-    p.add_argument("--full", dest="fast", action="store_false", help=FAST_HELP)
+    p.add_argument("--full", dest="fast", action="store_false",
+                   help="Read every full frame instead of the quick look (slow; for checking).")
     p.add_argument("--allow-download", action="store_true", help=DOWNLOAD_HELP)
     p.add_argument("--models-dir", default=None,
                    help="folder with easyocr's model files (default: easyocr's own ~/.EasyOCR/model)")

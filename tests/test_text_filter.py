@@ -225,7 +225,25 @@ def test_missing_onnxruntime_names_the_install_line(monkeypatch):
         load_backend("rapidocr")
 
 
-@pytest.mark.parametrize("device", ["gpu", "cuda:x", ""])
-def test_unknown_devices_are_refused_by_name(device):
+@pytest.mark.parametrize("device", ["cuda:x", "", "CUDA 0"])
+def test_malformed_devices_are_refused_by_name(device):
     with pytest.raises(Exception, match="device"):
         load_backend("rapidocr", device=device)
+
+
+def test_a_host_device_no_backend_runs_on_falls_back_to_the_cpu():
+    assert load_backend("rapidocr", device="xpu:0").device == "cpu"
+
+
+def test_text_differing_only_in_hue_is_found(tmp_path):
+    """Yellow on a sky of nearly the same brightness, beside a drawn figure."""
+    import cv2
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = np.full((720, 1280, 3), (200, 220, 255), np.uint8)
+    cv2.circle(img, (640, 200), 120, (0, 0, 0), 4)
+    pil = Image.fromarray(img)
+    ImageDraw.Draw(pil).text((640, 640), "Where are you going?", font=ImageFont.truetype(DEJAVU, 48),
+                             fill=(255, 255, 0), anchor="mm")
+    frames = frameset_of(tmp_path, [(np.asarray(pil), None)])
+    assert text_filter(frames).summary["dropped"]["text"] == [0]

@@ -104,15 +104,17 @@ _loaded: Dict[tuple, OcrBackend] = {}
 _lock = threading.Lock()
 
 
-_DEVICE = re.compile(r"(auto|cpu|mps|cuda(:\d+)?)")
+_DEVICE = re.compile(r"[a-z_]+(:\d+)?")
 
 
 def resolve_device(device: str) -> str:
     """"auto": CUDA when torch sees it, Apple's MPS when present, else the CPU."""
     if not _DEVICE.fullmatch(device or ""):
         raise Anim2LoRAError(f"device: '{device}' is not one of auto, cpu, cuda, cuda:N, mps.")
-    if device != "auto":
+    if device.startswith(("cuda", "mps", "cpu")):
         return device
+    if device != "auto":     # a host's xpu, npu, directml...: neither backend runs there
+        return "cpu"
     try:
         import torch
     except ImportError:

@@ -25,7 +25,7 @@ from .rules import judge
 from .search import TextSearch
 from .settings import TextSettings
 
-ALGORITHM = "text-6"      # bump when a change alters what the search reads
+ALGORITHM = "text-7"      # bump when a change alters what the search reads
 ANALYZER = "text.ocr"
 
 
@@ -82,8 +82,6 @@ def _read(frames: FrameSet, row: Mapping) -> Tuple[np.ndarray, bool]:
 
 def text_filter(frames: FrameSet, settings: Optional[TextSettings] = None, progress: Optional[Progress] = None,
                 *, device: str = "cpu", models_dir: Optional[str] = None) -> TextResult:
-    import cv2
-
     settings = settings or TextSettings()
     progress = progress or Progress()
     started = time.monotonic()
@@ -99,24 +97,28 @@ def text_filter(frames: FrameSet, settings: Optional[TextSettings] = None, progr
     results: List[FrameText] = []
     updates: Dict[int, dict] = {}
     ocr_frames = 0
-    prev: Optional[Tuple[object, np.ndarray, List[TextBox]]] = None   # (shot, grey, reads)
+    prev: Optional[Tuple[object, np.ndarray, List[TextBox]]] = None   # (shot, reference picture, reads)
     try:
         cached = store.get_many(ANALYZER, key, [r.get("sha256") or "" for r in rows])
         for n, row in enumerate(rows):
             bgr, grey_file = _read(frames, row)
-            grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
             hit = cached.get(row.get("sha256") or "")
             if hit is not None:
                 reads, found_how, looked = [TextBox.from_json(b) for b in hit["reads"]], "cache", 0.0
             else:
                 same_shot = prev if prev is not None and prev[0] == row.get("shot") else None
-                found = search.find(bgr, grey, None if same_shot is None else same_shot[1:])
+                # changes and ink are judged in colour: a subtitle can differ from its
+                # background in hue alone
+                found = search.find(bgr, bgr, None if same_shot is None else same_shot[1:])
                 reads, found_how, looked = found.reads, found.how, found.looked
                 ocr_frames += 1
                 if row.get("sha256"):
                     store.put(ANALYZER, key, row["sha256"], {"reads": [b.to_json() for b in reads],
                                                              "how": found.how, "looked": round(looked, 4)})
-            prev = (row.get("shot"), grey if hit is not None else found.reference, reads)
+            if hit is None:
+                prev = (row.get("shot"), found.reference, reads)
+            else:   # a frame looked at whole is its own reference; after a carried-over one, look afresh
+                prev = (row.get("shot"), bgr, reads) if hit.get("how") in ("quick", "full", "read") else None
             result = _decide(row["index"], reads, bgr, settings)
             result.how, result.looked = found_how, looked
             if result.edit and result.edit.action in ("crop", "mask"):

@@ -22,8 +22,8 @@ from .backends import OcrBackend, TextBox
 from .rules import boxlike, rect, thickness
 
 GATE_TEXT_PX = 10       # the detector still finds text lines this tall
-INK_EDGE = 24           # a local contrast step this big is ink, not flat colour or codec noise
-CHANGE_LEVEL = 24       # grey-level step that counts as a change (above codec noise)
+INK_EDGE = 16           # a local contrast step this big is ink, not flat colour or codec noise
+CHANGE_LEVEL = 24       # a step in any colour channel this big counts as a change (above codec noise)
 NO_GATE_SCALE = 0.7     # above this the quick look is skipped and areas are read directly
 READ_MAX = 0.5          # taller quick-look boxes are figures, never read (max_text_height's top)
 PROMISING_SCORE = 0.3   # quick reads at least this confident are read again at full size,
@@ -85,14 +85,15 @@ def _component_rects(mask: np.ndarray, step: int, pad: int, w: int, h: int) -> L
     return _merge([_pad(r, pad, pad, w, h) for r in rects])
 
 
-def ink_rects(grey: np.ndarray, pad: int) -> List[Rect]:
+def ink_rects(picture: np.ndarray, pad: int) -> List[Rect]:
     """Where the frame has any ink at all.  Flat background (sky, walls, paper) holds no text,
     and in line art it is often most of the frame."""
     import cv2
 
-    h, w = grey.shape
+    h, w = picture.shape[:2]
     step = 4
-    edges = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > INK_EDGE
+    # per colour channel: yellow text on a sky of the same brightness is ink too
+    edges = _channel_max(cv2.morphologyEx(picture, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))) > INK_EDGE
     rects = _component_rects(_shrink_mask(edges, step), step, pad, w, h)
     if len(rects) > 3:     # each look has a fixed cost: many small ones are dearer than their union
         rects = [(min(r[0] for r in rects), min(r[1] for r in rects), max(r[2] for r in rects),
@@ -100,13 +101,18 @@ def ink_rects(grey: np.ndarray, pad: int) -> List[Rect]:
     return rects
 
 
-def changed_rects(grey: np.ndarray, prev: np.ndarray, pad: int) -> List[Rect]:
-    """Padded bounding boxes of the areas where ``grey`` differs from ``prev``."""
+def changed_rects(picture: np.ndarray, prev: np.ndarray, pad: int) -> List[Rect]:
+    """Padded bounding boxes of the areas where ``picture`` differs from ``prev``."""
     import cv2
 
-    h, w = grey.shape
+    h, w = picture.shape[:2]
     step = 4            # judge changes on a 4x smaller mask: a text line is taller than that
-    return _component_rects(_shrink_mask(cv2.absdiff(grey, prev) > CHANGE_LEVEL, step), step, pad, w, h)
+    changed = _channel_max(cv2.absdiff(picture, prev)) > CHANGE_LEVEL
+    return _component_rects(_shrink_mask(changed, step), step, pad, w, h)
+
+
+def _channel_max(image: np.ndarray) -> np.ndarray:
+    return image.max(axis=2) if image.ndim == 3 else image
 
 
 def _shrink_mask(mask: np.ndarray, step: int) -> np.ndarray:
@@ -128,17 +134,17 @@ class TextSearch:
         self.min_text_height = min_text_height
         self.fast = fast
 
-    def find(self, bgr: np.ndarray, grey: np.ndarray, prev: Optional[Tuple[np.ndarray, List[TextBox]]]) -> Found:
+    def find(self, bgr: np.ndarray, picture: np.ndarray, prev: Optional[Tuple[np.ndarray, List[TextBox]]]) -> Found:
         """Text boxes in ``bgr``.  ``prev`` is (reference, reads) from the shot's previous frame:
         the reference holds, for every pixel, its value when it was last looked at, so a change
         too slow to notice between two frames (a subtitle fading in) still adds up to one."""
         if not self.fast:
-            return Found(self.backend.read(bgr), 1.0, "full", grey)
-        h, w = grey.shape
+            return Found(self.backend.read(bgr), 1.0, "full", picture)
+        h, w = picture.shape[:2]
         line = max(4, int(self.min_text_height * h))
-        if prev is not None and prev[0].shape == grey.shape:
+        if prev is not None and prev[0].shape == picture.shape:
             reference, reads = prev
-            areas = changed_rects(grey, reference, pad=2 * line)
+            areas = changed_rects(picture, reference, pad=2 * line)
             if not areas:
                 return Found(list(reads), 0.0, "same", reference)
             if _area(areas) <= REDO_SHARE * w * h:
@@ -147,10 +153,10 @@ class TextSearch:
                 found = self._look(bgr, areas, line, also=[rect(b) for b in touched])
                 updated = reference.copy()
                 for x0, y0, x1, y1 in areas:
-                    updated[y0:y1, x0:x1] = grey[y0:y1, x0:x1]
+                    updated[y0:y1, x0:x1] = picture[y0:y1, x0:x1]
                 return Found(_drop_pieces(kept + found.reads), found.looked, "changes", updated)
-        found = self._look(bgr, ink_rects(grey, pad=2 * line) or [(0, 0, w, h)], line)
-        found.reference = grey
+        found = self._look(bgr, ink_rects(picture, pad=2 * line) or [(0, 0, w, h)], line)
+        found.reference = picture
         return found
 
     def _look(self, bgr: np.ndarray, areas: Sequence[Rect], line: int, also: Sequence = ()) -> Found:
