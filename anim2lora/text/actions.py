@@ -5,6 +5,8 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+from .backends import pad_rect
+
 Rect = Tuple[float, float, float, float]
 MAX_BAND = 0.35        # never crop away more than this share of the height
 INK_LEVEL = 48         # colour distance from the band's background that counts as drawing
@@ -17,11 +19,6 @@ class Edit:
     action: str                         # "drop" | "crop" | "mask"
     note: str
     crop: Optional[Tuple[int, int, int, int]] = None   # x0, y0, x1, y1 kept
-
-
-def _pad(r: Rect, pad: float, w: int, h: int) -> Tuple[int, int, int, int]:
-    return (max(0, int(r[0] - pad)), max(0, int(r[1] - pad)), min(w, int(np.ceil(r[2] + pad))),
-            min(h, int(np.ceil(r[3] + pad))))
 
 
 def _line(rects: Sequence[Rect]) -> float:
@@ -52,8 +49,9 @@ def plan_crop(bgr: np.ndarray, rects: Sequence[Rect]) -> Edit:
     strip = bgr[band[0]:band[1]].astype(np.int16)
     background = np.median(strip.reshape(-1, 3), axis=0)
     ink = np.abs(strip - background).max(axis=2) > INK_LEVEL
+    outline = 0.1 * _line(rects) + 2
     for r in rects:                       # the text itself (with its outline) is not drawing
-        x0, y0, x1, y1 = _pad(r, 0.1 * _line(rects) + 2, w, h)
+        x0, y0, x1, y1 = pad_rect(r, outline, outline, w, h)
         ink[max(0, y0 - band[0]):max(0, y1 - band[0]), x0:x1] = False
     edge = ink[-3:] if band[0] == 0 else ink[:3]          # the rows along the cut line
     if edge.any() or ink.sum() > max(INK_PIXELS, INK_SHARE * ink.size):
@@ -70,6 +68,6 @@ def mask_text(bgr: np.ndarray, rects: Sequence[Rect]) -> np.ndarray:
     mask = np.zeros((h, w), np.uint8)
     pad = 0.15 * _line(rects) + 2
     for r in rects:
-        x0, y0, x1, y1 = _pad(r, pad, w, h)
+        x0, y0, x1, y1 = pad_rect(r, pad, pad, w, h)
         mask[y0:y1, x0:x1] = 255
     return cv2.inpaint(bgr, mask, 5, cv2.INPAINT_TELEA)

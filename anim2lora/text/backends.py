@@ -95,6 +95,12 @@ def quad_rect(quad: Quad) -> Tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
+def pad_rect(r, pad_x: float, pad_y: float, w: int, h: int) -> Tuple[int, int, int, int]:
+    """``r`` grown by the pads, in whole pixels, clipped to a ``w`` x ``h`` image."""
+    return (max(0, int(r[0] - pad_x)), max(0, int(r[1] - pad_y)),
+            min(w, int(np.ceil(r[2] + pad_x))), min(h, int(np.ceil(r[3] + pad_y))))
+
+
 def as_quad(points: Sequence[Sequence[float]], scale: float = 1.0, dx: float = 0.0, dy: float = 0.0) -> Quad:
     return tuple((float(x) * scale + dx, float(y) * scale + dy) for x, y in points)
 

@@ -18,7 +18,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .backends import OcrBackend, TextBox
+from .backends import OcrBackend, TextBox, pad_rect
 from .rules import boxlike, rect, thickness
 
 GATE_TEXT_PX = 10       # the detector still finds text lines this tall
@@ -67,11 +67,6 @@ def _area(rects: Sequence[Rect]) -> int:
     return sum((r[2] - r[0]) * (r[3] - r[1]) for r in rects)
 
 
-def _pad(r, pad_x: float, pad_y: float, w: int, h: int) -> Rect:
-    return (max(0, int(r[0] - pad_x)), max(0, int(r[1] - pad_y)),
-            min(w, int(np.ceil(r[2] + pad_x))), min(h, int(np.ceil(r[3] + pad_y))))
-
-
 def _shift(box: TextBox, dx: int, dy: int) -> TextBox:
     return TextBox(tuple((x + dx, y + dy) for x, y in box.quad), box.text, box.score)
 
@@ -82,7 +77,7 @@ def _component_rects(mask: np.ndarray, step: int, pad: int, w: int, h: int) -> L
 
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     rects = [(x * step, y * step, (x + bw) * step, (y + bh) * step) for x, y, bw, bh, _ in stats[1:n]]
-    return _merge([_pad(r, pad, pad, w, h) for r in rects])
+    return _merge([pad_rect(r, pad, pad, w, h) for r in rects])
 
 
 def ink_rects(picture: np.ndarray, pad: int) -> List[Rect]:
@@ -164,7 +159,7 @@ class TextSearch:
         line is read whole even where only part of it changed)."""
         h, w = bgr.shape[:2]
         looked = _area(areas) / (w * h)
-        lines = [_pad(r, 2 * line, line, w, h) for r in also]
+        lines = [pad_rect(r, 2 * line, line, w, h) for r in also]
         scale = gate_scale(h, self.min_text_height)
         if scale > NO_GATE_SCALE:     # small frames: a quick look would cost as much as reading
             return self._read_in(bgr, _merge(list(areas) + lines))
@@ -186,7 +181,7 @@ class TextSearch:
         # windows); what reads as more than box-like glyphs, but not surely, is read again at full
         # size, tightly.  A sure read (most subtitles) stands as it is.
         promising = [b for b in quick if PROMISING_SCORE <= b.score < SURE_SCORE and not boxlike(b.text)]
-        regions = _merge([_pad(rect(b), line, 0.5 * line, w, h) for b in promising])
+        regions = _merge([pad_rect(rect(b), line, 0.5 * line, w, h) for b in promising])
         again = self._read_in(bgr, regions) if regions else Found([], 0.0, "read")
         rest = [b for b in quick if b not in promising]
         return Found(_drop_pieces(rest + unread + again.reads), looked * scale * scale + again.looked, "quick")
