@@ -56,7 +56,7 @@ def _add_number_options(p: argparse.ArgumentParser, specs, defaults) -> None:
 
 def _add_text_options(p: argparse.ArgumentParser) -> None:
     from .text.backends import BACKEND_NAMES
-    from .text.settings import ACTION_HELP, ACTIONS, BACKEND_HELP, DOWNLOAD_HELP, FAST_HELP, SPECS, TextSettings
+    from .text.settings import ACTION_HELP, ACTIONS, BACKEND_HELP, DOWNLOAD_HELP, SPECS, TextSettings
 
     d = TextSettings()
     p.add_argument("--backend", choices=BACKEND_NAMES, default=d.backend, help=BACKEND_HELP)
@@ -95,6 +95,102 @@ def _write_rgb(path: Path, rgb) -> None:
     import cv2
 
     cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+
+
+def _add_count_options(p: argparse.ArgumentParser) -> None:
+    from .people.settings import DETECTOR_HELP, DOWNLOAD_HELP, OVERLAP_HELP, SPECS, CountSettings
+
+    d = CountSettings()
+    p.add_argument("--detector", choices=("auto", "ink", "onnx"), default=d.detector, help=DETECTOR_HELP)
+    _add_number_options(p, SPECS, d)
+    p.add_argument("--keep-overlap", action="store_true", help=OVERLAP_HELP)
+    p.add_argument("--allow-download", action="store_true", help=DOWNLOAD_HELP)
+    p.add_argument("--detect-models", default=None,
+                   help="folder with the ONNX detector files (ComfyUI's models/anime_detect; default: none, "
+                        "so 'auto' uses the ink detector)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+
+
+def _count_settings(args):
+    from .people.settings import CountSettings
+
+    names = CountSettings.__dataclass_fields__
+    return CountSettings(**{k: v for k, v in vars(args).items() if k in names})
+
+
+def _add_group_options(p: argparse.ArgumentParser) -> None:
+    from .people.groups import EMBEDDER_HELP, SPECS, GroupSettings
+
+    d = GroupSettings()
+    p.add_argument("--embedder", choices=("auto", "features", "ccip"), default=d.embedder, help=EMBEDDER_HELP)
+    _add_number_options(p, SPECS, d)
+    p.add_argument("--no-crops", dest="crops", action="store_false", help="do not cut out per-character crops")
+    p.add_argument("--embed-models", default=None,
+                   help="folder with the CCIP model folder (ComfyUI's models/ccip; default: none, so 'auto' "
+                        "uses the offline features)")
+    p.add_argument("--recount", dest="detector_set", action="store_true",
+                   help="count with the --detector/--min-* options given here instead of the settings the "
+                        "count stage used")
+    _add_count_options(p)
+
+
+def cmd_count(args) -> dict:
+    from .frameset import load
+    from .people.report import count_report, count_sheet
+    from .people.run import count_people
+
+    result = count_people(load(args.frameset), _count_settings(args), _TerminalProgress(), device=args.device,
+                          models_dir=args.detect_models)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = count_report(result)
+    (out / "count_report.txt").write_text(report + "\n", encoding="utf-8")
+    _write_rgb(out / "count_preview.png", count_sheet(result.kept))
+    if not args.json:
+        print(report)
+        print(f"preview with labelled boxes: {out / 'count_preview.png'}")
+    return {**result.summary, "preview": str(out / "count_preview.png")}
+
+
+def _read_refs(pairs) -> dict:
+    import cv2
+
+    from .errors import BadInputError
+
+    stills: dict = {}
+    for pair in pairs:
+        name, sep, path = pair.partition("=")
+        if not sep or not name or not path:
+            raise BadInputError(f"--ref '{pair}': write NAME=IMAGE, e.g. --ref A=a1.png.")
+        img = cv2.imread(path, cv2.IMREAD_COLOR)
+        if img is None:
+            raise BadInputError(f"--ref {name}: cannot read the image {path}.", hint="Give a PNG or JPEG still.")
+        stills.setdefault(name.strip(), []).append(img)
+    return stills
+
+
+def cmd_groups(args) -> dict:
+    from .frameset import load
+    from .people.export import export_groups
+    from .people.group_report import group_report, group_sheet
+    from .people.groups import GroupSettings, group_split
+
+    stills = _read_refs(args.ref)
+    names = GroupSettings.__dataclass_fields__
+    settings = GroupSettings(**{k: v for k, v in vars(args).items() if k in names})
+    frames = load(args.frameset)
+    count_settings = _count_settings(args) if args.detector_set else None
+    result = group_split(frames, stills, settings, count_settings, _TerminalProgress(), device=args.device,
+                         detect_models=args.detect_models, embed_models=args.embed_models)
+    out = Path(args.out)
+    folders = export_groups(result.groups, result.crops, out)
+    report = group_report(result)
+    (out / "groups_report.txt").write_text(report + "\n", encoding="utf-8")
+    _write_rgb(out / "groups_preview.png", group_sheet(result))
+    if not args.json:
+        print(report)
+        print(f"group folders: {out}; preview: {out / 'groups_preview.png'}")
+    return {**result.summary, "folders": folders, "preview": str(out / "groups_preview.png")}
 
 
 def cmd_democlip(args) -> dict:
@@ -147,6 +243,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("frameset", help="a frame-set manifest (sets/<id>.json) printed by the previous stage")
     _add_text_options(p)
     p.set_defaults(run=cmd_text)
+
+    p = sub.add_parser("count", help="PersonCountFilter: frame set -> frames with min..max characters")
+    p.add_argument("frameset", help="a frame-set manifest (sets/<id>.json) printed by the previous stage")
+    _add_count_options(p)
+    p.set_defaults(run=cmd_count)
+
+    p = sub.add_parser("groups", help="GroupSplit: frame set + reference stills -> one set per group")
+    p.add_argument("frameset", help="a frame-set manifest, best from the count stage (its settings are reused)")
+    p.add_argument("--ref", action="append", required=True, metavar="NAME=IMAGE",
+                   help="a reference still of one character alone; repeat (1-5 per character, any number of characters)")
+    _add_group_options(p)
+    p.set_defaults(run=cmd_groups)
 
     p = sub.add_parser("democlip", help="write the demo clip and its per-frame truth")
     p.add_argument("--width", type=int, default=640)

@@ -16,3 +16,8 @@ class BadInputError(Anim2LoRAError):
 
 class CancelledError(Anim2LoRAError):
     """The run was cancelled; partial results were discarded or kept as the message says."""
+
+
+class MissingModelError(Anim2LoRAError):
+    """A package or model file a stage needs is not installed; the message names it and says how
+    to get it."""

@@ -21,3 +21,15 @@ def image_batch(rgb: np.ndarray):
     import torch
 
     return torch.from_numpy(np.ascontiguousarray(rgb)).float().div_(255.0).unsqueeze(0)
+
+REFERENCES = "A2L_REFERENCES"   # tuple of (character name, tuple of BGR uint8 stills)
+GROUPS = "A2L_GROUPS"           # anim2lora.people.export.GroupSets: the group folders on disk
+
+
+def bgr_stills(images) -> list:
+    """ComfyUI's IMAGE batch (float [B, H, W, C] in 0-1) as BGR uint8 pictures."""
+    arr = (images.detach().cpu().float().clamp(0, 1).numpy() * 255.0).round().astype(np.uint8)
+    if arr.shape[-1] == 4:            # a pasted PNG with alpha: lay it on white, as references are drawn
+        alpha = arr[..., 3:4].astype(np.float32) / 255.0
+        arr = (arr[..., :3] * alpha + 255.0 * (1.0 - alpha)).round().astype(np.uint8)
+    return [np.ascontiguousarray(a[..., :3][..., ::-1]) for a in arr]

@@ -6,14 +6,14 @@ Loading is lazy and cached per process: ComfyUI runs the node again and again in
 and a model load costs more than a frame.
 """
 
-import re
 import threading
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..errors import Anim2LoRAError
+from ..errors import Anim2LoRAError, MissingModelError
+from ..runtime import resolve_device
 
 Quad = Tuple[Tuple[float, float], ...]     # four corners, clockwise from top-left
 
@@ -33,7 +33,7 @@ class TextBox:
         return cls(tuple((float(x), float(y)) for x, y in quad), text, float(score))
 
 
-class MissingBackendError(Anim2LoRAError):
+class MissingBackendError(MissingModelError):
     """The OCR package or its model files are not installed; the message says what to do."""
 
 
@@ -108,27 +108,6 @@ def as_quad(points: Sequence[Sequence[float]], scale: float = 1.0, dx: float = 0
 BACKEND_NAMES = ("rapidocr", "easyocr")
 _loaded: Dict[tuple, OcrBackend] = {}
 _lock = threading.Lock()
-
-
-_DEVICE = re.compile(r"[a-z_]+(:\d+)?")
-
-
-def resolve_device(device: str) -> str:
-    """"auto": CUDA when torch sees it, Apple's MPS when present, else the CPU."""
-    if not _DEVICE.fullmatch(device or ""):
-        raise Anim2LoRAError(f"device: '{device}' is not one of auto, cpu, cuda, cuda:N, mps.")
-    if device.startswith(("cuda", "mps", "cpu")):
-        return device
-    if device != "auto":     # a host's xpu, npu, directml...: neither backend runs there
-        return "cpu"
-    try:
-        import torch
-    except ImportError:
-        return "cpu"
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    return "mps" if mps is not None and mps.is_available() else "cpu"
 
 
 def load_backend(name: str, *, device: str = "cpu", models_dir: Optional[str] = None,

@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..runtime import cuda_id, onnxruntime
 from .backends import MissingBackendError, OcrBackend, Quad, TextBox, as_quad, shrink
 
 INSTALL = 'pip install "rapidocr>=3.10,<4"'
@@ -31,24 +32,8 @@ def _package():
     except ImportError as e:
         raise MissingBackendError(f"backend 'rapidocr': the package is not installed ({e}).",
                                   hint=f"Install it into ComfyUI's Python: {INSTALL}") from None
-    try:   # rapidocr does not declare a runtime, so its own install line does not bring one
-        import onnxruntime  # noqa: F401
-    except ImportError as e:
-        raise MissingBackendError(f"backend 'rapidocr': ONNX Runtime is not installed ({e}).",
-                                  hint="Install one into ComfyUI's Python: pip install onnxruntime-gpu "
-                                       "(Linux/Windows x86-64) or pip install onnxruntime (macOS, ARM).") from None
+    onnxruntime("backend 'rapidocr'", MissingBackendError)   # rapidocr does not declare a runtime
     return rapidocr
-
-
-def _cuda_id(device: str) -> Optional[int]:
-    """The CUDA device index to run on, or None for the CPU (also when ONNX Runtime has no CUDA)."""
-    if not device.startswith("cuda"):
-        return None
-    import onnxruntime
-
-    if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
-        return None
-    return int(device.split(":", 1)[1]) if ":" in device else 0
 
 
 class RapidOcrBackend(OcrBackend):
@@ -63,7 +48,7 @@ class RapidOcrBackend(OcrBackend):
         if missing:
             raise MissingBackendError(f"backend 'rapidocr': model files missing: {', '.join(missing)}.",
                                       hint=f"Reinstall the package: {INSTALL} --force-reinstall")
-        self.cuda_id = _cuda_id(device)
+        self.cuda_id = cuda_id(device)
         self.device = "cpu" if self.cuda_id is None else f"cuda:{self.cuda_id}"
         # RapidOCR keeps per-call options on the engine, so one call at a time
         self._lock = threading.Lock()

@@ -1,0 +1,75 @@
+"""Group sets as folders a person (and the caption stage) can open: ``DIR/<group>/`` holds the
+group's images and its manifest, ``DIR/crops/<name>/`` the character crops, ``DIR/groups.json``
+the list.  Images are hard links into the cache where the file system allows (no copy)."""
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Mapping
+
+from ..errors import BadInputError
+from ..frameset import FrameSet, load, save, write_json_atomic
+
+INDEX = "groups.json"
+
+
+def _link(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        dst.unlink()
+    try:
+        os.link(src, dst)
+    except OSError:       # another drive, or a file system without hard links
+        shutil.copyfile(src, dst)
+
+
+def export_set(frames: FrameSet, folder: Path) -> FrameSet:
+    """A self-contained copy of ``frames``' kept rows rooted at ``folder``."""
+    if folder.is_dir():   # a re-run replaces the folder's contents, never mixes two runs
+        shutil.rmtree(folder)
+    rows = []
+    for row in frames.kept:
+        name = Path(row["file"]).name
+        _link(frames.image_path(row), folder / "images" / name)
+        rows.append({**row, "file": f"images/{name}"})
+    return save(folder, {**frames.manifest, "frames": rows})
+
+
+def export_groups(groups: Mapping[str, FrameSet], crops: Mapping[str, FrameSet], out: Path) -> Dict[str, str]:
+    """Write every group and crop set under ``out``; returns group name -> manifest path."""
+    out = Path(out)
+    index = {"groups": {}, "crops": {}}
+    for g, s in groups.items():
+        index["groups"][g] = str(export_set(s, out / g).path.relative_to(out))
+    for name, s in crops.items():
+        index["crops"][name] = str(export_set(s, out / "crops" / name).path.relative_to(out))
+    write_json_atomic(out / INDEX, index)
+    return {g: str(out / p) for g, p in index["groups"].items()}
+
+
+@dataclass(frozen=True)
+class GroupSets:
+    """What GroupSplit hands on (ComfyUI type ``A2L_GROUPS``): the exported folder and its sets."""
+
+    folder: Path
+    groups: Mapping[str, FrameSet]
+    crops: Mapping[str, FrameSet]
+
+
+def write_groups(groups: Mapping[str, FrameSet], crops: Mapping[str, FrameSet], out: Path) -> GroupSets:
+    export_groups(groups, crops, out)
+    return load_groups(out)
+
+
+def load_groups(folder: os.PathLike) -> GroupSets:
+    """The groups a GroupSplit run wrote under ``folder`` (its ``groups.json``)."""
+    folder = Path(folder)
+    try:
+        index = json.loads((folder / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise BadInputError(f"{folder}: not a GroupSplit output folder ({INDEX}: {e}).",
+                            hint="Pass the --out folder of `python -m anim2lora groups`.") from None
+    return GroupSets(folder, {g: load(folder / p) for g, p in index["groups"].items()},
+                     {n: load(folder / p) for n, p in index.get("crops", {}).items()})

@@ -1,0 +1,72 @@
+"""What the group split did: frames per group, why the rest left, warnings; a sheet per group."""
+
+from collections import Counter
+from typing import Mapping
+
+import numpy as np
+
+from ..preview import contact_sheet
+from .groups import UNKNOWN, GroupResult
+
+_REASONS = {"overlap": "bodies overlap or fuse", UNKNOWN: "a character matches no reference",
+            "no_character": "no character", "same_character_twice": "one name given to two characters"}
+SHEET_WIDTH = 1024
+
+
+def group_report(result: GroupResult) -> str:
+    s = result.summary
+    n = len(result.frames)
+    e = result.embedder
+    lines = [f"GroupSplit: {n} frames in; " + ", ".join(f"{g}: {len(v)}" for g, v in s["groups"].items())
+             + ("; crops: " + ", ".join(f"{k}: {v}" for k, v in s["crops"].items()) if s["crops"] else ""),
+             f"identity: {e.get('embedder')} (distance ≤ {result.threshold:.3f} names a character); {result.seconds:.1f} s"]
+    for reason, idx in sorted(s["dropped"].items(), key=lambda kv: -len(kv[1])):
+        if reason == "grouped":
+            continue
+        lines.append(f"  rejected {len(idx):5d}  {_REASONS.get(reason, reason)}: "
+                     + " ".join(f"#{i}" for i in idx[:12]) + (" …" if len(idx) > 12 else ""))
+    named = Counter(w for f in result.frames for w, _, _ in f.names)
+    if named:
+        lines.append("characters named: " + ", ".join(f"{k} {v}" for k, v in named.most_common()))
+    unknown = [d for f in result.frames for w, d, _ in f.names if w == UNKNOWN]
+    if unknown:
+        lines.append(f"  unknown characters were at distance {min(unknown):.3f}–{max(unknown):.3f} from the "
+                     "nearest reference: add a still of them, or raise the threshold if they are your characters.")
+    lines.extend(f"WARNING {w}" for w in result.warnings)
+    if n and not s["groups"]:
+        lines.append("  no frame went to a group: check the reference stills and the rejected preview.")
+    return "\n".join(lines)
+
+
+def _title(text: str) -> np.ndarray:
+    import cv2
+
+    bar = np.full((28, SHEET_WIDTH, 3), 48, np.uint8)
+    cv2.putText(bar, text, (8, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1, cv2.LINE_AA)
+    return bar
+
+
+def _names(tile: np.ndarray, row: Mapping, sx: float, sy: float) -> None:
+    import cv2
+
+    for who, _, rect in row.get("characters_named", ()):
+        colour = (60, 60, 220) if who == UNKNOWN else (40, 160, 40)
+        x0, y0, x1, y1 = rect
+        cv2.rectangle(tile, (int(x0 * sx), int(y0 * sy)), (int(x1 * sx), int(y1 * sy)), colour, 2)
+        cv2.putText(tile, who, (int(x0 * sx) + 2, int(y0 * sy) + 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4, colour, 1,
+                    cv2.LINE_AA)
+
+
+def group_sheet(result: GroupResult, per_group: int = 12) -> np.ndarray:
+    """One RGB picture: a titled grid per group, then the rejected frames, names drawn on."""
+    parts = []
+    for g, s in result.groups.items():
+        parts += [_title(f"{g}: {len(s)} frames"), contact_sheet(s, max_tiles=per_group, width=SHEET_WIDTH, overlay=_names)]
+    rejected = [r for r in result.rejected.rows if r.get("dropped") != "grouped"]
+    if rejected:
+        parts += [_title(f"rejected: {len(rejected)} frames"),
+                  contact_sheet(result.rejected, rejected, max_tiles=per_group, width=SHEET_WIDTH, overlay=_names)]
+    if not parts:
+        parts = [_title("no frames")]
+    return np.concatenate([p[:, :SHEET_WIDTH] if p.shape[1] >= SHEET_WIDTH else
+                           np.pad(p, ((0, 0), (0, SHEET_WIDTH - p.shape[1]), (0, 0))) for p in parts])

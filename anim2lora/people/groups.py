@@ -1,0 +1,278 @@
+"""GroupSplit: every counted character named after the nearest reference still, every frame put
+in the group of the characters it shows (``A``, ``B``, ``A+B``), and per-character crops as extra
+solo data.
+
+A frame whose characters are not all recognised, or whose bodies overlap, goes to the rejected
+set with the reason: a wrong name in a caption teaches the LoRA a stranger.
+"""
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..errors import BadInputError
+from ..frameset import FrameSet, save
+from ..hashing import bytes_sha256, settings_digest
+from ..png import encode_png
+from ..progress import Progress
+from ..specs import Spec, check_choice, check_ranges
+from .detectors import Detector, load_detector
+from .identity import EMBEDDER_NAMES, load_embedder
+from .rules import CHARACTER, count
+from .run import count_frames, read_bgr
+from .settings import CountSettings
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}")
+UNKNOWN = "unknown"
+CROP_PAD = 0.06           # share of the box added around a crop: the outline's own margin
+MAX_CROP_AREA = 0.5       # crops under half the frame: a crop as big as the frame adds nothing
+THIN_GROUP = 20           # fewer frames than this: too thin to train on its own
+
+EMBEDDER_HELP = ("auto: CCIP (deepghs' anime character identity model) when its files are in models/ccip, "
+                 "else features. features: no model; outline shape and fill colours. ccip: require the model files.")
+SPECS = {
+    "threshold": Spec(0.0, 1.0, 0.01, "Largest distance to a character's nearest reference still that still "
+                      "names it (0: only identical pictures). 0 uses the embedder's own tuned value."),
+    "min_margin": Spec(0.0, 1.0, 0.01, "The nearest character must be nearer than the next one by at least this "
+                       "much; closer calls are 'unknown'."),
+}
+
+
+@dataclass(frozen=True)
+class GroupSettings:
+    embedder: str = "auto"
+    threshold: float = 0.0
+    min_margin: float = 0.02
+    crops: bool = True
+    allow_download: bool = False
+
+    def __post_init__(self):
+        check_choice("embedder", self.embedder, EMBEDDER_NAMES)
+        check_ranges(self, SPECS)
+
+
+@dataclass
+class Reference:
+    name: str
+    crops: List[np.ndarray]
+    notes: List[str] = field(default_factory=list)
+
+
+@dataclass
+class FrameGroup:
+    index: int
+    group: Optional[str]                      # None: rejected, see reason
+    reason: Optional[str]
+    names: List[Tuple[str, float, list]]      # (name or unknown, distance, rect) per character
+
+
+@dataclass
+class GroupResult:
+    groups: Dict[str, FrameSet]
+    crops: Dict[str, FrameSet]
+    rejected: FrameSet
+    frames: List[FrameGroup]
+    references: List[Reference]
+    embedder: Dict[str, str]
+    threshold: float
+    seconds: float
+    warnings: List[str]
+
+    @property
+    def summary(self) -> dict:
+        return {"groups": {g: [r["index"] for r in s.kept] for g, s in self.groups.items()},
+                "dropped": self.rejected.dropped_by_reason(),
+                "crops": {n: len(s) for n, s in self.crops.items()},
+                "sets": {g: str(s.path) for g, s in self.groups.items()},
+                "crop_sets": {n: str(s.path) for n, s in self.crops.items()},
+                "rejected_set": str(self.rejected.path),
+                "embedder": {**self.embedder, "threshold": round(self.threshold, 4), "seconds": round(self.seconds, 2)},
+                "warnings": self.warnings}
+
+
+def check_names(names: Sequence[str]) -> None:
+    seen = set()
+    for name in names:
+        if not NAME.fullmatch(name or ""):
+            raise BadInputError(f"reference name '{name}': use letters, digits, space, '_', '.' or '-' "
+                                "(up to 40, starting with a letter or digit).")
+        if name.lower() == UNKNOWN or name.lower() in seen:
+            raise BadInputError(f"reference name '{name}' is {'reserved' if name.lower() == UNKNOWN else 'used twice'}.",
+                                hint="Give every character its own name.")
+        seen.add(name.lower())
+
+
+def _crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
+    h, w = bgr.shape[:2]
+    x0, y0, x1, y1 = rect
+    px, py = (x1 - x0) * pad, (y1 - y0) * pad
+    x0, y0 = max(0, int(x0 - px)), max(0, int(y0 - py))
+    x1, y1 = min(w, int(np.ceil(x1 + px))), min(h, int(np.ceil(y1 + py)))
+    return np.ascontiguousarray(bgr[y0:y1, x0:x1])
+
+
+def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detector,
+                    settings: CountSettings) -> List[Reference]:
+    """The character in each reference still (BGR), cut out the way frames' characters are."""
+    check_names(list(stills))
+    refs = []
+    for name, images in stills.items():
+        if not 1 <= len(images) <= 5:
+            raise BadInputError(f"reference '{name}': give 1 to 5 stills (got {len(images)}).")
+        ref = Reference(name, [])
+        for k, bgr in enumerate(images):
+            c = count(detector.detect(bgr), bgr.shape[1], bgr.shape[0], settings.rules, (), detector.has_heads)
+            people = sorted((j for j in c.boxes if j.label == CHARACTER), key=lambda j: -j.box.area)
+            if not people:
+                ref.notes.append(f"still {k + 1}: no character found, the whole picture is used")
+                ref.crops.append(bgr)
+                continue
+            if len(people) > 1:
+                ref.notes.append(f"still {k + 1}: {len(people)} characters found, the largest is used")
+            ref.crops.append(_crop(bgr, people[0].box.rect))
+        refs.append(ref)
+    return refs
+
+
+def _assign(dist: np.ndarray, owners: Sequence[str], names: Sequence[str], threshold: float,
+            margin: float) -> List[Tuple[str, float]]:
+    """Nearest character per row of ``dist`` (columns: reference crops, owned by ``owners``)."""
+    out = []
+    owners = np.asarray(owners)
+    for row in dist:
+        per_name = np.array([row[owners == n].min() for n in names])
+        order = np.argsort(per_name)
+        best = float(per_name[order[0]])
+        second = float(per_name[order[1]]) if len(order) > 1 else 1.0
+        ok = best <= threshold and second - best >= margin
+        out.append((names[order[0]] if ok else UNKNOWN, best))
+    return out
+
+
+def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], settings: Optional[GroupSettings] = None,
+                count_settings: Optional[CountSettings] = None, progress: Optional[Progress] = None, *,
+                device: str = "cpu", detect_models: Optional[str] = None,
+                embed_models: Optional[str] = None) -> GroupResult:
+    """``stills``: character name -> 1-5 BGR reference pictures of that character alone."""
+    settings = settings or GroupSettings()
+    count_settings = count_settings or _count_settings_of(frames)
+    progress = progress or Progress()
+    started = time.monotonic()
+    detector = load_detector(count_settings.detector, device=device, models_dir=detect_models,
+                             allow_download=count_settings.allow_download)
+    embedder = load_embedder(settings.embedder, device=device, models_dir=embed_models,
+                             allow_download=settings.allow_download)
+    threshold = settings.threshold or embedder.threshold
+    refs = reference_crops(stills, detector, count_settings)
+    names = [r.name for r in refs]
+    ref_vecs = embedder.embed([c for r in refs for c in r.crops])
+    owners = [r.name for r in refs for _ in r.crops]
+    counted, _ = count_frames(frames, count_settings, Progress(), detector)
+    progress.set_total(len(counted))
+    rows = {r["index"]: r for r in frames.kept}
+    crop_dir = f"frames/crops-{settings_digest({'parent': frames.id, 'refs': names, 's': settings.crops}, 12)}"
+    results: List[FrameGroup] = []
+    crop_rows: Dict[str, List[dict]] = {n: [] for n in names}
+    for n, fc in enumerate(counted):
+        row = rows[fc.index]
+        people = fc.count.characters
+        if fc.reason == "overlap" or fc.count.overlap:
+            results.append(FrameGroup(fc.index, None, "overlap", []))
+        elif not people:
+            results.append(FrameGroup(fc.index, None, "no_character", []))
+        else:
+            bgr = read_bgr(frames, row)
+            crops = [_crop(bgr, j.box.rect) for j in people]
+            called = _assign(embedder.distance(embedder.embed(crops), ref_vecs), owners, names, threshold,
+                             settings.min_margin)
+            named = [(who, round(d, 4), [round(v, 1) for v in j.box.rect]) for (who, d), j in zip(called, people)]
+            results.append(_frame_group(fc.index, named, names))
+            if settings.crops and results[-1].group is not None:
+                for (who, _, _), j, crop in zip(named, people, crops):
+                    if j.box.area < MAX_CROP_AREA * bgr.shape[0] * bgr.shape[1]:
+                        crop_rows[who].append(_save_crop(frames.root, crop_dir, row, who, crop))
+        progress.update(n + 1)
+    progress.update(len(counted), force=True)
+    return _sets(frames, settings, count_settings, results, crop_rows, refs, embedder, threshold, started)
+
+
+def _count_settings_of(frames: FrameSet) -> CountSettings:
+    """The counting settings the set was made with, when it came out of PersonCountFilter."""
+    s = frames.manifest.get("settings") if frames.stage == "count" else None
+    return CountSettings(**dict(s)) if s else CountSettings()
+
+
+def _frame_group(index: int, named, order: Sequence[str]) -> FrameGroup:
+    who = [w for w, _, _ in named]
+    if UNKNOWN in who:
+        return FrameGroup(index, None, UNKNOWN, named)
+    if len(set(who)) < len(who):
+        return FrameGroup(index, None, "same_character_twice", named)
+    return FrameGroup(index, "+".join(n for n in order if n in who), None, named)
+
+
+def _save_crop(root: Path, folder: str, row: Mapping, name: str, bgr: np.ndarray) -> dict:
+    import cv2
+
+    data = encode_png(np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+    rel = f"{folder}/{row['index']:07d}_{name}.png"
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    keep = {k: row[k] for k in ("index", "time", "shot") if k in row}
+    return {**keep, "file": rel, "sha256": bytes_sha256(data), "crop_of": row.get("file"), "character": name,
+            "width": bgr.shape[1], "height": bgr.shape[0]}
+
+
+def _sets(frames, settings, count_settings, results, crop_rows, refs, embedder, threshold, started) -> GroupResult:
+    by_index = {r.index: r for r in results}
+    base = {**settings.__dict__, "count": count_settings.to_dict(), "references": [r.name for r in refs],
+            "threshold": threshold}
+    updates = {r.index: {"characters_named": [list(x) for x in r.names], "group": r.group} for r in results}
+    order = _group_order([r.name for r in refs], {r.group for r in results if r.group})
+    groups = {}
+    for g in order:
+        groups[g] = frames.derive(f"group:{g}", base, lambda row, g=g: None if by_index[row["index"]].group == g
+                                  else "other_group", updates=updates)
+    rejected = frames.derive("group_rejected", base, lambda row: by_index[row["index"]].reason or "grouped",
+                             updates=updates)
+    crops = {}
+    for name, rows in crop_rows.items():
+        if rows:
+            manifest = {"schema": frames.manifest["schema"], "kind": frames.manifest["kind"],
+                        "id": settings_digest({"parent": frames.id, "stage": f"crops:{name}", "settings": base}, 20),
+                        "parent": frames.id, "stage": f"crops:{name}", "settings": base,
+                        "source": frames.source, "shots": frames.manifest.get("shots", ()), "frames": rows}
+            crops[name] = save(frames.root, manifest)
+    warnings = _warnings(groups, crops, refs)
+    return GroupResult(groups, crops, rejected, results, refs, embedder.identity(), threshold,
+                       time.monotonic() - started, warnings)
+
+
+def _group_order(names: Sequence[str], present) -> List[str]:
+    """Solo groups in reference order, then the together groups: A, B, A+B."""
+    return sorted(present, key=lambda g: (g.count("+"), [names.index(n) for n in g.split("+")]))
+
+
+def _warnings(groups: Dict[str, FrameSet], crops: Dict[str, FrameSet], refs: List[Reference]) -> List[str]:
+    out = []
+    for r in refs:
+        out.extend(f"reference {r.name}: {note}" for note in r.notes)
+    for r in refs:
+        if r.name not in groups and r.name not in crops:
+            out.append(f"group {r.name}: no frame shows {r.name} alone. Add solo shots, or check the "
+                       "reference stills (the report lists the distances).")
+    for g, s in groups.items():
+        if len(s) < THIN_GROUP:
+            solo = " Crops of each character from these frames are kept as extra solo data." if "+" in g else ""
+            out.append(f"group {g}: only {len(s)} frames, too thin to train on its own (the write-up's 'both' "
+                       f"group had 9). Extract more (lower min_interval, more footage) or give it more repeats "
+                       f"in the dataset; expect it to learn less than the others.{solo}")
+    return out

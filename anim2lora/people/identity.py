@@ -1,0 +1,242 @@
+"""Who a character is: an embedding per crop, compared with the user's reference stills.
+
+Two embedders behind one interface.  ``features`` needs no model: the outline's shape (HOG of the
+crop, and of its mirror image, so facing left or right does not matter) and, for coloured
+animation, the colours of the fills (hue-saturation histogram of the pixels that are neither
+background nor ink).  It tells apart characters whose silhouettes or colours differ; it fails on
+look-alikes, on references much closer or farther than the frames (a face close-up against
+full-body stills), and on back views.  ``ccip`` is deepghs' CCIP (a model trained on anime
+character identity) on ONNX Runtime: the feature model, the metrics model that turns features
+into differences, and the threshold its authors tuned (``metrics.json``).
+"""
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+
+from ..errors import BadInputError, MissingModelError
+from ..hub import fetch
+from ..runtime import onnx_session, resolve_device
+
+EMBEDDER_NAMES = ("auto", "features", "ccip")
+FEATURES_VERSION = "features-1"
+CCIP_MODEL = "ccip-caformer-24-randaug-pruned"
+CCIP_REPO, CCIP_REVISION = "deepghs/ccip_onnx", "bd55d218b9930a404760378f2627181c1ca48cbb"
+CCIP_FILES = ("model_feat.onnx", "model_metrics.onnx", "metrics.json")
+MODELS_FOLDER = "ccip"            # under ComfyUI's models/: ccip/<model>/<file>
+_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)   # CLIP's, as CCIP was trained
+_STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
+
+
+class Embedder:
+    name = ""
+    threshold = 0.5          # distances at or below it mean "the same character"
+    device = "cpu"
+
+    def identity(self) -> Dict[str, str]:
+        raise NotImplementedError
+
+    def embed(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """One vector per BGR crop."""
+        raise NotImplementedError
+
+    def distance(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """[len(a), len(b)] distances, 0 = same, 1 = unrelated."""
+        raise NotImplementedError
+
+
+# -- the offline embedder ------------------------------------------------------------------
+HOG_SIZE = (64, 128)          # width, height: a standing figure's shape
+HEAD_SIZE = (64, 64)          # the top of the figure: head and hair, which poses change least
+HEAD_SHARE = 0.35             # of the crop's height taken as the head region
+HEAD_WEIGHT = 0.6
+HUE_BINS, SAT_BINS = 18, 4
+COLOUR_MIN_SHARE = 0.05       # fewer fill pixels than this share: line art, shape alone decides
+COLOUR_WEIGHT = 0.5
+
+
+def hog(grey: np.ndarray, cell: int = 8, bins: int = 9) -> np.ndarray:
+    """Histogram of oriented gradients (Dalal-Triggs, unsigned, 2x2-cell blocks, L2-Hys).
+    Hand-written: OpenCV 5 moved its HOGDescriptor out of the main package."""
+    import cv2
+
+    g = grey.astype(np.float32)
+    gx, gy = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=1), cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=1)
+    mag, ang = cv2.cartToPolar(gx, gy, angleInDegrees=True)
+    b = (np.mod(ang, 180.0) / (180.0 / bins)).astype(np.int32) % bins
+    ch, cw = g.shape[0] // cell, g.shape[1] // cell
+    cells = np.zeros((ch, cw, bins), np.float32)
+    rows, cols = np.indices((ch * cell, cw * cell))
+    np.add.at(cells, (rows // cell, cols // cell, b[:ch * cell, :cw * cell]), mag[:ch * cell, :cw * cell])
+    blocks = np.concatenate([cells[:-1, :-1], cells[1:, :-1], cells[:-1, 1:], cells[1:, 1:]], axis=2)
+    blocks /= np.linalg.norm(blocks, axis=2, keepdims=True) + 1e-6
+    blocks = np.minimum(blocks, 0.2)
+    blocks /= np.linalg.norm(blocks, axis=2, keepdims=True) + 1e-6
+    return blocks.ravel()
+
+
+def _pad_to_aspect(bgr: np.ndarray, aspect: float, fill) -> np.ndarray:
+    """Pad (never stretch) to width/height = ``aspect`` so thin and wide poses keep their shape."""
+    import cv2
+
+    h, w = bgr.shape[:2]
+    if w / h < aspect:
+        extra = int(round(h * aspect)) - w
+        return cv2.copyMakeBorder(bgr, 0, 0, extra // 2, extra - extra // 2, cv2.BORDER_CONSTANT, value=fill)
+    extra = int(round(w / aspect)) - h
+    return cv2.copyMakeBorder(bgr, extra // 2, extra - extra // 2, 0, 0, cv2.BORDER_CONSTANT, value=fill)
+
+
+class FeatureEmbedder(Embedder):
+    name = "features"
+    threshold = 0.45
+
+    def __init__(self):
+        self.body_len = len(hog(np.zeros(HOG_SIZE[::-1], np.uint8)))
+        self.head_len = len(hog(np.zeros(HEAD_SIZE[::-1], np.uint8)))
+
+    def identity(self):
+        return {"embedder": "features", "version": FEATURES_VERSION}
+
+    def _one(self, bgr: np.ndarray) -> np.ndarray:
+        import cv2
+
+        border = np.concatenate([bgr[0], bgr[-1], bgr[:, 0], bgr[:, -1]])
+        bg = np.median(border, axis=0)
+        # the drawing's shape alone: a pink or a white background must not change it
+        ink = (np.abs(bgr.astype(np.int32) - bg.astype(np.int32)).max(axis=2) > 40).astype(np.uint8) * 255
+        top = _tight(ink[:max(1, int(HEAD_SHARE * ink.shape[0]))])
+        parts = []
+        for part, size in ((ink, HOG_SIZE), (top, HEAD_SIZE)):
+            fitted = cv2.resize(_pad_to_aspect(part, size[0] / size[1], 0), size, interpolation=cv2.INTER_AREA)
+            fitted = cv2.GaussianBlur(fitted, (5, 5), 0)     # a line drawn 2 px off still matches
+            parts += [_unit(hog(fitted)), _unit(hog(np.ascontiguousarray(fitted[:, ::-1])))]
+        return np.concatenate([*parts, _fill_colours(bgr, bg)]).astype(np.float32)
+
+    def embed(self, crops):
+        width = 2 * (self.body_len + self.head_len) + HUE_BINS * SAT_BINS
+        return np.stack([self._one(c) for c in crops]) if len(crops) else np.zeros((0, width), np.float32)
+
+    def distance(self, a, b):
+        def mirrored(start, n):    # best of straight and mirror-image: facing left or right
+            straight = a[:, start:start + n] @ b[:, start:start + n].T
+            flipped = a[:, start:start + n] @ b[:, start + n:start + 2 * n].T
+            return 1.0 - np.maximum(straight, flipped)
+
+        body = mirrored(0, self.body_len)
+        head = mirrored(2 * self.body_len, self.head_len)
+        shape = HEAD_WEIGHT * head + (1 - HEAD_WEIGHT) * body
+        c0 = 2 * (self.body_len + self.head_len)
+        ca, cb = a[:, c0:], b[:, c0:]
+        both = (ca.sum(axis=1)[:, None] > 0) & (cb.sum(axis=1)[None, :] > 0)
+        # Hellinger distance between the fill-colour histograms (they hold square roots already)
+        colour = np.sqrt(np.clip(1.0 - ca @ cb.T, 0.0, 1.0))
+        return np.where(both, (1 - COLOUR_WEIGHT) * shape + COLOUR_WEIGHT * colour, shape)
+
+
+def _tight(mask: np.ndarray) -> np.ndarray:
+    """The mask cut to its ink: arms spread wide below must not move the head off-centre."""
+    cols, rows = np.flatnonzero(mask.any(axis=0)), np.flatnonzero(mask.any(axis=1))
+    if not len(cols):
+        return mask
+    return mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(v)
+    return v / norm if norm > 0 else v
+
+
+def _fill_colours(bgr: np.ndarray, bg: np.ndarray) -> np.ndarray:
+    """Square roots of the hue-saturation histogram of the fill pixels; zeros for line art."""
+    import cv2
+
+    px = bgr.reshape(-1, 3).astype(np.int32)
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV).reshape(-1, 3)
+    fill = (np.abs(px - bg.astype(np.int32)).max(axis=1) > 40) & (hsv[:, 2] > 60) & (hsv[:, 1] > 40)
+    if fill.mean() < COLOUR_MIN_SHARE:
+        return np.zeros(HUE_BINS * SAT_BINS, np.float32)
+    hist, _, _ = np.histogram2d(hsv[fill, 0], hsv[fill, 1], bins=(HUE_BINS, SAT_BINS), range=((0, 180), (0, 256)))
+    return np.sqrt(hist.ravel() / hist.sum()).astype(np.float32)
+
+
+# -- CCIP ----------------------------------------------------------------------------------
+class CcipEmbedder(Embedder):
+    name = "ccip"
+    SIZE = 384
+
+    def __init__(self, folder: Path, device: str):
+        self.folder = folder
+        self.feat, self.device = onnx_session(folder / "model_feat.onnx", device, "ccip embedder")
+        self.metrics, _ = onnx_session(folder / "model_metrics.onnx", device, "ccip metrics")
+        try:
+            self.threshold = float(json.loads((folder / "metrics.json").read_text())["threshold"])
+        except (OSError, ValueError, KeyError) as e:
+            raise MissingModelError(f"ccip embedder: {folder / 'metrics.json'} has no threshold ({e}).",
+                                    hint="Download it again with the model files.") from None
+        self._lock = threading.Lock()
+
+    def identity(self):
+        return {"embedder": "ccip", **{f: str((self.folder / f).stat().st_size) for f in CCIP_FILES}}
+
+    def _input(self, bgr: np.ndarray) -> np.ndarray:
+        import cv2
+
+        rgb = cv2.cvtColor(cv2.resize(bgr, (self.SIZE, self.SIZE), interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2RGB)
+        return ((rgb.astype(np.float32) / 255.0 - _MEAN) / _STD).transpose(2, 0, 1)
+
+    def embed(self, crops):
+        if not len(crops):
+            return np.zeros((0, 768), np.float32)
+        data = np.stack([self._input(c) for c in crops]).astype(np.float32)
+        name = self.feat.get_inputs()[0].name
+        with self._lock:
+            return np.asarray(self.feat.run(None, {name: data})[0], np.float32)
+
+    def distance(self, a, b):
+        if not len(a) or not len(b):
+            return np.zeros((len(a), len(b)), np.float32)
+        name = self.metrics.get_inputs()[0].name
+        with self._lock:
+            full = np.asarray(self.metrics.run(None, {name: np.concatenate([a, b]).astype(np.float32)})[0])
+        return full[:len(a), len(a):]
+
+
+def ccip_folder(models_dir: Optional[os.PathLike], allow_download: bool) -> Optional[Path]:
+    if models_dir is None:
+        return None
+    folder = Path(models_dir) / CCIP_MODEL
+    missing = [f for f in CCIP_FILES if not (folder / f).is_file()]
+    if missing and allow_download:
+        for name in missing:
+            fetch(CCIP_REPO, f"{CCIP_MODEL}/{name}", CCIP_REVISION, folder / name, owner="ccip embedder")
+        missing = []
+    return None if missing else folder
+
+
+_loaded: Dict[tuple, Embedder] = {}
+_lock = threading.Lock()
+
+
+def load_embedder(name: str, *, device: str = "cpu", models_dir: Optional[os.PathLike] = None,
+                  allow_download: bool = False) -> Embedder:
+    """``auto``: CCIP when its files are in ``models_dir``, else the offline features."""
+    if name not in EMBEDDER_NAMES:
+        raise BadInputError(f"embedder: '{name}' is not one of {', '.join(EMBEDDER_NAMES)}.")
+    folder = None if name == "features" else ccip_folder(models_dir, allow_download)
+    if folder is None:
+        if name == "ccip":
+            where = Path(models_dir or Path("models") / MODELS_FOLDER) / CCIP_MODEL
+            raise MissingModelError(f"embedder 'ccip': {', '.join(CCIP_FILES)} are not all in {where}.",
+                                    hint=f"Download them from {CCIP_REPO} ({CCIP_MODEL}/), turn on "
+                                         "allow_download, or use embedder 'features'.")
+        return FeatureEmbedder()
+    key = (resolve_device(device), str(folder))
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = CcipEmbedder(folder, key[0])
+        return _loaded[key]

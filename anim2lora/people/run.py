@@ -1,0 +1,149 @@
+"""PersonCountFilter end to end: a frame set in; the frames whose character count is in range,
+and the rest with the reason, out.
+
+Detections are cached per frame file (its sha256) in the analysis store, keyed by the detector's
+identity only: every counting setting re-judges the cached boxes in seconds.
+"""
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+from ..errors import BadInputError
+from ..frameset import FrameSet
+from ..hashing import settings_digest
+from ..progress import Progress
+from ..store import AnalysisStore
+from .boxes import Box, Rect
+from .detectors import Detector, load_detector
+from .rules import Count, count, frame_reason
+from .settings import CountSettings
+
+ALGORITHM = "people-1"     # bump when a change alters what is detected
+ANALYZER = "people.detect"
+
+
+@dataclass
+class FrameCount:
+    index: int
+    count: Count
+    size: tuple             # (width, height) of the frame
+    reason: Optional[str]
+
+
+@dataclass
+class CountResult:
+    kept: FrameSet
+    rejected: FrameSet
+    frames: List[FrameCount]
+    settings: CountSettings
+    detector: Dict[str, str]
+    device: str
+    seconds: float
+    detected: int            # frames the detector ran on (the rest came from the cache)
+
+    @property
+    def summary(self) -> dict:
+        return {"set": str(self.kept.path), "rejected_set": str(self.rejected.path),
+                "kept": [r["index"] for r in self.kept.kept],
+                "dropped": self.kept.dropped_by_reason(),
+                "counts": {str(f.index): f.count.n for f in self.frames},
+                "detector": {**self.detector, "device": self.device, "detected_frames": self.detected,
+                             "seconds": round(self.seconds, 2)}}
+
+
+def read_bgr(frames: FrameSet, row: Mapping) -> np.ndarray:
+    import cv2
+
+    path = frames.image_path(row)
+    img = cv2.imread(os.fspath(path), cv2.IMREAD_COLOR) if path else None
+    if img is None:
+        raise BadInputError(f"frame {row['index']}: cannot read {path}.",
+                            hint="The frame set's files were moved or deleted: run the previous stage again.")
+    return img
+
+
+def text_rects(row: Mapping) -> List[Rect]:
+    """Burned-in text the text filter found in this frame and left in it (a crop cut it away)."""
+    if (row.get("edit") or {}).get("action") == "crop":
+        return []
+    return [tuple(t["rect"]) for t in row.get("text", ())]
+
+
+class Detections:
+    """Boxes per frame, from the cache or the detector; cached as soon as they are found."""
+
+    def __init__(self, frames: FrameSet, detector: Detector):
+        self.frames, self.detector = frames, detector
+        self.key = settings_digest({"detector": detector.identity(), "algorithm": ALGORITHM})
+        self.store = AnalysisStore(frames.root / "analysis.sqlite")
+        self.ran = 0
+        self._cached: Dict[str, object] = {}
+
+    @staticmethod
+    def content(row: Mapping) -> str:
+        text = text_rects(row)
+        return (row.get("sha256") or "") + (f":{settings_digest(text, 12)}" if text else "")
+
+    def prefetch(self, rows: Sequence[Mapping]) -> None:
+        self._cached = self.store.get_many(ANALYZER, self.key, [self.content(r) for r in rows])
+
+    def boxes(self, row: Mapping) -> tuple:
+        """(boxes, (width, height)) of one frame; the size is cached too, so re-judging reads no image."""
+        content = self.content(row)
+        hit = self._cached.get(content)
+        if hit is not None:
+            return [Box.from_json(b) for b in hit["boxes"]], tuple(hit["size"])
+        bgr = read_bgr(self.frames, row)
+        found = self.detector.detect(bgr, text_rects(row))
+        size = (bgr.shape[1], bgr.shape[0])
+        self.ran += 1
+        if row.get("sha256"):
+            self.store.put(ANALYZER, self.key, content, {"size": size, "boxes": [b.to_json() for b in found]})
+        return found, size
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def count_frames(frames: FrameSet, settings: CountSettings, progress: Progress, detector: Detector) -> tuple:
+    """(FrameCount per kept frame, frames the detector ran on)."""
+    rows = frames.kept
+    progress.set_total(len(rows))
+    detections = Detections(frames, detector)
+    results = []
+    try:
+        detections.prefetch(rows)
+        for n, row in enumerate(rows):
+            boxes, size = detections.boxes(row)
+            c = count(boxes, size[0], size[1], settings.rules, text_rects(row), detector.has_heads)
+            results.append(FrameCount(row["index"], c, size,
+                                      frame_reason(c, settings.min_count, settings.max_count, settings.keep_overlap)))
+            progress.update(n + 1)
+        progress.update(len(rows), force=True)
+    finally:
+        detections.close()
+    return results, detections.ran
+
+
+def count_people(frames: FrameSet, settings: Optional[CountSettings] = None, progress: Optional[Progress] = None,
+                 *, device: str = "cpu", models_dir: Optional[str] = None) -> CountResult:
+    settings = settings or CountSettings()
+    progress = progress or Progress()
+    started = time.monotonic()
+    detector = load_detector(settings.detector, device=device, models_dir=models_dir,
+                             allow_download=settings.allow_download)
+    results, ran = count_frames(frames, settings, progress, detector)
+    by_index = {r.index: r for r in results}
+    rows = {r.index: {"people": [j.to_json() for j in r.count.boxes], "overlap": r.count.overlap} for r in results}
+    scores = {r.index: {"characters": r.count.n} for r in results}
+    settings_dict = settings.to_dict()
+    kept = frames.derive("count", settings_dict, lambda row: by_index[row["index"]].reason, scores, updates=rows)
+    rejected = frames.derive("count_rejected", settings_dict,
+                             lambda row: "in_range" if by_index[row["index"]].reason is None else None,
+                             scores, updates={i: {**rows[i], "reason": by_index[i].reason} for i in rows})
+    return CountResult(kept, rejected, results, settings, detector.identity(), detector.device,
+                       time.monotonic() - started, ran)

@@ -1,0 +1,98 @@
+"""CharacterReference and GroupSplit: name the characters from reference stills, and split the
+frames into one set per group (A, B, A+B)."""
+
+from ..anim2lora.hashing import settings_digest
+from ..anim2lora.people import identity
+from ..anim2lora.people.detectors import MODELS_FOLDER
+from ..anim2lora.people.export import write_groups
+from ..anim2lora.people.group_report import group_report, group_sheet
+from ..anim2lora.people.groups import EMBEDDER_HELP, SPECS, GroupSettings, check_names, group_split
+from . import bridge
+from .comfy_types import FRAMES, GROUPS, REFERENCES, bgr_stills, image_batch, number_inputs
+
+
+class CharacterReference:
+    DESCRIPTION = ("One character's name and 1-5 reference stills of them alone. Chain one node per "
+                   "character into GroupSplit's references (any number of characters).")
+    CATEGORY = "anim2lora/data"
+    FUNCTION = "add"
+    RETURN_TYPES = (REFERENCES,)
+    RETURN_NAMES = ("references",)
+    OUTPUT_TOOLTIPS = ("The references so far, this character added.",)
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "name": ("STRING", {"default": "A", "tooltip": "The character's name: the group name and the "
+                                    "caption tag (letters, digits, space, '_', '.', '-')."}),
+                "images": ("IMAGE", {"tooltip": "1-5 stills of this character alone (a batch); different poses "
+                                     "help. Load Image nodes batched, or frames from your own animation."}),
+            },
+            "optional": {
+                "references": (REFERENCES, {"tooltip": "References of other characters, from another Character "
+                                            "Reference node."}),
+            },
+        }
+
+    def add(self, name, images, references=()):
+        name = name.strip()
+        check_names([n for n, _ in references] + [name])
+        return (tuple(references) + ((name, tuple(bgr_stills(images))),),)
+
+
+def _setting_inputs() -> dict:
+    defaults = GroupSettings()
+    inputs = {"embedder": (list(identity.EMBEDDER_NAMES), {"default": defaults.embedder, "tooltip": EMBEDDER_HELP})}
+    inputs.update(number_inputs(SPECS, defaults))
+    inputs["crops"] = ("BOOLEAN", {"default": defaults.crops, "tooltip": "Also cut every named character out "
+                       "to its own still (under half the frame) as extra solo training data."})
+    inputs["allow_download"] = ("BOOLEAN", {"default": defaults.allow_download, "tooltip": "ccip: download the "
+                                "model files from Hugging Face (pinned revision; needs internet)."})
+    return inputs
+
+
+class GroupSplit:
+    DESCRIPTION = ("Names every counted character after the nearest reference still and puts each frame in "
+                   "the group of the characters it shows (A, B, A+B). Frames with an unknown character or "
+                   "overlapping bodies are rejected with the reason; thin groups are warned about.")
+    CATEGORY = "anim2lora/data"
+    FUNCTION = "split"
+    RETURN_TYPES = (GROUPS, FRAMES, "IMAGE", "STRING")
+    RETURN_NAMES = ("groups", "rejected", "preview", "report")
+    OUTPUT_TOOLTIPS = (
+        "One frame set per group, and the character crops, written as folders under output/anim2lora/groups.",
+        "The frames no group took, each with its reason (unknown, overlap, no_character).",
+        "A grid per group and one of the rejected frames, names drawn on the characters.",
+        "Frames per group, rejections by reason, and warnings for groups too thin to train.",
+    )
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "frames": (FRAMES, {"tooltip": "A frame set, best from Person Count Filter (its counting "
+                                    "settings are reused)."}),
+                "references": (REFERENCES, {"tooltip": "The characters, from Character Reference nodes."}),
+                **_setting_inputs(),
+            },
+            "hidden": {"unique_id": "UNIQUE_ID"},
+        }
+
+    def split(self, frames, references, unique_id=None, **settings):
+        settings = GroupSettings(**settings)
+        result = group_split(frames, {name: list(stills) for name, stills in references}, settings,
+                             progress=bridge.progress(len(frames), unique_id), device=bridge.torch_device(),
+                             detect_models=bridge.models_dir(MODELS_FOLDER),
+                             embed_models=bridge.models_dir(identity.MODELS_FOLDER))
+        key = settings_digest({"groups": {g: s.id for g, s in result.groups.items()}, "rejected": result.rejected.id,
+                               "crops": {n: s.id for n, s in result.crops.items()}}, 12)
+        groups = write_groups(result.groups, result.crops, bridge.cache_root() / "groups" / key)
+        report = group_report(result) + f"\ngroup folders: {groups.folder}"
+        return {"ui": {"a2l_report": [report]},
+                "result": (groups, result.rejected, image_batch(group_sheet(result)), report)}
+
+
+NODE_CLASS_MAPPINGS = {"CharacterReference": CharacterReference, "GroupSplit": GroupSplit}
+NODE_DISPLAY_NAME_MAPPINGS = {"CharacterReference": "Character Reference (Anim2LoRA)",
+                              "GroupSplit": "Group Split (Anim2LoRA)"}
