@@ -43,9 +43,10 @@ def run(style: str, width: int, height: int, work: Path) -> dict:
             for n in ("A", "B")}
     split = group_split(counted.kept, refs)
     seconds = time.monotonic() - started
-    got = {}
-    for f in split.frames:
-        got[f.index] = f.group
+    got = {f.index: f.group for f in split.frames}
+    why = {f.index: " ".join([f.reason or ""] + [f"{w} {d:.2f}" for w, d, _ in f.names]).strip() for f in split.frames}
+    why.update({f.index: f.reason for f in counted.frames if f.reason})
+    misses = []
     n = len(frames.kept)
     right = false_ab = 0
     per_kind = collections.defaultdict(lambda: [0, 0])
@@ -55,10 +56,12 @@ def run(style: str, width: int, height: int, work: Path) -> dict:
         right += g == t["group"]
         false_ab += g == "A+B" and t["group"] != "A+B"
         per_kind[t["kind"]][0] += g == t["group"]
+        if g != t["group"]:
+            misses.append(f"#{row['index']} {t['kind']}: truth {t['group']}, got {g} ({why.get(row['index'])})")
         per_kind[t["kind"]][1] += 1
     return {"style": style, "frames": n, "accuracy": right / max(1, n), "false_AB": false_ab,
             "fps": n / seconds, "per_kind": {k: f"{a}/{b}" for k, (a, b) in sorted(per_kind.items())},
-            "groups": {g: len(s) for g, s in split.groups.items()}}
+            "groups": {g: len(s) for g, s in split.groups.items()}, "misses": misses}
 
 
 def main() -> None:
@@ -75,6 +78,8 @@ def main() -> None:
         r = run(style, args.width, args.height, work)
         print(f"{r['style']:8} {r['frames']:6d} {r['accuracy']:9.3f} {r['false_AB']:10d} {r['fps']:9.1f}  {r['groups']}")
         print(f"{'':8} per kind (right/frames): {r['per_kind']}")
+        for miss in r["misses"]:
+            print(f"{'':8} miss {miss}")
     print("goals: accuracy >= 0.95, false A+B = 0")
 
 

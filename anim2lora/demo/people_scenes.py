@@ -19,6 +19,7 @@ import json
 import math
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -52,37 +53,60 @@ _FONT = 2    # cv2.FONT_HERSHEY_DUPLEX, named without importing cv2 at module lo
 @dataclass(frozen=True)
 class _Sprite:
     """A character alone: ``on_black`` and ``through`` (what it lets through, 0..1) lay it over
-    any background; ``ink`` is every pixel it paints; ``box`` the ink's box, in its own pixels."""
+    any background; ``ink`` is every pixel it paints and ``box`` the ink's box, in its own
+    pixels.  ``reach`` is the box of the whole walk cycle: characters are placed by it, so a
+    swinging arm neither shifts the body from drawing to drawing nor closes a gap."""
 
     name: str
     on_black: np.ndarray
     through: np.ndarray
     ink: np.ndarray
     box: Tuple[int, int, int, int]
+    reach: Tuple[int, int, int, int]
 
     @property
     def width(self) -> int:
-        return self.box[2] - self.box[0]
+        return self.reach[2] - self.reach[0]
 
     @property
     def height(self) -> int:
-        return self.box[3] - self.box[1]
+        return self.reach[3] - self.reach[1]
 
 
-def _sprite(name: str, u: float, scale: float, phase: float, flip: bool, fill=None) -> _Sprite:
+def _canvas(name: str, u: float, scale: float, phase: float, flip: bool, fill):
+    """``name`` drawn on black and white canvases of its own, and its coverage.  The canvas size
+    and the character's place on it depend on the scale only, so every pose lines up."""
     us = u * scale
     m = 4 + math.ceil(0.03 * us)                # room for the widest line and its anti-aliasing
     w, h = math.ceil(0.6 * us) + 2 * m, math.ceil(0.85 * us) + 2 * m
     # the canvas spans -0.3..0.3 around the axis and 0.1..0.95 down, in character units: every
     # pose of every character fits (checked below, as a character outgrowing it would be cut)
     x, y = (m + 0.3 * us) / u, (m - 0.1 * us) / u
-    on_black, on_white = layer(name, (h, w), x, phase, u, y=y, scale=scale, flip=flip, fill=fill)
+    on_black, on_white = layer(name, (h, w), x, phase, u, y=y, scale=scale, flip=flip, fill=dict(fill or {}))
     cov = coverage(on_black, on_white)
     if cov[[0, -1]].max() > 0 or cov[:, [0, -1]].max() > 0:
         raise RuntimeError(f"character {name} outgrew its canvas")
+    return on_black, on_white, cov
+
+
+@lru_cache(maxsize=64)
+def _reach(name: str, u: float, scale: float, flip: bool, fill) -> Tuple[int, int, int, int]:
+    # limbs swing with sin(phase) and reach furthest out at its extremes and furthest down at
+    # its zeros, so these four poses bound every other
+    boxes = np.array([ink_box(_canvas(name, u, scale, p, flip, fill)[2] >= INK_COVERAGE)
+                      for p in (0, math.pi / 2, math.pi, 3 * math.pi / 2)])
+    return (*boxes[:, :2].min(axis=0).tolist(), *boxes[:, 2:].max(axis=0).tolist())
+
+
+def _sprite(name: str, u: float, scale: float, phase: float, flip: bool, fill=None) -> _Sprite:
+    fill = tuple(sorted(fill.items())) if fill else None
+    on_black, on_white, cov = _canvas(name, u, scale, phase, flip, fill)
     through = (on_white.astype(np.float32) - on_black) / 255
     ink = cov >= INK_COVERAGE
-    return _Sprite(name, on_black.astype(np.float32), through, ink, tuple(ink_box(ink)))
+    box = ink_box(ink)
+    reach = _reach(name, u, scale, flip, fill)
+    reach = (min(reach[0], box[0]), min(reach[1], box[1]), max(reach[2], box[2]), max(reach[3], box[3]))
+    return _Sprite(name, on_black.astype(np.float32), through, ink, tuple(box), reach)
 
 
 @dataclass
@@ -95,17 +119,23 @@ class _Figure:
     role: str = "character"
 
     def place(self, left: Optional[int] = None, bottom: Optional[int] = None) -> "_Figure":
-        """Put the ink box's left edge at ``left`` and its last row just above ``bottom``."""
+        """Put the reach box's left edge at ``left`` and its last row just above ``bottom``."""
         if left is not None:
-            self.ox = int(left) - self.sprite.box[0]
+            self.ox = int(left) - self.sprite.reach[0]
         if bottom is not None:
-            self.oy = int(bottom) - self.sprite.box[3]
+            self.oy = int(bottom) - self.sprite.reach[3]
         return self
+
+    def _moved(self, b) -> List[int]:
+        return [b[0] + self.ox, b[1] + self.oy, b[2] + self.ox, b[3] + self.oy]
 
     @property
     def full_box(self) -> List[int]:
-        b = self.sprite.box
-        return [b[0] + self.ox, b[1] + self.oy, b[2] + self.ox, b[3] + self.oy]
+        return self._moved(self.sprite.box)
+
+    @property
+    def reach_box(self) -> List[int]:
+        return self._moved(self.sprite.reach)
 
     def truth(self, width: int, height: int) -> dict:
         ink = self.sprite.ink
@@ -169,7 +199,7 @@ class _Stage:
 
     def stand(self, fig: _Figure, left: float, lift: float = 0.0, lo: Optional[int] = None,
               hi: Optional[int] = None, drift: bool = True) -> _Figure:
-        """A full character with its ink box's left edge at ``left`` (moved along by the drift),
+        """A full character with its reach box's left edge at ``left`` (moved along by the drift),
         its feet on the ground (``lift`` frame heights further back), kept inside [lo, hi) if it
         fits and wholly inside the frame in any case."""
         s = fig.sprite
@@ -186,9 +216,9 @@ class _Stage:
         free = self.W - 2 * self.margin - a.sprite.width - b.sprite.width
         gap = max(self.gap, min(round(self.W * self.rng.uniform(0.05, 0.3)), free))
         self.stand(a, self.margin + self.rng.uniform(0, 1) * max(0, free - gap))
-        self.stand(b, a.full_box[2] + gap, drift=False)
-        if b.full_box[0] - a.full_box[2] < self.gap:     # pushed back by the frame edge: move both
-            self.stand(a, b.full_box[0] - self.gap - a.sprite.width, drift=False)
+        self.stand(b, a.reach_box[2] + gap, drift=False)
+        if b.reach_box[0] - a.reach_box[2] < self.gap:   # pushed back by the frame edge: move both
+            self.stand(a, b.reach_box[0] - self.gap - a.sprite.width, drift=False)
 
 
 def _other(name: str) -> str:
@@ -216,21 +246,24 @@ def _overlap(st: _Stage) -> None:
     front = st.add(st.sprite(_other(back_name), occluder=True))
     st.stand(back, centre - back.sprite.width / 2, lift)
     st.stand(front, centre - front.sprite.width / 2)
-    b, f = back.full_box, front.full_box
+    b, f = back.reach_box, front.reach_box
     rows = max(0, min(b[3], f[3]) - max(b[1], f[1]))
     smaller = min(back.sprite.width * back.sprite.height, front.sprite.width * front.sprite.height)
     offsets = np.arange(0, back.sprite.width + front.sprite.width)
     lefts = b[0] + (b[2] - b[0] - front.sprite.width) / 2 + side * offsets
     cols = np.clip(np.minimum(b[2], lefts + front.sprite.width) - np.maximum(b[0], lefts), 0, None)
-    share = cols * rows / smaller
-    ok = np.nonzero(share >= target)[0]
+    ok = np.nonzero(cols * rows / smaller >= target)[0]
     front.place(left=lefts[ok[-1] if len(ok) else 0])
     # keep both inside the frame by moving them together: the overlap stays what it was
-    lo = min(back.full_box[0], front.full_box[0])
-    hi = max(back.full_box[2], front.full_box[2])
+    lo = min(back.reach_box[0], front.reach_box[0])
+    hi = max(back.reach_box[2], front.reach_box[2])
     shift = _fit(lo, hi - lo, st.margin, st.W - st.margin) - lo
     for fig in (back, front):
         fig.ox += shift
+    # the reach boxes bound every pose, but this drawing's own ink boxes are what overlap: where
+    # its limbs are tucked in, the front one steps closer (towards the one behind, inside the frame)
+    while _overlap_share(back.full_box, front.full_box) < MIN_OVERLAP + 0.02:
+        front.ox -= int(np.sign(front.full_box[0] + front.full_box[2] - back.full_box[0] - back.full_box[2])) or 1
 
 
 def _edge_cut(fig: _Figure, W: int, H: int, right: bool, target: float) -> None:
@@ -249,26 +282,29 @@ def _edge_cut(fig: _Figure, W: int, H: int, right: bool, target: float) -> None:
 
 
 def _fragment(st: _Stage) -> None:
-    """A full character, and the other one mostly beyond the frame edge on the far side."""
+    """A full character, and the other one mostly beyond the frame edge on the far side.  The
+    fragment's place is solved anew for each drawing (its share of ink in the frame changes as it
+    swings its arms); the full character keeps clear of anywhere the fragment could show."""
     main_name = "A" if st.rng.integers(2) else "B"
     right, target, where = bool(st.rng.integers(2)), st.rng.uniform(0.19, 0.31), st.rng.uniform(0, 1)
     main = st.add(st.sprite(main_name))
     frag = st.add(st.sprite(_other(main_name)), "fragment")
     frag.place(bottom=st.ground)
     _edge_cut(frag, st.W, st.H, right, target)
-    seen = frag.truth(st.W, st.H)["box"]
-    lo, hi = (st.margin, seen[0] - st.gap) if right else (seen[2] + st.gap, st.W - st.margin)
+    reach = frag.sprite.width
+    lo, hi = (st.margin, st.W - reach - st.gap) if right else (reach + st.gap, st.W - st.margin)
     st.stand_within(main, lo, hi, where)
 
 
 def _over_shoulder(st: _Stage) -> None:
     """A close figure two to three times life size, its head near the top and its body below the
-    frame, cut at a side edge to a drawn visible share; the other character stands further back."""
+    frame, cut at a side edge to a drawn visible share; the other character stands further back.
+    The close figure is a held cel, as it would be in animation: only the one behind walks."""
     near_name = "A" if st.rng.integers(2) else "B"
     scale, top, right = st.rng.uniform(2, 3), st.rng.uniform(0.0, 0.25), bool(st.rng.integers(2))
     target, where, far_scale = st.rng.uniform(0.24, 0.36), st.rng.uniform(0, 1), st.rng.uniform(0.75, 1.0)
     lift = st.rng.uniform(0.0, 0.08)
-    near = _Figure(st.sprite(near_name, scale, pace=0.25), 0, 0, "fragment")   # near: barely sways
+    near = _Figure(st.sprite(near_name, scale, pace=0), 0, 0, "fragment")
     far = st.add(st.sprite(_other(near_name), far_scale))
     st.figures.append(near)                                                     # drawn last: in front
     near.place(bottom=round(top * st.H) + near.sprite.height)
@@ -276,7 +312,7 @@ def _over_shoulder(st: _Stage) -> None:
     seen = near.truth(st.W, st.H)["box"]
     lo, hi = (st.margin, seen[0] - st.gap) if right else (seen[2] + st.gap, st.W - st.margin)
     st.stand_within(far, lo, hi, where)
-    far.place(bottom=far.full_box[3] - round(lift * st.H))
+    far.place(bottom=far.reach_box[3] - round(lift * st.H))
 
 
 def _background_figure(st: _Stage) -> None:
@@ -291,7 +327,7 @@ def _background_figure(st: _Stage) -> None:
     st.figures.insert(0, far)
     half = st.W // 2
     st.stand_within(main, *((st.margin, half) if left_side else (half, st.W - st.margin)), where)
-    b = main.full_box
+    b = main.reach_box
     lo, hi = (b[2] + st.gap, st.W - st.margin) if left_side else (st.margin, b[0] - st.gap)
     left = _fit(lo + where_far * max(0, hi - lo - far.sprite.width) + st.drift, far.sprite.width, lo, hi)
     far.place(left, st.horizon + round(0.03 * st.H))
@@ -313,7 +349,7 @@ def _text_near(st: _Stage) -> None:
     width = _text_size(word, fscale, thick)[0]
     span = (st.margin + width + 2 * st.gap, st.W - st.margin) if left_side else (st.margin, st.W - st.margin - width - 2 * st.gap)
     st.stand_within(fig, *span, where)
-    b = fig.full_box
+    b = fig.reach_box
     x = b[0] - st.gap - width if left_side else b[2] + st.gap
     y = b[1] + raise_by * (b[3] - b[1]) + height
     st.texts.append({"text": word, "org": (int(round(x)), int(round(y))), "scale": fscale, "thick": thick,

@@ -53,6 +53,15 @@ def cover(a: Rect, b: Rect) -> float:
     return intersection(a, b) / small if small > 0 else 0.0
 
 
+def stacked(a: Rect, b: Rect) -> bool:
+    """One box stands over the other, touching or nearly (hair over a face, a hat over hair):
+    the narrower shares half its width with the wider, and the gap between them is under a
+    quarter of the taller one's height."""
+    shared = min(a[2], b[2]) - max(a[0], b[0])
+    gap = max(a[1], b[1]) - min(a[3], b[3])
+    return shared >= 0.5 * min(a[2] - a[0], b[2] - b[0]) and gap <= 0.25 * max(a[3] - a[1], b[3] - b[1])
+
+
 def inside_share(inner: Rect, outer: Rect) -> float:
     """The share of ``inner`` that lies in ``outer``."""
     a = area(inner)

@@ -22,7 +22,7 @@ from .yolo import SCORE_FLOOR
 
 DETECTOR_NAMES = ("auto", "ink", "onnx")
 MODELS_FOLDER = "anime_detect"      # under ComfyUI's models/
-INK_VERSION = "ink-1"               # bump when a change alters what the ink detector finds
+INK_VERSION = "ink-2"               # bump when a change alters what the ink detector finds
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from ..hub import fetch
 from ..runtime import onnx_session, resolve_device
 
 EMBEDDER_NAMES = ("auto", "features", "ccip")
-FEATURES_VERSION = "features-1"
+FEATURES_VERSION = "features-2"
 CCIP_MODEL = "ccip-caformer-24-randaug-pruned"
 CCIP_REPO, CCIP_REVISION = "deepghs/ccip_onnx", "bd55d218b9930a404760378f2627181c1ca48cbb"
 CCIP_FILES = ("model_feat.onnx", "model_metrics.onnx", "metrics.json")
@@ -57,6 +57,7 @@ HEAD_WEIGHT = 0.6
 HUE_BINS, SAT_BINS = 18, 4
 COLOUR_MIN_SHARE = 0.05       # fewer fill pixels than this share: line art, shape alone decides
 COLOUR_WEIGHT = 0.5
+SCENERY_RUN = 0.1             # straight ink runs this long (share of the crop) from its side are scenery
 
 
 def hog(grey: np.ndarray, cell: int = 8, bins: int = 9) -> np.ndarray:
@@ -93,7 +94,7 @@ def _pad_to_aspect(bgr: np.ndarray, aspect: float, fill) -> np.ndarray:
 
 class FeatureEmbedder(Embedder):
     name = "features"
-    threshold = 0.45
+    threshold = 0.38
 
     def __init__(self):
         self.body_len = len(hog(np.zeros(HOG_SIZE[::-1], np.uint8)))
@@ -105,17 +106,14 @@ class FeatureEmbedder(Embedder):
     def _one(self, bgr: np.ndarray) -> np.ndarray:
         import cv2
 
-        border = np.concatenate([bgr[0], bgr[-1], bgr[:, 0], bgr[:, -1]])
-        bg = np.median(border, axis=0)
-        # the drawing's shape alone: a pink or a white background must not change it
-        ink = (np.abs(bgr.astype(np.int32) - bg.astype(np.int32)).max(axis=2) > 40).astype(np.uint8) * 255
+        ink, paint = _drawing(bgr)
         top = _tight(ink[:max(1, int(HEAD_SHARE * ink.shape[0]))])
         parts = []
         for part, size in ((ink, HOG_SIZE), (top, HEAD_SIZE)):
             fitted = cv2.resize(_pad_to_aspect(part, size[0] / size[1], 0), size, interpolation=cv2.INTER_AREA)
             fitted = cv2.GaussianBlur(fitted, (5, 5), 0)     # a line drawn 2 px off still matches
             parts += [_unit(hog(fitted)), _unit(hog(np.ascontiguousarray(fitted[:, ::-1])))]
-        return np.concatenate([*parts, _fill_colours(bgr, bg)]).astype(np.float32)
+        return np.concatenate([*parts, _fill_colours(bgr, paint)]).astype(np.float32)
 
     def embed(self, crops):
         width = 2 * (self.body_len + self.head_len) + HUE_BINS * SAT_BINS
@@ -138,6 +136,41 @@ class FeatureEmbedder(Embedder):
         return np.where(both, (1 - COLOUR_WEIGHT) * shape + COLOUR_WEIGHT * colour, shape)
 
 
+def _drawing(bgr: np.ndarray):
+    """(ink, paint) of a crop: the dark lines the character is drawn with (uint8 mask), without
+    straight scenery lines running in from the crop's sides (a horizon, a floor line), and the
+    coloured pixels inside its outline (bool), without the background showing between its legs
+    or arms."""
+    import cv2
+
+    from .ink import BG_TOLERANCE, background_colours, dark_ink
+
+    colours = background_colours(bgr)
+    ink = dark_ink(bgr, colours)
+    scenery = np.zeros_like(ink)
+    h, w = ink.shape
+    for kernel, along in (((max(3, int(SCENERY_RUN * w)), 1), 0), ((1, max(3, int(SCENERY_RUN * h))), 1)):
+        runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(runs)
+        for k in range(1, n):
+            start, size = stats[k][along], stats[k][along + 2]
+            if start == 0 or start + size == (w, h)[along]:
+                scenery[labels == k] = 255
+    scenery = cv2.dilate(scenery, np.ones((3, 3), np.uint8))     # and the line's soft edge
+    ink[scenery > 0] = 0
+    pix = bgr.astype(np.int32)
+    unlike = np.ones((h, w), bool)
+    for colour in colours:
+        unlike &= np.abs(pix - colour).max(axis=2) > BG_TOLERANCE
+    drawn = ((unlike & (scenery == 0)) * 255).astype(np.uint8) | ink
+    drawn = cv2.morphologyEx(drawn, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    drawn = cv2.morphologyEx(drawn, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7)))
+    contours, _ = cv2.findContours(drawn, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    body = np.zeros_like(ink)
+    cv2.drawContours(body, contours, -1, 255, cv2.FILLED)
+    return ink, (body > 0) & unlike & (ink == 0) & (scenery == 0)
+
+
 def _tight(mask: np.ndarray) -> np.ndarray:
     """The mask cut to its ink: arms spread wide below must not move the head off-centre."""
     cols, rows = np.flatnonzero(mask.any(axis=0)), np.flatnonzero(mask.any(axis=1))
@@ -151,14 +184,14 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / norm if norm > 0 else v
 
 
-def _fill_colours(bgr: np.ndarray, bg: np.ndarray) -> np.ndarray:
-    """Square roots of the hue-saturation histogram of the fill pixels; zeros for line art."""
+def _fill_colours(bgr: np.ndarray, paint: np.ndarray) -> np.ndarray:
+    """Square roots of the hue-saturation histogram of the character's paint (``paint``: the
+    pixels inside its outline that are not ink); zeros for line art."""
     import cv2
 
-    px = bgr.reshape(-1, 3).astype(np.int32)
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV).reshape(-1, 3)
-    fill = (np.abs(px - bg.astype(np.int32)).max(axis=1) > 40) & (hsv[:, 2] > 60) & (hsv[:, 1] > 40)
-    if fill.mean() < COLOUR_MIN_SHARE:
+    fill = paint.reshape(-1) & (hsv[:, 2] > 60) & (hsv[:, 1] > 40)
+    if not fill.any() or fill.sum() < COLOUR_MIN_SHARE * paint.sum():
         return np.zeros(HUE_BINS * SAT_BINS, np.float32)
     hist, _, _ = np.histogram2d(hsv[fill, 0], hsv[fill, 1], bins=(HUE_BINS, SAT_BINS), range=((0, 180), (0, 256)))
     return np.sqrt(hist.ravel() / hist.sum()).astype(np.float32)

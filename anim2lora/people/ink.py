@@ -15,17 +15,27 @@ from .boxes import Box, Rect, area, inside_share
 
 WORK_HEIGHT = 360          # analysed at this height: blobs are large, detail is not needed
 BG_TOLERANCE = 40          # colour distance (max over channels) still counted as background
-LINE_SPAN = 0.3            # straight runs longer than this share of the frame are scenery lines
+LINE_SPAN = 0.3            # straight runs longer than this share of the frame are scenery lines;
+UPRIGHT_SPAN = 0.6         # upright ones this long (a standing body's outline runs half its height)
+LINE_WIDTH = 0.01          # when thinner than this share of the height (half-width): wider runs are paint
 CLOSE = 0.015              # strokes of one body closer than this share of the height join up
 MIN_BLOB = 0.05            # smaller blobs (share of the height) are specks
 BUMP = 0.035               # a head stands at least this share of the height above its neighbours
 HEAD_WIDTH = 0.04          # and is at least this wide (a raised finger is not a head)
 SMALL_PART = 0.15          # a blob this small (share of a body's box) inside that box is part of it
 VALLEY = 0.09             # bumps with a shallower dip between them are one head (spiky hair, ears)
+NECK_STEP = 0.02           # a head's outline is followed down in steps of this share of the height,
+SHOULDERS = 1.3            # and ends where it widens by this much within one step (shoulders)
+INK_DARK, INK_LUMA = 80, 0.55  # ink: luma under 80 and under 55 % of the background's
+FACE_SIZE = (0.025, 0.6)   # a face spans this share of the frame height
+FACE_SOLIDITY = 0.8        # and is round: this share of its convex hull,
+FACE_FULLNESS = 1.12       # and at most this share of the ellipse in its box
+EYE_SHARE = 0.15           # an eye covers at most this share of the face
+HEAD_FULLNESS = (0.7, 1.2) # share of the ellipse in its box a head's silhouette fills
 HEAD_ZONE = 0.4            # heads sit in the upper part of a body: lower bumps are hands, feet, props
 
 
-def _background_colours(small: np.ndarray) -> np.ndarray:
+def background_colours(small: np.ndarray) -> np.ndarray:
     """The flat colours that cover the frame's border: sky and floor, paper, a painted wall."""
     border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]).astype(np.int32)
     keys, counts = np.unique(border // 16, axis=0, return_counts=True)
@@ -34,18 +44,81 @@ def _background_colours(small: np.ndarray) -> np.ndarray:
     return np.array(colours or [np.median(border, axis=0)], np.int32)
 
 
-def foreground(small: np.ndarray) -> np.ndarray:
-    """Pixels unlike every background colour, without long straight scenery lines."""
+def dark_ink(bgr: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """The dark lines a drawing is made of (uint8 mask): dark in themselves, not only against the
+    background colours ``colours``, so that a red dress on a bright wall stays paint."""
+    import cv2
+
+    luma = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    paper = min(0.299 * c[2] + 0.587 * c[1] + 0.114 * c[0] for c in colours)
+    return ((luma < min(INK_DARK, INK_LUMA * paper)) * 255).astype(np.uint8)
+
+
+def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
+    """Faces: round areas closed by ink with two eyes side by side in them.  They find the head
+    of a character standing half behind another, which no bump on the outline shows."""
+    import cv2
+
+    contours, tree = cv2.findContours(ink, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+    if tree is None:
+        return []
+    tree = tree[0]
+    found = []
+    for i, c in enumerate(contours):
+        if _depth(tree, i) % 2 == 0:
+            continue                       # an ink component's outline, not a hole in one
+        x, y, w, h = cv2.boundingRect(c)
+        if not (FACE_SIZE[0] * frame_h <= max(w, h) <= FACE_SIZE[1] * frame_h and 0.5 <= w / h <= 2.0):
+            continue
+        area = cv2.contourArea(c)
+        hull = cv2.contourArea(cv2.convexHull(c))
+        # round: nearly convex, and no fuller than the ellipse in its box (a sign board is a box)
+        if hull <= 0 or area / hull < FACE_SOLIDITY or area > FACE_FULLNESS * np.pi / 4 * w * h:
+            continue
+        if _eyes(contours, tree, i, y, w, h, area):
+            found.append((float(x), float(y), float(x + w), float(y + h)))
+    return found
+
+
+def _depth(tree: np.ndarray, i: int) -> int:
+    d = 0
+    while tree[i][3] >= 0:
+        i, d = tree[i][3], d + 1
+    return d
+
+
+def _eyes(contours, tree, hole: int, y: int, w: int, h: int, area: float) -> bool:
+    """Two small ink marks in the hole, side by side, above its lowest quarter."""
+    import cv2
+
+    marks = []
+    child = tree[hole][2]
+    while child >= 0:
+        bx, by, bw, bh = cv2.boundingRect(contours[child])
+        if bw * bh <= EYE_SHARE * area and by + bh / 2 - y <= 0.75 * h:
+            marks.append((bx + bw / 2, by + bh / 2))
+        child = tree[child][0]
+    return any(abs(a[1] - b[1]) <= 0.25 * h and abs(a[0] - b[0]) >= 0.2 * w
+               for i, a in enumerate(marks) for b in marks[i + 1:])
+
+
+def foreground(small: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """Pixels unlike every background colour in ``colours``, without thin straight scenery lines."""
     import cv2
 
     h, w = small.shape[:2]
     pix = small.astype(np.int32)
     fg = np.ones((h, w), bool)
-    for colour in _background_colours(small):
+    for colour in colours:
         fg &= np.abs(pix - colour).max(axis=2) > BG_TOLERANCE
     mask = fg.astype(np.uint8) * 255
+    # only thin runs can be scenery lines: a painted body is as tall as one, but solid
+    t = max(2, round(LINE_WIDTH * h))
+    thin = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN,
+                                               cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * t + 1, 2 * t + 1))))
     lines = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(w * LINE_SPAN), 1)))
-    lines |= cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(h * LINE_SPAN))))
+    lines |= cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(h * UPRIGHT_SPAN))))
+    lines &= thin
     # a character standing on the floor line keeps its feet: only the line's own pixels go
     return cv2.subtract(mask, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
 
@@ -84,9 +157,13 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     small = bgr if scale == 1.0 else cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))),
                                                 interpolation=cv2.INTER_AREA)
     sh, sw = small.shape[:2]
-    fg = foreground(small)
+    colours = background_colours(small)
+    fg = foreground(small, colours)
+    strokes = dark_ink(small, colours)
     for x0, y0, x1, y1 in ignore:
-        fg[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
+        for mask in (fg, strokes):
+            mask[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
+    found_faces = faces(strokes, sh)
     r = max(1, round(CLOSE * sh))
     joined = cv2.dilate(fg, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
@@ -110,10 +187,62 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         body = (x + cols.min(), y + rows.min(), x + cols.max() + 1, y + rows.max() + 1)
         bodies.append(body)
         boxes.append(Box("person", tuple(v / scale for v in body), 1.0))
-        boxes.extend(_heads(ink, x, y, sh, scale))
+        boxes.extend(_heads(ink, _silhouette(labels[y:y1, x:x1] == label, r), x, y, sh, scale))
+        boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces
+                     if body[0] <= (f[0] + f[2]) / 2 <= body[2] and body[1] <= (f[1] + f[3]) / 2 <= body[3])
     return boxes
 
-def _heads(ink: np.ndarray, x: int, y: int, frame_h: int, scale: float) -> List[Box]:
+
+def _silhouette(blob: np.ndarray, r: int) -> np.ndarray:
+    """The blob as a solid shape: holes filled (a line-art face is an empty outline) and the
+    joining dilation taken back."""
+    import cv2
+
+    mask = blob.astype(np.uint8) * 255
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(mask, contours, -1, 255, cv2.FILLED)
+    return cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
+
+
+def _head_extent(solid: np.ndarray, peak: int, y0: int, frame_h: int) -> Tuple[int, int, int]:
+    """(left, right, bottom) of the head whose top is at (``peak``, ``y0``), in blob pixels: the
+    silhouette's run under the top is followed down until it widens abruptly into shoulders or
+    runs a head's width below the widest row (chin and neck)."""
+    step = max(1, round(NECK_STEP * frame_h))
+    widths: List[int] = []
+    widest, left, right = 0, peak, peak
+    col = peak
+    for row in range(int(y0), solid.shape[0]):
+        line = solid[row]
+        if not line[col]:          # a gap between hair spikes: the nearest ink of the head's run
+            near = np.flatnonzero(line[left:right + 1])
+            if not near.size:
+                widths.append(0)
+                if len(widths) > step:
+                    break
+                continue
+            col = left + int(near[np.argmin(np.abs(near + left - col))])
+        lo, hi = _run(line, col)
+        w = hi - lo + 1
+        depth = row - int(y0)
+        if depth > step and depth > 1.1 * widest:
+            break
+        if depth > 0.6 * widest and len(widths) >= step and w > SHOULDERS * max(1, widths[-step]):
+            break
+        widths.append(w)
+        if w > widest:
+            widest, left, right = w, lo, hi
+    return left, right, int(y0) + max(len(widths), 1)
+
+
+def _run(line: np.ndarray, col: int) -> Tuple[int, int]:
+    """The first and last column of the run of set pixels through ``col``."""
+    gaps = np.flatnonzero(~line)
+    before, after = gaps[gaps < col], gaps[gaps > col]
+    return (int(before[-1]) + 1 if before.size else 0), (int(after[0]) - 1 if after.size else len(line) - 1)
+
+
+def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame_h: int, scale: float) -> List[Box]:
     has = ink.any(axis=0)
     top = np.where(has, ink.argmax(axis=0), np.inf).astype(np.float64)
     k = max(1, round(0.01 * frame_h))
@@ -123,12 +252,18 @@ def _heads(ink: np.ndarray, x: int, y: int, frame_h: int, scale: float) -> List[
     heads = []
     body_top, body_h = top[np.isfinite(top)].min(), ink.shape[0]
     for lo, hi, peak in _merge_close(_bumps(top, BUMP * frame_h, HEAD_WIDTH * frame_h), top, VALLEY * frame_h):
-        width = hi - lo + 1
         y0 = top[peak]
         if y0 - body_top > HEAD_ZONE * body_h:
             continue
-        heads.append(Box("head", ((x + lo) / scale, (y + y0) / scale, (x + hi + 1) / scale,
-                                  (y + y0 + width) / scale), 1.0))
+        left, right, bottom = _head_extent(solid, peak, y0, frame_h)
+        left, right = min(left, lo), max(right, hi)
+        bottom = max(bottom, int(y0) + hi - lo + 1)
+        # a head fills about the ellipse in its box; a sign on a post, a box or a raised arm does not
+        fullness = solid[int(y0):bottom, left:right + 1].mean() / (np.pi / 4)
+        if not HEAD_FULLNESS[0] <= fullness <= HEAD_FULLNESS[1]:
+            continue
+        heads.append(Box("head", ((x + left) / scale, (y + y0) / scale, (x + right + 1) / scale, (y + bottom) / scale),
+                         1.0))
     return heads
 
 

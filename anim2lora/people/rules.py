@@ -10,7 +10,7 @@ an overlap the LoRA would learn as one fused body.
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
 
-from .boxes import Box, Rect, cover, cut_edges, inside_share
+from .boxes import Box, Rect, cover, cut_edges, inside_share, stacked
 
 CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL = "character", "fragment", "text", "background", "overlap", "small"
 LABELS = (CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL)
@@ -95,10 +95,11 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
         share = _visible_share(person, whole, edges, rules)
         if share < rules.min_visible:
             return Judged(person, FRAGMENT, f"cut by the {'/'.join(edges)} edge, about {share:.0%} of a body in view")
-    # heads of one body overlap each other (hair, a hat); distinct heads side by side do not
+    # parts of one head stack (hair found as a bump over a face found by its eyes, a hat);
+    # distinct heads stand side by side
     distinct = []
     for h in sorted(whole, key=lambda h: -h.area):
-        if all(cover(h.rect, d.rect) < 0.5 for d in distinct):
+        if not any(stacked(h.rect, d.rect) for d in distinct):
             distinct.append(h)
     if len(distinct) >= 2:
         return Judged(person, OVERLAP, f"{len(distinct)} heads in one body box", distinct)
