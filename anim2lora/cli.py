@@ -98,10 +98,11 @@ def _write_rgb(path: Path, rgb) -> None:
 
 
 def _add_count_options(p: argparse.ArgumentParser) -> None:
+    from .people.detectors import DETECTOR_NAMES
     from .people.settings import DETECTOR_HELP, DOWNLOAD_HELP, OVERLAP_HELP, SPECS, CountSettings
 
     d = CountSettings()
-    p.add_argument("--detector", choices=("auto", "ink", "onnx"), default=d.detector, help=DETECTOR_HELP)
+    p.add_argument("--detector", choices=DETECTOR_NAMES, default=d.detector, help=DETECTOR_HELP)
     _add_number_options(p, SPECS, d)
     p.add_argument("--keep-overlap", action="store_true", help=OVERLAP_HELP)
     p.add_argument("--allow-download", action="store_true", help=DOWNLOAD_HELP)
@@ -120,9 +121,10 @@ def _count_settings(args):
 
 def _add_group_options(p: argparse.ArgumentParser) -> None:
     from .people.groups import EMBEDDER_HELP, SPECS, GroupSettings
+    from .people.identity import EMBEDDER_NAMES
 
     d = GroupSettings()
-    p.add_argument("--embedder", choices=("auto", "features", "ccip"), default=d.embedder, help=EMBEDDER_HELP)
+    p.add_argument("--embedder", choices=EMBEDDER_NAMES, default=d.embedder, help=EMBEDDER_HELP)
     _add_number_options(p, SPECS, d)
     p.add_argument("--no-crops", dest="crops", action="store_false", help="do not cut out per-character crops")
     p.add_argument("--embed-models", default=None,
@@ -210,6 +212,12 @@ def cmd_demo(args) -> dict:
     from .extract.run import extract
     from .extract.settings import ExtractSettings
     from .preview import contact_sheet
+    from .demo.people_scenes import reference_stills
+    from .people.export import export_groups
+    from .people.group_report import group_report, group_sheet
+    from .people.groups import group_split
+    from .people.report import count_report, count_sheet
+    from .people.run import count_people
     from .text.report import rejected_sheet, text_report
     from .text.run import text_filter
 
@@ -221,13 +229,31 @@ def cmd_demo(args) -> dict:
     _write_rgb(out / "extract_preview.png", contact_sheet(extracted.frames))
     texted = text_filter(extracted.frames, progress=_TerminalProgress())
     _write_rgb(out / "text_rejected.png", rejected_sheet(texted.rejected))
+    counted = count_people(texted.kept, progress=_TerminalProgress())
+    _write_rgb(out / "count_preview.png", count_sheet(counted.kept))
+    refs_dir = out / "references"
+    stills = {}
+    for name in ("A", "B"):          # drawn in poses of their own, as a user would hand them over
+        stills[name] = []
+        for k, rgb in enumerate(reference_stills(name, 2)):
+            _write_rgb(refs_dir / f"{name}{k + 1}.png", rgb)
+            stills[name].append(rgb[..., ::-1].copy())
+    grouped = group_split(counted.kept, stills, progress=_TerminalProgress())
+    export_groups(grouped.groups, grouped.crops, out / "groups")
+    _write_rgb(out / "groups_preview.png", group_sheet(grouped))
     if not args.json:
         print(extract_report(extracted.frames, extracted.cached))
         print(f"preview: {out / 'extract_preview.png'}\n")
         print(text_report(texted))
-        print(f"preview of frames with text: {out / 'text_rejected.png'}")
+        print(f"preview of frames with text: {out / 'text_rejected.png'}\n")
+        print(count_report(counted))
+        print(f"preview with labelled boxes: {out / 'count_preview.png'}\n")
+        print(group_report(grouped))
+        print(f"group folders: {out / 'groups'}; preview: {out / 'groups_preview.png'}")
     return {"video": str(video), "extract": extracted.summary, "preview": str(out / "extract_preview.png"),
-            "text": texted.summary, "text_preview": str(out / "text_rejected.png")}
+            "text": texted.summary, "text_preview": str(out / "text_rejected.png"),
+            "count": counted.summary, "count_preview": str(out / "count_preview.png"),
+            "groups": grouped.summary, "groups_preview": str(out / "groups_preview.png")}
 
 
 def build_parser() -> argparse.ArgumentParser:

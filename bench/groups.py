@@ -14,8 +14,6 @@ accuracy, and frames per second of counting + splitting.  Goals: accuracy >= 0.9
 """
 
 import argparse
-import collections
-import json
 import sys
 import tempfile
 import time
@@ -28,14 +26,13 @@ sys.path.insert(0, str(REPO))
 def run(style: str, width: int, height: int, work: Path) -> dict:
     import cv2
 
-    from anim2lora.demo.people_scenes import reference_stills, write_people_clip
+    from anim2lora.demo.people_scenes import grade_groups, reference_stills, write_people_clip
     from anim2lora.extract.run import extract
     from anim2lora.people.groups import group_split
     from anim2lora.people.run import count_people
 
     video = work / f"people_{style}.mp4"
     write_people_clip(video, width, height, style=style)
-    truth = {r["index"]: r for r in json.loads(Path(f"{video}.truth.json").read_text())["frames"]}
     frames = extract(video, work / f"cache_{style}").frames
     started = time.monotonic()
     counted = count_people(frames)
@@ -43,25 +40,9 @@ def run(style: str, width: int, height: int, work: Path) -> dict:
             for n in ("A", "B")}
     split = group_split(counted.kept, refs)
     seconds = time.monotonic() - started
-    got = {f.index: f.group for f in split.frames}
-    why = {f.index: " ".join([f.reason or ""] + [f"{w} {d:.2f}" for w, d, _ in f.names]).strip() for f in split.frames}
-    why.update({f.index: f.reason for f in counted.frames if f.reason})
-    misses = []
-    n = len(frames.kept)
-    right = false_ab = 0
-    per_kind = collections.defaultdict(lambda: [0, 0])
-    for row in frames.kept:
-        t = truth[row["index"]]
-        g = got.get(row["index"])           # None: dropped by counting or rejected by the split
-        right += g == t["group"]
-        false_ab += g == "A+B" and t["group"] != "A+B"
-        per_kind[t["kind"]][0] += g == t["group"]
-        if g != t["group"]:
-            misses.append(f"#{row['index']} {t['kind']}: truth {t['group']}, got {g} ({why.get(row['index'])})")
-        per_kind[t["kind"]][1] += 1
-    return {"style": style, "frames": n, "accuracy": right / max(1, n), "false_AB": false_ab,
-            "fps": n / seconds, "per_kind": {k: f"{a}/{b}" for k, (a, b) in sorted(per_kind.items())},
-            "groups": {g: len(s) for g, s in split.groups.items()}, "misses": misses}
+    graded = grade_groups(video, frames, counted, split)
+    return {"style": style, **graded, "fps": graded["frames"] / seconds,
+            "groups": {g: len(s) for g, s in split.groups.items()}}
 
 
 def main() -> None:

@@ -624,3 +624,31 @@ def write_people_clip(path: os.PathLike, width: int = 640, height: int = 360, fp
     meta = {"fps": fps, "width": width, "height": height, "style": style, "frames": rows}
     Path(f"{path}.truth.json").write_text(json.dumps(meta, indent=0))
     return rows
+
+
+def grade_groups(truth_path: os.PathLike, frames, counted, split) -> dict:
+    """How counting and splitting did on the people clip, frame by frame against its truth.
+
+    ``frames``: the extracted set (every frame there is graded), ``counted`` and ``split``: the
+    PersonCountFilter and GroupSplit results.  A frame counting dropped or the split rejected has
+    the group None, which is right for empty, overlap and stranger frames."""
+    truth = {r["index"]: r for r in json.loads(Path(f"{truth_path}.truth.json").read_text())["frames"]}
+    got = {f.index: f.group for f in split.frames}
+    why = {f.index: " ".join([f.reason or ""] + [f"{w} {d:.2f}" for w, d, _ in f.names]).strip() for f in split.frames}
+    why.update({f.index: f.reason for f in counted.frames if f.reason})
+    per_kind: dict = {}
+    misses, right, false_ab = [], 0, 0
+    for row in frames.kept:
+        t = truth[row["index"]]
+        g = got.get(row["index"])
+        ok = g == t["group"]
+        right += ok
+        false_ab += g == "A+B" and t["group"] != "A+B"
+        tally = per_kind.setdefault(t["kind"], [0, 0])
+        tally[0] += ok
+        tally[1] += 1
+        if not ok:
+            misses.append(f"#{row['index']} {t['kind']}: truth {t['group']}, got {g} ({why.get(row['index'])})")
+    n = len(frames.kept)
+    return {"frames": n, "accuracy": right / max(1, n), "false_AB": false_ab,
+            "per_kind": {k: f"{a}/{b}" for k, (a, b) in sorted(per_kind.items())}, "misses": misses}

@@ -21,8 +21,6 @@ def group_report(result: GroupResult) -> str:
              + ("; crops: " + ", ".join(f"{k}: {v}" for k, v in s["crops"].items()) if s["crops"] else ""),
              f"identity: {e.get('embedder')} (distance ≤ {result.threshold:.3f} names a character); {result.seconds:.1f} s"]
     for reason, idx in sorted(s["dropped"].items(), key=lambda kv: -len(kv[1])):
-        if reason == "grouped":
-            continue
         lines.append(f"  rejected {len(idx):5d}  {_REASONS.get(reason, reason)}: "
                      + " ".join(f"#{i}" for i in idx[:12]) + (" …" if len(idx) > 12 else ""))
     named = Counter(w for f in result.frames for w, _, _ in f.names)
@@ -62,7 +60,7 @@ def group_sheet(result: GroupResult, per_group: int = 12) -> np.ndarray:
     parts = []
     for g, s in result.groups.items():
         parts += [_title(f"{g}: {len(s)} frames"), contact_sheet(s, max_tiles=per_group, width=SHEET_WIDTH, overlay=_names)]
-    rejected = [r for r in result.rejected.rows if r.get("dropped") != "grouped"]
+    rejected = result.rejected.kept
     if rejected:
         parts += [_title(f"rejected: {len(rejected)} frames"),
                   contact_sheet(result.rejected, rejected, max_tiles=per_group, width=SHEET_WIDTH, overlay=_names)]

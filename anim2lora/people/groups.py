@@ -84,9 +84,18 @@ class GroupResult:
     warnings: List[str]
 
     @property
+    def dropped(self) -> Dict[str, List[int]]:
+        """Source frame indices per reason a frame went to no group."""
+        out: Dict[str, List[int]] = {}
+        for f in self.frames:
+            if f.reason:
+                out.setdefault(f.reason, []).append(f.index)
+        return out
+
+    @property
     def summary(self) -> dict:
         return {"groups": {g: [r["index"] for r in s.kept] for g, s in self.groups.items()},
-                "dropped": self.rejected.dropped_by_reason(),
+                "dropped": self.dropped,
                 "crops": {n: len(s) for n, s in self.crops.items()},
                 "sets": {g: str(s.path) for g, s in self.groups.items()},
                 "crop_sets": {n: str(s.path) for n, s in self.crops.items()},
@@ -172,7 +181,7 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
     names = [r.name for r in refs]
     ref_vecs = embedder.embed([c for r in refs for c in r.crops])
     owners = [r.name for r in refs for _ in r.crops]
-    counted, _ = count_frames(frames, count_settings, Progress(), detector)
+    counted, _ = count_frames(frames, count_settings, progress, detector)
     progress.set_total(len(counted))
     rows = {r["index"]: r for r in frames.kept}
     crop_dir = f"frames/crops-{settings_digest({'parent': frames.id, 'refs': names, 's': settings.crops}, 12)}"
@@ -241,8 +250,9 @@ def _sets(frames, settings, count_settings, results, crop_rows, refs, embedder, 
     for g in order:
         groups[g] = frames.derive(f"group:{g}", base, lambda row, g=g: None if by_index[row["index"]].group == g
                                   else "other_group", updates=updates)
-    rejected = frames.derive("group_rejected", base, lambda row: by_index[row["index"]].reason or "grouped",
-                             updates=updates)
+    # like PersonCountFilter's: the rejected frames are this set's kept rows, each with its reason
+    rejected = frames.derive("group_rejected", base, lambda row: None if by_index[row["index"]].reason else "grouped",
+                             updates={i: {**u, "reason": by_index[i].reason} for i, u in updates.items()})
     crops = {}
     for name, rows in crop_rows.items():
         if rows:
@@ -273,6 +283,6 @@ def _warnings(groups: Dict[str, FrameSet], crops: Dict[str, FrameSet], refs: Lis
         if len(s) < THIN_GROUP:
             solo = " Crops of each character from these frames are kept as extra solo data." if "+" in g else ""
             out.append(f"group {g}: only {len(s)} frames, too thin to train on its own (the write-up's 'both' "
-                       f"group had 9). Extract more (lower min_interval, more footage) or give it more repeats "
+                       f"group had 9). Extract more (a lower unique_threshold, more footage) or give it more repeats "
                        f"in the dataset; expect it to learn less than the others.{solo}")
     return out

@@ -31,7 +31,8 @@ FACE_SIZE = (0.025, 0.6)   # a face spans this share of the frame height
 FACE_SOLIDITY = 0.8        # and is round: this share of its convex hull,
 FACE_FULLNESS = 1.12       # and at most this share of the ellipse in its box
 EYE_SHARE = 0.15           # an eye covers at most this share of the face
-HEAD_FULLNESS = (0.7, 1.2) # share of the ellipse in its box a head's silhouette fills
+HEAD_FULLNESS = (0.7, 1.2) # share of the ellipse in its box a head's silhouette fills,
+HEAD_CORNERS = 0.65        # and at most this share of the box's top corners outside that ellipse
 HEAD_ZONE = 0.4            # heads sit in the upper part of a body: lower bumps are hands, feet, props
 
 
@@ -258,13 +259,24 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame_h: int, sca
         left, right, bottom = _head_extent(solid, peak, y0, frame_h)
         left, right = min(left, lo), max(right, hi)
         bottom = max(bottom, int(y0) + hi - lo + 1)
-        # a head fills about the ellipse in its box; a sign on a post, a box or a raised arm does not
-        fullness = solid[int(y0):bottom, left:right + 1].mean() / (np.pi / 4)
-        if not HEAD_FULLNESS[0] <= fullness <= HEAD_FULLNESS[1]:
+        if not _round(solid[int(y0):bottom, left:right + 1]):
             continue
         heads.append(Box("head", ((x + left) / scale, (y + y0) / scale, (x + right + 1) / scale, (y + bottom) / scale),
                          1.0))
     return heads
+
+
+def _round(region: np.ndarray) -> bool:
+    """A head fills about the ellipse in its box and leaves the box's top corners mostly empty; a
+    sign on a post, a window or a box fills them, a raised arm leaves the box half empty."""
+    h, w = region.shape
+    if not h or not w:
+        return False
+    fullness = region.mean() / (np.pi / 4)
+    yy, xx = np.mgrid[0:h, 0:w]
+    outside = ((xx + 0.5 - w / 2) / (w / 2)) ** 2 + ((yy + 0.5 - h / 2) / (h / 2)) ** 2 > 1
+    corners = region[outside & (yy < h / 2)]
+    return HEAD_FULLNESS[0] <= fullness <= HEAD_FULLNESS[1] and (not corners.size or corners.mean() <= HEAD_CORNERS)
 
 
 def _merge_close(bumps, top: np.ndarray, valley: float):

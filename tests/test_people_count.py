@@ -1,0 +1,216 @@
+"""PersonCountFilter: the counting rules one by one on boxes with known answers, the offline ink
+detector on every kind of generated scene (both styles), the run with its cache, the command line
+and the node loaded the way ComfyUI loads it."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from anim2lora.demo.people_scenes import KINDS, STYLES, scene
+from anim2lora.errors import BadInputError
+from anim2lora.people.boxes import Box
+from anim2lora.people.detectors import InkDetector
+from anim2lora.people.rules import BACKGROUND, CHARACTER, FRAGMENT, OVERLAP, SMALL, TEXT, Rules, count, frame_reason
+from anim2lora.people.run import count_people
+from anim2lora.people.settings import CountSettings
+from framesets import frameset_of
+
+W, H = 640, 360
+RULES = Rules()
+
+
+def person(x0, y0, x1, y1, score=0.9):
+    return Box("person", (x0, y0, x1, y1), score)
+
+
+def head(x0, y0, x1, y1, kind="head"):
+    return Box(kind, (x0, y0, x1, y1), 0.9)
+
+
+def labels(c):
+    return [j.label for j in c.boxes]
+
+
+# -- the rules ----------------------------------------------------------------------------------
+def test_a_whole_body_with_a_head_is_one_character():
+    c = count([person(100, 60, 180, 340), head(115, 60, 165, 110)], W, H, RULES)
+    assert labels(c) == [CHARACTER] and c.n == 1 and not c.overlap
+
+
+def test_a_body_cut_by_the_edge_showing_little_of_itself_is_a_fragment():
+    # 100 px of a body whose head is 60 px tall: about 100 / (4 x 60) = 42 % in view at body_heads 4
+    cut = [person(560, 260, 640, 360), head(575, 262, 625, 322)]
+    assert labels(count(cut, W, H, RULES)) == [CHARACTER]
+    strict = Rules(min_visible=0.5)
+    c = count(cut, W, H, strict)
+    assert labels(c) == [FRAGMENT] and c.n == 0 and "right/bottom edge" in c.boxes[0].why
+    # a chibi (3 heads tall) shows more of itself in the same box
+    assert labels(count(cut, W, H, Rules(min_visible=0.5, body_heads=3.0))) == [CHARACTER]
+
+
+def test_a_body_whose_head_is_cut_or_missing_is_a_fragment():
+    cut_head = count([person(0, 0, 90, 300), head(0, 0, 40, 50)], W, H, RULES)
+    assert labels(cut_head) == [FRAGMENT] and "head is cut" in cut_head.boxes[0].why
+    headless = count([person(200, 100, 300, 340)], W, H, RULES)
+    assert labels(headless) == [FRAGMENT] and headless.boxes[0].why == "no head"
+    # a detector that reports no heads at all cannot ask for one
+    assert labels(count([person(200, 100, 300, 340)], W, H, RULES, has_heads=False)) == [CHARACTER]
+
+
+def test_boxes_on_text_small_boxes_and_unsure_boxes_do_not_count():
+    text = [(400, 300, 620, 340)]
+    c = count([person(410, 305, 600, 338), head(420, 305, 440, 325),          # a caption seen as a body
+               person(20, 20, 40, 45), head(22, 20, 38, 30),                   # a speck
+               person(100, 60, 180, 340, score=0.2), head(115, 60, 165, 110)], W, H, RULES, text)
+    assert sorted(labels(c)) == sorted([TEXT, SMALL]) and c.n == 0
+    assert frame_reason(c, 1, 2, False) == "no_character"
+
+
+def test_a_figure_far_behind_is_background_by_its_head():
+    near = [person(100, 40, 200, 350), head(120, 40, 180, 100)]
+    far = [person(400, 150, 440, 260), head(408, 150, 432, 172)]       # head 22 px against 60
+    c = count(near + far, W, H, RULES)
+    assert labels(c) == [CHARACTER, BACKGROUND] and c.n == 1
+    assert labels(count(near + far, W, H, Rules(background_scale=0.3))) == [CHARACTER, CHARACTER]
+
+
+def test_two_heads_in_one_body_box_overlap_but_hair_over_a_face_is_one_head():
+    fused = count([person(100, 40, 300, 350), head(110, 40, 170, 100), head(220, 80, 280, 140, "face")], W, H, RULES)
+    assert labels(fused) == [OVERLAP] and fused.overlap and fused.n == 2
+    assert frame_reason(fused, 1, 2, False) == "overlap"
+    assert frame_reason(fused, 1, 2, True) is None, "keep_overlap keeps it"
+    # a spiky-hair bump over the face found by its eyes, 5 px apart: one head
+    one = count([person(150, 90, 240, 340), head(200, 91, 225, 112), head(160, 117, 230, 175, "face")], W, H, RULES)
+    assert labels(one) == [CHARACTER] and one.n == 1
+
+
+def test_bodies_sharing_much_of_their_boxes_overlap():
+    a = [person(100, 40, 220, 350), head(130, 40, 190, 100)]
+    b = [person(170, 60, 290, 350), head(200, 60, 260, 120)]
+    c = count(a + b, W, H, RULES)
+    assert labels(c) == [OVERLAP, OVERLAP] and c.overlap and "shares" in c.boxes[0].why
+    apart = [person(400, 60, 520, 350), head(430, 60, 490, 120)]
+    assert not count(a + apart, W, H, RULES).overlap
+
+
+def test_frame_reasons_follow_the_range():
+    two = count([person(50, 40, 150, 350), head(70, 40, 130, 100), person(400, 40, 500, 350),
+                 head(420, 40, 480, 100)], W, H, RULES)
+    assert two.n == 2
+    assert frame_reason(two, 1, 2, False) is None
+    assert frame_reason(two, 1, 1, False) == "too_many"
+    assert frame_reason(two, 3, 4, False) == "too_few"
+
+
+def test_settings_are_checked_by_name():
+    with pytest.raises(BadInputError, match="min_count"):
+        CountSettings(min_count=3, max_count=2)
+    with pytest.raises(BadInputError, match="max_overlap"):
+        CountSettings(max_overlap=1.5)
+    with pytest.raises(BadInputError, match="detector"):
+        CountSettings(detector="yolo")
+
+
+# -- the offline detector on generated scenes ---------------------------------------------------
+def _counted(kind, k, style):
+    rgb, truth = scene(kind, k, W, H, style)
+    bgr = np.ascontiguousarray(rgb[..., ::-1])
+    text = [tuple(t) for t in truth["text"]]
+    return count(InkDetector().detect(bgr, text), W, H, RULES, text), truth
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_the_ink_detector_counts_every_kind_of_scene(style):
+    """Every kind but overlap must count exactly what the truth says; an overlap must never pass as
+    two separate characters (GroupSplit would call it A+B)."""
+    wrong = []
+    for kind in KINDS:
+        for k in range(4):
+            c, truth = _counted(kind, k, style)
+            if kind == "overlap":
+                if c.n == 2 and not c.overlap:
+                    wrong.append(f"{kind}/{k}: two separate characters")
+            elif c.n != truth["count"] or c.overlap:
+                wrong.append(f"{kind}/{k}: {c.n} (truth {truth['count']}) {[(j.label, j.why) for j in c.boxes]}")
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_fragments_background_figures_and_text_get_their_labels(style):
+    fragment, _ = _counted("fragment", 1, style)
+    assert FRAGMENT in labels(fragment) and fragment.n == 1
+    far, _ = _counted("background_figure", 0, style)
+    assert BACKGROUND in labels(far) and far.n == 1
+    shoulder, _ = _counted("over_shoulder", 1, style)
+    assert FRAGMENT in labels(shoulder) and shoulder.n == 1
+    empty, _ = _counted("empty", 0, style)
+    assert empty.n == 0
+
+
+def test_overlaps_are_flagged_by_two_faces_in_one_body():
+    """The head behind shows no bump on the outline; its face (eyes in a closed outline) does."""
+    flagged = [k for k in range(12) if _counted("overlap", k, "colour")[0].overlap]
+    assert len(flagged) >= 3, flagged
+
+
+# -- the run, its cache, the command line and the node -----------------------------------------
+def _pictures(style="line"):
+    specs = [("solo_a", 0), ("both", 0), ("empty", 0), ("fragment", 1), ("solo_b", 0), ("background_figure", 0)]
+    return [scene(kind, k, W, H, style) for kind, k in specs]
+
+
+@pytest.fixture
+def small_set(tmp_path):
+    return frameset_of(tmp_path, [(rgb, None) for rgb, _ in _pictures()])
+
+
+def test_count_people_keeps_the_range_and_rejudges_from_the_cache(small_set):
+    first = count_people(small_set)
+    assert first.detected == 6 and first.summary["counts"] == {"0": 1, "1": 2, "2": 0, "3": 1, "4": 1, "5": 1}
+    assert first.summary["kept"] == [0, 1, 3, 4, 5] and first.summary["dropped"] == {"no_character": [2]}
+    assert [r["index"] for r in first.rejected.kept] == [2]
+    assert first.rejected.kept[0]["reason"] == "no_character"
+    assert {j["label"] for r in first.kept.kept for j in r["people"]} >= {CHARACTER, FRAGMENT, BACKGROUND}
+    solo = count_people(small_set, CountSettings(max_count=1))
+    assert solo.detected == 0, "a new threshold re-judges the cached boxes"
+    assert solo.summary["dropped"] == {"no_character": [2], "too_many": [1]}
+
+
+def test_an_empty_set_is_reported_not_raised(tmp_path, small_set):
+    from anim2lora.people.report import count_report, count_sheet
+
+    nothing = small_set.derive("none", {}, lambda row: "gone")
+    result = count_people(nothing)
+    report = count_report(result)
+    assert len(result.kept) == 0 and "no frames" in report
+    assert count_sheet(result.kept).ndim == 3
+    everything_dropped = count_people(small_set, CountSettings(min_count=3, max_count=3))
+    assert "no frame is left" in count_report(everything_dropped)
+
+
+def test_the_command_line_prints_source_indices(small_set, tmp_path):
+    out = subprocess.run([sys.executable, "-m", "anim2lora", "count", str(small_set.path), "--out",
+                          str(tmp_path / "count"), "--json", "--max-count", "1"],
+                         capture_output=True, text=True, check=True)
+    s = json.loads(out.stdout)
+    assert s["kept"] == [0, 3, 4, 5] and s["dropped"] == {"no_character": [2], "too_many": [1]}
+    assert s["counts"]["1"] == 2 and s["detector"]["detector"] == "ink"
+    assert (tmp_path / "count" / "count_preview.png").is_file() and (tmp_path / "count" / "count_report.txt").is_file()
+    bad = subprocess.run([sys.executable, "-m", "anim2lora", "count", str(small_set.path), "--out", str(tmp_path),
+                          "--min-count", "3"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "min_count" in bad.stderr
+
+
+def test_the_node_filters_and_shows_labelled_boxes(pack, host_dirs, small_set):
+    node = pack.NODE_CLASS_MAPPINGS["PersonCountFilter"]
+    required = node.INPUT_TYPES()["required"]
+    assert all("tooltip" in spec[1] for spec in required.values())
+    settings = {k: v[1]["default"] for k, v in required.items() if k != "frames"}
+    out = node().filter(frames=small_set, unique_id="5", **settings)
+    kept, rejected, preview, report = out["result"]
+    assert [r["index"] for r in kept.kept] == [0, 1, 3, 4, 5] and [r["index"] for r in rejected.kept] == [2]
+    assert preview.shape[0] == 1 and preview.shape[3] == 3 and float(preview.max()) <= 1.0
+    assert report.startswith("PersonCountFilter: 6 frames in; kept 5") and out["ui"]["a2l_report"] == [report]
