@@ -90,7 +90,7 @@ def test_pyproject_mirrors_requirements():
         "the host's torch/numpy must never be pinned by the pack"
 
 
-@pytest.mark.parametrize("name", ["extract_demo.json", "text_demo.json"])
+@pytest.mark.parametrize("name", ["extract_demo.json", "text_demo.json", "groups_demo.json"])
 def test_api_workflows_match_the_nodes(pack, name):
     """Every pack node in a shipped API prompt names exactly the node's inputs, with defaults."""
     import json
@@ -99,11 +99,15 @@ def test_api_workflows_match_the_nodes(pack, name):
     nodes = [n for n in prompt.values() if n["class_type"] in pack.NODE_CLASS_MAPPINGS]
     assert nodes
     for node in nodes:
-        spec = pack.NODE_CLASS_MAPPINGS[node["class_type"]].INPUT_TYPES()["required"]
-        assert set(node["inputs"]) == set(spec)
+        types = pack.NODE_CLASS_MAPPINGS[node["class_type"]].INPUT_TYPES()
+        spec = {**types["required"], **types.get("optional", {})}
+        assert set(types["required"]) <= set(node["inputs"]) <= set(spec)
         for key, value in node["inputs"].items():
             kind, options = spec[key]
             if key == "video" or isinstance(value, list):      # the file, or a link to another node
+                continue
+            if kind == "STRING":
+                assert isinstance(value, str) and value, key
                 continue
             if isinstance(kind, list):
                 assert value in kind

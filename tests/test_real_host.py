@@ -169,41 +169,26 @@ def test_text_filter_after_extraction_in_one_prompt(host, demo_clip):
     assert result["outputs"]["4"]["images"], "the boxes preview reached PreviewImage"
 
 
-def _defaults(host, node):
-    info = host.get(f"/object_info/{node}")[node]
-    return {name: spec[1].get("default") for name, spec in info["input"]["required"].items()
-            if isinstance(spec[0], list) or spec[0] in ("INT", "FLOAT", "BOOLEAN", "STRING")}
-
-
-def test_count_and_group_split_in_one_prompt(host, demo_clip, tmp_path):
+def test_the_shipped_group_prompt_counts_and_splits(host, demo_clip, tmp_path):
+    """workflows/api/groups_demo.json as shipped: extraction, text filter, PersonCountFilter,
+    two CharacterReference nodes fed by LoadImage, GroupSplit and two previews."""
     import cv2
 
     from anim2lora.demo.people_scenes import reference_stills
 
-    uploaded = host.upload(demo_clip)
-    refs = {}
-    for name in ("A", "B"):
+    prompt = json.loads((REPO / "workflows" / "api" / "groups_demo.json").read_text())
+    prompt["1"]["inputs"]["video"] = host.upload(demo_clip)["name"]
+    for name, node in (("A", "4"), ("B", "6")):
         path = tmp_path / f"ref_{name}.png"
         cv2.imwrite(str(path), cv2.cvtColor(reference_stills(name, 1)[0], cv2.COLOR_RGB2BGR))
-        refs[name] = host.upload(path)["name"]
-    prompt = _extract_prompt(host.get("/object_info/VideoFrameExtract")["VideoFrameExtract"], uploaded["name"])
-    prompt["3"] = {"class_type": "TextFrameFilter", "inputs": {"frames": ["1", 0], **_defaults(host, "TextFrameFilter")}}
-    prompt["5"] = {"class_type": "PersonCountFilter", "inputs": {"frames": ["3", 0], **_defaults(host, "PersonCountFilter")}}
-    prompt["6"] = {"class_type": "LoadImage", "inputs": {"image": refs["A"]}}
-    prompt["7"] = {"class_type": "CharacterReference", "inputs": {"name": "A", "images": ["6", 0]}}
-    prompt["8"] = {"class_type": "LoadImage", "inputs": {"image": refs["B"]}}
-    prompt["9"] = {"class_type": "CharacterReference", "inputs": {"name": "B", "images": ["8", 0], "references": ["7", 0]}}
-    prompt["10"] = {"class_type": "GroupSplit", "inputs": {"frames": ["5", 0], "references": ["9", 0],
-                                                          **_defaults(host, "GroupSplit")}}
-    prompt["11"] = {"class_type": "PreviewImage", "inputs": {"images": ["10", 2]}}
-    prompt["12"] = {"class_type": "PreviewImage", "inputs": {"images": ["5", 2]}}
+        prompt[node]["inputs"]["image"] = host.upload(path)["name"]
     result = host.wait(host.queue(prompt), timeout=600)
     assert result["status"]["status_str"] == "success", result["status"]
-    counted = result["outputs"]["5"]["a2l_report"][0]
-    assert "PersonCountFilter:" in counted and "detector: ink" in counted, counted
-    report = result["outputs"]["10"]["a2l_report"][0]
-    assert "GroupSplit:" in report and " A: " in report and " B: " in report, report
+    counted = result["outputs"]["3"]["a2l_report"][0]
+    assert "PersonCountFilter: 47 frames in; kept 47" in counted and "detector: ink" in counted, counted
+    report = result["outputs"]["8"]["a2l_report"][0]
+    assert "GroupSplit: 47 frames in; A: 20, B: 15, A+B: 12" in report, report
     folder = Path(report.rsplit("group folders: ", 1)[1].strip())
     assert folder.is_relative_to(host.base), "group folders stay under the host's base directory"
-    assert (folder / "groups.json").is_file() and (folder / "A").is_dir()
-    assert result["outputs"]["11"]["images"] and result["outputs"]["12"]["images"]
+    assert (folder / "groups.json").is_file() and len(list((folder / "A+B" / "images").iterdir())) == 12
+    assert result["outputs"]["9"]["images"] and result["outputs"]["10"]["images"]
