@@ -80,21 +80,29 @@ def cmd_text(args) -> dict:
     settings = TextSettings(**{k: v for k, v in vars(args).items() if k in names})
     result = text_filter(load(args.frameset), settings, _TerminalProgress(), device=args.device,
                          models_dir=args.models_dir)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    report = text_report(result)
-    (out / "text_report.txt").write_text(report + "\n", encoding="utf-8")
-    _write_rgb(out / "text_rejected.png", rejected_sheet(result.rejected))
-    if not args.json:
-        print(report)
-        print(f"preview of frames with text: {out / 'text_rejected.png'}")
-    return {**result.summary, "preview": str(out / "text_rejected.png")}
+    preview = _write_outputs(args, "text", text_report(result), "text_rejected.png", rejected_sheet(result.rejected),
+                             "preview of frames with text")
+    return {**result.summary, "preview": preview}
 
 
 def _write_rgb(path: Path, rgb) -> None:
     import cv2
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+
+
+def _write_outputs(args, stage: str, report: str, preview_name: str, preview, what: str) -> str:
+    """A stage's report (``<stage>_report.txt``) and preview picture in ``--out``; the report is
+    printed unless ``--json``.  Returns the preview's path."""
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stage}_report.txt").write_text(report + "\n", encoding="utf-8")
+    _write_rgb(out / preview_name, preview)
+    if not args.json:
+        print(report)
+        print(f"{what}: {out / preview_name}")
+    return str(out / preview_name)
 
 
 def _add_count_options(p: argparse.ArgumentParser) -> None:
@@ -143,15 +151,9 @@ def cmd_count(args) -> dict:
 
     result = count_people(load(args.frameset), _count_settings(args), _TerminalProgress(), device=args.device,
                           models_dir=args.detect_models)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    report = count_report(result)
-    (out / "count_report.txt").write_text(report + "\n", encoding="utf-8")
-    _write_rgb(out / "count_preview.png", count_sheet(result.kept))
-    if not args.json:
-        print(report)
-        print(f"preview with labelled boxes: {out / 'count_preview.png'}")
-    return {**result.summary, "preview": str(out / "count_preview.png")}
+    preview = _write_outputs(args, "count", count_report(result), "count_preview.png", count_sheet(result.kept),
+                             "preview with labelled boxes")
+    return {**result.summary, "preview": preview}
 
 
 def _read_refs(pairs) -> dict:
@@ -184,15 +186,10 @@ def cmd_groups(args) -> dict:
     count_settings = _count_settings(args) if args.detector_set else None
     result = group_split(frames, stills, settings, count_settings, _TerminalProgress(), device=args.device,
                          detect_models=args.detect_models, embed_models=args.embed_models)
-    out = Path(args.out)
-    folders = export_groups(result.groups, result.crops, out)
-    report = group_report(result)
-    (out / "groups_report.txt").write_text(report + "\n", encoding="utf-8")
-    _write_rgb(out / "groups_preview.png", group_sheet(result))
-    if not args.json:
-        print(report)
-        print(f"group folders: {out}; preview: {out / 'groups_preview.png'}")
-    return {**result.summary, "folders": folders, "preview": str(out / "groups_preview.png")}
+    folders = export_groups(result.groups, result.crops, Path(args.out))
+    preview = _write_outputs(args, "groups", group_report(result), "groups_preview.png", group_sheet(result),
+                             f"group folders: {args.out}; preview")
+    return {**result.summary, "folders": folders, "preview": preview}
 
 
 def cmd_democlip(args) -> dict:

@@ -6,7 +6,8 @@ Shared by every ONNX-backed stage (OCR, detectors, embedders) so they agree on w
 
 import os
 import re
-from typing import Optional, Tuple, Type
+import threading
+from typing import Callable, Dict, Hashable, Optional, Tuple, Type, TypeVar
 
 from .errors import Anim2LoRAError, MissingModelError
 
@@ -69,3 +70,21 @@ def onnx_session(path: os.PathLike, device: str, owner: str) -> Tuple[object, st
         raise MissingModelError(f"{owner}: {path} is not a loadable ONNX model ({type(e).__name__}: {e}).",
                                 hint="Delete the file and download it again.") from None
     return session, "cpu" if gpu is None else f"cuda:{gpu}"
+
+
+T = TypeVar("T")
+
+
+class Loaded:
+    """Models kept for the life of the process, one per key (device, files): ComfyUI runs a node
+    again and again, and loading a model costs more than a frame."""
+
+    def __init__(self):
+        self._models: Dict[Hashable, object] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, load: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._models:
+                self._models[key] = load()
+            return self._models[key]

@@ -16,6 +16,17 @@ def number_inputs(specs, defaults) -> dict:
     return inputs
 
 
+def filter_inputs(settings: dict, frames_tooltip: str = "A frame set from Video Frame Extract or another filter.") -> dict:
+    """INPUT_TYPES of a stage that takes a frame set and its own settings, and shows its progress
+    on its own node."""
+    return {"required": {"frames": (FRAMES, {"tooltip": frames_tooltip}), **settings},
+            "hidden": {"unique_id": "UNIQUE_ID"}}
+
+
+def download_input(default: bool, tooltip: str) -> tuple:
+    return ("BOOLEAN", {"default": default, "tooltip": tooltip})
+
+
 def image_batch(rgb: np.ndarray):
     """An RGB uint8 picture as ComfyUI's IMAGE: float32 [1, H, W, 3] in 0-1."""
     import torch

@@ -8,7 +8,8 @@ from ..anim2lora.people.export import write_groups
 from ..anim2lora.people.group_report import group_report, group_sheet
 from ..anim2lora.people.groups import EMBEDDER_HELP, SPECS, GroupSettings, check_names, group_split
 from . import bridge
-from .comfy_types import FRAMES, GROUPS, REFERENCES, bgr_stills, image_batch, number_inputs
+from .comfy_types import (FRAMES, GROUPS, REFERENCES, bgr_stills, download_input, filter_inputs, image_batch,
+                          number_inputs)
 
 
 class CharacterReference:
@@ -47,8 +48,8 @@ def _setting_inputs() -> dict:
     inputs.update(number_inputs(SPECS, defaults))
     inputs["crops"] = ("BOOLEAN", {"default": defaults.crops, "tooltip": "Also cut every named character out "
                        "to its own still (under half the frame) as extra solo training data."})
-    inputs["allow_download"] = ("BOOLEAN", {"default": defaults.allow_download, "tooltip": "ccip: download the "
-                                "model files from Hugging Face (pinned revision; needs internet)."})
+    inputs["allow_download"] = download_input(defaults.allow_download, "ccip: download the model files from "
+                                              "Hugging Face (pinned revision; needs internet).")
     return inputs
 
 
@@ -69,15 +70,9 @@ class GroupSplit:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {
-            "required": {
-                "frames": (FRAMES, {"tooltip": "A frame set, best from Person Count Filter (its counting "
-                                    "settings are reused)."}),
-                "references": (REFERENCES, {"tooltip": "The characters, from Character Reference nodes."}),
-                **_setting_inputs(),
-            },
-            "hidden": {"unique_id": "UNIQUE_ID"},
-        }
+        return filter_inputs({"references": (REFERENCES, {"tooltip": "The characters, from Character Reference "
+                                                          "nodes."}), **_setting_inputs()},
+                             "A frame set, best from Person Count Filter (its counting settings are reused).")
 
     def split(self, frames, references, unique_id=None, **settings):
         settings = GroupSettings(**settings)

@@ -5,7 +5,7 @@ from ..anim2lora.people.report import count_report, count_sheet
 from ..anim2lora.people.run import count_people
 from ..anim2lora.people.settings import DETECTOR_HELP, DOWNLOAD_HELP, OVERLAP_HELP, SPECS, CountSettings
 from . import bridge
-from .comfy_types import FRAMES, image_batch, number_inputs
+from .comfy_types import FRAMES, download_input, filter_inputs, image_batch, number_inputs
 
 
 def _setting_inputs() -> dict:
@@ -13,7 +13,7 @@ def _setting_inputs() -> dict:
     inputs = {"detector": (list(DETECTOR_NAMES), {"default": defaults.detector, "tooltip": DETECTOR_HELP})}
     inputs.update(number_inputs(SPECS, defaults))
     inputs["keep_overlap"] = ("BOOLEAN", {"default": defaults.keep_overlap, "tooltip": OVERLAP_HELP})
-    inputs["allow_download"] = ("BOOLEAN", {"default": defaults.allow_download, "tooltip": DOWNLOAD_HELP})
+    inputs["allow_download"] = download_input(defaults.allow_download, DOWNLOAD_HELP)
     return inputs
 
 
@@ -34,13 +34,7 @@ class PersonCountFilter:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {
-            "required": {
-                "frames": (FRAMES, {"tooltip": "A frame set from Video Frame Extract or another filter."}),
-                **_setting_inputs(),
-            },
-            "hidden": {"unique_id": "UNIQUE_ID"},
-        }
+        return filter_inputs(_setting_inputs())
 
     def filter(self, frames, unique_id=None, **settings):
         settings = CountSettings(**settings)

@@ -6,7 +6,7 @@ from ..anim2lora.text.run import text_filter
 from ..anim2lora.text.settings import (ACTION_HELP, ACTIONS, BACKEND_HELP, DOWNLOAD_HELP, FAST_HELP, SPECS,
                                        TextSettings)
 from . import bridge
-from .comfy_types import FRAMES, image_batch, number_inputs
+from .comfy_types import FRAMES, download_input, filter_inputs, image_batch, number_inputs
 
 
 def _setting_inputs() -> dict:
@@ -17,7 +17,7 @@ def _setting_inputs() -> dict:
     }
     inputs.update(number_inputs(SPECS, defaults))
     inputs["fast"] = ("BOOLEAN", {"default": defaults.fast, "tooltip": FAST_HELP})
-    inputs["allow_download"] = ("BOOLEAN", {"default": defaults.allow_download, "tooltip": DOWNLOAD_HELP})
+    inputs["allow_download"] = download_input(defaults.allow_download, DOWNLOAD_HELP)
     return inputs
 
 
@@ -38,13 +38,7 @@ class TextFrameFilter:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {
-            "required": {
-                "frames": (FRAMES, {"tooltip": "A frame set from Video Frame Extract or another filter."}),
-                **_setting_inputs(),
-            },
-            "hidden": {"unique_id": "UNIQUE_ID"},
-        }
+        return filter_inputs(_setting_inputs())
 
     def filter(self, frames, unique_id=None, **settings):
         settings = TextSettings(**settings)

@@ -6,15 +6,14 @@ a motion-blurred stretch, burned-in subtitles and coloured backgrounds.  Same ar
 pixels: nothing is random.
 """
 
-import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import List, Optional, Tuple
 
 import numpy as np
 
 from .characters import DRAW
+from .encode import encode_clip
 
 WHITE, PINK, BLUE = (255, 255, 255), (255, 205, 225), (205, 225, 255)   # RGB
 
@@ -133,23 +132,5 @@ def _truth(index, shot, chars, subtitle, *, transition=None, black=False, drawin
 def write_clip(path: os.PathLike, width: int = 640, height: int = 360, loops: int = 1, fps: int = 24,
                codec: str = "libx264", crf: int = 18) -> List[dict]:
     """Encode the clip to ``path`` and write ``<path>.truth.json``; returns the truth rows."""
-    import av
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    truth = []
-    with av.open(os.fspath(path), "w") as out:
-        stream = out.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        if codec == "libx264":
-            stream.options = {"preset": "veryfast", "crf": str(crf)}
-        for rgb, row in frames(width, height, loops):
-            truth.append(row)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    meta = {"fps": fps, "width": width, "height": height, "loops": loops,
-            "shots": [s.name for s in STORYBOARD] * loops, "frames": truth}
-    Path(f"{path}.truth.json").write_text(json.dumps(meta, indent=0))
-    return truth
+    return encode_clip(path, frames(width, height, loops), width, height, fps, codec, crf,
+                       {"loops": loops, "shots": [s.name for s in STORYBOARD] * loops})

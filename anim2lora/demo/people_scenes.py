@@ -26,6 +26,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from .characters import INK, INK_COVERAGE, PALETTES, coverage, ink_box, layer
+from .encode import encode_clip
 
 KINDS = ("solo_a", "solo_b", "both", "overlap", "fragment", "over_shoulder", "background_figure",
          "text_near", "empty", "stranger")
@@ -609,21 +610,7 @@ def people_clip_frames(width: int = 640, height: int = 360, style: str = "line")
 def write_people_clip(path: os.PathLike, width: int = 640, height: int = 360, fps: int = 24,
                       style: str = "line") -> List[dict]:
     """Encode the people clip to ``path`` (H.264, CRF 18) and write ``<path>.truth.json``."""
-    import av
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = []
-    with av.open(os.fspath(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps, options={"preset": "veryfast", "crf": "18"})
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        for rgb, row in people_clip_frames(width, height, style):
-            rows.append(row)
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        out.mux(stream.encode())
-    meta = {"fps": fps, "width": width, "height": height, "style": style, "frames": rows}
-    Path(f"{path}.truth.json").write_text(json.dumps(meta, indent=0))
-    return rows
+    return encode_clip(path, people_clip_frames(width, height, style), width, height, fps, meta={"style": style})
 
 
 def grade_groups(truth_path: os.PathLike, frames, counted, split) -> dict:

@@ -11,13 +11,11 @@ resolution shows the same scene.  Same arguments, same pixels: randomness comes 
 generators.  Needs Pillow (a test dependency; ComfyUI ships it) and two Debian font packages.
 """
 
-import json
 import math
 import os
 import random
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -25,6 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import Anim2LoRAError
 from .clip import BLUE, PINK, Shot, render_shot_frame
+from .encode import encode_clip
 
 FONTS = {
     "sans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -482,18 +481,4 @@ def text_clip_frames(width: int = 960, height: int = 540,
 
 def write_text_clip(path: os.PathLike, width: int = 960, height: int = 540, fps: int = 24) -> List[dict]:
     """Encode the text clip to ``path`` (H.264, CRF 18) and write ``<path>.truth.json``."""
-    import av
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = []
-    with av.open(os.fspath(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps, options={"preset": "veryfast", "crf": "18"})
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        for rgb, row in text_clip_frames(width, height):
-            rows.append(row)
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        out.mux(stream.encode())
-    meta = {"fps": fps, "width": width, "height": height, "frames": rows}
-    Path(f"{path}.truth.json").write_text(json.dumps(meta, ensure_ascii=False, indent=0))
-    return rows
+    return encode_clip(path, text_clip_frames(width, height), width, height, fps)

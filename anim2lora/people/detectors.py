@@ -6,7 +6,6 @@ node again and again, and a model load costs more than a frame.
 """
 
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -15,7 +14,7 @@ import numpy as np
 
 from ..errors import BadInputError, MissingModelError
 from ..hub import fetch
-from ..runtime import resolve_device
+from ..runtime import Loaded, resolve_device
 from .boxes import Box, Rect
 from .ink import detect_ink
 from .yolo import SCORE_FLOOR
@@ -122,8 +121,7 @@ def download(known: KnownModel, folder: Path) -> Path:
                  sha256=known.sha256)
 
 
-_loaded: Dict[tuple, Detector] = {}
-_lock = threading.Lock()
+_loaded = Loaded()
 
 
 def load_detector(name: str, *, device: str = "cpu", models_dir: Optional[os.PathLike] = None,
@@ -144,7 +142,4 @@ def load_detector(name: str, *, device: str = "cpu", models_dir: Optional[os.Pat
                  "README, turn on allow_download, or use detector 'ink'.")
     device = resolve_device(device)
     key = (device, tuple((k, str(p), p.stat().st_mtime_ns) for k, p in sorted(files.items())))
-    with _lock:
-        if key not in _loaded:
-            _loaded[key] = OnnxDetector(files, device)
-        return _loaded[key]
+    return _loaded.get(key, lambda: OnnxDetector(files, device))

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import BadInputError, MissingModelError
 from ..hub import fetch
-from ..runtime import onnx_session, resolve_device
+from ..runtime import Loaded, onnx_session, resolve_device
 
 EMBEDDER_NAMES = ("auto", "features", "ccip")
 FEATURES_VERSION = "features-2"
@@ -251,8 +251,7 @@ def ccip_folder(models_dir: Optional[os.PathLike], allow_download: bool) -> Opti
     return None if missing else folder
 
 
-_loaded: Dict[tuple, Embedder] = {}
-_lock = threading.Lock()
+_loaded = Loaded()
 
 
 def load_embedder(name: str, *, device: str = "cpu", models_dir: Optional[os.PathLike] = None,
@@ -269,7 +268,4 @@ def load_embedder(name: str, *, device: str = "cpu", models_dir: Optional[os.Pat
                                          "allow_download, or use embedder 'features'.")
         return FeatureEmbedder()
     key = (resolve_device(device), str(folder))
-    with _lock:
-        if key not in _loaded:
-            _loaded[key] = CcipEmbedder(folder, key[0])
-        return _loaded[key]
+    return _loaded.get(key, lambda: CcipEmbedder(folder, key[0]))

@@ -37,12 +37,12 @@ class CountSettings:
     detector: str = "auto"
     min_count: int = 1
     max_count: int = 2
-    min_score: float = 0.3
-    min_size: float = 0.15
-    min_visible: float = 0.35
-    body_heads: float = 4.0
-    background_scale: float = 0.5
-    max_overlap: float = 0.3
+    min_score: float = Rules.min_score
+    min_size: float = Rules.min_size
+    min_visible: float = Rules.min_visible
+    body_heads: float = Rules.body_heads
+    background_scale: float = Rules.background_scale
+    max_overlap: float = Rules.max_overlap
     keep_overlap: bool = False
     allow_download: bool = False
 
