@@ -138,9 +138,9 @@ def _add_group_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--embed-models", default=None,
                    help="folder with the CCIP model folder (ComfyUI's models/ccip; default: none, so 'auto' "
                         "uses the offline features)")
-    p.add_argument("--recount", dest="detector_set", action="store_true",
-                   help="count with the --detector/--min-* options given here instead of the settings the "
-                        "count stage used")
+    p.add_argument("--recount", action="store_true",
+                   help="count again with the count options given here (--detector, --min-count, ...) instead of "
+                        "taking the count stage's judgement; frames outside the range are rejected")
     _add_count_options(p)
 
 
@@ -166,7 +166,7 @@ def _read_refs(pairs) -> dict:
         name, sep, path = pair.partition("=")
         if not sep or not name or not path:
             raise BadInputError(f"--ref '{pair}': write NAME=IMAGE, e.g. --ref A=a1.png.")
-        img = cv2.imread(path, cv2.IMREAD_COLOR)
+        img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
         if img is None:
             raise BadInputError(f"--ref {name}: cannot read the image {path}.", hint="Give a PNG or JPEG still.")
         stills.setdefault(name.strip(), []).append(img)
@@ -183,7 +183,7 @@ def cmd_groups(args) -> dict:
     names = GroupSettings.__dataclass_fields__
     settings = GroupSettings(**{k: v for k, v in vars(args).items() if k in names})
     frames = load(args.frameset)
-    count_settings = _count_settings(args) if args.detector_set else None
+    count_settings = _count_settings(args) if args.recount else None
     result = group_split(frames, stills, settings, count_settings, _TerminalProgress(), device=args.device,
                          detect_models=args.detect_models, embed_models=args.embed_models)
     folders = export_groups(result.groups, result.crops, Path(args.out))

@@ -37,10 +37,21 @@ REFERENCES = "A2L_REFERENCES"   # tuple of (character name, tuple of BGR uint8 s
 GROUPS = "A2L_GROUPS"           # anim2lora.people.export.GroupSets: the group folders on disk
 
 
-def bgr_stills(images) -> list:
-    """ComfyUI's IMAGE batch (float [B, H, W, C] in 0-1) as BGR uint8 pictures."""
-    arr = (images.detach().cpu().float().clamp(0, 1).numpy() * 255.0).round().astype(np.uint8)
-    if arr.shape[-1] == 4:            # a pasted PNG with alpha: lay it on white, as references are drawn
-        alpha = arr[..., 3:4].astype(np.float32) / 255.0
-        arr = (arr[..., :3] * alpha + 255.0 * (1.0 - alpha)).round().astype(np.uint8)
-    return [np.ascontiguousarray(a[..., :3][..., ::-1]) for a in arr]
+def bgr_stills(images, mask=None) -> list:
+    """ComfyUI's IMAGE batch (float [B, H, W, C] in 0-1) as BGR uint8 pictures.  Transparent
+    parts (an RGBA batch's alpha, or LoadImage's MASK, which is 1 where the PNG was transparent)
+    are laid on white, as reference stills are drawn: on black their dark lines would vanish."""
+    arr = images.detach().cpu().float().clamp(0, 1).numpy()
+    if arr.shape[-1] == 1:
+        arr = np.repeat(arr, 3, axis=-1)
+    clear = None
+    if arr.shape[-1] == 4:
+        clear = 1.0 - arr[..., 3:4]
+    elif mask is not None:
+        m = mask.detach().cpu().float().clamp(0, 1).numpy()
+        m = m[None] if m.ndim == 2 else m
+        if m.shape[1:3] == arr.shape[1:3]:
+            clear = np.broadcast_to(m, arr.shape[:3])[..., None]
+    rgb = arr[..., :3] if clear is None else arr[..., :3] * (1.0 - clear) + clear
+    out = (rgb * 255.0).round().astype(np.uint8)
+    return [np.ascontiguousarray(a[..., ::-1]) for a in out]

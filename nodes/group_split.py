@@ -33,13 +33,15 @@ class CharacterReference:
             "optional": {
                 "references": (REFERENCES, {"tooltip": "References of other characters, from another Character "
                                             "Reference node."}),
+                "mask": ("MASK", {"tooltip": "Load Image's MASK, for stills saved with transparency: the "
+                                  "transparent parts are laid on white."}),
             },
         }
 
-    def add(self, name, images, references=()):
+    def add(self, name, images, references=(), mask=None):
         name = name.strip()
         check_names([n for n, _ in references] + [name])
-        return (tuple(references) + ((name, tuple(bgr_stills(images))),),)
+        return (tuple(references) + ((name, tuple(bgr_stills(images, mask))),),)
 
 
 def _setting_inputs() -> dict:

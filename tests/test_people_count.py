@@ -96,6 +96,24 @@ def test_bodies_sharing_much_of_their_boxes_overlap():
     assert not count(a + apart, W, H, RULES).overlap
 
 
+def test_min_score_judges_bodies_only():
+    """Heads and faces passed their own model's threshold (face 0.25): a sure body with a face at
+    0.28 is a character, and a stricter min_score drops weak bodies, not their heads."""
+    body, face = person(100, 60, 180, 340, score=0.9), Box("face", (115, 70, 165, 120), 0.28)
+    assert labels(count([body, face], W, H, RULES)) == [CHARACTER]
+    assert labels(count([body, face], W, H, Rules(min_score=0.95))) == []
+
+
+def test_tiny_grey_and_odd_pictures_show_nobody_and_do_not_crash():
+    for shape in ((1, 1, 3), (2, 2, 3), (50, 3, 3), (3, 50, 3), (15, 200, 3)):
+        assert InkDetector().detect(np.full(shape, 255, np.uint8)) == []
+    rgb, _ = scene("solo_a", 0, W, H, "line")
+    grey = rgb.mean(axis=2).astype(np.uint8)
+    boxes = InkDetector().detect(grey)
+    assert count(boxes, W, H, RULES).n == 1
+    assert count(InkDetector().detect(grey[..., None]), W, H, RULES).n == 1
+
+
 def test_frame_reasons_follow_the_range():
     two = count([person(50, 40, 150, 350), head(70, 40, 130, 100), person(400, 40, 500, 350),
                  head(420, 40, 480, 100)], W, H, RULES)

@@ -15,9 +15,12 @@ import torch
 from anim2lora.demo.people_scenes import grade_groups, reference_stills, scene, write_people_clip
 from anim2lora.errors import BadInputError
 from anim2lora.extract.run import extract
+from anim2lora.frameset import load
+from anim2lora.hashing import bytes_sha256
 from anim2lora.people.export import load_groups
 from anim2lora.people.groups import GroupSettings, check_names, group_split
 from anim2lora.people.run import count_people
+from anim2lora.people.settings import CountSettings
 from framesets import frameset_of
 
 W, H = 640, 360
@@ -69,7 +72,8 @@ def test_groups_carry_names_crops_and_thin_group_warnings(clip_split):
 
 def test_reference_names_and_still_counts_are_checked():
     check_names(["A", "B", "Mika_2"])
-    for names, match in ((["A", "a"], "used twice"), (["unknown"], "reserved"), (["A/B"], "letters"), ([""], "letters")):
+    for names, match in ((["A", "a"], "used twice"), (["unknown"], "reserved"), (["Crops"], "reserved"),
+                         (["groups.json"], "reserved"), (["A/B"], "letters"), ([""], "letters")):
         with pytest.raises(BadInputError, match=match):
             check_names(names)
     blank = np.full((H, W, 3), 255, np.uint8)
@@ -86,6 +90,40 @@ def _tiny_set(root=None, style="line"):
     specs = [("solo_a", 0), ("solo_b", 0), ("both", 1), ("stranger", 0), ("overlap", 0)]
     root = Path(root or tempfile.mkdtemp(prefix="a2l-groups-"))
     return frameset_of(root, [(scene(kind, k, W, H, style)[0], None) for kind, k in specs])
+
+
+def test_another_set_of_stills_never_overwrites_a_split(tmp_path):
+    counted = count_people(_tiny_set(tmp_path)).kept
+    refs = bgr_refs()
+    first = group_split(counted, refs)
+    swapped = group_split(counted, {"A": refs["B"], "B": refs["A"]})
+    assert first.summary["groups"]["A"] == [0] and swapped.summary["groups"]["A"] == [1]
+    assert first.groups["A"].path != swapped.groups["A"].path
+    assert {r["index"] for r in load(first.groups["A"].path).kept} == {0}, "the first split is on disk as it was"
+    for name, s in first.crops.items():
+        for row in s.kept:
+            assert bytes_sha256(s.image_path(row).read_bytes()) == row["sha256"], "crops are not overwritten"
+
+
+def test_recounting_rejects_frames_outside_the_range(tmp_path):
+    frames = _tiny_set(tmp_path)
+    split = group_split(frames, bgr_refs(), count_settings=CountSettings(max_count=1))
+    assert 2 in split.summary["dropped"]["too_many"] and "A+B" not in split.groups
+    taken = group_split(count_people(frames, CountSettings(max_count=1)).kept, bgr_refs())
+    assert "A+B" not in taken.groups and 2 not in [f.index for f in taken.frames], "the count stage dropped it"
+
+
+def test_stills_with_transparency_are_laid_on_white(tmp_path):
+    """A reference saved as RGBA whose transparent pixels are black would hide its dark lines."""
+    counted = count_people(_tiny_set(tmp_path)).kept
+    refs = {}
+    for name, stills in bgr_refs().items():
+        refs[name] = []
+        for still in stills:
+            alpha = np.where((still < 250).any(axis=2), 255, 0).astype(np.uint8)
+            refs[name].append(np.dstack([np.where(alpha[..., None] > 0, still, 0), alpha]))
+    split = group_split(counted, refs)
+    assert split.summary["groups"] == {"A": [0], "B": [1], "A+B": [2]}, split.summary
 
 
 def test_a_still_without_a_character_is_used_whole_with_a_note(tmp_path):
@@ -120,6 +158,16 @@ def test_the_command_line_writes_one_folder_per_group(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "anim2lora", "groups", str(counted.kept.path), "--ref", "A",
                           "--out", str(out)], capture_output=True, text=True)
     assert bad.returncode == 2 and "NAME=IMAGE" in bad.stderr
+    reserved = subprocess.run([sys.executable, "-m", "anim2lora", "groups", str(counted.kept.path), "--ref",
+                               f"crops={tmp_path / 'A0.png'}", "--out", str(out)], capture_output=True, text=True)
+    assert reserved.returncode == 2 and "reserved" in reserved.stderr
+    # the same folder again with A alone: B's frames are unknown now, and no B or A+B folder stays behind
+    again = subprocess.run([sys.executable, "-m", "anim2lora", "groups", str(counted.kept.path), "--ref",
+                            f"A={tmp_path / 'A0.png'}", "--out", str(out), "--json"],
+                           capture_output=True, text=True, check=True)
+    assert json.loads(again.stdout)["groups"] == {"A": [0]}
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["A", "crops"]
+    assert sorted(p.name for p in (out / "crops").iterdir()) == ["A"]
     with pytest.raises(BadInputError, match="groups.json"):
         load_groups(tmp_path)
 
@@ -139,6 +187,12 @@ def test_the_nodes_name_characters_and_write_group_folders(pack, host_dirs, tmp_
     (a,) = reference().add(name="A", images=_image_batch(refs["A"]))
     (both,) = reference().add(name=" B ", images=_image_batch(refs["B"]), references=a)
     assert [n for n, _ in both] == ["A", "B"] and len(both[1][1]) == 2
+    # a still loaded from a transparent PNG: ComfyUI's LoadImage gives black pixels and a MASK of 1 there
+    still = _image_batch(refs["A"][:1])
+    clear = (still.max(dim=-1).values > 0.98).float()
+    (masked,) = reference().add(name="A", images=still * (1 - clear[..., None]), mask=clear)
+    got, was, where = masked[0][1][0], refs["A"][0], clear[0].numpy().astype(bool)
+    assert (got[where] == 255).all() and np.array_equal(got[~where], was[~where])
     with pytest.raises(Exception, match="used twice") as err:      # the pack's own BadInputError
         reference().add(name="A", images=_image_batch(refs["A"]), references=both)
     assert type(err.value).__name__ == "BadInputError"

@@ -258,6 +258,14 @@ def test_the_onnx_detector_counts_through_the_run_and_its_cache(tmp_path):
     assert strict.detected == 0 and strict.summary["dropped"] == {"no_character": [0, 1]}
     kept = count_people(frames, CountSettings(detector="onnx", min_score=0.2, keep_overlap=True), models_dir=folder)
     assert kept.detected == 0 and kept.summary["kept"] == [0, 1]
+    # 'auto' is the ONNX models here and the ink detector without them: two sets, neither overwritten
+    auto = count_people(frames, CountSettings(min_score=0.2), models_dir=folder)
+    ink = count_people(frames, CountSettings(min_score=0.2), models_dir=tmp_path / "nothing")
+    assert auto.summary["detector"]["detector"] == "onnx" and ink.summary["detector"]["detector"] == "ink"
+    assert auto.kept.path != ink.kept.path and auto.kept.path == first.kept.path.parent / auto.kept.path.name
+    from anim2lora.frameset import load
+
+    assert [r["index"] for r in load(auto.kept.path).kept] == [0], "the ONNX count is still on disk as it was"
 
 
 def _two_head_model(path: Path) -> None:

@@ -23,12 +23,16 @@ from ..progress import Progress
 from ..specs import Spec, check_choice, check_ranges
 from .detectors import Detector, load_detector
 from .identity import EMBEDDER_NAMES, load_embedder
-from .rules import CHARACTER, count
+from .boxes import area
+from .rules import CHARACTER, OVERLAP, count
 from .run import count_frames, read_bgr
 from .settings import CountSettings
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}")
 UNKNOWN = "unknown"
+# names that would collide with the verdict or with the folders GroupSplit writes beside the groups
+RESERVED = {UNKNOWN: "characters that match no reference", "crops": "the crops folder",
+            "groups.json": "the index of the groups", "images": "a group's image folder", "sets": "a group's manifests"}
 CROP_PAD = 0.06           # share of the box added around a crop: the outline's own margin
 MAX_CROP_AREA = 0.5       # crops under half the frame: a crop as big as the frame adds nothing
 THIN_GROUP = 20           # fewer frames than this: too thin to train on its own
@@ -37,7 +41,7 @@ EMBEDDER_HELP = ("auto: CCIP (deepghs' anime character identity model) when its 
                  "else features. features: no model; outline shape and fill colours. ccip: require the model files.")
 SPECS = {
     "threshold": Spec(0.0, 1.0, 0.01, "Largest distance to a character's nearest reference still that still "
-                      "names it (0: only identical pictures). 0 uses the embedder's own tuned value."),
+                      "names it; 0 uses the embedder's own tuned value (features 0.38, ccip its metrics.json)."),
     "min_margin": Spec(0.0, 1.0, 0.01, "The nearest character must be nearer than the next one by at least this "
                        "much; closer calls are 'unknown'."),
 }
@@ -110,9 +114,11 @@ def check_names(names: Sequence[str]) -> None:
         if not NAME.fullmatch(name or ""):
             raise BadInputError(f"reference name '{name}': use letters, digits, space, '_', '.' or '-' "
                                 "(up to 40, starting with a letter or digit).")
-        if name.lower() == UNKNOWN or name.lower() in seen:
-            raise BadInputError(f"reference name '{name}' is {'reserved' if name.lower() == UNKNOWN else 'used twice'}.",
-                                hint="Give every character its own name.")
+        if name.lower() in RESERVED:
+            raise BadInputError(f"reference name '{name}' is reserved (it names {RESERVED[name.lower()]}).",
+                                hint="Give the character another name.")
+        if name.lower() in seen:
+            raise BadInputError(f"reference name '{name}' is used twice.", hint="Give every character its own name.")
         seen.add(name.lower())
 
 
@@ -125,6 +131,23 @@ def _crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
     return np.ascontiguousarray(bgr[y0:y1, x0:x1])
 
 
+def on_white(picture: np.ndarray) -> np.ndarray:
+    """A still as read from any file (grey, BGR or BGRA, 8 or 16 bit) as BGR uint8, transparent
+    parts laid on white: on black a drawing's dark lines would vanish."""
+    import cv2
+
+    img = picture
+    if img.dtype != np.uint8:
+        img = (img.astype(np.float32) * (255.0 / np.iinfo(img.dtype).max if img.dtype.kind in "ui" else 255.0))
+        img = img.clip(0, 255).round().astype(np.uint8)
+    if img.ndim == 2 or img.shape[2] == 1:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if img.shape[2] == 4:
+        alpha = img[..., 3:4].astype(np.float32) / 255.0
+        return (img[..., :3] * alpha + 255.0 * (1.0 - alpha)).round().astype(np.uint8)
+    return np.ascontiguousarray(img[..., :3])
+
+
 def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detector,
                     settings: CountSettings) -> List[Reference]:
     """The character in each reference still (BGR), cut out the way frames' characters are."""
@@ -134,11 +157,12 @@ def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detect
         if not 1 <= len(images) <= 5:
             raise BadInputError(f"reference '{name}': give 1 to 5 stills (got {len(images)}).")
         ref = Reference(name, [])
-        for k, bgr in enumerate(images):
+        for k, bgr in enumerate(on_white(np.asarray(i)) for i in images):
             c = count(detector.detect(bgr), bgr.shape[1], bgr.shape[0], settings.rules, (), detector.has_heads)
             people = sorted((j for j in c.boxes if j.label == CHARACTER), key=lambda j: -j.box.area)
             if not people:
-                ref.notes.append(f"still {k + 1}: no character found, the whole picture is used")
+                ref.notes.append(f"still {k + 1}: no character found, the whole picture is used (on a dark or "
+                                 "busy background? give the character alone on a plain light one)")
                 ref.crops.append(bgr)
                 continue
             if len(people) > 1:
@@ -163,57 +187,91 @@ def _assign(dist: np.ndarray, owners: Sequence[str], names: Sequence[str], thres
     return out
 
 
+@dataclass
+class _Judged:
+    """One frame as counting judged it: why it left (None: it counts), its characters' boxes."""
+
+    index: int
+    reason: Optional[str]
+    characters: List[tuple]
+
+
+def _judged(frames: FrameSet, count_settings: Optional[CountSettings], progress: Progress,
+            detector: Detector) -> List[_Judged]:
+    """The count stage's own judgement when ``frames`` came from it (so the split sees exactly the
+    characters it counted), else a count with ``count_settings`` (defaults when None)."""
+    if count_settings is None and frames.stage == "count":
+        return [_Judged(r["index"], "overlap" if r.get("overlap") else None,
+                        [tuple(p["rect"]) for p in r.get("people", ()) if p["label"] in (CHARACTER, OVERLAP)])
+                for r in frames.kept]
+    counted, _ = count_frames(frames, count_settings or CountSettings(), progress, detector)
+    return [_Judged(f.index, f.reason or ("overlap" if f.count.overlap else None),
+                    [j.box.rect for j in f.count.characters]) for f in counted]
+
+
 def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], settings: Optional[GroupSettings] = None,
                 count_settings: Optional[CountSettings] = None, progress: Optional[Progress] = None, *,
                 device: str = "cpu", detect_models: Optional[str] = None,
                 embed_models: Optional[str] = None) -> GroupResult:
-    """``stills``: character name -> 1-5 BGR reference pictures of that character alone."""
+    """``stills``: character name -> 1-5 BGR reference pictures of that character alone.
+    ``count_settings``: count again with these instead of taking PersonCountFilter's judgement."""
     settings = settings or GroupSettings()
-    count_settings = count_settings or _count_settings_of(frames)
     progress = progress or Progress()
     started = time.monotonic()
-    detector = load_detector(count_settings.detector, device=device, models_dir=detect_models,
-                             allow_download=count_settings.allow_download)
+    counting = count_settings or _count_settings_of(frames)
+    detector = load_detector(counting.detector, device=device, models_dir=detect_models,
+                             allow_download=counting.allow_download)
     embedder = load_embedder(settings.embedder, device=device, models_dir=embed_models,
                              allow_download=settings.allow_download)
     threshold = settings.threshold or embedder.threshold
-    refs = reference_crops(stills, detector, count_settings)
+    refs = reference_crops(stills, detector, counting)
     names = [r.name for r in refs]
     ref_vecs = embedder.embed([c for r in refs for c in r.crops])
     owners = [r.name for r in refs for _ in r.crops]
-    counted, _ = count_frames(frames, count_settings, progress, detector)
-    progress.set_total(len(counted))
+    judged = _judged(frames, count_settings, progress, detector)
+    key = _keyed(settings, counting, count_settings is not None, stills, detector, embedder, threshold)
+    progress.set_total(len(judged))
     rows = {r["index"]: r for r in frames.kept}
-    crop_dir = f"frames/crops-{settings_digest({'parent': frames.id, 'refs': names, 's': settings.crops}, 12)}"
+    crop_dir = f"frames/crops-{settings_digest({'parent': frames.id, **key}, 16)}"
     results: List[FrameGroup] = []
     crop_rows: Dict[str, List[dict]] = {n: [] for n in names}
-    for n, fc in enumerate(counted):
-        row = rows[fc.index]
-        people = fc.count.characters
-        if fc.reason == "overlap" or fc.count.overlap:
-            results.append(FrameGroup(fc.index, None, "overlap", []))
-        elif not people:
-            results.append(FrameGroup(fc.index, None, "no_character", []))
+    for n, j in enumerate(judged):
+        if j.reason or not j.characters:
+            results.append(FrameGroup(j.index, None, j.reason or "no_character", []))
         else:
+            row = rows[j.index]
             bgr = read_bgr(frames, row)
-            crops = [_crop(bgr, j.box.rect) for j in people]
+            crops = [_crop(bgr, rect) for rect in j.characters]
             called = _assign(embedder.distance(embedder.embed(crops), ref_vecs), owners, names, threshold,
                              settings.min_margin)
-            named = [(who, round(d, 4), [round(v, 1) for v in j.box.rect]) for (who, d), j in zip(called, people)]
-            results.append(_frame_group(fc.index, named, names))
+            named = [(who, round(d, 4), [round(v, 1) for v in rect]) for (who, d), rect in zip(called, j.characters)]
+            results.append(_frame_group(j.index, named, names))
             if settings.crops and results[-1].group is not None:
-                for (who, _, _), j, crop in zip(named, people, crops):
-                    if j.box.area < MAX_CROP_AREA * bgr.shape[0] * bgr.shape[1]:
+                for (who, _, rect), crop in zip(named, crops):
+                    if area(rect) < MAX_CROP_AREA * bgr.shape[0] * bgr.shape[1]:
                         crop_rows[who].append(_save_crop(frames.root, crop_dir, row, who, crop))
         progress.update(n + 1)
-    progress.update(len(counted), force=True)
-    return _sets(frames, settings, count_settings, results, crop_rows, refs, embedder, threshold, started)
+    progress.update(len(judged), force=True)
+    return _sets(frames, key, results, crop_rows, refs, embedder, threshold, started)
+
+
+def _keyed(settings: GroupSettings, counting: CountSettings, recount: bool, stills, detector: Detector,
+           embedder, threshold: float) -> dict:
+    """What a split's sets and crops are named by: everything that changes them, the reference
+    pictures themselves included (same names, other stills: other groups)."""
+    own = {k: v for k, v in settings.__dict__.items() if k != "allow_download"}
+    pictures = {name: [bytes_sha256(np.ascontiguousarray(img).tobytes() + repr(img.shape).encode()) for img in imgs]
+                for name, imgs in stills.items()}
+    return {**own, "count": {k: v for k, v in counting.to_dict().items() if k != "allow_download"},
+            "recount": recount, "references": pictures, "detector": detector.identity(),
+            "embedder": embedder.identity(), "threshold": threshold}
 
 
 def _count_settings_of(frames: FrameSet) -> CountSettings:
     """The counting settings the set was made with, when it came out of PersonCountFilter."""
     s = frames.manifest.get("settings") if frames.stage == "count" else None
-    return CountSettings(**dict(s)) if s else CountSettings()
+    fields = CountSettings.__dataclass_fields__
+    return CountSettings(**{k: v for k, v in dict(s).items() if k in fields}) if s else CountSettings()
 
 
 def _frame_group(index: int, named, order: Sequence[str]) -> FrameGroup:
@@ -240,10 +298,8 @@ def _save_crop(root: Path, folder: str, row: Mapping, name: str, bgr: np.ndarray
             "width": bgr.shape[1], "height": bgr.shape[0]}
 
 
-def _sets(frames, settings, count_settings, results, crop_rows, refs, embedder, threshold, started) -> GroupResult:
+def _sets(frames, base, results, crop_rows, refs, embedder, threshold, started) -> GroupResult:
     by_index = {r.index: r for r in results}
-    base = {**settings.__dict__, "count": count_settings.to_dict(), "references": [r.name for r in refs],
-            "threshold": threshold}
     updates = {r.index: {"characters_named": [list(x) for x in r.names], "group": r.group} for r in results}
     order = _group_order([r.name for r in refs], {r.group for r in results if r.group})
     groups = {}

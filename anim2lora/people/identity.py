@@ -267,5 +267,6 @@ def load_embedder(name: str, *, device: str = "cpu", models_dir: Optional[os.Pat
                                     hint=f"Download them from {CCIP_REPO} ({CCIP_MODEL}/), turn on "
                                          "allow_download, or use embedder 'features'.")
         return FeatureEmbedder()
-    key = (resolve_device(device), str(folder))
+    # a file replaced (downloaded again, another version) loads anew
+    key = (resolve_device(device), str(folder), tuple((folder / f).stat().st_mtime_ns for f in CCIP_FILES))
     return _loaded.get(key, lambda: CcipEmbedder(folder, key[0]))

@@ -13,6 +13,7 @@ import numpy as np
 
 from .boxes import Box, Rect, area, inside_share
 
+MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
 WORK_HEIGHT = 360          # analysed at this height: blobs are large, detail is not needed
 BG_TOLERANCE = 40          # colour distance (max over channels) still counted as background
 LINE_SPAN = 0.3            # straight runs longer than this share of the frame are scenery lines;
@@ -117,8 +118,8 @@ def foreground(small: np.ndarray, colours: np.ndarray) -> np.ndarray:
     t = max(2, round(LINE_WIDTH * h))
     thin = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN,
                                                cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * t + 1, 2 * t + 1))))
-    lines = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(w * LINE_SPAN), 1)))
-    lines |= cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(h * UPRIGHT_SPAN))))
+    lines = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(1, int(w * LINE_SPAN)), 1)))
+    lines |= cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(1, int(h * UPRIGHT_SPAN)))))
     lines &= thin
     # a character standing on the floor line keeps its feet: only the line's own pixels go
     return cv2.subtract(mask, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
@@ -153,7 +154,11 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     ``ignore``: rectangles (frame pixels) known to hold text; their ink is left out."""
     import cv2
 
+    if bgr.ndim == 2 or bgr.shape[2] == 1:
+        bgr = cv2.cvtColor(bgr, cv2.COLOR_GRAY2BGR)
     h, w = bgr.shape[:2]
+    if min(h, w) < MIN_PICTURE:
+        return []
     scale = min(1.0, WORK_HEIGHT / h)
     small = bgr if scale == 1.0 else cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))),
                                                 interpolation=cv2.INTER_AREA)

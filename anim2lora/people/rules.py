@@ -65,10 +65,11 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
     """Judge every person box of one frame.  ``has_heads``: the detector reports heads or faces,
     so a body without one is a piece of a body."""
     margin = EDGE_MARGIN * height
-    sure = [b for b in boxes if b.score >= rules.min_score]
-    heads = [b for b in sure if b.kind in ("head", "face") and not _on_text(b.rect, text)]
+    # heads and faces passed their own model's threshold already; min_score is about bodies
+    heads = [b for b in boxes if b.kind in ("head", "face") and not _on_text(b.rect, text)]
+    bodies = [b for b in boxes if b.kind == "person" and b.score >= rules.min_score]
     judged = []
-    for person in sorted((b for b in sure if b.kind == "person"), key=lambda b: -b.area):
+    for person in sorted(bodies, key=lambda b: -b.area):
         inside = [h for h in heads if inside_share(h.rect, person.rect) >= HEAD_INSIDE]
         judged.append(_judge(person, inside, width, height, margin, rules, text, has_heads))
     _far_figures(judged, rules)

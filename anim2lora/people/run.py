@@ -55,6 +55,14 @@ class CountResult:
                              "seconds": round(self.seconds, 2)}}
 
 
+def keyed_settings(settings: CountSettings, detector: Detector) -> dict:
+    """What a counted set is named by: the settings that change the result and the detector that
+    really ran ('auto' is ink one day and ONNX the next), not whether a download was allowed."""
+    keyed = settings.to_dict()
+    keyed.pop("allow_download")
+    return {**keyed, "ran": detector.identity()}
+
+
 def read_bgr(frames: FrameSet, row: Mapping) -> np.ndarray:
     import cv2
 
@@ -140,7 +148,7 @@ def count_people(frames: FrameSet, settings: Optional[CountSettings] = None, pro
     by_index = {r.index: r for r in results}
     rows = {r.index: {"people": [j.to_json() for j in r.count.boxes], "overlap": r.count.overlap} for r in results}
     scores = {r.index: {"characters": r.count.n} for r in results}
-    settings_dict = settings.to_dict()
+    settings_dict = keyed_settings(settings, detector)
     kept = frames.derive("count", settings_dict, lambda row: by_index[row["index"]].reason, scores, updates=rows)
     rejected = frames.derive("count_rejected", settings_dict,
                              lambda row: "in_range" if by_index[row["index"]].reason is None else None,
