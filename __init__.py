@@ -4,7 +4,10 @@ ComfyUI imports this folder as a package; the nodes are thin adapters in ``nodes
 host-free core in ``anim2lora/``.
 """
 
-from .nodes import NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS
+if __package__:
+    # ComfyUI imports the folder as a package.  pytest, run from a clone whose folder name is no
+    # Python name (say "anim2lora-ci"), imports this file alone; there is nothing to register then.
+    from .nodes import NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS
 
 WEB_DIRECTORY = "./js"
 
