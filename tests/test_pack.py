@@ -115,3 +115,14 @@ def test_api_workflows_match_the_nodes(pack, name):
                 assert value == options["default"], key
             else:
                 assert options["min"] <= value <= options["max"] and value == options["default"], key
+
+
+def test_the_init_file_imported_alone_registers_nothing_and_does_not_fail():
+    """pytest imports the root __init__.py on its own when the clone's folder name is no Python
+    name (CI clones into such folders); that must not break collection."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("anim2lora_ci_root", REPO / "__init__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.WEB_DIRECTORY == "./js" and not hasattr(module, "NODE_CLASS_MAPPINGS")
