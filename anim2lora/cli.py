@@ -192,6 +192,42 @@ def cmd_groups(args) -> dict:
     return {**result.summary, "folders": folders, "preview": preview}
 
 
+def _add_caption_options(p: argparse.ArgumentParser) -> None:
+    from .dataset.settings import (BLACKLIST_HELP, COUNT_HELP, CROPS_HELP, DOWNLOAD_HELP, SEPARATOR_HELP, SPECS,
+                                   TAGGER_HELP, TRIGGER_HELP, CaptionSettings)
+
+    d = CaptionSettings()
+    p.add_argument("--tagger", default=d.tagger, help=TAGGER_HELP)
+    p.add_argument("--trigger", default=d.trigger, help=TRIGGER_HELP)
+    p.add_argument("--count-tag", dest="count_tag", default=d.count_tag, help=COUNT_HELP)
+    p.add_argument("--keep-tokens-separator", dest="keep_tokens_separator", default=d.keep_tokens_separator,
+                   help=SEPARATOR_HELP)
+    p.add_argument("--blacklist", default=d.blacklist, help=BLACKLIST_HELP + " (default: the line-art list)")
+    p.add_argument("--no-crops", dest="use_crops", action="store_false", help=CROPS_HELP + " (on by default)")
+    _add_number_options(p, SPECS, d)
+    p.add_argument("--allow-download", action="store_true", help=DOWNLOAD_HELP)
+    p.add_argument("--tagger-models", default=None, help="ComfyUI's models/wd14_tagger folder (default: none, "
+                   "so 'auto' captions offline)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+
+
+def cmd_caption(args) -> dict:
+    from .dataset.report import caption_report
+    from .dataset.run import build_dataset
+    from .dataset.settings import CaptionSettings
+    from .people.export import load_groups
+
+    names = CaptionSettings.__dataclass_fields__
+    settings = CaptionSettings(**{k: v for k, v in vars(args).items() if k in names})
+    result = build_dataset(load_groups(args.groups), Path(args.out), settings, _TerminalProgress(),
+                           device=args.device, models_dir=args.tagger_models)
+    report = caption_report(result)
+    (Path(args.out) / "caption_report.txt").write_text(report + "\n", encoding="utf-8")
+    if not args.json:
+        print(report)
+    return {**result.dataset.summary, "warnings": result.warnings}
+
+
 def cmd_democlip(args) -> dict:
     from .demo.clip import write_clip
 
@@ -278,6 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a reference still of one character alone; repeat (1-5 per character, any number of characters)")
     _add_group_options(p)
     p.set_defaults(run=cmd_groups)
+
+    p = sub.add_parser("caption", help="CaptionWithKeepTokens: GroupSplit's folder -> kohya dataset")
+    p.add_argument("groups", help="the --out folder of the groups stage (it holds groups.json)")
+    _add_caption_options(p)
+    p.set_defaults(run=cmd_caption)
 
     p = sub.add_parser("democlip", help="write the demo clip and its per-frame truth")
     p.add_argument("--width", type=int, default=640)

@@ -13,6 +13,7 @@ did not make it, ``dropped`` with the reason.  Sets are immutable: a filter writ
 
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +140,17 @@ class FrameSet:
             "source": self.source, "frames": rows,
         }
         return save(self.root, manifest)
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """``dst`` as a hard link to ``src`` where the file system allows (no copy), else a copy."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        dst.unlink()
+    try:
+        os.link(src, dst)
+    except OSError:       # another drive, or a file system without hard links
+        shutil.copyfile(src, dst)
 
 
 def manifest_path(root: Path, set_id: str) -> Path:

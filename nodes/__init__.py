@@ -4,7 +4,8 @@ so one missing optional dependency never takes the whole pack down."""
 import importlib
 import logging
 
-_STAGES = ("video_frame_extract", "text_frame_filter", "person_count_filter", "group_split")
+_STAGES = ("video_frame_extract", "text_frame_filter", "person_count_filter", "group_split",
+           "caption_with_keep_tokens")
 
 NODE_CLASS_MAPPINGS = {}
 NODE_DISPLAY_NAME_MAPPINGS = {}

@@ -35,6 +35,7 @@ def image_batch(rgb: np.ndarray):
 
 REFERENCES = "A2L_REFERENCES"   # tuple of (character name, tuple of BGR uint8 stills)
 GROUPS = "A2L_GROUPS"           # anim2lora.people.export.GroupSets: the group folders on disk
+DATASET = "A2L_DATASET"         # anim2lora.dataset.run.Dataset: the kohya folders and dataset_config.toml
 
 
 def bgr_stills(images, mask=None) -> list:

@@ -10,19 +10,9 @@ from pathlib import Path
 from typing import Dict, Mapping
 
 from ..errors import BadInputError
-from ..frameset import FrameSet, load, save, write_json_atomic
+from ..frameset import FrameSet, link_or_copy, load, save, write_json_atomic
 
 INDEX = "groups.json"
-
-
-def _link(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.exists():
-        dst.unlink()
-    try:
-        os.link(src, dst)
-    except OSError:       # another drive, or a file system without hard links
-        shutil.copyfile(src, dst)
 
 
 def export_set(frames: FrameSet, folder: Path) -> FrameSet:
@@ -32,7 +22,7 @@ def export_set(frames: FrameSet, folder: Path) -> FrameSet:
     rows = []
     for row in frames.kept:
         name = Path(row["file"]).name
-        _link(frames.image_path(row), folder / "images" / name)
+        link_or_copy(frames.image_path(row), folder / "images" / name)
         rows.append({**row, "file": f"images/{name}"})
     return save(folder, {**frames.manifest, "frames": rows})
 

@@ -1,0 +1,25 @@
+"""What the caption stage wrote, in numbers: pictures, repeats and share of the steps per group,
+the pinned head, the commonest tags, and a sample caption per group."""
+
+from .kohya import step_shares, steps_per_epoch
+from .run import CaptionResult
+
+
+def caption_report(result: CaptionResult) -> str:
+    d = result.dataset
+    shares = step_shares(d.subsets)
+    lines = [f"CaptionWithKeepTokens: {sum(len(s.images) for s in d.subsets)} pictures in {len(d.subsets)} groups; "
+             f"tags: {d.tagger}" + (f" (ran on {result.tagged}, the rest cached)" if d.tagger != "offline" else "")
+             + f"; {result.seconds:.1f} s",
+             f"steps per epoch at batch 1: {steps_per_epoch(d.subsets)}"]
+    for s in d.subsets:
+        common = [t for t in d.tag_frequency.get(s.folder.name, {}) if t not in s.captions[0].split(", ")[:s.keep_tokens]]
+        lines.append(f"  {s.folder.name:>12}: {len(s.images):4d} pictures x {s.repeats:2d} repeats = {s.steps:5d} steps "
+                     f"({shares[s.group]:.0%}); keep_tokens {s.keep_tokens}")
+        if s.captions:
+            lines.append(f"      e.g. {s.captions[0][:160]}")
+        if common[:8]:
+            lines.append(f"      common tags: {', '.join(common[:8])}")
+    lines.extend(f"WARNING {w}" for w in result.warnings)
+    lines.append(f"dataset: {d.folder}  (kohya: --dataset_config {d.config})")
+    return "\n".join(lines)

@@ -1,0 +1,202 @@
+"""CaptionWithKeepTokens end to end: GroupSplit's folders in, a kohya dataset out.
+
+Every picture gets its group's pinned head and its own tags (a WD14 tagger's, or measured
+offline), cleaned by the blacklist; each group becomes a ``<repeats>_<group>/`` folder with
+balanced repeats; ``dataset_config.toml`` and ``dataset.json`` describe it all.  Tagger scores
+are cached per picture, so another threshold or blacklist writes captions again in seconds.
+"""
+
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+
+from ..errors import BadInputError, MissingModelError
+from ..frameset import link_or_copy, write_json_atomic
+from ..hashing import settings_digest
+from ..people.export import GroupSets
+from ..progress import Progress
+from ..store import AnalysisStore
+from .captions import caption_text, head_tags
+from .kohya import Subset, balanced_repeats, dataset_toml, folder_name, step_shares, thin_warnings
+from .offline import measured_tags
+from .settings import CaptionSettings
+from .tagger import DEFAULT_TAGGER, Wd14Tagger, load_tagger
+from .tags import Blacklist, drop_overlaps, split, unique
+
+INDEX = "dataset.json"
+CONFIG = "dataset_config.toml"
+ANALYZER = "dataset.tagger"
+
+
+@dataclass
+class Dataset:
+    """What TrainLoRA trains on (ComfyUI type ``A2L_DATASET``): the kohya folders and config."""
+
+    folder: Path
+    config: Path
+    subsets: List[Subset]
+    resolution: int
+    keep_tokens_separator: str
+    tagger: str
+    tag_frequency: Dict[str, Dict[str, int]]
+
+    @property
+    def keep_tokens(self) -> int:
+        return max((s.keep_tokens for s in self.subsets), default=0)
+
+    @property
+    def summary(self) -> dict:
+        return {"dataset": str(self.folder), "config": str(self.config), "keep_tokens": self.keep_tokens,
+                "groups": {s.group: {"images": len(s.images), "repeats": s.repeats, "keep_tokens": s.keep_tokens,
+                                     "folder": s.folder.name, "share": round(step_shares(self.subsets)[s.group], 3)}
+                           for s in self.subsets},
+                "tagger": self.tagger}
+
+
+@dataclass
+class CaptionResult:
+    dataset: Dataset
+    settings: CaptionSettings
+    warnings: List[str]
+    seconds: float
+    tagged: int            # pictures the tagger ran on (the rest came from the cache or offline)
+
+
+def _pictures(groups: GroupSets, group: str, use_crops: bool) -> List[tuple]:
+    """(frame set, row) of every picture of a group: its frames, and for a solo group the crops
+    of that character when asked for."""
+    items = [(groups.groups[group], r) for r in groups.groups[group].kept]
+    if use_crops and group in groups.crops:
+        items += [(groups.crops[group], r) for r in groups.crops[group].kept]
+    return items
+
+
+class _Tags:
+    """Tags per picture: from the tagger (cached by the picture's sha256) or measured offline."""
+
+    def __init__(self, tagger: Optional[Wd14Tagger], settings: CaptionSettings, store: AnalysisStore):
+        self.tagger, self.settings, self.store, self.ran = tagger, settings, store, 0
+        self.key = settings_digest(tagger.identity() if tagger else {"offline": 1}, 16)
+
+    def of(self, bgr, sha: str) -> List[str]:
+        if self.tagger is None:
+            return measured_tags(bgr)
+        scores = self.store.get(ANALYZER, self.key, sha) if sha else None
+        if scores is None:
+            scores = self.tagger.scores([bgr])[0]
+            self.ran += 1
+            if sha:
+                self.store.put(ANALYZER, self.key, sha, scores)
+        return self.tagger.tags(scores, self.settings.general_threshold, self.settings.character_threshold)
+
+
+def _choose_tagger(settings: CaptionSettings, models_dir, device: str) -> Optional[Wd14Tagger]:
+    if settings.tagger == "offline":
+        return None
+    name = DEFAULT_TAGGER.name if settings.tagger == "auto" else settings.tagger
+    try:
+        return load_tagger(models_dir, name, device=device, allow_download=settings.allow_download)
+    except MissingModelError:
+        if settings.tagger == "auto":
+            return None
+        raise
+
+
+def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[CaptionSettings] = None,
+                  progress: Optional[Progress] = None, *, device: str = "cpu",
+                  models_dir: Optional[os.PathLike] = None) -> CaptionResult:
+    import cv2
+
+    settings = settings or CaptionSettings()
+    progress = progress or Progress()
+    started = time.monotonic()
+    out = Path(out)
+    order = list(groups.groups)
+    if not order:
+        raise BadInputError(f"{groups.folder}: GroupSplit put no frame in any group; there is nothing to caption.",
+                            hint="Check GroupSplit's report: its reference stills, or its rejected frames.")
+    tagger = _choose_tagger(settings, models_dir, device)
+    blacklist = Blacklist(split(settings.blacklist))
+    items = {g: _pictures(groups, g, settings.use_crops) for g in order}
+    repeats = balanced_repeats({g: len(v) for g, v in items.items()}, settings.balance, settings.max_repeats)
+    _clear_previous(out)
+    progress.set_total(sum(len(v) for v in items.values()))
+    store = AnalysisStore(out / "analysis.sqlite")
+    tags = _Tags(tagger, settings, store)
+    subsets, frequency, done = [], {}, 0
+    try:
+        for g in order:
+            head = head_tags(g, settings.trigger, settings.count_tag)
+            folder = out / "img" / folder_name(g, repeats[g])
+            subset = Subset(g, folder, repeats[g], len(head))
+            counted: Counter = Counter()
+            for frames, row in items[g]:
+                src = frames.image_path(row)
+                bgr = cv2.imread(os.fspath(src), cv2.IMREAD_COLOR)
+                if bgr is None:
+                    raise BadInputError(f"group {g}: cannot read {src}.", hint="Run GroupSplit again.")
+                free = drop_overlaps(blacklist(unique(tags.of(bgr, row.get("sha256") or ""))))
+                caption = caption_text(head, free, settings.keep_tokens_separator)
+                image = folder / Path(row["file"]).name
+                link_or_copy(src, image)
+                image.with_suffix(".txt").write_text(caption + "\n", encoding="utf-8")
+                subset.images.append(image)
+                subset.captions.append(caption)
+                counted.update([*head, *free])
+                done += 1
+                progress.update(done)
+            frequency[folder.name] = dict(counted.most_common())
+            subsets.append(subset)
+    finally:
+        store.close()
+    progress.update(done, force=True)
+    config = out / CONFIG
+    config.write_text(dataset_toml(subsets, settings.resolution, keep_tokens_separator=settings.keep_tokens_separator),
+                      encoding="utf-8")
+    dataset = Dataset(out, config, subsets, settings.resolution, settings.keep_tokens_separator,
+                      tagger.folder.name if tagger else "offline", frequency)
+    write_json_atomic(out / INDEX, {**dataset.summary, "settings": settings.to_dict(), "tag_frequency": frequency,
+                                    "sources": {g: str(groups.groups[g].path) for g in order}})
+    return CaptionResult(dataset, settings, thin_warnings(subsets, settings.max_repeats), time.monotonic() - started,
+                         tags.ran)
+
+
+def _clear_previous(out: Path) -> None:
+    """Remove the image folders an earlier run wrote here (a group gone, or its repeats changed,
+    must not stay behind to be trained on); nothing else in ``out`` is touched."""
+    try:
+        index = json.loads((out / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    (out / INDEX).unlink()
+    for entry in index.get("groups", {}).values():
+        folder = out / "img" / str(entry.get("folder", ""))
+        if folder.parent == out / "img" and folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder)
+
+
+def load_dataset(folder: os.PathLike) -> Dataset:
+    """The dataset a caption run wrote under ``folder`` (its ``dataset.json``)."""
+    folder = Path(folder)
+    try:
+        index = json.loads((folder / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise BadInputError(f"{folder}: not a dataset folder ({INDEX}: {e}).",
+                            hint="Pass the --out folder of `python -m anim2lora caption`.") from None
+    subsets = []
+    for g, entry in index["groups"].items():
+        sub = Subset(g, folder / "img" / entry["folder"], entry["repeats"], entry["keep_tokens"])
+        for image in sorted(p for p in sub.folder.iterdir() if p.suffix.lower() != ".txt"):
+            sub.images.append(image)
+            sub.captions.append(image.with_suffix(".txt").read_text(encoding="utf-8").strip())
+        subsets.append(sub)
+    settings = index.get("settings", {})
+    return Dataset(folder, folder / CONFIG, subsets, settings.get("resolution", 512),
+                   settings.get("keep_tokens_separator", ""), index.get("tagger", "offline"),
+                   index.get("tag_frequency", {}))

@@ -1,0 +1,61 @@
+"""CaptionWithKeepTokens: GroupSplit's groups in; a kohya dataset with pinned names out."""
+
+from ..anim2lora.dataset import tagger as wd14
+from ..anim2lora.dataset.report import caption_report
+from ..anim2lora.dataset.run import build_dataset
+from ..anim2lora.dataset.settings import (BLACKLIST_HELP, COUNT_HELP, CROPS_HELP, DOWNLOAD_HELP, SEPARATOR_HELP,
+                                          SPECS, TAGGER_HELP, TRIGGER_HELP, CaptionSettings)
+from ..anim2lora.hashing import settings_digest
+from . import bridge
+from .comfy_types import DATASET, GROUPS, download_input, number_inputs
+
+
+def _setting_inputs() -> dict:
+    d = CaptionSettings()
+    taggers = ["auto", "offline"] + [t for t in wd14.installed(bridge.models_dir(wd14.MODELS_FOLDER))
+                                     if t not in ("auto", "offline")]
+    inputs = {
+        "tagger": (taggers, {"default": d.tagger, "tooltip": TAGGER_HELP}),
+        "trigger": ("STRING", {"default": d.trigger, "tooltip": TRIGGER_HELP}),
+        "count_tag": ("STRING", {"default": d.count_tag, "tooltip": COUNT_HELP}),
+        "keep_tokens_separator": ("STRING", {"default": d.keep_tokens_separator, "tooltip": SEPARATOR_HELP}),
+        "blacklist": ("STRING", {"default": d.blacklist, "multiline": True, "tooltip": BLACKLIST_HELP}),
+        "use_crops": ("BOOLEAN", {"default": d.use_crops, "tooltip": CROPS_HELP}),
+    }
+    inputs.update(number_inputs(SPECS, d))
+    inputs["allow_download"] = download_input(d.allow_download, DOWNLOAD_HELP)
+    return inputs
+
+
+class CaptionWithKeepTokens:
+    DESCRIPTION = ("Captions every grouped picture with its characters' names pinned first (keep_tokens) and "
+                   "clean tags (no colours, text or backgrounds by default), and writes a dataset kohya "
+                   "sd-scripts and Train LoRA read: <repeats>_<group> folders with balanced repeats and "
+                   "dataset_config.toml.")
+    CATEGORY = "anim2lora/dataset"
+    FUNCTION = "caption"
+    RETURN_TYPES = (DATASET, "STRING", "STRING")
+    RETURN_NAMES = ("dataset", "dataset_dir", "report")
+    OUTPUT_TOOLTIPS = (
+        "The dataset, for Train LoRA.",
+        "Its folder under output/anim2lora/datasets (kohya: --dataset_config <folder>/dataset_config.toml).",
+        "Pictures, repeats and share of the steps per group, sample captions, warnings.",
+    )
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"groups": (GROUPS, {"tooltip": "The groups from Group Split."}), **_setting_inputs()},
+                "hidden": {"unique_id": "UNIQUE_ID"}}
+
+    def caption(self, groups, unique_id=None, **settings):
+        settings = CaptionSettings(**settings)
+        key = settings_digest({"groups": str(groups.folder), "settings": settings.to_dict()}, 12)
+        result = build_dataset(groups, bridge.cache_root() / "datasets" / key, settings,
+                               bridge.progress(0, unique_id), device=bridge.torch_device(),
+                               models_dir=bridge.models_dir(wd14.MODELS_FOLDER))
+        report = caption_report(result)
+        return {"ui": {"a2l_report": [report]}, "result": (result.dataset, str(result.dataset.folder), report)}
+
+
+NODE_CLASS_MAPPINGS = {"CaptionWithKeepTokens": CaptionWithKeepTokens}
+NODE_DISPLAY_NAME_MAPPINGS = {"CaptionWithKeepTokens": "Caption With Keep Tokens (Anim2LoRA)"}
