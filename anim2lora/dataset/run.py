@@ -141,7 +141,8 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
                 bgr = cv2.imread(os.fspath(src), cv2.IMREAD_COLOR)
                 if bgr is None:
                     raise BadInputError(f"group {g}: cannot read {src}.", hint="Run GroupSplit again.")
-                free = drop_overlaps(blacklist(unique(tags.of(bgr, row.get("sha256") or ""))))
+                found = tags.of(bgr, row.get("sha256") or "") + (["lineart"] if row.get("lineart") else [])
+                free = drop_overlaps(blacklist(unique(found)))
                 caption = caption_text(head, free, settings.keep_tokens_separator)
                 image = folder / Path(row["file"]).name
                 link_or_copy(src, image)
@@ -161,7 +162,9 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
                       encoding="utf-8")
     dataset = Dataset(out, config, subsets, settings.resolution, settings.keep_tokens_separator,
                       tagger.folder.name if tagger else "offline", frequency)
+    lineart = sorted({r["lineart"]["method"] for items_ in items.values() for _, r in items_ if r.get("lineart")})
     write_json_atomic(out / INDEX, {**dataset.summary, "settings": settings.to_dict(), "tag_frequency": frequency,
+                                    "pictures": "line art: " + ", ".join(lineart) if lineart else "raw frames",
                                     "sources": {g: str(groups.groups[g].path) for g in order}})
     return CaptionResult(dataset, settings, thin_warnings(subsets, settings.max_repeats), time.monotonic() - started,
                          tags.ran)

@@ -27,7 +27,7 @@ def export_set(frames: FrameSet, folder: Path) -> FrameSet:
     return save(folder, {**frames.manifest, "frames": rows})
 
 
-def _clear_previous(out: Path) -> None:
+def clear_previous(out: Path) -> None:
     """Remove the group and crop folders an earlier split wrote to ``out`` (its index lists them):
     a group this run no longer has must not stay behind to be trained on.  Nothing else in
     ``out`` is touched."""
@@ -46,7 +46,7 @@ def _clear_previous(out: Path) -> None:
 def export_groups(groups: Mapping[str, FrameSet], crops: Mapping[str, FrameSet], out: Path) -> Dict[str, str]:
     """Write every group and crop set under ``out``; returns group name -> manifest path."""
     out = Path(out)
-    _clear_previous(out)
+    clear_previous(out)
     index = {"groups": {}, "crops": {}}
     for g, s in groups.items():
         index["groups"][g] = str(export_set(s, out / g).path.relative_to(out))
