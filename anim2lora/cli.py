@@ -245,8 +245,11 @@ def cmd_demo(args) -> dict:
     from .extract.run import extract
     from .extract.settings import ExtractSettings
     from .preview import contact_sheet
+    from .dataset.report import caption_report
+    from .dataset.run import build_dataset
     from .demo.people_scenes import reference_stills
-    from .people.export import export_groups
+    from .lineart.run import lineart_report, lineart_sheet, prep_lineart
+    from .people.export import export_groups, load_groups
     from .people.group_report import group_report, group_sheet
     from .people.groups import group_split
     from .people.report import count_report, count_sheet
@@ -274,6 +277,9 @@ def cmd_demo(args) -> dict:
     grouped = group_split(counted.kept, stills, progress=_TerminalProgress())
     export_groups(grouped.groups, grouped.crops, out / "groups")
     _write_rgb(out / "groups_preview.png", group_sheet(grouped))
+    drawn = prep_lineart(load_groups(out / "groups"), out / "lineart", progress=_TerminalProgress())
+    _write_rgb(out / "lineart_preview.png", lineart_sheet(drawn))
+    captioned = build_dataset(drawn.groups, out / "dataset", progress=_TerminalProgress())
     if not args.json:
         print(extract_report(extracted.frames, extracted.cached))
         print(f"preview: {out / 'extract_preview.png'}\n")
@@ -282,11 +288,15 @@ def cmd_demo(args) -> dict:
         print(count_report(counted))
         print(f"preview with labelled boxes: {out / 'count_preview.png'}\n")
         print(group_report(grouped))
-        print(f"group folders: {out / 'groups'}; preview: {out / 'groups_preview.png'}")
+        print(f"group folders: {out / 'groups'}; preview: {out / 'groups_preview.png'}\n")
+        print(lineart_report(drawn))
+        print(f"before and after: {out / 'lineart_preview.png'}\n")
+        print(caption_report(captioned))
     return {"video": str(video), "extract": extracted.summary, "preview": str(out / "extract_preview.png"),
             "text": texted.summary, "text_preview": str(out / "text_rejected.png"),
             "count": counted.summary, "count_preview": str(out / "count_preview.png"),
-            "groups": grouped.summary, "groups_preview": str(out / "groups_preview.png")}
+            "groups": grouped.summary, "groups_preview": str(out / "groups_preview.png"),
+            "lineart_preview": str(out / "lineart_preview.png"), "dataset": captioned.dataset.summary}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -34,6 +34,7 @@ class CaptionWithKeepTokens:
                    "dataset_config.toml.")
     CATEGORY = "anim2lora/dataset"
     FUNCTION = "caption"
+    OUTPUT_NODE = True        # the kohya dataset on disk is a result in itself, trained here or elsewhere
     RETURN_TYPES = (DATASET, "STRING", "STRING")
     RETURN_NAMES = ("dataset", "dataset_dir", "report")
     OUTPUT_TOOLTIPS = (

@@ -192,3 +192,30 @@ def test_the_shipped_group_prompt_counts_and_splits(host, demo_clip, tmp_path):
     assert folder.is_relative_to(host.base), "group folders stay under the host's base directory"
     assert (folder / "groups.json").is_file() and len(list((folder / "A+B" / "images").iterdir())) == 12
     assert result["outputs"]["9"]["images"] and result["outputs"]["10"]["images"]
+
+
+def test_the_shipped_dataset_prompt_writes_a_kohya_dataset(host, demo_clip, tmp_path):
+    """workflows/api/dataset_demo.json: the group prompt, then LineArtPrep and CaptionWithKeepTokens."""
+    import tomllib
+
+    import cv2
+
+    from anim2lora.demo.people_scenes import reference_stills
+
+    prompt = json.loads((REPO / "workflows" / "api" / "dataset_demo.json").read_text())
+    prompt["1"]["inputs"]["video"] = host.upload(demo_clip)["name"]
+    for name, node in (("A", "4"), ("B", "6")):
+        path = tmp_path / f"ref_{name}.png"
+        cv2.imwrite(str(path), cv2.cvtColor(reference_stills(name, 1)[0], cv2.COLOR_RGB2BGR))
+        prompt[node]["inputs"]["image"] = host.upload(path)["name"]
+    result = host.wait(host.queue(prompt), timeout=600)
+    assert result["status"]["status_str"] == "success", result["status"]
+    assert "stroke width" in result["outputs"]["11"]["a2l_report"][0]
+    report = result["outputs"]["13"]["a2l_report"][0]
+    assert report.startswith("CaptionWithKeepTokens: 106 pictures in 3 groups"), report
+    folder = Path(report.rsplit("dataset: ", 1)[1].split("  (kohya")[0].strip())
+    assert folder.is_relative_to(host.base)
+    config = tomllib.loads((folder / "dataset_config.toml").read_text())
+    dirs = sorted(Path(s["image_dir"]).name for s in config["datasets"][0]["subsets"])
+    assert dirs == ["1_A", "1_B", "4_A+B"], dirs
+    assert result["outputs"]["12"]["images"]

@@ -66,13 +66,14 @@ def bucket(width: int, height: int, resolution: int) -> Tuple[int, int]:
 
 
 def fit_bucket(picture: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
-    """Resized to cover ``size`` (width, height) and cut to it around the middle, as kohya does."""
+    """Sized to fit inside ``size`` (width, height) and padded to it with white around the
+    middle: on paper, padding loses nothing, where kohya's crop to its bucket could cut off feet."""
     import cv2
 
     h, w = picture.shape[:2]
     bw, bh = size
-    scale = max(bw / w, bh / h)
-    nw, nh = max(bw, round(w * scale)), max(bh, round(h * scale))
+    scale = min(bw / w, bh / h)
+    nw, nh = min(bw, max(1, round(w * scale))), min(bh, max(1, round(h * scale)))
     resized = cv2.resize(picture, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-    x0, y0 = (nw - bw) // 2, (nh - bh) // 2
-    return np.ascontiguousarray(resized[y0:y0 + bh, x0:x0 + bw])
+    top, left = (bh - nh) // 2, (bw - nw) // 2
+    return cv2.copyMakeBorder(resized, top, bh - nh - top, left, bw - nw - left, cv2.BORDER_CONSTANT, value=255)
