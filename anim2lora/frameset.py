@@ -142,6 +142,15 @@ class FrameSet:
         return save(self.root, manifest)
 
 
+def read_index(folder: Path, name: str, what: str, stage: str) -> dict:
+    """The JSON index ``name`` a stage wrote in ``folder``, or an error saying which folder to pass."""
+    try:
+        return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise BadInputError(f"{folder}: not a {what} folder ({name}: {e}).",
+                            hint=f"Pass the --out folder of `python -m anim2lora {stage}`.") from None
+
+
 def link_or_copy(src: Path, dst: Path) -> None:
     """``dst`` as a hard link to ``src`` where the file system allows (no copy), else a copy."""
     dst.parent.mkdir(parents=True, exist_ok=True)

@@ -169,20 +169,26 @@ def test_text_filter_after_extraction_in_one_prompt(host, demo_clip):
     assert result["outputs"]["4"]["images"], "the boxes preview reached PreviewImage"
 
 
-def test_the_shipped_group_prompt_counts_and_splits(host, demo_clip, tmp_path):
-    """workflows/api/groups_demo.json as shipped: extraction, text filter, PersonCountFilter,
-    two CharacterReference nodes fed by LoadImage, GroupSplit and two previews."""
+def _queue_shipped(host, name, demo_clip, tmp_path):
+    """A shipped API prompt as a user queues it: the demo clip and a reference still of A and of B
+    uploaded into the host's input folder and set on its nodes."""
     import cv2
 
     from anim2lora.demo.people_scenes import reference_stills
 
-    prompt = json.loads((REPO / "workflows" / "api" / "groups_demo.json").read_text())
+    prompt = json.loads((REPO / "workflows" / "api" / name).read_text())
     prompt["1"]["inputs"]["video"] = host.upload(demo_clip)["name"]
-    for name, node in (("A", "4"), ("B", "6")):
-        path = tmp_path / f"ref_{name}.png"
-        cv2.imwrite(str(path), cv2.cvtColor(reference_stills(name, 1)[0], cv2.COLOR_RGB2BGR))
+    for character, node in (("A", "4"), ("B", "6")):
+        path = tmp_path / f"ref_{character}.png"
+        cv2.imwrite(str(path), cv2.cvtColor(reference_stills(character, 1)[0], cv2.COLOR_RGB2BGR))
         prompt[node]["inputs"]["image"] = host.upload(path)["name"]
-    result = host.wait(host.queue(prompt), timeout=600)
+    return host.wait(host.queue(prompt), timeout=600)
+
+
+def test_the_shipped_group_prompt_counts_and_splits(host, demo_clip, tmp_path):
+    """workflows/api/groups_demo.json as shipped: extraction, text filter, PersonCountFilter,
+    two CharacterReference nodes fed by LoadImage, GroupSplit and two previews."""
+    result = _queue_shipped(host, "groups_demo.json", demo_clip, tmp_path)
     assert result["status"]["status_str"] == "success", result["status"]
     counted = result["outputs"]["3"]["a2l_report"][0]
     assert "PersonCountFilter: 47 frames in; kept 47" in counted and "detector: ink" in counted, counted
@@ -198,17 +204,7 @@ def test_the_shipped_dataset_prompt_writes_a_kohya_dataset(host, demo_clip, tmp_
     """workflows/api/dataset_demo.json: the group prompt, then LineArtPrep and CaptionWithKeepTokens."""
     import tomllib
 
-    import cv2
-
-    from anim2lora.demo.people_scenes import reference_stills
-
-    prompt = json.loads((REPO / "workflows" / "api" / "dataset_demo.json").read_text())
-    prompt["1"]["inputs"]["video"] = host.upload(demo_clip)["name"]
-    for name, node in (("A", "4"), ("B", "6")):
-        path = tmp_path / f"ref_{name}.png"
-        cv2.imwrite(str(path), cv2.cvtColor(reference_stills(name, 1)[0], cv2.COLOR_RGB2BGR))
-        prompt[node]["inputs"]["image"] = host.upload(path)["name"]
-    result = host.wait(host.queue(prompt), timeout=600)
+    result = _queue_shipped(host, "dataset_demo.json", demo_clip, tmp_path)
     assert result["status"]["status_str"] == "success", result["status"]
     assert "stroke width" in result["outputs"]["11"]["a2l_report"][0]
     report = result["outputs"]["13"]["a2l_report"][0]

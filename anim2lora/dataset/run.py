@@ -17,7 +17,7 @@ from typing import Dict, List, Optional
 
 
 from ..errors import BadInputError, MissingModelError
-from ..frameset import link_or_copy, write_json_atomic
+from ..frameset import link_or_copy, read_index, write_json_atomic
 from ..hashing import settings_digest
 from ..people.export import GroupSets
 from ..progress import Progress
@@ -187,11 +187,7 @@ def _clear_previous(out: Path) -> None:
 def load_dataset(folder: os.PathLike) -> Dataset:
     """The dataset a caption run wrote under ``folder`` (its ``dataset.json``)."""
     folder = Path(folder)
-    try:
-        index = json.loads((folder / INDEX).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise BadInputError(f"{folder}: not a dataset folder ({INDEX}: {e}).",
-                            hint="Pass the --out folder of `python -m anim2lora caption`.") from None
+    index = read_index(folder, INDEX, "dataset", "caption")
     subsets = []
     for g, entry in index["groups"].items():
         sub = Subset(g, folder / "img" / entry["folder"], entry["repeats"], entry["keep_tokens"])

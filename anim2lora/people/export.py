@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Mapping
 
-from ..errors import BadInputError
-from ..frameset import FrameSet, link_or_copy, load, save, write_json_atomic
+from ..frameset import FrameSet, link_or_copy, load, read_index, save, write_json_atomic
 
 INDEX = "groups.json"
 
@@ -73,10 +72,6 @@ def write_groups(groups: Mapping[str, FrameSet], crops: Mapping[str, FrameSet], 
 def load_groups(folder: os.PathLike) -> GroupSets:
     """The groups a GroupSplit run wrote under ``folder`` (its ``groups.json``)."""
     folder = Path(folder)
-    try:
-        index = json.loads((folder / INDEX).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise BadInputError(f"{folder}: not a GroupSplit output folder ({INDEX}: {e}).",
-                            hint="Pass the --out folder of `python -m anim2lora groups`.") from None
+    index = read_index(folder, INDEX, "GroupSplit output", "groups")
     return GroupSets(folder, {g: load(folder / p) for g, p in index["groups"].items()},
                      {n: load(folder / p) for n, p in index.get("crops", {}).items()})
