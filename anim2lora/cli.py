@@ -228,6 +228,21 @@ def cmd_caption(args) -> dict:
     return {**result.dataset.summary, "warnings": result.warnings}
 
 
+def cmd_lineart(args) -> dict:
+    from .lineart.run import LineArtSettings, lineart_report, lineart_sheet, prep_lineart
+    from .people.export import load_groups
+
+    settings = LineArtSettings(args.method, args.resolution, args.whiten_outside)
+    result = prep_lineart(load_groups(args.groups), Path(args.out), settings, _TerminalProgress(), device=args.device,
+                          models_dir=args.lineart_models)
+    preview = _write_outputs(args, "lineart", lineart_report(result), "lineart_preview.png", lineart_sheet(result),
+                             "before and after")
+    return {"groups": {g: [r["index"] for r in s.kept] for g, s in result.groups.groups.items()},
+            "folder": str(result.groups.folder), "method": result.method, "preview": preview,
+            "stroke_width": {k: (round(float(sorted(v)[len(v) // 2]), 2) if v else 0.0)
+                             for k, v in result.strokes.items()}}
+
+
 def cmd_democlip(args) -> dict:
     from .demo.clip import write_clip
 
@@ -324,6 +339,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a reference still of one character alone; repeat (1-5 per character, any number of characters)")
     _add_group_options(p)
     p.set_defaults(run=cmd_groups)
+
+    p = sub.add_parser("lineart", help="LineArtPrep: GroupSplit's folder -> the same groups as line art")
+    p.add_argument("groups", help="the --out folder of the groups stage (it holds groups.json)")
+    from .lineart.run import METHOD_HELP, SPECS as LINEART_SPECS, LineArtSettings
+
+    p.add_argument("--method", default="auto", help=METHOD_HELP)
+    _add_number_options(p, LINEART_SPECS, LineArtSettings())
+    p.add_argument("--keep-outside", dest="whiten_outside", action="store_false",
+                   help="keep what lies outside the characters' boxes (default: it turns white)")
+    p.add_argument("--lineart-models", default=None, help="ComfyUI's models/lineart folder (default: none)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    p.set_defaults(run=cmd_lineart)
 
     p = sub.add_parser("caption", help="CaptionWithKeepTokens: GroupSplit's folder -> kohya dataset")
     p.add_argument("groups", help="the --out folder of the groups stage (it holds groups.json)")

@@ -134,3 +134,16 @@ def test_the_node_writes_line_groups_under_the_output_folder(pack, host_dirs, gr
     line_groups, preview, report = out["result"]
     assert line_groups.folder.is_relative_to(host_dirs["output"]) and set(line_groups.groups) == {"A", "B", "A+B"}
     assert preview.shape[0] == 1 and preview.shape[2] == 1024 and report.startswith("LineArtPrep:")
+
+
+def test_the_command_line_prints_groups_method_and_strokes(groups, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "anim2lora", "lineart", str(groups.folder), "--out", str(tmp_path / "l"),
+                          "--json", "--resolution", "0"], capture_output=True, text=True, check=True)
+    s = json.loads(out.stdout)
+    assert s["groups"] == {"A": [0], "B": [1], "A+B": [2]} and s["method"] == "classical"
+    assert s["stroke_width"]["after"] <= s["stroke_width"]["before"] + 1.0
+    assert (tmp_path / "l" / "groups.json").is_file() and (tmp_path / "l" / "lineart_preview.png").is_file()
