@@ -53,7 +53,8 @@ class CaptionWithKeepTokens:
         key = settings_digest({"groups": str(groups.folder), "settings": settings.to_dict()}, 12)
         result = build_dataset(groups, bridge.cache_root() / "datasets" / key, settings,
                                bridge.progress(0, unique_id), device=bridge.torch_device(),
-                               models_dir=bridge.models_dir(wd14.MODELS_FOLDER))
+                               models_dir=bridge.models_dir(wd14.MODELS_FOLDER),
+                               scores=bridge.cache_root() / "analysis.sqlite")
         report = caption_report(result)
         return {"ui": {"a2l_report": [report]}, "result": (result.dataset, str(result.dataset.folder), report)}
 

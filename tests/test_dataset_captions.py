@@ -58,6 +58,10 @@ def test_the_line_art_blacklist_drops_colour_text_background_and_counts():
             "monochrome", "open mouth"]
     assert [t for t in dropped if not b.blocks(t)] == ["hair between eyes"], "no colour in it: kept"
     assert [t for t in kept if b.blocks(t)] == []
+    for tag in ("light purple hair", "dark red hair", "black-framed eyewear", "twitter username", "night sky",
+                "starry sky", "bedroom", "classroom", "colored inner hair", "sound effects"):
+        assert b.blocks(tag), tag
+    assert Blacklist(["white background"]).blocks("white background"), "the user's own rule wins over the keep"
 
 
 def test_overlapping_tags_keep_the_longer_one():
@@ -106,6 +110,13 @@ def test_repeats_balance_the_write_ups_groups():
     assert balanced_repeats({"A": 68, "B": 64, "A+B": 9}, balance=0.0) == {"A": 1, "B": 1, "A+B": 1}
     assert balanced_repeats({"A": 68, "B": 64, "A+B": 9}, balance=0.5) == {"A": 1, "B": 1, "A+B": 3}
     assert balanced_repeats({"A": 200, "A+B": 3}, max_repeats=16) == {"A": 1, "A+B": 16}
+
+
+def test_toml_strings_escape_what_toml_forbids():
+    from anim2lora.dataset.kohya import _toml_value
+
+    for path in ['/data/my "set"/a\\b', "/données/タグ/x y", "/odd\x7fname\t"]:
+        assert tomllib.loads("v = " + _toml_value(path))["v"] == path
 
 
 # -- a dataset from real groups ---------------------------------------------------------------------
@@ -179,7 +190,56 @@ def test_no_group_is_a_clear_error(tmp_path, groups):
     from anim2lora.people.export import GroupSets
 
     with pytest.raises(BadInputError, match="no frame in any group"):
-        build_dataset(GroupSets(tmp_path, {}, {}), tmp_path / "ds")
+        build_dataset(GroupSets(tmp_path / "g", {}, {}), tmp_path / "ds")
+    with pytest.raises(BadInputError, match="overlaps its input"):
+        build_dataset(groups, groups.folder / "ds")
+
+
+def test_a_character_seen_only_with_others_gets_a_solo_group_of_crops(groups, tmp_path):
+    from anim2lora.people.export import GroupSets
+
+    pair_only = GroupSets(groups.folder, {"A+B": groups.groups["A+B"]}, groups.crops)
+    d = build_dataset(pair_only, tmp_path / "ds").dataset
+    assert [s.group for s in d.subsets] == ["A", "B", "A+B"]
+    assert {s.group: len(s.images) for s in d.subsets}["B"] == len(groups.crops["B"])
+    assert all(c.startswith("B, ") for c in d.subsets[1].captions)
+
+
+def test_leftovers_of_a_run_cut_off_are_cleared(groups, tmp_path):
+    stale = tmp_path / "ds" / "img" / "9_X"
+    stale.mkdir(parents=True)
+    (stale / "old.png").write_bytes(b"x")
+    (stale.parent.parent / "Thumbs.db").write_bytes(b"x")
+    build_dataset(groups, tmp_path / "ds", CaptionSettings(use_crops=False))
+    names = sorted(p.name for p in (tmp_path / "ds" / "img").iterdir())
+    assert len(names) == 3 and "9_X" not in names and names[0] == "1_A"
+    (tmp_path / "ds" / "img" / "1_A" / "Thumbs.db").write_bytes(b"x")
+    assert len(load_dataset(tmp_path / "ds").subsets[0].images) == 3, "only pictures are pictures"
+
+
+def test_the_tagger_cache_can_serve_every_dataset(groups, tmp_path):
+    models = tmp_path / "wd14_tagger"
+    tiny_tagger(models / "wd-v1-4-vit-tagger-v2")
+    store = tmp_path / "shared.sqlite"
+    first = build_dataset(groups, tmp_path / "one", models_dir=models, scores=store)
+    second = build_dataset(groups, tmp_path / "two", CaptionSettings(general_threshold=0.6), models_dir=models,
+                           scores=store)
+    assert first.tagged > 0 and second.tagged == 0
+
+
+def test_pinned_parts_are_single_tags_and_the_separator_stays_out_of_free_tags(groups, tmp_path):
+    for bad, match in (({"count_tag": "{n}people, group"}, "count_tag"), ({"trigger": "a\nb"}, "trigger"),
+                       ({"keep_tokens_separator": " "}, "keep_tokens_separator"),
+                       ({"keep_tokens_separator": "|||", "trigger": "x|||y"}, "trigger")):
+        with pytest.raises(BadInputError, match=match):
+            CaptionSettings(**bad)
+    assert head_tags("A+B", trigger="A") == ["A", "B", "2people"]
+    models = tmp_path / "wd14_tagger"
+    tiny_tagger(models / "wd-v1-4-vit-tagger-v2")
+    d = build_dataset(groups, tmp_path / "ds", CaptionSettings(keep_tokens_separator="channel", blacklist=""),
+                      models_dir=models).dataset
+    assert all(c.count("channel") == 1 for s in d.subsets for c in s.captions), "only the separator itself"
+    assert per_step("A ||| b, c ||| z", 0, random.Random(1), keep_tokens_separator="|||").split(", ")[-1] == "z"
 
 
 # -- the WD14 tagger on a tiny graph --------------------------------------------------------------

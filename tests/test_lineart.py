@@ -147,3 +147,19 @@ def test_the_command_line_prints_groups_method_and_strokes(groups, tmp_path):
     assert s["groups"] == {"A": [0], "B": [1], "A+B": [2]} and s["method"] == "classical"
     assert s["stroke_width"]["after"] <= s["stroke_width"]["before"] + 1.0
     assert (tmp_path / "l" / "groups.json").is_file() and (tmp_path / "l" / "lineart_preview.png").is_file()
+
+
+def test_small_pictures_are_not_enlarged_and_the_output_never_overlaps_the_input(groups, tmp_path):
+    from anim2lora.errors import BadInputError
+
+    result = prep_lineart(groups, tmp_path / "lines")
+    for s in result.groups.crops.values():
+        for row in s.kept:
+            la = row["lineart"]
+            assert la["stroke_trained"] <= la["stroke_after"] * 1.3 + 1.0, la     # no 2.5-4x thicker lines
+    assert "at the training size" in lineart_report(result)
+    with pytest.raises(BadInputError, match="overlaps its input"):
+        prep_lineart(groups, groups.folder)
+    assert (groups.folder / "groups.json").is_file(), "the input is untouched"
+    with pytest.raises(BadInputError, match="256"):
+        LineArtSettings(resolution=128)

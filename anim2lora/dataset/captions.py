@@ -22,7 +22,7 @@ def head_tags(group: str, trigger: str = "", count_tag: str = "{n}people") -> Li
         head.append(count_tag.format(n=len(names)))
     if trigger.strip():
         head.append(trigger.strip())
-    return head
+    return list(dict.fromkeys(head))       # a trigger equal to a name is pinned once
 
 
 def caption_text(head: Sequence[str], tags: Sequence[str], keep_tokens_separator: str = "") -> str:
@@ -38,12 +38,16 @@ def per_step(caption: str, keep_tokens: int, rng: random.Random, *, shuffle: boo
              keep_tokens_separator: str = "") -> str:
     """The caption one training step sees, by kohya's rules: the fixed part (the first
     ``keep_tokens`` tags, or everything before ``keep_tokens_separator`` when the caption has
-    it) stays in place and is never dropped; the rest is shuffled and each of its tags dropped
-    with probability ``tag_dropout``."""
+    it, and everything after a second separator) stays in place and is never dropped; the rest
+    is shuffled and each of its tags dropped with probability ``tag_dropout``."""
     if not (shuffle or tag_dropout > 0):
         return caption
+    suffix: List[str] = []
     if keep_tokens_separator and keep_tokens_separator in caption:
         fixed_part, flex_part = caption.split(keep_tokens_separator, 1)
+        if keep_tokens_separator in flex_part:       # a second separator: a fixed tail as well
+            flex_part, suffix_part = flex_part.split(keep_tokens_separator, 1)
+            suffix = _tags(suffix_part)
         fixed = _tags(fixed_part)
         flex = _tags(flex_part)
     else:
@@ -53,7 +57,7 @@ def per_step(caption: str, keep_tokens: int, rng: random.Random, *, shuffle: boo
         rng.shuffle(flex)
     if tag_dropout > 0:
         flex = [t for t in flex if rng.random() >= tag_dropout]
-    return ", ".join(fixed + flex)
+    return ", ".join(fixed + flex + suffix)
 
 
 def _tags(text: str) -> List[str]:

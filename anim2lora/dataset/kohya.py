@@ -6,7 +6,6 @@ Repeats are balanced so a thin group is not drowned: the write-up's 9 "both" fra
 and 64 solo frames would otherwise be 7 % of the steps.
 """
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,10 @@ def _toml_value(value) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    return json.dumps(str(value), ensure_ascii=False)    # a JSON string is a valid TOML basic string
+    # a TOML basic string: quotes and backslashes escaped, control characters (DEL too) as \uXXXX
+    body = "".join(f"\\u{ord(c):04X}" if ord(c) < 32 or ord(c) == 127 else
+                   ("\\" + c if c in '"\\' else c) for c in str(value))
+    return f'"{body}"'
 
 
 def dataset_toml(subsets: List[Subset], resolution: int, batch_size: int = 1, keep_tokens_separator: str = "",
@@ -54,7 +56,7 @@ def dataset_toml(subsets: List[Subset], resolution: int, batch_size: int = 1, ke
              "[[datasets]]", f"resolution = {resolution}", f"batch_size = {batch_size}", "enable_bucket = true",
              f"min_bucket_reso = {max(64, min(256, resolution // 2) // 64 * 64)}",
              f"max_bucket_reso = {max(resolution, 1024 if resolution >= 512 else resolution * 2)}",
-             "bucket_reso_steps = 64", "bucket_no_upscale = false"]
+             "bucket_reso_steps = 64", "bucket_no_upscale = true"]
     for s in subsets:
         lines += ["", "  [[datasets.subsets]]", f"  image_dir = {_toml_value(s.folder.resolve().as_posix())}",
                   f"  num_repeats = {s.repeats}", f"  keep_tokens = {s.keep_tokens}"]
@@ -80,7 +82,7 @@ def thin_warnings(subsets: List[Subset], max_repeats: int) -> List[str]:
         if s.repeats > WARN_REPEATS:
             out.append(f"group {s.group}: {s.repeats} repeats of {len(s.images)} pictures: it will be learned from "
                        "few pictures seen very often (it may be copied rather than learned). Add frames or crops.")
-        elif len(s.images) and s.repeats >= max_repeats and largest / len(s.images) > max_repeats:
+        if len(s.images) and round(largest / len(s.images)) > max_repeats:
             out.append(f"group {s.group}: capped at {max_repeats} repeats, {shares[s.group]:.0%} of the steps.")
     return out
 

@@ -6,7 +6,6 @@ balanced repeats; ``dataset_config.toml`` and ``dataset.json`` describe it all. 
 are cached per picture, so another threshold or blacklist writes captions again in seconds.
 """
 
-import json
 import os
 import shutil
 import time
@@ -19,7 +18,7 @@ from typing import Dict, List, Optional
 from ..errors import BadInputError, MissingModelError
 from ..frameset import link_or_copy, read_index, write_json_atomic
 from ..hashing import settings_digest
-from ..people.export import GroupSets
+from ..people.export import GroupSets, refuse_writing_into
 from ..progress import Progress
 from ..store import AnalysisStore
 from .captions import caption_text, head_tags
@@ -30,6 +29,7 @@ from .tagger import DEFAULT_TAGGER, Wd14Tagger, load_tagger
 from .tags import Blacklist, drop_overlaps, split, unique
 
 INDEX = "dataset.json"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 CONFIG = "dataset_config.toml"
 ANALYZER = "dataset.tagger"
 
@@ -70,8 +70,9 @@ class CaptionResult:
 
 def _pictures(groups: GroupSets, group: str, use_crops: bool) -> List[tuple]:
     """(frame set, row) of every picture of a group: its frames, and for a solo group the crops
-    of that character when asked for."""
-    items = [(groups.groups[group], r) for r in groups.groups[group].kept]
+    of that character when asked for (a character seen only together with others has a solo
+    group of crops alone)."""
+    items = [(groups.groups[group], r) for r in groups.groups[group].kept] if group in groups.groups else []
     if use_crops and group in groups.crops:
         items += [(groups.crops[group], r) for r in groups.crops[group].kept]
     return items
@@ -110,14 +111,19 @@ def _choose_tagger(settings: CaptionSettings, models_dir, device: str) -> Option
 
 def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[CaptionSettings] = None,
                   progress: Optional[Progress] = None, *, device: str = "cpu",
-                  models_dir: Optional[os.PathLike] = None) -> CaptionResult:
+                  models_dir: Optional[os.PathLike] = None, scores: Optional[os.PathLike] = None) -> CaptionResult:
+    """``scores``: where tagger scores are cached (default ``out``'s analysis.sqlite); the node
+    keeps one store for every dataset, so a new threshold never tags a picture again."""
     import cv2
 
     settings = settings or CaptionSettings()
     progress = progress or Progress()
     started = time.monotonic()
     out = Path(out)
+    refuse_writing_into(groups.folder, out, "CaptionWithKeepTokens")
     order = list(groups.groups)
+    if settings.use_crops:
+        order[:0] = [n for n in groups.crops if n not in groups.groups]      # solo groups first, as GroupSplit orders
     if not order:
         raise BadInputError(f"{groups.folder}: GroupSplit put no frame in any group; there is nothing to caption.",
                             hint="Check GroupSplit's report: its reference stills, or its rejected frames.")
@@ -127,7 +133,7 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
     repeats = balanced_repeats({g: len(v) for g, v in items.items()}, settings.balance, settings.max_repeats)
     _clear_previous(out)
     progress.set_total(sum(len(v) for v in items.values()))
-    store = AnalysisStore(out / "analysis.sqlite")
+    store = AnalysisStore(Path(scores) if scores else out / "analysis.sqlite")
     tags = _Tags(tagger, settings, store)
     subsets, frequency, done = [], {}, 0
     try:
@@ -143,6 +149,8 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
                     raise BadInputError(f"group {g}: cannot read {src}.", hint="Run GroupSplit again.")
                 found = tags.of(bgr, row.get("sha256") or "") + (["lineart"] if row.get("lineart") else [])
                 free = drop_overlaps(blacklist(unique(found)))
+                if settings.keep_tokens_separator:     # kohya would read it as the end of the head
+                    free = [t for t in free if settings.keep_tokens_separator not in t]
                 caption = caption_text(head, free, settings.keep_tokens_separator)
                 image = folder / Path(row["file"]).name
                 link_or_copy(src, image)
@@ -165,23 +173,26 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
     lineart = sorted({r["lineart"]["method"] for items_ in items.values() for _, r in items_ if r.get("lineart")})
     write_json_atomic(out / INDEX, {**dataset.summary, "settings": settings.to_dict(), "tag_frequency": frequency,
                                     "pictures": "line art: " + ", ".join(lineart) if lineart else "raw frames",
-                                    "sources": {g: str(groups.groups[g].path) for g in order}})
-    return CaptionResult(dataset, settings, thin_warnings(subsets, settings.max_repeats), time.monotonic() - started,
-                         tags.ran)
+                                    "sources": {g: [str(fs.path) for fs in {id(f): f for f, _ in items[g]}.values()]
+                                                for g in order}})
+    warnings = thin_warnings(subsets, settings.max_repeats)
+    sized = {r["lineart"].get("resolution") for items_ in items.values() for _, r in items_ if r.get("lineart")}
+    if sized - {0, settings.resolution}:
+        warnings.append(f"the line art was sized for resolution {', '.join(map(str, sorted(sized - {0})))} but the "
+                        f"dataset trains at {settings.resolution}: kohya will size the pictures again. Use one "
+                        "resolution in both nodes.")
+    return CaptionResult(dataset, settings, warnings, time.monotonic() - started, tags.ran)
 
 
 def _clear_previous(out: Path) -> None:
-    """Remove the image folders an earlier run wrote here (a group gone, or its repeats changed,
-    must not stay behind to be trained on); nothing else in ``out`` is touched."""
-    try:
-        index = json.loads((out / INDEX).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    (out / INDEX).unlink()
-    for entry in index.get("groups", {}).values():
-        folder = out / "img" / str(entry.get("folder", ""))
-        if folder.parent == out / "img" and folder.is_dir() and not folder.is_symlink():
-            shutil.rmtree(folder)
+    """Remove what an earlier run wrote here, finished or cut off: ``img/`` is this stage's own
+    folder, and a group gone (or its repeats changed) must not stay behind to be trained on.
+    Nothing else in ``out`` is touched."""
+    (out / INDEX).unlink(missing_ok=True)
+    (out / CONFIG).unlink(missing_ok=True)
+    img = out / "img"
+    if img.is_dir() and not img.is_symlink():
+        shutil.rmtree(img)
 
 
 def load_dataset(folder: os.PathLike) -> Dataset:
@@ -191,7 +202,7 @@ def load_dataset(folder: os.PathLike) -> Dataset:
     subsets = []
     for g, entry in index["groups"].items():
         sub = Subset(g, folder / "img" / entry["folder"], entry["repeats"], entry["keep_tokens"])
-        for image in sorted(p for p in sub.folder.iterdir() if p.suffix.lower() != ".txt"):
+        for image in sorted(p for p in sub.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
             sub.images.append(image)
             sub.captions.append(image.with_suffix(".txt").read_text(encoding="utf-8").strip())
         subsets.append(sub)

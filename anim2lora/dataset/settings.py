@@ -21,8 +21,8 @@ CROPS_HELP = "Add GroupSplit's per-character crops to each character's own group
 DOWNLOAD_HELP = "Download the default WD14 tagger (pinned revision; needs internet) when it is missing."
 
 SPECS = {
-    "general_threshold": Spec(0.0, 1.0, 0.01, "A general tag is written when the tagger is at least this sure."),
-    "character_threshold": Spec(0.0, 1.0, 0.01, "A character tag is written when the tagger is at least this "
+    "general_threshold": Spec(0.1, 1.0, 0.01, "A general tag is written when the tagger is at least this sure."),
+    "character_threshold": Spec(0.1, 1.0, 0.01, "A character tag is written when the tagger is at least this "
                                 "sure."),
     "balance": Spec(0.0, 1.0, 0.05, "1: repeats give every group an equal share of the training steps; 0: every "
                     "group is seen once per epoch, so small groups learn little."),
@@ -49,14 +49,18 @@ class CaptionSettings:
 
     def __post_init__(self):
         check_ranges(self, SPECS)
-        if "," in self.trigger:
-            raise BadInputError(f"trigger '{self.trigger}': one tag, without commas.")
-        if "," in self.keep_tokens_separator:
-            raise BadInputError("keep_tokens_separator: it must not contain a comma (kohya splits tags on commas).")
         try:
-            self.count_tag.format(n=2)
+            count = self.count_tag.format(n=2)
         except (KeyError, IndexError, ValueError):
             raise BadInputError(f"count_tag '{self.count_tag}': use {{n}} for the number, e.g. '{{n}}people'.") from None
+        sep = self.keep_tokens_separator
+        # kohya splits tags on commas and keeps only a caption's first line; each pinned part is one tag
+        for name, value in (("trigger", self.trigger), ("count_tag", count)):
+            if "," in value or "\n" in value or (sep and sep in value):
+                raise BadInputError(f"{name} '{value}': one tag, without commas, line breaks or the separator.")
+        if sep and (not sep.strip() or "," in sep or "\n" in sep):
+            raise BadInputError(f"keep_tokens_separator '{sep}': a mark such as |||, not blank, without commas or "
+                                "line breaks (kohya splits tags on commas).")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -16,13 +16,16 @@ COLOURS = ("red", "blue", "green", "yellow", "orange", "purple", "pink", "brown"
            "dark green", "light green", "dark skin", "tan", "pale skin", "colorful", "rainbow")
 # one entry per rule a user can read and edit; '*' matches any run of words
 DEFAULT_BLACKLIST = (
-    # colour words in any tag: hair, eyes, clothes, skin (the write-up's colour bleed)
-    *(f"{c} *" for c in COLOURS), *(f"* {c}" for c in COLOURS),
+    # colour words anywhere in a tag: hair, eyes, clothes, skin (the write-up's colour bleed)
+    *(rule for c in COLOURS for rule in (f"{c} *", f"* {c}", f"* {c} *", f"{c}-*", f"* {c}-*")),
+    "colored *", "* colored *", "spot color",
     # burned-in text, learned as texture (the write-up's ghost text)
     "text", "* text", "text *", "subtitled", "speech bubble", "watermark", "signature", "artist name", "dated",
-    "logo", "web address", "copyright *", "character name", "translated", "*translation*",
+    "logo", "web address", "copyright *", "character name", "translated", "*translation*", "* username",
+    "sound effects", "onomatopoeia",
     # backgrounds and scenery: a line-art set draws on white, whatever the source showed
-    "* background", "background", "scenery", "outdoors", "indoors", "sky", "cloud", "cloudy sky", "day", "night",
+    "* background", "background", "scenery", "outdoors", "indoors", "sky", "* sky", "cloud", "day", "night",
+    "*room", "mountain", "moon", "star (sky)",
     "sunset", "tree", "grass", "building", "city", "street", "room", "window", "floor", "wall", "horizon",
     "landscape", "nature", "water", "ocean", "beach", "road", "forest", "field",
     # counting: the count comes from PersonCountFilter, not from a tagger
@@ -56,12 +59,13 @@ def _pattern(rule: str) -> re.Pattern:
 class Blacklist:
     """Rules matched against whole normalised tags; ``*`` stands for anything (``pink *`` matches
     ``pink hair``, ``* hair`` matches ``very long pink hair``, ``*translation*`` any tag with the
-    word in it).  ``keep`` wins over every rule."""
+    word in it).  ``keep`` wins over every rule but one naming it exactly."""
 
     def __init__(self, rules: Iterable[str], keep: Sequence[str] = KEEP):
         self.rules = [normalise(r) for r in rules if normalise(r)]
         self._patterns = [_pattern(r) for r in self.rules]
-        self.keep = {normalise(k) for k in keep}
+        # a tag the user names in their own rules is blocked even where the default keeps it
+        self.keep = {normalise(k) for k in keep} - set(self.rules)
 
     def blocks(self, tag: str) -> bool:
         tag = normalise(tag)

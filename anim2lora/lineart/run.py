@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import BadInputError, MissingModelError
 from ..frameset import FrameSet, save, write_json_atomic
 from ..hashing import bytes_sha256, settings_digest
-from ..people.export import INDEX, GroupSets, clear_previous, load_groups
+from ..people.export import INDEX, GroupSets, begin_writing, load_groups, refuse_writing_into
 from ..png import encode_png
 from ..progress import Progress
 from ..specs import Spec, check_ranges
@@ -25,8 +25,8 @@ METHOD_HELP = ("auto: the first ONNX line extractor in models/lineart when there
                "classical: lines are what is darker than the paper or paint around them; fills and flat "
                "backgrounds turn white. Or the name of an .onnx file in models/lineart.")
 SPECS = {
-    "resolution": Spec(0, 2048, 64, "Pictures are sized to kohya's bucket for this training resolution (0: keep "
-                       "their size)."),
+    "resolution": Spec(0, 2048, 64, "Pictures are sized to kohya's bucket for this training resolution, never "
+                       "enlarged past their own size (enlarging thickens lines); 0 keeps their size."),
 }
 PAD = 0.04                # paper kept around a character's box when everything else turns white
 
@@ -39,13 +39,17 @@ class LineArtSettings:
 
     def __post_init__(self):
         check_ranges(self, SPECS)
+        if 0 < self.resolution < 256:
+            raise BadInputError(f"resolution: {self.resolution} is under kohya's smallest bucket side (256); "
+                                "use 0 (keep the size) or 256 and up.")
 
 
 @dataclass
 class LineArtResult:
     groups: GroupSets
     method: str
-    strokes: Dict[str, List[float]]       # "before" / "after": median stroke width per picture, px
+    strokes: Dict[str, List[float]]       # median stroke width per picture, px: "before" and "after"
+                                          # extraction at the source size, "trained" at the saved size
     seconds: float
 
 
@@ -97,16 +101,23 @@ def _line_set(source: FrameSet, out: Path, name: str, settings: LineArtSettings,
             grey = _whiten_outside(grey, _characters(row))
         after = stroke_width(grey)
         if settings.resolution:
-            grey = fit_bucket(grey, bucket(grey.shape[1], grey.shape[0], settings.resolution))
+            # kohya's bucket_no_upscale: a small picture gets a bucket of its own size, since
+            # enlarging it would thicken its lines (the write-up's "thick, muddy lines")
+            h, w = grey.shape
+            own = max(256, int((w * h) ** 0.5) // 64 * 64)
+            grey = fit_bucket(grey, bucket(w, h, min(settings.resolution, own)))
+        trained = stroke_width(grey)
         data = encode_png(grey)
         rel = f"images/{Path(row['file']).stem}.png"
         (folder / "images").mkdir(parents=True, exist_ok=True)
         (folder / rel).write_bytes(data)
         strokes["before"].append(before)
         strokes["after"].append(after)
+        strokes["trained"].append(trained)
         rows.append({**row, "file": rel, "sha256": bytes_sha256(data), "width": grey.shape[1], "height": grey.shape[0],
                      "lineart": {"method": method, "source_file": str(src), "stroke_before": round(before, 2),
-                                 "stroke_after": round(after, 2), "resolution": settings.resolution}})
+                                 "stroke_after": round(after, 2), "stroke_trained": round(trained, 2),
+                                 "resolution": settings.resolution}})
         counter[0] += 1
         progress.update(counter[0])
     keyed = {**asdict(settings), "method": method}
@@ -125,10 +136,11 @@ def prep_lineart(groups: GroupSets, out: os.PathLike, settings: Optional[LineArt
     if not groups.groups:
         raise BadInputError(f"{groups.folder}: GroupSplit put no frame in any group; there is nothing to draw.",
                             hint="Check GroupSplit's report.")
+    refuse_writing_into(groups.folder, out, "LineArtPrep")
     extract = _extractor(settings, models_dir, device)
-    clear_previous(out)
+    begin_writing(out, [*groups.groups, *(f"crops/{n}" for n in groups.crops)])
     progress.set_total(sum(len(s) for s in [*groups.groups.values(), *groups.crops.values()]))
-    counter, strokes = [0], {"before": [], "after": []}
+    counter, strokes = [0], {"before": [], "after": [], "trained": []}
     index = {"groups": {}, "crops": {}}
     for g, s in groups.groups.items():
         index["groups"][g] = str(_line_set(s, out, g, settings, extract, progress, counter, strokes).path.relative_to(out))
@@ -146,7 +158,8 @@ def lineart_report(result: LineArtResult) -> str:
     n = len(a)
     lines_ = [f"LineArtPrep: {n} pictures as lines on white ({result.method}); {result.seconds:.1f} s"]
     if n:
-        lines_.append(f"stroke width (median px, at the source size): before {np.median(b):.1f}, after {np.median(a):.1f}")
+        lines_.append(f"stroke width (median px): before {np.median(b):.1f}, after {np.median(a):.1f} at the source "
+                      f"size; {np.median(result.strokes['trained']):.1f} at the training size")
         grown = sum(1 for x, y in zip(b, a) if y > x + 1.0)
         if grown:
             lines_.append(f"WARNING {grown} pictures got strokes more than a pixel thicker: check the preview "

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Mapping
 
+from ..errors import BadInputError
 from ..frameset import FrameSet, link_or_copy, load, read_index, save, write_json_atomic
 
 INDEX = "groups.json"
@@ -27,25 +28,42 @@ def export_set(frames: FrameSet, folder: Path) -> FrameSet:
 
 
 def clear_previous(out: Path) -> None:
-    """Remove the group and crop folders an earlier split wrote to ``out`` (its index lists them):
-    a group this run no longer has must not stay behind to be trained on.  Nothing else in
-    ``out`` is touched."""
+    """Remove the group and crop folders an earlier run wrote to ``out`` (its index lists them,
+    finished or not): a group this run no longer has must not stay behind to be trained on.
+    Nothing else in ``out`` is touched."""
     try:
         index = json.loads((out / INDEX).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
+    names = [*index.get("groups", {}), *(f"crops/{n}" for n in index.get("crops", {})), *index.get("pending", ())]
+    for name in names:
+        folder = out / name
+        if folder.resolve().parent in (out.resolve(), (out / "crops").resolve()) and folder.is_dir() \
+                and not folder.is_symlink():
+            shutil.rmtree(folder)
     (out / INDEX).unlink()
-    for kind, base in (("groups", out), ("crops", out / "crops")):
-        for name in index.get(kind, {}):
-            folder = base / name
-            if folder.parent == base and folder.is_dir() and not folder.is_symlink():
-                shutil.rmtree(folder)
+
+
+def begin_writing(out: Path, names) -> None:
+    """Clear an earlier run's folders, then list this run's before writing them: a run cut off
+    half-way leaves an index that the next run clears by."""
+    clear_previous(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out / INDEX, {"pending": list(names)})
+
+
+def refuse_writing_into(source: Path, out: Path, stage: str) -> None:
+    """``out`` must neither be nor hold nor sit inside the folder a stage reads from."""
+    src, dst = Path(source).resolve(), Path(out).resolve()
+    if dst == src or dst.is_relative_to(src) or src.is_relative_to(dst):
+        raise BadInputError(f"{stage}: --out {out} overlaps its input {source}; the run would replace what it reads.",
+                            hint="Give another folder for --out.")
 
 
 def export_groups(groups: Mapping[str, FrameSet], crops: Mapping[str, FrameSet], out: Path) -> Dict[str, str]:
     """Write every group and crop set under ``out``; returns group name -> manifest path."""
     out = Path(out)
-    clear_previous(out)
+    begin_writing(out, [*groups, *(f"crops/{n}" for n in crops)])
     index = {"groups": {}, "crops": {}}
     for g, s in groups.items():
         index["groups"][g] = str(export_set(s, out / g).path.relative_to(out))
