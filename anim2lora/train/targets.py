@@ -1,0 +1,48 @@
+"""The modules a LoRA adapts, named as kohya names them, whatever library built the model.
+
+kohya's SD1.5 targets (FIELD_NOTES §2): in the UNet, every Linear and Conv of the transformer
+blocks (attn1/attn2 to_q, to_k, to_v, to_out.0; ff.net.0.proj, ff.net.2; proj_in, proj_out),
+192 modules; in the text encoder, attention and MLP, 72 modules.  Names are the diffusers module
+path with dots as underscores behind ``lora_unet_``, and ``lora_te_text_model_encoder_layers_N_…``
+for the text encoder: transformers 5 dropped the ``text_model.`` level from CLIPTextModel's
+paths, so the standard name is built from the layer number, not derived from the path.
+"""
+
+import re
+from typing import Dict
+
+UNET_PREFIX, TE_PREFIX = "lora_unet", "lora_te"
+_UNET = re.compile(r"(?:down_blocks\.\d+|up_blocks\.\d+|mid_block)\.attentions\.\d+\."
+                   r"(?:proj_in|proj_out|transformer_blocks\.\d+\.(?:attn[12]\.(?:to_[qkv]|to_out\.0)|ff\.net\.(?:0\.proj|2)))")
+_TE = re.compile(r"(?:text_model\.)?encoder\.layers\.(\d+)\.(self_attn\.(?:q|k|v|out)_proj|mlp\.fc[12])")
+
+
+def unet_targets(unet) -> Dict[str, object]:
+    """kohya name -> module (peft's wrapper once adapted), for a diffusers UNet2DConditionModel."""
+    import torch
+
+    return {f"{UNET_PREFIX}_{name.replace('.', '_')}": module for name, module in unet.named_modules()
+            if _UNET.fullmatch(name) and isinstance(_base(module), (torch.nn.Linear, torch.nn.Conv2d))}
+
+
+def text_encoder_targets(text_encoder) -> Dict[str, object]:
+    """kohya name -> module, for a transformers CLIPTextModel of any version."""
+    import torch
+
+    out = {}
+    for name, module in text_encoder.named_modules():
+        m = _TE.fullmatch(name)
+        if m and isinstance(_base(module), torch.nn.Linear):
+            out[f"{TE_PREFIX}_text_model_encoder_layers_{m.group(1)}_{m.group(2).replace('.', '_')}"] = module
+    return out
+
+
+def _base(module):
+    """The wrapped layer of a module peft has adapted, else the module: names stay the same."""
+    return getattr(module, "base_layer", module)
+
+
+def peft_target_names(targets: Dict[str, object], model) -> list:
+    """The module paths peft must wrap for ``targets`` (taken from ``model``'s own tree)."""
+    wanted = {id(m) for m in targets.values()}
+    return [name for name, module in model.named_modules() if id(module) in wanted]
