@@ -215,3 +215,42 @@ def test_the_shipped_dataset_prompt_writes_a_kohya_dataset(host, demo_clip, tmp_
     dirs = sorted(Path(s["image_dir"]).name for s in config["datasets"][0]["subsets"])
     assert dirs == ["1_A", "1_B", "4_A+B"], dirs
     assert result["outputs"]["12"]["images"]
+
+
+@pytest.fixture(scope="module")
+def random_sd15(tmp_path_factory):
+    """A full-size SD1.5-architecture checkpoint of random weights (../shared/tools), about 2 GB."""
+    out = tmp_path_factory.mktemp("sd15") / "random-sd15.safetensors"
+    tool = REPO.parent / "shared" / "tools" / "make_random_sd15.py"
+    made = subprocess.run([str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"), str(tool), str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert made.returncode == 0, made.stderr[-2000:]
+    return out
+
+
+def test_a_kohya_named_lora_loads_in_comfyui_with_no_key_left_over(random_sd15, tmp_path):
+    """Every name anim2lora.train.targets gives (192 UNet, 72 text encoder) is one ComfyUI's
+    LoraLoader path patches: no 'lora key not loaded' warning."""
+    import torch
+    from diffusers import UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    from anim2lora.train.lora_file import save_lora
+    from anim2lora.train.targets import text_encoder_targets, unet_targets
+
+    with torch.device("meta"):
+        unet, te = UNet2DConditionModel(sample_size=64, cross_attention_dim=768), CLIPTextModel(CLIPTextConfig())
+    tensors = {}
+    for name, m in {**unet_targets(unet), **text_encoder_targets(te)}.items():
+        shape_in, shape_out = ((m.in_channels, 1, 1), (m.out_channels,)) if isinstance(m, torch.nn.Conv2d) else \
+            ((m.in_features,), (m.out_features,))
+        tensors[f"{name}.lora_down.weight"] = torch.full((4, *shape_in), 0.01, dtype=torch.float16)
+        tensors[f"{name}.lora_up.weight"] = torch.full((*shape_out, 4, *shape_in[1:]), 0.01, dtype=torch.float16)
+        tensors[f"{name}.alpha"] = torch.tensor(2.0, dtype=torch.float16)
+    lora = save_lora(tmp_path / "lora.safetensors", tensors, {})
+    run = subprocess.run([str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"), str(REPO / "tests" / "comfy_lora_check.py"),
+                          str(random_sd15), str(lora)], capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "COMFYUI_DIR": os.environ["COMFYUI_DIR"]})
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result == {"missing": [], "unet_patches": 192, "clip_patches": 72}, result
