@@ -47,6 +47,10 @@ def cmd_extract(args) -> dict:
     return result.summary
 
 
+def _add_device_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+
+
 def _add_number_options(p: argparse.ArgumentParser, specs, defaults) -> None:
     for name, spec in specs.items():
         default = getattr(defaults, name)
@@ -67,7 +71,7 @@ def _add_text_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-download", action="store_true", help=DOWNLOAD_HELP)
     p.add_argument("--models-dir", default=None,
                    help="folder with easyocr's model files (default: easyocr's own ~/.EasyOCR/model)")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    _add_device_option(p)
 
 
 def cmd_text(args) -> dict:
@@ -117,7 +121,7 @@ def _add_count_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--detect-models", default=None,
                    help="folder with the ONNX detector files (ComfyUI's models/anime_detect; default: none, "
                         "so 'auto' uses the ink detector)")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    _add_device_option(p)
 
 
 def _count_settings(args):
@@ -208,7 +212,7 @@ def _add_caption_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-download", action="store_true", help=DOWNLOAD_HELP)
     p.add_argument("--tagger-models", default=None, help="ComfyUI's models/wd14_tagger folder (default: none, "
                    "so 'auto' captions offline)")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    _add_device_option(p)
 
 
 def cmd_caption(args) -> dict:
@@ -226,6 +230,18 @@ def cmd_caption(args) -> dict:
     if not args.json:
         print(report)
     return {**result.dataset.summary, "warnings": result.warnings}
+
+
+def _add_lineart_options(p: argparse.ArgumentParser) -> None:
+    from .lineart.run import METHOD_HELP, SPECS, LineArtSettings
+
+    d = LineArtSettings()
+    p.add_argument("--method", default=d.method, help=METHOD_HELP)
+    _add_number_options(p, SPECS, d)
+    p.add_argument("--keep-outside", dest="whiten_outside", action="store_false",
+                   help="keep what lies outside the characters' boxes (default: it turns white)")
+    p.add_argument("--lineart-models", default=None, help="ComfyUI's models/lineart folder (default: none)")
+    _add_device_option(p)
 
 
 def cmd_lineart(args) -> dict:
@@ -342,14 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lineart", help="LineArtPrep: GroupSplit's folder -> the same groups as line art")
     p.add_argument("groups", help="the --out folder of the groups stage (it holds groups.json)")
-    from .lineart.run import METHOD_HELP, SPECS as LINEART_SPECS, LineArtSettings
-
-    p.add_argument("--method", default="auto", help=METHOD_HELP)
-    _add_number_options(p, LINEART_SPECS, LineArtSettings())
-    p.add_argument("--keep-outside", dest="whiten_outside", action="store_false",
-                   help="keep what lies outside the characters' boxes (default: it turns white)")
-    p.add_argument("--lineart-models", default=None, help="ComfyUI's models/lineart folder (default: none)")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    _add_lineart_options(p)
     p.set_defaults(run=cmd_lineart)
 
     p = sub.add_parser("caption", help="CaptionWithKeepTokens: GroupSplit's folder -> kohya dataset")

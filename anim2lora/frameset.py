@@ -132,14 +132,20 @@ class FrameSet:
             new["scores"] = {**row.get("scores", {}), **scores.get(row["index"], {})}
             new["dropped"] = decide(MappingProxyType(new))
             rows.append(new)
+        return self.made(self.root, stage, settings, rows, extra)
+
+    def made(self, root: Path, stage: str, settings: Mapping, rows: List[Mapping],
+             extra: Optional[Mapping] = None) -> "FrameSet":
+        """A set of ``rows`` a stage made from this one (other pictures, such as crops or line
+        drawings, whose files lie under ``root``), named like ``derive``'s sets."""
         manifest = {
             "shots": self.manifest.get("shots", ()), **(extra or {}),
             "schema": SCHEMA, "kind": KIND,
             "id": settings_digest({"parent": self.id, "stage": stage, "settings": dict(settings)}, 20),
             "parent": self.id, "stage": stage, "settings": dict(settings),
-            "source": self.source, "frames": rows,
+            "source": self.source, "frames": list(rows),
         }
-        return save(self.root, manifest)
+        return save(root, manifest)
 
 
 def read_index(folder: Path, name: str, what: str, stage: str) -> dict:

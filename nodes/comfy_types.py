@@ -39,20 +39,17 @@ DATASET = "A2L_DATASET"         # anim2lora.dataset.run.Dataset: the kohya folde
 
 
 def bgr_stills(images, mask=None) -> list:
-    """ComfyUI's IMAGE batch (float [B, H, W, C] in 0-1) as BGR uint8 pictures.  Transparent
-    parts (an RGBA batch's alpha, or LoadImage's MASK, which is 1 where the PNG was transparent)
-    are laid on white, as reference stills are drawn: on black their dark lines would vanish."""
-    arr = images.detach().cpu().float().clamp(0, 1).numpy()
-    if arr.shape[-1] == 1:
-        arr = np.repeat(arr, 3, axis=-1)
-    clear = None
-    if arr.shape[-1] == 4:
-        clear = 1.0 - arr[..., 3:4]
-    elif mask is not None:
+    """ComfyUI's IMAGE batch (float [B, H, W, C] in 0-1) as BGR uint8 pictures.  Transparency (an
+    RGBA batch's alpha, or LoadImage's MASK, which is 1 where the PNG was transparent) is laid
+    on white by the core, as reference stills are drawn."""
+    from ..anim2lora.people.groups import on_white
+
+    arr = (images.detach().cpu().float().clamp(0, 1).numpy() * 255.0).round().astype(np.uint8)
+    if mask is not None and arr.shape[-1] == 3:
         m = mask.detach().cpu().float().clamp(0, 1).numpy()
         m = m[None] if m.ndim == 2 else m
         if m.shape[1:3] == arr.shape[1:3]:
-            clear = np.broadcast_to(m, arr.shape[:3])[..., None]
-    rgb = arr[..., :3] if clear is None else arr[..., :3] * (1.0 - clear) + clear
-    out = (rgb * 255.0).round().astype(np.uint8)
-    return [np.ascontiguousarray(a[..., ::-1]) for a in out]
+            alpha = ((1.0 - np.broadcast_to(m, arr.shape[:3])) * 255.0).round().astype(np.uint8)
+            arr = np.concatenate([arr, alpha[..., None]], axis=-1)
+    # RGB(A) -> BGR(A): on_white composites an alpha channel and widens one grey channel
+    return [on_white(np.ascontiguousarray(a[..., [2, 1, 0, 3]] if a.shape[-1] == 4 else a[..., ::-1])) for a in arr]

@@ -26,6 +26,7 @@ from anim2lora.people.export import write_groups
 from anim2lora.people.groups import group_split
 from anim2lora.people.run import count_people
 from framesets import frameset_of
+from nodekit import widget_defaults
 
 # The keys kohya sd-scripts' config schema (library/config_util.py, ConfigSanitizer) accepts for a
 # DreamBooth-style dataset, transcribed as data: general, [[datasets]] and [[datasets.subsets]].
@@ -328,11 +329,8 @@ def test_the_command_line_prints_the_dataset(groups, tmp_path):
 
 def test_the_node_writes_under_the_output_folder(pack, host_dirs, groups):
     node = pack.NODE_CLASS_MAPPINGS["CaptionWithKeepTokens"]
-    required = node.INPUT_TYPES()["required"]
-    assert all("tooltip" in spec[1] for spec in required.values())
-    assert required["tagger"][0][:2] == ["auto", "offline"]
-    settings = {k: v[1]["default"] for k, v in required.items() if k != "groups"}
-    out = node().caption(groups=groups, unique_id="3", **settings)
+    assert node.INPUT_TYPES()["required"]["tagger"][0][:2] == ["auto", "offline"]
+    out = node().caption(groups=groups, unique_id="3", **widget_defaults(node))
     dataset, folder, report = out["result"]
     assert Path(folder).is_relative_to(host_dirs["output"]) and (Path(folder) / "dataset_config.toml").is_file()
     assert {s.group for s in dataset.subsets} == {"A", "B", "A+B"}

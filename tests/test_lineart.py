@@ -17,6 +17,7 @@ from anim2lora.people.export import write_groups
 from anim2lora.people.groups import group_split
 from anim2lora.people.run import count_people
 from framesets import frameset_of
+from nodekit import widget_defaults
 
 
 def drawing(bg=(203, 192, 255), fill=(60, 40, 200)) -> np.ndarray:
@@ -127,10 +128,7 @@ def test_a_learned_extractor_from_the_models_folder(groups, tmp_path):
 
 def test_the_node_writes_line_groups_under_the_output_folder(pack, host_dirs, groups):
     node = pack.NODE_CLASS_MAPPINGS["LineArtPrep"]
-    required = node.INPUT_TYPES()["required"]
-    assert all("tooltip" in spec[1] for spec in required.values())
-    settings = {k: v[1]["default"] for k, v in required.items() if k != "groups"}
-    out = node().prep(groups=groups, unique_id="4", **settings)
+    out = node().prep(groups=groups, unique_id="4", **widget_defaults(node))
     line_groups, preview, report = out["result"]
     assert line_groups.folder.is_relative_to(host_dirs["output"]) and set(line_groups.groups) == {"A", "B", "A+B"}
     assert preview.shape[0] == 1 and preview.shape[2] == 1024 and report.startswith("LineArtPrep:")

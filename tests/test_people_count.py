@@ -17,6 +17,7 @@ from anim2lora.people.rules import BACKGROUND, CHARACTER, FRAGMENT, OVERLAP, SMA
 from anim2lora.people.run import count_people
 from anim2lora.people.settings import CountSettings
 from framesets import frameset_of
+from nodekit import widget_defaults
 
 W, H = 640, 360
 RULES = Rules()
@@ -224,10 +225,7 @@ def test_the_command_line_prints_source_indices(small_set, tmp_path):
 
 def test_the_node_filters_and_shows_labelled_boxes(pack, host_dirs, small_set):
     node = pack.NODE_CLASS_MAPPINGS["PersonCountFilter"]
-    required = node.INPUT_TYPES()["required"]
-    assert all("tooltip" in spec[1] for spec in required.values())
-    settings = {k: v[1]["default"] for k, v in required.items() if k != "frames"}
-    out = node().filter(frames=small_set, unique_id="5", **settings)
+    out = node().filter(frames=small_set, unique_id="5", **widget_defaults(node))
     kept, rejected, preview, report = out["result"]
     assert [r["index"] for r in kept.kept] == [0, 1, 3, 4, 5] and [r["index"] for r in rejected.kept] == [2]
     assert preview.shape[0] == 1 and preview.shape[3] == 3 and float(preview.max()) <= 1.0

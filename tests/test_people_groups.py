@@ -22,6 +22,7 @@ from anim2lora.people.groups import GroupSettings, check_names, group_split
 from anim2lora.people.run import count_people
 from anim2lora.people.settings import CountSettings
 from framesets import frameset_of
+from nodekit import widget_defaults
 
 W, H = 640, 360
 
@@ -197,9 +198,7 @@ def test_the_nodes_name_characters_and_write_group_folders(pack, host_dirs, tmp_
         reference().add(name="A", images=_image_batch(refs["A"]), references=both)
     assert type(err.value).__name__ == "BadInputError"
     frames = count_people(_tiny_set(tmp_path)).kept
-    settings = {k: v[1]["default"] for k, v in split_node.INPUT_TYPES()["required"].items()
-                if k not in ("frames", "references")}
-    out = split_node().split(frames=frames, references=both, unique_id="9", **settings)
+    out = split_node().split(frames=frames, references=both, unique_id="9", **widget_defaults(split_node))
     groups, rejected, preview, report = out["result"]
     assert {g: [r["index"] for r in s.kept] for g, s in groups.groups.items()} == {"A": [0], "B": [1], "A+B": [2]}
     assert groups.folder.is_relative_to(host_dirs["output"]) and (groups.folder / "groups.json").is_file()

@@ -1,6 +1,7 @@
 """What the caption stage wrote, in numbers: pictures, repeats and share of the steps per group,
 the pinned head, the commonest tags, and a sample caption per group."""
 
+from .captions import head_tags
 from .kohya import step_shares, steps_per_epoch
 from .run import CaptionResult
 
@@ -13,7 +14,8 @@ def caption_report(result: CaptionResult) -> str:
              + f"; {result.seconds:.1f} s",
              f"steps per epoch at batch 1: {steps_per_epoch(d.subsets)}"]
     for s in d.subsets:
-        common = [t for t in d.tag_frequency.get(s.folder.name, {}) if t not in s.captions[0].split(", ")[:s.keep_tokens]]
+        head = set(head_tags(s.group, result.settings.trigger, result.settings.count_tag))
+        common = [t for t in d.tag_frequency.get(s.folder.name, {}) if t not in head]
         lines.append(f"  {s.folder.name:>12}: {len(s.images):4d} pictures x {s.repeats:2d} repeats = {s.steps:5d} steps "
                      f"({shares[s.group]:.0%}); keep_tokens {s.keep_tokens}")
         if s.captions:

@@ -52,9 +52,10 @@ class Dataset:
 
     @property
     def summary(self) -> dict:
+        shares = step_shares(self.subsets)
         return {"dataset": str(self.folder), "config": str(self.config), "keep_tokens": self.keep_tokens,
                 "groups": {s.group: {"images": len(s.images), "repeats": s.repeats, "keep_tokens": s.keep_tokens,
-                                     "folder": s.folder.name, "share": round(step_shares(self.subsets)[s.group], 3)}
+                                     "folder": s.folder.name, "share": round(shares[s.group], 3)}
                            for s in self.subsets},
                 "tagger": self.tagger}
 

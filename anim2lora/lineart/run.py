@@ -12,8 +12,8 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from ..errors import BadInputError, MissingModelError
-from ..frameset import FrameSet, save, write_json_atomic
-from ..hashing import bytes_sha256, settings_digest
+from ..frameset import FrameSet, write_json_atomic
+from ..hashing import bytes_sha256
 from ..people.export import INDEX, GroupSets, begin_writing, load_groups, refuse_writing_into
 from ..png import encode_png
 from ..progress import Progress
@@ -84,7 +84,7 @@ def _whiten_outside(grey: np.ndarray, rects: List[tuple]) -> np.ndarray:
 
 
 def _line_set(source: FrameSet, out: Path, name: str, settings: LineArtSettings, extract, progress: Progress,
-              counter: List[int], strokes: Dict[str, List[float]]) -> FrameSet:
+              strokes: Dict[str, List[float]]) -> FrameSet:
     import cv2
 
     folder = out / name
@@ -118,12 +118,8 @@ def _line_set(source: FrameSet, out: Path, name: str, settings: LineArtSettings,
                      "lineart": {"method": method, "source_file": str(src), "stroke_before": round(before, 2),
                                  "stroke_after": round(after, 2), "stroke_trained": round(trained, 2),
                                  "resolution": settings.resolution}})
-        counter[0] += 1
-        progress.update(counter[0])
-    keyed = {**asdict(settings), "method": method}
-    manifest = {**source.manifest, "id": settings_digest({"parent": source.id, "stage": "lineart", "settings": keyed}, 20),
-                "parent": source.id, "stage": "lineart", "settings": keyed, "frames": rows}
-    return save(folder, manifest)
+        progress.update(progress.done + 1)
+    return source.made(folder, "lineart", {**asdict(settings), "method": method}, rows)
 
 
 def prep_lineart(groups: GroupSets, out: os.PathLike, settings: Optional[LineArtSettings] = None,
@@ -140,14 +136,14 @@ def prep_lineart(groups: GroupSets, out: os.PathLike, settings: Optional[LineArt
     extract = _extractor(settings, models_dir, device)
     begin_writing(out, [*groups.groups, *(f"crops/{n}" for n in groups.crops)])
     progress.set_total(sum(len(s) for s in [*groups.groups.values(), *groups.crops.values()]))
-    counter, strokes = [0], {"before": [], "after": [], "trained": []}
+    strokes = {"before": [], "after": [], "trained": []}
     index = {"groups": {}, "crops": {}}
     for g, s in groups.groups.items():
-        index["groups"][g] = str(_line_set(s, out, g, settings, extract, progress, counter, strokes).path.relative_to(out))
+        index["groups"][g] = str(_line_set(s, out, g, settings, extract, progress, strokes).path.relative_to(out))
     for n, s in groups.crops.items():
-        made = _line_set(s, out, f"crops/{n}", settings, extract, progress, counter, strokes)
+        made = _line_set(s, out, f"crops/{n}", settings, extract, progress, strokes)
         index["crops"][n] = str(made.path.relative_to(out))
-    progress.update(counter[0], force=True)
+    progress.update(progress.done, force=True)
     write_json_atomic(out / INDEX, index)
     return LineArtResult(load_groups(out), extract.identity()["method"] if extract else "classical", strokes,
                          time.monotonic() - started)

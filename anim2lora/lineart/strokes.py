@@ -41,13 +41,10 @@ def stroke_width(grey: np.ndarray, dark: int = 128) -> float:
 
 
 def ink_of(bgr: np.ndarray) -> np.ndarray:
-    """The picture's own dark lines, as one channel, for measuring it before extraction."""
-    import cv2
-
+    """The BGR picture's own dark lines, black on white, for measuring it before extraction."""
     from ..people.ink import background_colours, dark_ink
 
-    mask = dark_ink(bgr, background_colours(bgr))
-    return np.where(mask > 0, 0, 255).astype(np.uint8) if bgr.ndim == 3 else cv2.bitwise_not(mask)
+    return np.where(dark_ink(bgr, background_colours(bgr)) > 0, 0, 255).astype(np.uint8)
 
 
 def bucket(width: int, height: int, resolution: int) -> Tuple[int, int]:

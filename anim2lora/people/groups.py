@@ -16,7 +16,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import BadInputError
-from ..frameset import FrameSet, save
+from ..frameset import FrameSet
 from ..hashing import bytes_sha256, settings_digest
 from ..png import encode_png
 from ..progress import Progress
@@ -312,11 +312,7 @@ def _sets(frames, base, results, crop_rows, refs, embedder, threshold, started) 
     crops = {}
     for name, rows in crop_rows.items():
         if rows:
-            manifest = {"schema": frames.manifest["schema"], "kind": frames.manifest["kind"],
-                        "id": settings_digest({"parent": frames.id, "stage": f"crops:{name}", "settings": base}, 20),
-                        "parent": frames.id, "stage": f"crops:{name}", "settings": base,
-                        "source": frames.source, "shots": frames.manifest.get("shots", ()), "frames": rows}
-            crops[name] = save(frames.root, manifest)
+            crops[name] = frames.made(frames.root, f"crops:{name}", base, rows)
     warnings = _warnings(groups, crops, refs)
     return GroupResult(groups, crops, rejected, results, refs, embedder.identity(), threshold,
                        time.monotonic() - started, warnings)

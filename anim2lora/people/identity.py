@@ -143,7 +143,7 @@ def _drawing(bgr: np.ndarray):
     or arms."""
     import cv2
 
-    from .ink import BG_TOLERANCE, background_colours, dark_ink
+    from .ink import background_colours, dark_ink, unlike
 
     colours = background_colours(bgr)
     ink = dark_ink(bgr, colours)
@@ -158,17 +158,14 @@ def _drawing(bgr: np.ndarray):
                 scenery[labels == k] = 255
     scenery = cv2.dilate(scenery, np.ones((3, 3), np.uint8))     # and the line's soft edge
     ink[scenery > 0] = 0
-    pix = bgr.astype(np.int32)
-    unlike = np.ones((h, w), bool)
-    for colour in colours:
-        unlike &= np.abs(pix - colour).max(axis=2) > BG_TOLERANCE
-    drawn = ((unlike & (scenery == 0)) * 255).astype(np.uint8) | ink
+    painted = unlike(bgr, colours)
+    drawn = ((painted & (scenery == 0)) * 255).astype(np.uint8) | ink
     drawn = cv2.morphologyEx(drawn, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     drawn = cv2.morphologyEx(drawn, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7)))
     contours, _ = cv2.findContours(drawn, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     body = np.zeros_like(ink)
     cv2.drawContours(body, contours, -1, 255, cv2.FILLED)
-    return ink, (body > 0) & unlike & (ink == 0) & (scenery == 0)
+    return ink, (body > 0) & painted & (ink == 0) & (scenery == 0)
 
 
 def _tight(mask: np.ndarray) -> np.ndarray:

@@ -1,5 +1,6 @@
-"""The offline detector: characters as blobs of ink on a flat background, heads as the bumps on
-their top outline.  No model, no download.
+"""The offline detector: characters as blobs of ink on a flat background, heads as the round
+bumps on their top outline, faces as round outlines with two eyes in them.  No model, no
+download.
 
 It suits what hand-drawn animation mostly is: dark lines (or flat fills) on a plain or flatly
 painted background.  It fails on painted or photographic backgrounds (scenery becomes blobs),
@@ -104,16 +105,21 @@ def _eyes(contours, tree, hole: int, y: int, w: int, h: int, area: float) -> boo
                for i, a in enumerate(marks) for b in marks[i + 1:])
 
 
+def unlike(bgr: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """Pixels unlike every one of the background ``colours`` (bool)."""
+    pix = bgr.astype(np.int32)
+    out = np.ones(bgr.shape[:2], bool)
+    for colour in colours:
+        out &= np.abs(pix - colour).max(axis=2) > BG_TOLERANCE
+    return out
+
+
 def foreground(small: np.ndarray, colours: np.ndarray) -> np.ndarray:
     """Pixels unlike every background colour in ``colours``, without thin straight scenery lines."""
     import cv2
 
     h, w = small.shape[:2]
-    pix = small.astype(np.int32)
-    fg = np.ones((h, w), bool)
-    for colour in colours:
-        fg &= np.abs(pix - colour).max(axis=2) > BG_TOLERANCE
-    mask = fg.astype(np.uint8) * 255
+    mask = unlike(small, colours).astype(np.uint8) * 255
     # only thin runs can be scenery lines: a painted body is as tall as one, but solid
     t = max(2, round(LINE_WIDTH * h))
     thin = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN,
