@@ -259,6 +259,94 @@ def cmd_lineart(args) -> dict:
                              for k, v in result.strokes.items()}}
 
 
+def _add_train_options(p: argparse.ArgumentParser) -> None:
+    from .train.settings import CHOICES, HELP, SPECS, TrainSettings
+
+    d = TrainSettings()
+    p.add_argument("--checkpoint", required=True, help="a single-file SD1.5 checkpoint (.safetensors or .ckpt), "
+                   "as kept in ComfyUI's models/checkpoints")
+    p.add_argument("--name", default=None, help=HELP["name"] + " (default: the --out file's stem, or anim2lora)")
+    _add_number_options(p, SPECS, d)
+    for name, allowed in CHOICES.items():
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, choices=allowed, default=getattr(d, name),
+                       help=f"{HELP[name]} (default: {getattr(d, name)})".replace("%", "%%"))
+    p.add_argument("--no-gradient-checkpointing", dest="gradient_checkpointing", action="store_false",
+                   help=HELP["gradient_checkpointing"] + " (on by default)")
+    p.add_argument("--no-shuffle-caption", dest="shuffle_caption", action="store_false",
+                   help=HELP["shuffle_caption"] + " (on by default)")
+    p.add_argument("--no-resume", dest="resume", action="store_false",
+                   help="start over even when a stopped run of the same name left a state")
+    _add_device_option(p)
+
+
+class _TrainProgress(Progress):
+    """Step, loss and time left on one terminal line; Ctrl-C asks the loop to stop after the
+    step it is in, so the LoRA and the state are saved."""
+
+    def __init__(self):
+        super().__init__()
+        self.last = {}
+
+    def event(self, event: dict) -> None:
+        self.last = event
+
+    def report(self, done: int, total: int) -> None:
+        e = self.last
+        if sys.stderr.isatty() and "loss" in e:
+            print(f"\r  step {done}/{total}  loss {e['loss']:.4f}  {e['seconds_per_step']:.2f} s/step  "
+                  f"{e['seconds_left'] / 60:.1f} min left ", end="", file=sys.stderr, flush=True)
+
+
+def _lora_target(out: Path, name) -> Path:
+    if out.suffix == ".safetensors":
+        return out if name is None else out.with_name(f"{name}.safetensors")
+    return out / f"{name or 'anim2lora'}.safetensors"
+
+
+def cmd_train(args) -> dict:
+    import signal
+
+    from .dataset.run import load_dataset
+    from .runtime import resolve_device
+    from .train.backend import DiffusersBackend
+    from .train.curve import loss_picture
+    from .train.loop import train
+    from .train.report import loss_summary, train_report
+    from .train.sd15 import load_sd15
+    from .train.settings import TrainSettings
+
+    lora = _lora_target(Path(args.out), args.name)
+    names = TrainSettings.__dataclass_fields__
+    settings = TrainSettings(**{**{k: v for k, v in vars(args).items() if k in names and k != "name"},
+                                "name": lora.stem})
+    dataset = load_dataset(args.dataset)
+    device = resolve_device(args.device)
+    parts = load_sd15(args.checkpoint, device=device)
+    prediction = parts.prediction_type
+    backend = DiffusersBackend(parts.unet, parts.vae, parts.text_encoder, parts.tokenizer, device=device,
+                               prediction_type=prediction, alphas_cumprod=parts.alphas_cumprod,
+                               identity=Path(args.checkpoint).name)
+    progress = _TrainProgress()
+    previous = signal.signal(signal.SIGINT, lambda *_: progress.cancel_event.set())
+    try:
+        result = train(backend, dataset, settings, lora, state_dir=lora.parent / "train_state" / lora.stem,
+                       latent_dir=lora.parent / "latents", base_model=Path(args.checkpoint).name, progress=progress,
+                       on_event=progress.event, resume=args.resume)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    report = train_report(result, settings)
+    _write_rgb(lora.with_name(f"{lora.stem}_loss.png"), loss_picture(result.losses, f"{lora.stem} loss"))
+    lora.with_name(f"{lora.stem}_report.txt").write_text(report + "\n", encoding="utf-8")
+    for group, epoch, picture in result.previews:
+        _write_rgb(lora.with_name(f"{lora.stem}_preview_{group}_{epoch:03d}.png"), picture)
+    if not args.json:
+        print(report)
+    return {"lora": str(result.lora), "steps": result.steps, "total_steps": result.total_steps,
+            "seconds_per_step": round(result.seconds_per_step, 3), "loss": loss_summary(result.losses),
+            "losses": [round(v, 5) for v in result.losses], "checkpoints": [str(p) for p in result.checkpoints],
+            "resumed_from": result.resumed_from, "notes": result.notes, "modules": result.modules}
+
+
 def cmd_democlip(args) -> dict:
     from .demo.clip import write_clip
 
@@ -366,6 +454,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_caption_options(p)
     p.set_defaults(run=cmd_caption)
 
+    p = sub.add_parser("train", help="TrainLoRA: kohya dataset + SD1.5 checkpoint -> LoRA (kohya format)")
+    p.add_argument("dataset", help="the --out folder of the caption stage (it holds dataset.json)")
+    _add_train_options(p)
+    p.set_defaults(run=cmd_train)
+
     p = sub.add_parser("democlip", help="write the demo clip and its per-frame truth")
     p.add_argument("--width", type=int, default=640)
     p.add_argument("--height", type=int, default=360)
@@ -376,7 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_demo)
 
     for p in sub.choices.values():
-        p.add_argument("--out", required=True, help="folder for results and the cache")
+        p.add_argument("--out", required=True, help="folder for results and the cache" + (
+            " (train: the LoRA file, or a folder for it)" if p.prog.endswith(" train") else ""))
         p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     return parser
 

@@ -21,3 +21,8 @@ class CancelledError(Anim2LoRAError):
 class MissingModelError(Anim2LoRAError):
     """A package or model file a stage needs is not installed; the message names it and says how
     to get it."""
+
+
+class TrainingError(Anim2LoRAError):
+    """Training stopped (NaN loss, out of memory, …); the message says what was kept and which
+    setting to change."""

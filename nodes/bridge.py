@@ -27,9 +27,9 @@ def has_host() -> bool:
     return _folder_paths is not None
 
 
-def configure(*, input_dir=None, output_dir=None, temp_dir=None) -> None:
+def configure(*, input_dir=None, output_dir=None, temp_dir=None, loras_dir=None) -> None:
     """Set the folders to use when there is no host (or to override it in tests)."""
-    for key, value in (("input", input_dir), ("output", output_dir), ("temp", temp_dir)):
+    for key, value in (("input", input_dir), ("output", output_dir), ("temp", temp_dir), ("loras", loras_dir)):
         if value is not None:
             _configured[key] = os.fspath(value)
 
@@ -40,6 +40,15 @@ def _folder(kind: str) -> Path:
     if _folder_paths is not None:
         return Path(getattr(_folder_paths, f"get_{kind}_directory")())
     raise BadInputError(f"No {kind} folder: outside ComfyUI call nodes.bridge.configure({kind}_dir=...).")
+
+
+def loras_dir() -> Path:
+    """The first ``loras`` folder: where LoraLoader lists what TrainLoRA saves."""
+    if "loras" in _configured:
+        return Path(_configured["loras"])
+    if _folder_paths is None:
+        raise BadInputError("No loras folder: outside ComfyUI call nodes.bridge.configure(loras_dir=...).")
+    return Path(_folder_paths.get_folder_paths("loras")[0])
 
 
 def input_dir() -> Path:
@@ -120,3 +129,56 @@ def progress(total: int = 0, node_id: Optional[str] = None) -> Progress:
     if _folder_paths is None:
         return Progress(total)
     return _HostProgress(total, node_id)
+
+
+def host_memory():
+    """ComfyUI's model management for the trainer's ComfyUI backend."""
+    import comfy.model_management as mm
+    import comfy.utils
+
+    from ..anim2lora.train.comfy_backend import HostMemory
+
+    def set_training(on: bool) -> None:
+        mm.in_training = on
+
+    return HostMemory(device=mm.get_torch_device(), unload_all=mm.unload_all_models,
+                      load=lambda patchers: mm.load_models_gpu(patchers, force_full_load=True),
+                      empty_cache=mm.soft_empty_cache, unet_to_diffusers=comfy.utils.unet_to_diffusers,
+                      set_training=set_training)
+
+
+def apply_lora(model, clip, path: Path):
+    """MODEL and CLIP with a LoRA file applied exactly as LoraLoader applies it (patched clones;
+    the inputs stay as they were)."""
+    import comfy.sd
+    import comfy.utils
+
+    lora = comfy.utils.load_torch_file(str(path), safe_load=True)
+    return comfy.sd.load_lora_for_models(model, clip, lora, 1.0, 1.0)
+
+
+def send_event(event: str, data: dict) -> None:
+    """A custom event to the browser (the front end's live loss chart); nothing without a host."""
+    if _folder_paths is None:
+        return
+    try:
+        from server import PromptServer
+    except ImportError:
+        return
+    if getattr(PromptServer, "instance", None) is not None:
+        PromptServer.instance.send_sync(event, data)
+
+
+def temp_images(pictures, prefix: str) -> list:
+    """RGB uint8 pictures written to the temp folder, as the ``images`` entries a node's ``ui``
+    shows on the canvas (PreviewImage's format)."""
+    from ..anim2lora.png import encode_png
+
+    folder = _folder("temp")
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, rgb in enumerate(pictures):
+        name = f"{prefix}_{os.getpid()}_{i:03d}.png"
+        (folder / name).write_bytes(encode_png(rgb))
+        out.append({"filename": name, "subfolder": "", "type": "temp"})
+    return out

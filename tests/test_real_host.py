@@ -254,3 +254,60 @@ def test_a_kohya_named_lora_loads_in_comfyui_with_no_key_left_over(random_sd15, 
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result == {"missing": [], "unet_patches": 192, "clip_patches": 72}, result
+
+
+@pytest.fixture(scope="module")
+def train_host(tmp_path_factory, random_sd15):
+    """A second host with the random checkpoint in models/checkpoints, as a user's ComfyUI has
+    theirs."""
+    h = Host(tmp_path_factory.mktemp("comfy-train"))
+    h.env["COMFY_CHECKPOINTS"] = str(random_sd15)
+    started = h.tool("start")
+    assert started.returncode == 0, started.stderr
+    yield h
+    h.tool("stop")
+
+
+def _lora_check(checkpoint, lora):
+    run = subprocess.run([str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"),
+                          str(REPO / "tests" / "comfy_lora_check.py"), str(checkpoint), str(lora)],
+                         capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "COMFYUI_DIR": os.environ["COMFYUI_DIR"]})
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_train_lora_trains_in_the_host_and_its_file_loads_with_no_key_left_over(train_host, random_sd15,
+                                                                                 demo_clip, tmp_path):
+    """workflows/api/train_demo.json (the dataset prompt, Load Checkpoint and TrainLoRA) on the
+    random SD1.5 checkpoint: 2 steps at 256 px inside ComfyUI, UNet and text encoder; the file in
+    models/loras loads through LoraLoader's path with every key patched."""
+    from safetensors import safe_open
+
+    prompt = json.loads((REPO / "workflows" / "api" / "train_demo.json").read_text())
+    prompt["14"]["inputs"]["ckpt_name"] = random_sd15.name
+    prompt["15"]["inputs"].update(name="a2l_host", max_steps=2, resolution=256, rank=4, alpha=2.0, warmup_steps=0)
+    prompt["1"]["inputs"]["video"] = train_host.upload(demo_clip)["name"]
+    import cv2
+
+    from anim2lora.demo.people_scenes import reference_stills
+
+    for character, node in (("A", "4"), ("B", "6")):
+        path = tmp_path / f"ref_{character}.png"
+        cv2.imwrite(str(path), cv2.cvtColor(reference_stills(character, 1)[0], cv2.COLOR_RGB2BGR))
+        prompt[node]["inputs"]["image"] = train_host.upload(path)["name"]
+    result = train_host.wait(train_host.queue(prompt), timeout=1200)
+    assert result["status"]["status_str"] == "success", result["status"]
+    report = result["outputs"]["15"]["a2l_report"][0]
+    assert report.startswith("TrainLoRA: 2/2 steps") and "UNet 192, text encoder 72" in report, report
+    assert len(result["outputs"]["15"]["a2l_losses"]) == 2
+    assert result["outputs"]["16"]["images"], "the loss curve is shown"
+    lora = train_host.base / "models" / "loras" / "a2l_host.safetensors"
+    assert lora.is_file(), list((train_host.base / "models").rglob("*"))
+    with safe_open(str(lora), "pt") as f:
+        meta = f.metadata()
+    assert meta["ss_network_dim"] == "4" and meta["ss_clip_skip"] == "2" and meta["ss_steps"] == "2"
+    assert meta["ss_keep_tokens"] == "3" and meta["ss_num_train_images"] == "106"
+    assert _lora_check(random_sd15, lora) == {"missing": [], "unet_patches": 192, "clip_patches": 72}
+    log = train_host.log.read_text(errors="replace")
+    assert "lora key not loaded" not in log

@@ -71,6 +71,22 @@ def kohya_metadata(*, rank: int, alpha: float, name: str, clip_skip: int, keep_t
     return meta
 
 
+def existing_owner(path: os.PathLike):
+    """None when ``path`` does not exist; "anim2lora" when this pack wrote it (so a new run may
+    replace it); else "other" (someone's own LoRA, never overwritten)."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        from safetensors import safe_open
+
+        with safe_open(str(path), "pt") as f:
+            meta = f.metadata() or {}
+    except Exception:  # noqa: BLE001 - unreadable: certainly not ours to replace
+        return "other"
+    return "anim2lora" if meta.get("ss_training_comment", "").endswith("Anim2LoRA") else "other"
+
+
 def save_lora(path: os.PathLike, tensors: Mapping[str, object], metadata: Mapping[str, str]) -> Path:
     """Write the file whole or not at all (a cancel or a full disk never leaves half a LoRA)."""
     from safetensors.torch import save_file

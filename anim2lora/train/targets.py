@@ -46,3 +46,20 @@ def peft_target_names(targets: Dict[str, object], model) -> list:
     """The module paths peft must wrap for ``targets`` (taken from ``model``'s own tree)."""
     wanted = {id(m) for m in targets.values()}
     return [name for name, module in model.named_modules() if id(module) in wanted]
+
+
+def module_paths(targets: Dict[str, object], model) -> Dict[str, str]:
+    """kohya name -> module path inside ``model`` (where peft must wrap it)."""
+    path_of = {id(module): name for name, module in model.named_modules()}
+    return {kohya: path_of[id(module)] for kohya, module in targets.items()}
+
+
+def unet_targets_by_map(diffusers_to_model: Dict[str, str]) -> Dict[str, str]:
+    """kohya name -> module path, for a UNet in another layout (ComfyUI's LDM ``input_blocks…``),
+    from a map of diffusers weight keys to that layout's keys (ComfyUI's ``unet_to_diffusers``):
+    the file names modules as kohya does, whatever tree was trained."""
+    out = {}
+    for key, other in diffusers_to_model.items():
+        if key.endswith(".weight") and _UNET.fullmatch(key[: -len(".weight")]):
+            out[f"{UNET_PREFIX}_{key[: -len('.weight')].replace('.', '_')}"] = other[: -len(".weight")]
+    return out

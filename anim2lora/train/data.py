@@ -1,0 +1,145 @@
+"""What each training step sees, by kohya's rules: aspect buckets, repeats, batches, captions.
+
+Every random choice is a function of (seed, epoch) or (seed, step) alone, never of a generator
+carried through the run: a run cancelled at step k and resumed computes steps k+1… exactly as an
+uninterrupted run does, and the saved state needs no RNG snapshot beyond the seed and the step.
+"""
+
+import math
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+
+from ..dataset.captions import per_step
+from ..dataset.run import Dataset
+from ..errors import BadInputError
+
+STEP = 64            # kohya's bucket_reso_steps
+
+
+@dataclass(frozen=True)
+class Item:
+    """One picture of the dataset, with the bucket it trains at."""
+
+    index: int
+    image: Path
+    caption: str
+    keep_tokens: int
+    group: str
+    bucket: Tuple[int, int]        # (width, height)
+
+
+def no_upscale_bucket(width: int, height: int, resolution: int) -> Tuple[int, int]:
+    """kohya's bucket under ``bucket_no_upscale`` (the dataset config's choice): a picture larger
+    than resolution² pixels is scaled down to that area keeping its aspect; then both sides are
+    cut down to a multiple of 64.  A small picture is never enlarged (that would thicken lines)."""
+    scale = min(1.0, math.sqrt(resolution * resolution / float(width * height)))
+    w, h = width * scale, height * scale
+    return max(STEP, int(w) // STEP * STEP), max(STEP, int(h) // STEP * STEP)
+
+
+def items_of(dataset: Dataset, resolution: int) -> List[Item]:
+    import cv2
+
+    out = []
+    for sub in dataset.subsets:
+        for image, caption in zip(sub.images, sub.captions):
+            picture = cv2.imread(str(image), cv2.IMREAD_UNCHANGED)
+            if picture is None:
+                raise BadInputError(f"dataset picture {image} cannot be read.",
+                                    hint="Run Caption With Keep Tokens again to rewrite the dataset.")
+            h, w = picture.shape[:2]
+            out.append(Item(len(out), image, caption, sub.keep_tokens, sub.group,
+                            no_upscale_bucket(w, h, resolution)))
+    if not out:
+        raise BadInputError(f"dataset {dataset.folder} holds no pictures.",
+                            hint="Check the earlier stages' reports: every frame was filtered out.")
+    return out
+
+
+def repeats_of(dataset: Dataset) -> Dict[str, int]:
+    return {s.group: s.repeats for s in dataset.subsets}
+
+
+def epoch_batches(items: Sequence[Item], repeats: Dict[str, int], batch_size: int, seed: int,
+                  epoch: int) -> List[List[Item]]:
+    """One epoch as kohya builds it: every picture ``repeats`` times, grouped by bucket, each
+    bucket shuffled and cut into batches, the batches shuffled."""
+    rng = random.Random(_mix(seed, "epoch", epoch))
+    buckets: Dict[Tuple[int, int], List[Item]] = {}
+    for item in items:
+        buckets.setdefault(item.bucket, []).extend([item] * repeats[item.group])
+    batches = []
+    for key in sorted(buckets):
+        members = buckets[key]
+        rng.shuffle(members)
+        batches += [members[i:i + batch_size] for i in range(0, len(members), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def batches_per_epoch(items: Sequence[Item], repeats: Dict[str, int], batch_size: int) -> int:
+    counts: Dict[Tuple[int, int], int] = {}
+    for item in items:
+        counts[item.bucket] = counts.get(item.bucket, 0) + repeats[item.group]
+    return sum(math.ceil(n / batch_size) for n in counts.values())
+
+
+def step_captions(batch: Sequence[Item], seed: int, micro_step: int, *, shuffle: bool, tag_dropout: float,
+                  caption_dropout: float, separator: str) -> List[str]:
+    """The captions one step's text encoder sees: kohya's per-step shuffle and dropout after the
+    pinned head, drawn anew at every step (so the text encoder runs per step, not once)."""
+    rng = random.Random(_mix(seed, "caption", micro_step))
+    out = []
+    for item in batch:
+        if caption_dropout > 0 and rng.random() < caption_dropout:
+            out.append("")
+            continue
+        out.append(per_step(item.caption, item.keep_tokens, rng, shuffle=shuffle, tag_dropout=tag_dropout,
+                            keep_tokens_separator=separator))
+    return out
+
+
+def load_pixels(item: Item) -> np.ndarray:
+    """The picture at its bucket as float32 RGB [3, H, W] in -1..1: scaled to cover the bucket
+    (never enlarged past it) and cut to it around the middle, as kohya crops to its bucket."""
+    import cv2
+
+    bgr = cv2.imread(str(item.image), cv2.IMREAD_UNCHANGED)
+    bgr = _three_channels(bgr)
+    bw, bh = item.bucket
+    h, w = bgr.shape[:2]
+    scale = max(bw / w, bh / h)
+    nw, nh = max(bw, round(w * scale)), max(bh, round(h * scale))
+    if (nw, nh) != (w, h):
+        bgr = cv2.resize(bgr, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    top, left = (nh - bh) // 2, (nw - bw) // 2
+    rgb = bgr[top:top + bh, left:left + bw, ::-1]
+    return (rgb.astype(np.float32).transpose(2, 0, 1) / 127.5) - 1.0
+
+
+def _three_channels(picture: np.ndarray) -> np.ndarray:
+    if picture.ndim == 2:
+        return np.repeat(picture[..., None], 3, axis=2)
+    if picture.shape[2] == 4:          # transparent line art is drawn on white paper
+        alpha = picture[..., 3:4].astype(np.float32) / 255.0
+        return (picture[..., :3] * alpha + 255.0 * (1.0 - alpha)).round().astype(np.uint8)
+    return picture
+
+
+def _mix(seed: int, what: str, n: int) -> int:
+    """A seed for (run seed, purpose, counter): independent streams without shared state."""
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(f"{seed}:{what}:{n}".encode()).digest()[:8], "little")
+
+
+def torch_generator(seed: int, what: str, n: int, device: str = "cpu"):
+    import torch
+
+    g = torch.Generator(device="cpu")
+    g.manual_seed(_mix(seed, what, n))
+    return g

@@ -1,0 +1,327 @@
+"""The training loop: kohya's semantics over any ``Backend``.
+
+Per step: a batch from one aspect bucket, its captions shuffled and dropped out afresh and
+encoded with clip skip (through the text encoder's LoRA when it trains), noise and timesteps,
+the UNet's prediction, min-SNR-weighted MSE, an optimizer step every ``gradient_accumulation``
+batches.  Whatever stops the run (a cancel, a NaN, running out of memory) first saves a LoRA
+that loads and a state that resumes to the same weights an unbroken run would have reached.
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+
+from ..dataset.run import Dataset
+from ..errors import CancelledError, TrainingError
+from ..hashing import settings_digest
+from ..progress import Progress
+from . import adapters
+from .data import batches_per_epoch, epoch_batches, items_of, repeats_of, step_captions
+from .latents import LatentCache
+from .lora_file import kohya_metadata, kohya_tensors, save_lora
+from .objective import add_noise, loss, noise_and_timesteps, target
+from .previews import ddim, group_prompts
+from .settings import TrainSettings
+from .state import State, clear_state, load_state, save_state
+
+
+@dataclass
+class TrainResult:
+    lora: Path
+    steps: int
+    total_steps: int
+    steps_per_epoch: int
+    losses: List[float]
+    seconds: float
+    resumed_from: int
+    precision: str
+    prediction: str
+    images: int
+    latents_encoded: int
+    checkpoints: List[Path] = field(default_factory=list)
+    previews: List[Tuple[str, int, np.ndarray]] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+    modules: Dict[str, int] = field(default_factory=dict)
+
+    @property
+    def seconds_per_step(self) -> float:
+        done = self.steps - self.resumed_from
+        return self.seconds / done if done else 0.0
+
+
+def compute_dtype(choice: str, device: torch.device) -> torch.dtype:
+    if choice == "fp16":
+        return torch.float16
+    if choice == "bf16":
+        return torch.bfloat16
+    if choice == "auto" and device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32          # "no"; "auto" on the CPU and on MPS, where half precision is slow or partial
+
+
+def _optimizer(name: str, groups: list, device: torch.device, notes: List[str]):
+    if name == "adamw8bit":
+        try:
+            import bitsandbytes as bnb
+        except ImportError:
+            bnb = None
+        if bnb is not None and device.type == "cuda":
+            return bnb.optim.AdamW8bit(groups, weight_decay=0.01)
+        notes.append("adamw8bit needs bitsandbytes on a CUDA device: trained with AdamW instead.")
+    return torch.optim.AdamW(groups, weight_decay=0.01)
+
+
+def _fingerprint(settings: TrainSettings, items, repeats, prediction: str, base_model: str) -> dict:
+    """What a saved state must match to be resumed: the math settings, the base model and every
+    picture, caption, bucket and repeat of the dataset."""
+    data = [(i.image.name, i.image.stat().st_size, i.caption, i.group, i.bucket, repeats[i.group]) for i in items]
+    return {"settings": settings.math(), "prediction": prediction, "base_model": base_model,
+            "dataset": settings_digest(data, 24)}
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    text = str(error).lower()
+    return isinstance(error, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
+
+
+class _Run:
+    """One training run's moving parts; ``train()`` below is the entry point."""
+
+    def __init__(self, backend, dataset: Dataset, settings: TrainSettings, lora_path: Path, base_model: str,
+                 progress: Progress, on_event: Optional[Callable[[dict], None]]):
+        self.backend, self.dataset, self.s = backend, dataset, settings
+        self.lora_path, self.base_model = lora_path, base_model
+        self.progress, self.on_event = progress, on_event or (lambda event: None)
+        self.items = items_of(dataset, settings.resolution)
+        self.repeats = repeats_of(dataset)
+        self.per_epoch = batches_per_epoch(self.items, self.repeats, settings.batch_size)
+        self.micro_total = self.per_epoch * settings.epochs
+        total = math.ceil(self.micro_total / settings.gradient_accumulation)
+        self.total = min(total, settings.max_steps) if settings.max_steps else total
+        self.dtype = compute_dtype(settings.mixed_precision, backend.device)
+        self.prediction = backend.prediction_type if settings.prediction == "auto" else settings.prediction
+        self.notes: List[str] = []
+        self.layers: Dict[str, object] = {}
+        self.step = 0
+        self.losses: List[float] = []
+
+    # -- the file ------------------------------------------------------------------------------
+    def metadata(self, epoch: float) -> Dict[str, str]:
+        s = self.s
+        return kohya_metadata(
+            rank=s.rank, alpha=s.alpha, name=self.lora_path.stem, clip_skip=s.clip_skip,
+            keep_tokens=self.dataset.keep_tokens, resolution=s.resolution, num_train_images=len(self.items),
+            tag_frequency=self.dataset.tag_frequency, train_text_encoder=s.train_text_encoder,
+            extra={"ss_sd_model_name": self.base_model, "ss_learning_rate": s.unet_lr, "ss_unet_lr": s.unet_lr,
+                   "ss_text_encoder_lr": s.text_encoder_lr, "ss_lr_scheduler": s.lr_scheduler,
+                   "ss_lr_warmup_steps": s.warmup_steps, "ss_optimizer": s.optimizer, "ss_seed": s.seed,
+                   "ss_epoch": f"{epoch:g}", "ss_num_epochs": s.epochs, "ss_steps": self.step,
+                   "ss_max_train_steps": self.total, "ss_num_batches_per_epoch": self.per_epoch,
+                   "ss_batch_size_per_device": s.batch_size,
+                   "ss_gradient_accumulation_steps": s.gradient_accumulation,
+                   "ss_gradient_checkpointing": s.gradient_checkpointing,
+                   "ss_mixed_precision": str(self.dtype).replace("torch.", ""),
+                   "ss_noise_offset": s.noise_offset, "ss_min_snr_gamma": s.min_snr_gamma,
+                   "ss_v_parameterization": self.prediction == "v_prediction",
+                   "ss_shuffle_caption": s.shuffle_caption, "ss_caption_dropout_rate": s.caption_dropout,
+                   "ss_caption_tag_dropout_rate": s.caption_tag_dropout,
+                   "ss_keep_tokens_separator": self.dataset.keep_tokens_separator,
+                   "ss_enable_bucket": True, "ss_bucket_no_upscale": True,
+                   "ss_dataset_dirs": _dataset_dirs(self.dataset),
+                   "ss_training_comment": "trained with Anim2LoRA"})
+
+    def save_lora(self, path: Path, epoch: float) -> Path:
+        return save_lora(path, kohya_tensors(self.layers, self.s.alpha), self.metadata(epoch))
+
+    def epoch_of(self, micro: int) -> float:
+        return micro / self.per_epoch
+
+
+def _dataset_dirs(dataset: Dataset) -> str:
+    import json
+
+    return json.dumps({s.folder.name: {"n_repeats": s.repeats, "img_count": len(s.images)} for s in dataset.subsets})
+
+
+def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, state_dir=None, latent_dir=None,
+          base_model: str = "", progress: Optional[Progress] = None,
+          on_event: Optional[Callable[[dict], None]] = None, resume: bool = True) -> TrainResult:
+    """Train a LoRA on ``dataset`` and write it to ``lora_path`` (kohya format).  With
+    ``state_dir``, a stopped run leaves a state there and ``resume`` continues it."""
+    started = time.monotonic()
+    progress = progress or Progress()
+    run = _Run(backend, dataset, settings, Path(lora_path), base_model, progress, on_event)
+    s = settings
+    fingerprint = _fingerprint(s, run.items, run.repeats, run.prediction, base_model)
+    cache = LatentCache(backend, s.cache_latents, latent_dir)
+    if getattr(backend, "encodes_before_training", False):
+        if s.cache_latents == "off":
+            cache.mode = "memory"
+            run.notes.append("cache_latents off is not possible in ComfyUI (the VAE would push the UNet off the "
+                             "device at every step): latents were cached in memory.")
+        for item in run.items:
+            cache.batch([item])
+    run.dtype = backend.begin(run.dtype, s.gradient_checkpointing)
+    unet_paths = backend.unet_targets()
+    te_paths = backend.text_encoder_targets() if s.train_text_encoder else {}
+    resumed_from, checkpoints, previews = 0, [], []
+    try:
+        unet_layers = adapters.inject(backend.unet, unet_paths, s.rank, s.alpha, s.seed)
+        te_layers = adapters.inject(backend.text_encoder, te_paths, s.rank, s.alpha, s.seed + 1)
+        run.layers = {**unet_layers, **te_layers}
+        groups = [{"params": adapters.parameters(unet_layers), "lr": s.unet_lr}]
+        if te_layers:
+            groups.append({"params": adapters.parameters(te_layers), "lr": s.text_encoder_lr})
+        optimizer = _optimizer(s.optimizer, groups, backend.device, run.notes)
+        from diffusers.optimization import get_scheduler
+
+        scheduler = get_scheduler(s.lr_scheduler, optimizer, num_warmup_steps=s.warmup_steps,
+                                  num_training_steps=run.total)
+        scaler = (torch.amp.GradScaler("cuda") if run.dtype == torch.float16 and backend.device.type == "cuda"
+                  else None)
+        state = load_state(state_dir, fingerprint) if (resume and state_dir is not None) else None
+        if state is not None:
+            adapters.load_weights(run.layers, state.weights)
+            optimizer.load_state_dict(state.optimizer)
+            scheduler.load_state_dict(state.scheduler)
+            if scaler is not None and state.scaler:
+                scaler.load_state_dict(state.scaler)
+            run.step, run.losses, resumed_from = state.step, list(state.losses), state.step
+            run.notes.append(f"resumed a stopped run at step {state.step}")
+
+        def save_stopped_state():
+            if state_dir is None or run.step == resumed_from or not adapters.finite(run.layers):
+                return
+            save_state(state_dir, State(run.step, run.losses, adapters.weights(run.layers), optimizer.state_dict(),
+                                        scheduler.state_dict(), scaler.state_dict() if scaler else None,
+                                        fingerprint))
+
+        progress.set_total(run.total)
+        try:
+            _steps(run, cache, optimizer, scheduler, scaler, checkpoints, previews, started, resumed_from)
+        except BaseException as error:
+            # whatever stopped us, the weights are those of the last finished step: keep them
+            kept = []
+            if run.step > resumed_from and adapters.finite(run.layers):
+                stopped = run.lora_path.with_name(f"{run.lora_path.stem}-step{run.step:08d}.safetensors")
+                kept.append(str(run.save_lora(stopped, run.epoch_of(run.step * s.gradient_accumulation))))
+                save_stopped_state()
+                if state_dir is not None:
+                    kept.append(f"a resumable state in {state_dir}")
+            where = f" Kept {' and '.join(kept)}." if kept else ""
+            if _out_of_memory(error):
+                raise TrainingError(
+                    f"Ran out of memory on {backend.device} at step {run.step + 1} (batch_size {s.batch_size}, "
+                    f"resolution {s.resolution}).{where}",
+                    hint="Lower batch_size or resolution, turn gradient_checkpointing on, or use mixed_precision "
+                         "bf16/fp16.") from None
+            if isinstance(error, (TrainingError, CancelledError)) and where:
+                raise type(error)(f"{error.message}{where}", hint=error.hint) from None
+            raise
+        run.save_lora(run.lora_path, run.epoch_of(min(run.micro_total, run.step * s.gradient_accumulation)))
+        if state_dir is not None:
+            clear_state(state_dir)           # finished: nothing left to resume
+    finally:
+        if not backend.keeps_adapters:
+            adapters.remove(backend.unet, unet_paths)
+            adapters.remove(backend.text_encoder, te_paths)
+        backend.end()
+    return TrainResult(run.lora_path, run.step, run.total, run.per_epoch, run.losses, time.monotonic() - started,
+                       resumed_from, str(run.dtype).replace("torch.", ""), run.prediction, len(run.items),
+                       cache.encoded, checkpoints, previews, run.notes,
+                       {"unet": len(unet_paths), "text_encoder": len(te_paths)})
+
+
+def _steps(run: _Run, cache: LatentCache, optimizer, scheduler, scaler, checkpoints, previews, started: float,
+           resumed_from: int) -> None:
+    s, backend = run.s, run.backend
+    accum = s.gradient_accumulation
+    micro = run.step * accum
+    autocast = torch.autocast(device_type=backend.device.type, dtype=run.dtype,
+                              enabled=run.dtype != torch.float32)
+    ac = backend.alphas_cumprod.to(backend.device)
+    pending: List[float] = []
+    batches, batches_epoch = None, -1
+    params = [p for g in optimizer.param_groups for p in g["params"]]
+    while run.step < run.total:
+        epoch, index = divmod(micro, run.per_epoch)
+        if epoch != batches_epoch:
+            batches, batches_epoch = epoch_batches(run.items, run.repeats, s.batch_size, s.seed, epoch), epoch
+        batch = batches[index]
+        latents = cache.batch(batch)
+        captions = step_captions(batch, s.seed, micro, shuffle=s.shuffle_caption, tag_dropout=s.caption_tag_dropout,
+                                 caption_dropout=s.caption_dropout, separator=run.dataset.keep_tokens_separator)
+        noise, timesteps = noise_and_timesteps(latents, s.seed, micro, s.noise_offset, len(ac))
+        with autocast:
+            with torch.set_grad_enabled(s.train_text_encoder):
+                cond = backend.encode_text(captions, s.clip_skip)
+            noisy = add_noise(latents, noise, timesteps, ac).to(run.dtype)
+            prediction = backend.predict(noisy, timesteps, cond.to(run.dtype))
+        value = loss(prediction, target(latents, noise, timesteps, ac, run.prediction), timesteps, ac,
+                     run.prediction, s.min_snr_gamma)
+        if not torch.isfinite(value):
+            raise TrainingError(f"The loss became {value.item()} at step {run.step + 1}.",
+                                hint="Lower unet_lr/text_encoder_lr, or use mixed_precision bf16 or no instead "
+                                     "of fp16.")
+        (scaler.scale(value / accum) if scaler is not None else value / accum).backward()
+        pending.append(float(value.detach()))
+        micro += 1
+        if micro % accum and micro != run.micro_total:
+            continue
+        _optimizer_step(optimizer, scheduler, scaler, params, run.step)
+        run.step += 1
+        run.losses.append(sum(pending) / len(pending))
+        pending = []
+        _report_step(run, scheduler, started, resumed_from)
+        if micro % run.per_epoch == 0:
+            _epoch_end(run, micro // run.per_epoch, checkpoints, previews)
+
+
+def _optimizer_step(optimizer, scheduler, scaler, params, step: int) -> None:
+    if scaler is not None:          # fp16: the scaler skips a step whose gradients overflowed
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        grads = [p.grad for p in params if p.grad is not None]
+        if grads and not all(torch.isfinite(g).all() for g in grads):
+            optimizer.zero_grad(set_to_none=True)
+            raise TrainingError(f"The gradients became NaN or infinite at step {step + 1}.",
+                                hint="Lower unet_lr/text_encoder_lr, or use mixed_precision bf16 or no.")
+        optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+
+
+def _report_step(run: _Run, scheduler, started: float, resumed_from: int) -> None:
+    elapsed = time.monotonic() - started
+    per_step = elapsed / max(1, run.step - resumed_from)
+    event = {"step": run.step, "total": run.total, "loss": run.losses[-1], "lr": scheduler.get_last_lr()[0],
+             "epoch": round(run.epoch_of(run.step * run.s.gradient_accumulation), 3),
+             "seconds_per_step": round(per_step, 3), "seconds_left": round(per_step * (run.total - run.step), 1)}
+    run.on_event(event)
+    run.progress.update(run.step, force=run.step == run.total)
+
+
+def _epoch_end(run: _Run, epoch: int, checkpoints: list, previews: list) -> None:
+    s = run.s
+    if s.save_every_n_epochs and epoch % s.save_every_n_epochs == 0 and epoch < s.epochs:
+        path = run.lora_path.with_name(f"{run.lora_path.stem}-{epoch:06d}.safetensors")
+        checkpoints.append(run.save_lora(path, epoch))
+    if s.sample_every_n_epochs and epoch % s.sample_every_n_epochs == 0:
+        size = _preview_size(run)
+        for group, prompt in group_prompts(run.dataset):
+            with torch.autocast(device_type=run.backend.device.type, dtype=run.dtype,
+                                enabled=run.dtype != torch.float32):
+                picture = ddim(run.backend, prompt, size=size, seed=s.seed, clip_skip=s.clip_skip)
+            previews.append((group, epoch, picture))
+            run.on_event({"preview": group, "epoch": epoch, "step": run.step, "total": run.total})
+
+
+def _preview_size(run: _Run) -> Tuple[int, int]:
+    sizes = [item.bucket for item in run.items]
+    return max(set(sizes), key=sizes.count)

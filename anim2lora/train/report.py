@@ -1,0 +1,38 @@
+"""What a training run did, in numbers: steps and epochs, time per step, how the loss moved,
+the file and what it carries, and every note (fallbacks, resume)."""
+
+from .loop import TrainResult
+from .settings import TrainSettings
+
+
+def _mean(values) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def loss_summary(losses) -> dict:
+    """Mean loss over the first and last tenth of the steps (single losses are noise: timesteps
+    are drawn at random)."""
+    n = max(1, len(losses) // 10)
+    return {"first": round(_mean(losses[:n]), 5), "last": round(_mean(losses[-n:]), 5), "window": n}
+
+
+def train_report(result: TrainResult, settings: TrainSettings) -> str:
+    s = settings
+    lines = [f"TrainLoRA: {result.steps}/{result.total_steps} steps ({result.steps_per_epoch} per epoch x "
+             f"{s.epochs} epochs{f', max_steps {s.max_steps}' if s.max_steps else ''}) on {result.images} pictures; "
+             f"{result.seconds:.1f} s, {result.seconds_per_step:.2f} s/step",
+             f"rank {s.rank} / alpha {s.alpha:g} (scale {s.alpha / s.rank:.3g}); UNet lr {s.unet_lr:g}, "
+             + (f"text encoder lr {s.text_encoder_lr:g}" if s.train_text_encoder else "text encoder frozen")
+             + f"; {s.optimizer}, {s.lr_scheduler} (warmup {s.warmup_steps}); batch {s.batch_size} x "
+               f"accumulation {s.gradient_accumulation}",
+             f"modules adapted: UNet {result.modules.get('unet', 0)}, text encoder "
+             f"{result.modules.get('text_encoder', 0)}; compute {result.precision}, {result.prediction}, "
+             f"clip skip {s.clip_skip}, resolution {s.resolution}, latents encoded {result.latents_encoded}"]
+    if result.losses:
+        summary = loss_summary(result.losses)
+        lines.append(f"loss: mean of the first {summary['window']} steps {summary['first']:.4f} -> last "
+                     f"{summary['window']} {summary['last']:.4f}")
+    lines.append(f"LoRA: {result.lora.name}")
+    lines.extend(f"checkpoint: {p.name}" for p in result.checkpoints)
+    lines.extend(f"NOTE {n}" for n in result.notes)
+    return "\n".join(lines)

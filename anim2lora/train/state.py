@@ -1,0 +1,73 @@
+"""The resumable state of a run: LoRA weights (float32), optimizer, LR schedule, step and loss
+history.  The random streams are functions of (seed, step) (``data.py``), so seed and step are
+the whole RNG state.  Written as a folder replaced whole: a cancel while saving leaves the
+previous state readable."""
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import torch
+
+from ..errors import BadInputError
+
+WEIGHTS, OPTIMIZER, META = "lora_fp32.safetensors", "optimizer.pt", "state.json"
+
+
+@dataclass
+class State:
+    step: int                      # optimizer steps done
+    losses: List[float]
+    weights: Dict[str, torch.Tensor]
+    optimizer: dict
+    scheduler: dict
+    scaler: Optional[dict]
+    fingerprint: dict              # settings that decide the math + the dataset's content
+
+
+def save_state(folder: os.PathLike, state: State) -> Path:
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    tmp = folder.with_name(f".{folder.name}.part")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_file(state.weights, str(tmp / WEIGHTS))
+    torch.save({"optimizer": state.optimizer, "scheduler": state.scheduler, "scaler": state.scaler}, tmp / OPTIMIZER)
+    (tmp / META).write_text(json.dumps({"step": state.step, "losses": state.losses,
+                                        "fingerprint": state.fingerprint}, indent=1), encoding="utf-8")
+    old = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(tmp, folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def load_state(folder: os.PathLike, fingerprint: dict) -> Optional[State]:
+    """The saved state when it belongs to this run (same math settings and dataset), else None;
+    a damaged state is an error naming the folder to delete."""
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    if not (folder / META).is_file():
+        return None
+    try:
+        meta = json.loads((folder / META).read_text(encoding="utf-8"))
+        if meta.get("fingerprint") != json.loads(json.dumps(fingerprint)):
+            return None
+        rest = torch.load(folder / OPTIMIZER, map_location="cpu", weights_only=True)
+        weights = load_file(str(folder / WEIGHTS))
+    except (OSError, ValueError, RuntimeError, KeyError) as e:
+        raise BadInputError(f"The saved training state in {folder} is damaged ({e}).",
+                            hint="Delete that folder to start the run over, or turn resume off.") from None
+    return State(int(meta["step"]), list(meta["losses"]), weights, rest["optimizer"], rest["scheduler"],
+                 rest.get("scaler"), fingerprint)
+
+
+def clear_state(folder: os.PathLike) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
