@@ -303,35 +303,29 @@ def _lora_target(out: Path, name) -> Path:
     return out / f"{name or 'anim2lora'}.safetensors"
 
 
-def cmd_train(args) -> dict:
+def _train(dataset, checkpoint: str, lora: Path, settings, device: str, resume: bool = True):
+    """Train and write the LoRA, its loss curve, report and previews beside it; the result and
+    the report."""
     import signal
 
-    from .dataset.run import load_dataset
     from .runtime import resolve_device
     from .train.backend import DiffusersBackend
     from .train.curve import loss_picture
     from .train.loop import train
-    from .train.report import loss_summary, train_report
+    from .train.report import train_report
     from .train.sd15 import load_sd15
-    from .train.settings import TrainSettings
 
-    lora = _lora_target(Path(args.out), args.name)
-    names = TrainSettings.__dataclass_fields__
-    settings = TrainSettings(**{**{k: v for k, v in vars(args).items() if k in names and k != "name"},
-                                "name": lora.stem})
-    dataset = load_dataset(args.dataset)
-    device = resolve_device(args.device)
-    parts = load_sd15(args.checkpoint, device=device)
-    prediction = parts.prediction_type
+    device = resolve_device(device)
+    parts = load_sd15(checkpoint, device=device)
     backend = DiffusersBackend(parts.unet, parts.vae, parts.text_encoder, parts.tokenizer, device=device,
-                               prediction_type=prediction, alphas_cumprod=parts.alphas_cumprod,
-                               identity=Path(args.checkpoint).name)
+                               prediction_type=parts.prediction_type, alphas_cumprod=parts.alphas_cumprod,
+                               identity=Path(checkpoint).name)
     progress = _TrainProgress()
     previous = signal.signal(signal.SIGINT, lambda *_: progress.cancel_event.set())
     try:
         result = train(backend, dataset, settings, lora, state_dir=lora.parent / "train_state" / lora.stem,
-                       latent_dir=lora.parent / "latents", base_model=Path(args.checkpoint).name, progress=progress,
-                       on_event=progress.event, resume=args.resume)
+                       latent_dir=lora.parent / "latents", base_model=Path(checkpoint).name, progress=progress,
+                       on_event=progress.event, resume=resume)
     finally:
         signal.signal(signal.SIGINT, previous)
     report = train_report(result, settings)
@@ -339,12 +333,30 @@ def cmd_train(args) -> dict:
     lora.with_name(f"{lora.stem}_report.txt").write_text(report + "\n", encoding="utf-8")
     for group, epoch, picture in result.previews:
         _write_rgb(lora.with_name(f"{lora.stem}_preview_{group}_{epoch:03d}.png"), picture)
-    if not args.json:
-        print(report)
+    return result, report
+
+
+def _train_summary(result) -> dict:
+    from .train.report import loss_summary
+
     return {"lora": str(result.lora), "steps": result.steps, "total_steps": result.total_steps,
             "seconds_per_step": round(result.seconds_per_step, 3), "loss": loss_summary(result.losses),
             "losses": [round(v, 5) for v in result.losses], "checkpoints": [str(p) for p in result.checkpoints],
             "resumed_from": result.resumed_from, "notes": result.notes, "modules": result.modules}
+
+
+def cmd_train(args) -> dict:
+    from .dataset.run import load_dataset
+    from .train.settings import TrainSettings
+
+    lora = _lora_target(Path(args.out), args.name)
+    names = TrainSettings.__dataclass_fields__
+    settings = TrainSettings(**{**{k: v for k, v in vars(args).items() if k in names and k != "name"},
+                                "name": lora.stem})
+    result, report = _train(load_dataset(args.dataset), args.checkpoint, lora, settings, args.device, args.resume)
+    if not args.json:
+        print(report)
+    return _train_summary(result)
 
 
 def cmd_democlip(args) -> dict:
@@ -399,6 +411,12 @@ def cmd_demo(args) -> dict:
     drawn = prep_lineart(load_groups(out / "groups"), out / "lineart", progress=_TerminalProgress())
     _write_rgb(out / "lineart_preview.png", lineart_sheet(drawn))
     captioned = build_dataset(drawn.groups, out / "dataset", progress=_TerminalProgress())
+    trained = None
+    if args.checkpoint:
+        from .train.settings import TrainSettings
+
+        settings = TrainSettings(name="demo", resolution=256, max_steps=args.max_steps)
+        trained = _train(captioned.dataset, args.checkpoint, out / "loras" / "demo.safetensors", settings, "auto")
     if not args.json:
         print(extract_report(extracted.frames, extracted.cached))
         print(f"preview: {out / 'extract_preview.png'}\n")
@@ -411,7 +429,9 @@ def cmd_demo(args) -> dict:
         print(lineart_report(drawn))
         print(f"before and after: {out / 'lineart_preview.png'}\n")
         print(caption_report(captioned))
-    return {"video": str(video), "extract": extracted.summary, "preview": str(out / "extract_preview.png"),
+        if trained:
+            print(f"\n{trained[1]}\nloss curve: {out / 'loras' / 'demo_loss.png'}")
+    return {**({"train": _train_summary(trained[0])} if trained else {}), "video": str(video), "extract": extracted.summary, "preview": str(out / "extract_preview.png"),
             "text": texted.summary, "text_preview": str(out / "text_rejected.png"),
             "count": counted.summary, "count_preview": str(out / "count_preview.png"),
             "groups": grouped.summary, "groups_preview": str(out / "groups_preview.png"),
@@ -466,6 +486,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_democlip)
 
     p = sub.add_parser("demo", help="run every stage on the demo clip")
+    p.add_argument("--checkpoint", default=None, help="an SD1.5 checkpoint: also train a LoRA on the demo dataset "
+                   "(at 256 px; default: stop at the dataset)")
+    p.add_argument("--max-steps", dest="max_steps", type=int, default=30, help="training steps with --checkpoint "
+                   "(default: 30)")
     p.set_defaults(run=cmd_demo)
 
     for p in sub.choices.values():

@@ -65,8 +65,10 @@ def drawn_dataset(root: Path, sizes=((64, 64), (64, 64), (128, 64)), repeats=(1,
             path = folder / f"{i:03d}.png"
             cv2.imwrite(str(path), _figure(size, 10 * g + i, (20, 20, 20) if g == 0 else (60, 30, 10)))
             free = "monochrome, lineart, white background, full body"
+            caption = f"{head} {separator} {free}" if separator else f"{head}, {free}"
+            path.with_suffix(".txt").write_text(caption, encoding="utf-8")
             sub.images.append(path)
-            sub.captions.append(f"{head} {separator} {free}" if separator else f"{head}, {free}")
+            sub.captions.append(caption)
         subsets.append(sub)
     return Dataset(root, root / "dataset_config.toml", subsets, 64, separator, "offline",
                    {f"{s.repeats}_{s.group}": {"A": len(s.images)} for s in subsets})
