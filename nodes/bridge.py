@@ -147,14 +147,16 @@ def host_memory():
                       set_training=set_training)
 
 
-def apply_lora(model, clip, path: Path):
+def apply_lora(model, clip, path: Path, clip_skip: int):
     """MODEL and CLIP with a LoRA file applied exactly as LoraLoader applies it (patched clones;
-    the inputs stay as they were)."""
+    the inputs stay as they were), the CLIP at the clip skip it was trained with."""
     import comfy.sd
     import comfy.utils
 
     lora = comfy.utils.load_torch_file(str(path), safe_load=True)
-    return comfy.sd.load_lora_for_models(model, clip, lora, 1.0, 1.0)
+    model, clip = comfy.sd.load_lora_for_models(model, clip, lora, 1.0, 1.0)
+    clip.clip_layer(-clip_skip)          # what CLIP Set Last Layer does
+    return model, clip
 
 
 def send_event(event: str, data: dict) -> None:

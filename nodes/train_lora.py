@@ -2,13 +2,17 @@
 folder and the MODEL/CLIP with it applied out.  Training runs here, in the host's process and
 on its device."""
 
-from ..anim2lora.errors import BadInputError
-from ..anim2lora.train.lora_file import existing_owner
+import logging
+import time
+
+from ..anim2lora.train.lora_file import refuse_foreign
 from ..anim2lora.train.settings import CHOICES, HELP, SPECS, TrainSettings
 from . import bridge
 from .comfy_types import DATASET, image_batch, number_inputs
 
+log = logging.getLogger("anim2lora")
 EVENT = "anim2lora.train"
+LOG_EVERY = 5.0          # seconds between step lines in ComfyUI's console
 
 
 def _setting_inputs() -> dict:
@@ -22,6 +26,20 @@ def _setting_inputs() -> dict:
     inputs["resume"] = ("BOOLEAN", {"default": True, "tooltip": "Continue a stopped run of the same name, "
                                     "dataset and settings from its saved state (cancel keeps one)."})
     return inputs
+
+
+def _base_model(prompt, unique_id, model, identity) -> str:
+    """The checkpoint's file name as the graph loaded it (for the LoRA's ss_sd_model_name), and
+    its weights' identity, so a stopped run never resumes on another model."""
+    name = ""
+    try:
+        source = prompt[str(unique_id)]["inputs"]["model"][0]
+        inputs = prompt[str(source)]["inputs"]
+        name = inputs.get("ckpt_name") or inputs.get("unet_name") or ""
+    except (KeyError, IndexError, TypeError):
+        pass
+    weights = identity(getattr(getattr(model, "model", None), "diffusion_model", None))
+    return f"{name} ({weights})" if name else weights
 
 
 class TrainLoRA:
@@ -50,9 +68,9 @@ class TrainLoRA:
                              "vae": ("VAE", {"tooltip": "Its VAE, to encode the dataset's pictures."}),
                              "dataset": (DATASET, {"tooltip": "The dataset from Caption With Keep Tokens."}),
                              **_setting_inputs()},
-                "hidden": {"unique_id": "UNIQUE_ID"}}
+                "hidden": {"unique_id": "UNIQUE_ID", "prompt": "PROMPT"}}
 
-    def train(self, model, clip, vae, dataset, resume=True, unique_id=None, **settings):
+    def train(self, model, clip, vae, dataset, resume=True, unique_id=None, prompt=None, **settings):
         import torch       # torch and the trainer load when a run starts, not when ComfyUI lists nodes
 
         from ..anim2lora.train.comfy_backend import ComfyBackend, module_identity
@@ -62,23 +80,28 @@ class TrainLoRA:
 
         settings = TrainSettings(**settings)
         lora_path = bridge.loras_dir() / f"{settings.name}.safetensors"
-        owner = existing_owner(lora_path)
-        if owner is not None and owner != "anim2lora":
-            raise BadInputError(f"name: {lora_path} exists and was not made by Anim2LoRA.",
-                                hint="Choose another name; the file is left as it is.")
+        refuse_foreign(lora_path)          # before any model is touched
         backend = ComfyBackend(model, clip, vae, bridge.host_memory(), train_text_encoder=settings.train_text_encoder,
                                identity=module_identity(getattr(vae, "first_stage_model", None)))
         state_dir = bridge.cache_root() / "train_state" / settings.name
         progress = bridge.progress(0, unique_id)
 
+        logged = [0.0]
+
         def on_event(event):
             bridge.send_event(EVENT, {"node": unique_id, "name": settings.name, **event})
+            now = time.monotonic()
+            if "loss" in event and (now - logged[0] >= LOG_EVERY or event["step"] == event["total"]):
+                logged[0] = now          # for headless hosts: the console shows where the run is
+                log.info("TrainLoRA %s: step %d/%d, loss %.4f, %.2f s/step, %.0f s left", settings.name,
+                         event["step"], event["total"], event["loss"], event["seconds_per_step"],
+                         event["seconds_left"])
 
         with torch.inference_mode(False):        # ComfyUI runs nodes under inference_mode
             result = train(backend, dataset, settings, lora_path, state_dir=state_dir,
                            latent_dir=bridge.cache_root() / "latents", progress=progress, on_event=on_event,
-                           resume=resume)
-        trained_model, trained_clip = bridge.apply_lora(model, clip, result.lora)
+                           resume=resume, base_model=_base_model(prompt, unique_id, model, module_identity))
+        trained_model, trained_clip = bridge.apply_lora(model, clip, result.lora, settings.clip_skip)
         report = train_report(result, settings)
         loss = image_batch(loss_picture(result.losses, f"{settings.name} loss"))
         ui = {"a2l_report": [report], "a2l_losses": result.losses}

@@ -311,3 +311,46 @@ def test_train_lora_trains_in_the_host_and_its_file_loads_with_no_key_left_over(
     assert _lora_check(random_sd15, lora) == {"missing": [], "unet_patches": 192, "clip_patches": 72}
     log = train_host.log.read_text(errors="replace")
     assert "lora key not loaded" not in log
+
+
+def test_cancelling_training_keeps_a_lora_and_the_same_prompt_resumes(train_host, random_sd15, demo_clip, tmp_path):
+    """ComfyUI's cancel (POST /interrupt) during TrainLoRA: a usable <name>-stepN LoRA and a state
+    are kept; queueing the same prompt again continues from step N to the end."""
+    import re
+
+    prompt = json.loads((REPO / "workflows" / "api" / "train_demo.json").read_text())
+    prompt["14"]["inputs"]["ckpt_name"] = random_sd15.name
+    prompt["15"]["inputs"].update(name="a2l_cancel", max_steps=8, resolution=256, rank=4, text_encoder_lr=0.0,
+                                  warmup_steps=0)
+    prompt["1"]["inputs"]["video"] = train_host.upload(demo_clip)["name"]
+    import cv2
+
+    from anim2lora.demo.people_scenes import reference_stills
+
+    for character, node in (("A", "4"), ("B", "6")):
+        path = tmp_path / f"ref_{character}.png"
+        cv2.imwrite(str(path), cv2.cvtColor(reference_stills(character, 1)[0], cv2.COLOR_RGB2BGR))
+        prompt[node]["inputs"]["image"] = train_host.upload(path)["name"]
+    prompt_id = train_host.queue(prompt)
+    deadline = time.monotonic() + 1200
+    while not re.search(r"TrainLoRA a2l_cancel: step [2-7]/8", train_host.log.read_text(errors="replace")):
+        assert time.monotonic() < deadline, "training never reached step 2"
+        time.sleep(0.5)
+    assert train_host.post("/interrupt", {})[0] == 200
+    stopped = train_host.wait(prompt_id, timeout=600)
+    assert stopped["status"]["status_str"] == "error", stopped["status"]
+    loras = train_host.base / "models" / "loras"
+    kept = sorted(loras.glob("a2l_cancel-step*.safetensors"))
+    assert kept and not (loras / "a2l_cancel.safetensors").exists(), list(loras.iterdir())
+    done_at = int(kept[-1].stem.rsplit("step", 1)[1])
+    assert 2 <= done_at < 8
+    assert _lora_check(random_sd15, kept[-1])["missing"] == []
+    state = train_host.base / "output" / "anim2lora" / "train_state" / "a2l_cancel"
+    assert (state / "state.json").is_file()
+
+    resumed = train_host.wait(train_host.queue(prompt), timeout=1200)
+    assert resumed["status"]["status_str"] == "success", resumed["status"]
+    report = resumed["outputs"]["15"]["a2l_report"][0]
+    assert report.startswith("TrainLoRA: 8/8 steps") and f"resumed a stopped run at step {done_at}" in report, report
+    assert len(resumed["outputs"]["15"]["a2l_losses"]) == 8
+    assert (loras / "a2l_cancel.safetensors").is_file() and not state.exists()

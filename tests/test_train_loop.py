@@ -4,6 +4,8 @@ stops with what was made kept, and the data follows kohya's rules."""
 
 import random
 
+import numpy as np
+
 import pytest
 import torch
 from safetensors import safe_open
@@ -11,7 +13,7 @@ from safetensors import safe_open
 from anim2lora.errors import CancelledError, TrainingError
 from anim2lora.progress import Progress
 from anim2lora.train import adapters
-from anim2lora.train.data import (batches_per_epoch, epoch_batches, items_of, no_upscale_bucket, repeats_of,
+from anim2lora.train.data import (Item, batches_per_epoch, epoch_batches, items_of, no_upscale_bucket, repeats_of,
                                   step_captions)
 from anim2lora.train.loop import train
 from anim2lora.train.objective import add_noise, loss, target
@@ -233,9 +235,12 @@ def test_step_captions_follow_kohya_with_a_separator_and_dropouts(tmp_path):
 
 
 def test_buckets_never_enlarge_and_batches_stay_in_one_bucket(tmp_path):
-    assert no_upscale_bucket(1920, 1080, 512) == (640, 384)
-    assert no_upscale_bucket(100, 300, 512) == (64, 256)
-    assert no_upscale_bucket(512, 512, 512) == (512, 512)
+    # (bucket, resized) as kohya's BucketManager.select_bucket gives them with bucket_no_upscale
+    assert no_upscale_bucket(1920, 1080, 512) == ((640, 384), (683, 384))
+    assert no_upscale_bucket(1308, 1000, 512) == ((576, 448), (586, 448))
+    assert no_upscale_bucket(300, 883, 512) == ((256, 704), (256, 753))
+    assert no_upscale_bucket(100, 300, 512) == ((64, 256), (100, 300)), "never enlarged: cropped"
+    assert no_upscale_bucket(512, 512, 512) == ((512, 512), (512, 512))
     dataset = drawn_dataset(tmp_path / "d", repeats=(1, 3))
     items, repeats = items_of(dataset, 256), repeats_of(dataset)
     batches = epoch_batches(items, repeats, 2, seed=1, epoch=0)
@@ -281,3 +286,104 @@ def test_disk_latent_cache_encodes_each_picture_once_across_runs(tmp_path):
     first = train(tiny_backend(), dataset, s, tmp_path / "a.safetensors", latent_dir=tmp_path / "lat")
     second = train(tiny_backend(), dataset, s, tmp_path / "b.safetensors", latent_dir=tmp_path / "lat")
     assert first.latents_encoded >= 1 and second.latents_encoded == 0 and second.steps == 3
+
+
+def test_epoch_checkpoints_and_previews_come_every_n_epochs(tmp_path):
+    events = []
+    result = train(tiny_backend(), drawn_dataset(tmp_path / "d"),
+                   _settings(epochs=2, save_every_n_epochs=1, sample_every_n_epochs=1),
+                   tmp_path / "loras" / "e.safetensors", on_event=events.append)
+    assert [p.name for p in result.checkpoints] == ["e-000001.safetensors"], "the last epoch is the LoRA itself"
+    assert [(g, e) for g, e, _ in result.previews] == [("A", 1), ("A+B", 1), ("A", 2), ("A+B", 2)]
+    assert all(p.shape == (64, 64, 3) and p.dtype.name == "uint8" for _, _, p in result.previews)
+    steps = [e for e in events if "loss" in e]
+    assert [e["step"] for e in steps] == list(range(1, result.total_steps + 1))
+    assert all(e["total"] == result.total_steps and e["seconds_left"] >= 0 for e in steps)
+    assert sum(1 for e in events if "preview" in e) == 4
+
+
+def test_bf16_computes_in_half_precision_with_float32_lora_weights(tmp_path):
+    backend = tiny_backend()
+    result = train(backend, drawn_dataset(tmp_path / "d"), _settings(mixed_precision="bf16", max_steps=3),
+                   tmp_path / "b.safetensors")
+    assert result.precision == "bfloat16" and result.steps == 3
+    assert all(torch.isfinite(torch.tensor(result.losses)))
+    layers = _layers(backend)
+    assert {p.dtype for p in adapters.parameters(layers)} == {torch.float32}
+    assert backend.unet.conv_in.weight.dtype == torch.bfloat16
+
+
+def test_gradient_checkpointing_changes_memory_not_the_result(tmp_path):
+    dataset = drawn_dataset(tmp_path / "d")
+    plain = tiny_backend()
+    train(plain, dataset, _settings(max_steps=2, gradient_checkpointing=False), tmp_path / "p.safetensors")
+    checked = tiny_backend()
+    train(checked, dataset, _settings(max_steps=2, gradient_checkpointing=True), tmp_path / "c.safetensors")
+    a, b = adapters.weights(_layers(plain)), adapters.weights(_layers(checked))
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    assert not checked.unet.is_gradient_checkpointing, "switched off again after the run"
+
+
+def test_8bit_adamw_falls_back_with_a_note_off_cuda(tmp_path):
+    result = train(tiny_backend(), drawn_dataset(tmp_path / "d"), _settings(optimizer="adamw8bit", max_steps=1),
+                   tmp_path / "a.safetensors")
+    assert any("adamw8bit" in n for n in result.notes)
+
+
+def test_small_pictures_are_cropped_to_their_bucket_not_resampled(tmp_path):
+    import cv2
+
+    from anim2lora.train.data import load_pixels
+
+    picture = np.full((100, 150, 3), 255, np.uint8)
+    picture[:, 70:73] = 0                                     # a 3 px line in the middle
+    path = tmp_path / "p.png"
+    cv2.imwrite(str(path), picture)
+    (bucket, resized) = no_upscale_bucket(150, 100, 512)
+    item = Item(0, path, "A", 1, "A", bucket, resized)
+    pixels = load_pixels(item)
+    assert pixels.shape == (3, 64, 128)
+    dark = (pixels[0] < 0).any(axis=0)
+    assert dark.sum() == 3, "the line keeps its 3 px: no resampling"
+
+
+def test_an_epoch_ends_with_an_update_even_mid_accumulation(tmp_path):
+    """kohya (accelerate) steps at every epoch's end: 5 batches per epoch with accumulation 2
+    are 3 updates per epoch, and every epoch gets its checkpoint."""
+    dataset = drawn_dataset(tmp_path / "d")
+    result = train(tiny_backend(), dataset, _settings(epochs=3, batch_size=2, gradient_accumulation=2,
+                                                      save_every_n_epochs=1),
+                   tmp_path / "loras" / "x.safetensors")
+    assert result.steps_per_epoch == 3 and result.steps == result.total_steps == 9
+    assert [p.name for p in result.checkpoints] == ["x-000001.safetensors", "x-000002.safetensors"]
+
+
+def test_gradients_are_clipped_to_max_grad_norm(tmp_path, monkeypatch):
+    seen = []
+    real = torch.nn.utils.clip_grad_norm_
+
+    def spy(params, max_norm, *args, **kwargs):
+        seen.append(max_norm)
+        norm = real(params, max_norm, *args, **kwargs)
+        after = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params]))
+        assert after <= max_norm * 1.0001 + 1e-6
+        return norm
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", spy)
+    train(tiny_backend(), drawn_dataset(tmp_path / "d"), _settings(max_steps=2, max_grad_norm=0.01),
+          tmp_path / "c.safetensors")
+    assert seen == [0.01, 0.01]
+
+
+def test_a_failed_save_keeps_the_state_and_names_the_folder(tmp_path, monkeypatch):
+    from anim2lora.train import loop
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(loop, "save_lora", full)
+    with pytest.raises(TrainingError) as caught:
+        train(tiny_backend(), drawn_dataset(tmp_path / "d"), _settings(max_steps=2), tmp_path / "l" / "f.safetensors",
+              state_dir=tmp_path / "state")
+    assert "No space left on device" in str(caught.value) and "resumable state" in str(caught.value)
+    assert (tmp_path / "state" / "state.json").is_file()

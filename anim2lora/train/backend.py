@@ -108,7 +108,7 @@ class DiffusersBackend(Backend):
     def encode_images(self, pixels):
         with torch.no_grad():
             dist = self.vae.encode(pixels.to(self.device, torch.float32)).latent_dist
-            return dist.mean * self._scale        # kohya caches the mean: no sampling noise per epoch
+            return dist.mean * self._scale        # the mean (kohya samples once and caches that): deterministic
 
     def decode_latents(self, latents):
         with torch.no_grad():

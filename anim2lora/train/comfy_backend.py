@@ -73,10 +73,15 @@ class ComfyBackend(Backend):
         self.device = torch.device(host.device)
         self.train_te = train_text_encoder
         self.identity = identity
-        sampling = model.model.model_sampling
+        # the patched sampling object: a ModelSamplingDiscrete node upstream (v-prediction, zsnr)
+        # changes it on this MODEL only, not on the shared model underneath
+        sampling = model.get_model_object("model_sampling")
         self.alphas_cumprod = (1.0 / (1.0 + sampling.sigmas.float().cpu() ** 2))
-        kind = getattr(model.model.model_type, "name", "EPS")
-        self.prediction_type = "v_prediction" if kind.startswith("V_PREDICTION") else "epsilon"
+        kinds = {cls.__name__ for cls in type(sampling).__mro__}
+        self.prediction_type = "v_prediction" if "V_PREDICTION" in kinds else "epsilon"
+        if kinds & {"CONST", "EDM", "X0", "IMG_TO_IMG"}:
+            raise TrainingError(f"This MODEL samples as {type(sampling).__name__}; TrainLoRA trains SD1.x "
+                                "models (epsilon or v-prediction).", hint="Load an SD1.5 checkpoint.")
         self._latent_format = model.model.latent_format
         self.patcher = None
         self.unet = None
@@ -87,7 +92,11 @@ class ComfyBackend(Backend):
     # -- lifecycle --------------------------------------------------------------------------------
     def begin(self, dtype, gradient_checkpointing):
         self.host.unload_all()
-        self.patcher = self.source_model.clone(force_deepcopy=True)
+        try:
+            self.patcher = self.source_model.clone(force_deepcopy=True)
+        except RuntimeError as e:      # ComfyUI re-reads the file to copy a model: it must know the file
+            raise TrainingError(f"This MODEL cannot be copied for training ({e}).",
+                                hint="Load the model with Load Checkpoint (or Load Diffusion Model).") from None
         self.patcher.model.requires_grad_(False).train()
         self.host.load([self.patcher, self.clip.patcher])      # once: the run never reloads them
         self.unet = self.patcher.model.diffusion_model
@@ -150,8 +159,8 @@ class ComfyBackend(Backend):
     def decode_latents(self, latents):
         factors = self._latent_format.latent_rgb_factors
         bias = self._latent_format.latent_rgb_factors_bias
-        raw = self._latent_format.process_out(latents.float().cpu())
-        rgb = torch.einsum("bchw,cr->brhw", raw, torch.tensor(factors, dtype=torch.float32))
+        # the factors apply to the scaled latents, as ComfyUI's live previews apply them
+        rgb = torch.einsum("bchw,cr->brhw", latents.float().cpu(), torch.tensor(factors, dtype=torch.float32))
         if bias is not None:
             rgb = rgb + torch.tensor(bias, dtype=torch.float32).reshape(1, 3, 1, 1)
         rgb = torch.nn.functional.interpolate(((rgb + 1) / 2).clamp(0, 1), scale_factor=8, mode="bilinear")

@@ -29,16 +29,34 @@ class Item:
     caption: str
     keep_tokens: int
     group: str
-    bucket: Tuple[int, int]        # (width, height)
+    bucket: Tuple[int, int]        # (width, height) trained at
+    resized: Tuple[int, int]       # the picture's size before the crop to its bucket
 
 
-def no_upscale_bucket(width: int, height: int, resolution: int) -> Tuple[int, int]:
-    """kohya's bucket under ``bucket_no_upscale`` (the dataset config's choice): a picture larger
-    than resolution² pixels is scaled down to that area keeping its aspect; then both sides are
-    cut down to a multiple of 64.  A small picture is never enlarged (that would thicken lines)."""
-    scale = min(1.0, math.sqrt(resolution * resolution / float(width * height)))
-    w, h = width * scale, height * scale
-    return max(STEP, int(w) // STEP * STEP), max(STEP, int(h) // STEP * STEP)
+def _to_steps(x: float) -> int:
+    x = int(x + 0.5)
+    return x - x % STEP
+
+
+def no_upscale_bucket(width: int, height: int, resolution: int) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    """kohya's bucket under ``bucket_no_upscale`` (the dataset config's choice): (bucket, resized).
+    A picture over resolution² pixels is scaled down to that area, with whichever side, rounded
+    to 64, keeps its aspect better; a smaller one keeps its size (enlarging would thicken
+    lines).  The bucket is the resized size cut down to multiples of 64: cropped, never padded."""
+    aspect = width / height
+    if width * height > resolution * resolution:
+        w = math.sqrt(resolution * resolution * aspect)
+        h = resolution * resolution / w
+        by_width = _to_steps(w)
+        by_height = _to_steps(h)
+        error_w = abs(by_width / max(STEP, _to_steps(by_width / aspect)) - aspect)
+        error_h = abs(max(STEP, _to_steps(by_height * aspect)) / by_height - aspect)
+        resized = ((by_width, int(by_width / aspect + 0.5)) if error_w < error_h else
+                   (int(by_height * aspect + 0.5), by_height))
+    else:
+        resized = (width, height)
+    bucket = (max(STEP, resized[0] - resized[0] % STEP), max(STEP, resized[1] - resized[1] % STEP))
+    return bucket, resized
 
 
 def items_of(dataset: Dataset, resolution: int) -> List[Item]:
@@ -52,8 +70,7 @@ def items_of(dataset: Dataset, resolution: int) -> List[Item]:
                 raise BadInputError(f"dataset picture {image} cannot be read.",
                                     hint="Run Caption With Keep Tokens again to rewrite the dataset.")
             h, w = picture.shape[:2]
-            out.append(Item(len(out), image, caption, sub.keep_tokens, sub.group,
-                            no_upscale_bucket(w, h, resolution)))
+            out.append(Item(len(out), image, caption, sub.keep_tokens, sub.group, *no_upscale_bucket(w, h, resolution)))
     if not out:
         raise BadInputError(f"dataset {dataset.folder} holds no pictures.",
                             hint="Check the earlier stages' reports: every frame was filtered out.")
@@ -104,20 +121,21 @@ def step_captions(batch: Sequence[Item], seed: int, micro_step: int, *, shuffle:
 
 
 def load_pixels(item: Item) -> np.ndarray:
-    """The picture at its bucket as float32 RGB [3, H, W] in -1..1: scaled to cover the bucket
-    (never enlarged past it) and cut to it around the middle, as kohya crops to its bucket."""
+    """The picture at its bucket as float32 RGB [3, H, W] in -1..1: resized only when kohya
+    resizes it (down, to its area), then cut to the bucket around the middle."""
     import cv2
 
-    bgr = cv2.imread(str(item.image), cv2.IMREAD_UNCHANGED)
-    bgr = _three_channels(bgr)
-    bw, bh = item.bucket
+    bgr = _three_channels(cv2.imread(str(item.image), cv2.IMREAD_UNCHANGED))
     h, w = bgr.shape[:2]
-    scale = max(bw / w, bh / h)
-    nw, nh = max(bw, round(w * scale)), max(bh, round(h * scale))
-    if (nw, nh) != (w, h):
-        bgr = cv2.resize(bgr, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-    top, left = (nh - bh) // 2, (nw - bw) // 2
+    if (w, h) != item.resized:
+        bgr = cv2.resize(bgr, item.resized, interpolation=cv2.INTER_AREA)
+    h, w = bgr.shape[:2]
+    bw, bh = min(item.bucket[0], w), min(item.bucket[1], h)
+    top, left = (h - bh) // 2, (w - bw) // 2
     rgb = bgr[top:top + bh, left:left + bw, ::-1]
+    if rgb.shape[:2] != (item.bucket[1], item.bucket[0]):     # a picture under 64 px: white to the bucket
+        rgb = cv2.copyMakeBorder(np.ascontiguousarray(rgb), 0, item.bucket[1] - rgb.shape[0], 0,
+                                 item.bucket[0] - rgb.shape[1], cv2.BORDER_CONSTANT, value=(255, 255, 255))
     return (rgb.astype(np.float32).transpose(2, 0, 1) / 127.5) - 1.0
 
 

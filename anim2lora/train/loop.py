@@ -7,6 +7,7 @@ batches.  Whatever stops the run (a cancel, a NaN, running out of memory) first 
 that loads and a state that resumes to the same weights an unbroken run would have reached.
 """
 
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -23,11 +24,13 @@ from ..progress import Progress
 from . import adapters
 from .data import batches_per_epoch, epoch_batches, items_of, repeats_of, step_captions
 from .latents import LatentCache
-from .lora_file import kohya_metadata, kohya_tensors, save_lora
+from .lora_file import existing_owner, kohya_metadata, kohya_tensors, refuse_foreign, save_lora
 from .objective import add_noise, loss, noise_and_timesteps, target
 from .previews import ddim, group_prompts
 from .settings import TrainSettings
 from .state import State, clear_state, load_state, save_state
+
+log = logging.getLogger("anim2lora")
 
 
 @dataclass
@@ -100,8 +103,10 @@ class _Run:
         self.items = items_of(dataset, settings.resolution)
         self.repeats = repeats_of(dataset)
         self.per_epoch = batches_per_epoch(self.items, self.repeats, settings.batch_size)
-        self.micro_total = self.per_epoch * settings.epochs
-        total = math.ceil(self.micro_total / settings.gradient_accumulation)
+        # as kohya (accelerate): an optimizer step every `gradient_accumulation` batches and at
+        # every epoch's end, so epoch checkpoints and previews land on an update
+        self.steps_per_epoch = math.ceil(self.per_epoch / settings.gradient_accumulation)
+        total = self.steps_per_epoch * settings.epochs
         self.total = min(total, settings.max_steps) if settings.max_steps else total
         self.dtype = compute_dtype(settings.mixed_precision, backend.device)
         self.prediction = backend.prediction_type if settings.prediction == "auto" else settings.prediction
@@ -122,6 +127,7 @@ class _Run:
                    "ss_lr_warmup_steps": s.warmup_steps, "ss_optimizer": s.optimizer, "ss_seed": s.seed,
                    "ss_epoch": f"{epoch:g}", "ss_num_epochs": s.epochs, "ss_steps": self.step,
                    "ss_max_train_steps": self.total, "ss_num_batches_per_epoch": self.per_epoch,
+                   "ss_max_grad_norm": s.max_grad_norm,
                    "ss_batch_size_per_device": s.batch_size,
                    "ss_gradient_accumulation_steps": s.gradient_accumulation,
                    "ss_gradient_checkpointing": s.gradient_checkpointing,
@@ -135,11 +141,23 @@ class _Run:
                    "ss_dataset_dirs": _dataset_dirs(self.dataset),
                    "ss_training_comment": "trained with Anim2LoRA"})
 
-    def save_lora(self, path: Path, epoch: float) -> Path:
-        return save_lora(path, kohya_tensors(self.layers, self.s.alpha), self.metadata(epoch))
+    def save_lora(self, path: Path) -> Path:
+        """Write the LoRA as it is now; a file of that name someone else made gets a new name."""
+        if existing_owner(path) == "other":
+            path = path.with_name(f"{path.stem}-anim2lora{path.suffix}")
+            self.notes.append(f"{path.name[:-len('-anim2lora.safetensors')]}.safetensors exists and is not "
+                              f"Anim2LoRA's: saved as {path.name}")
+        try:
+            return save_lora(path, kohya_tensors(self.layers, self.s.alpha),
+                             self.metadata(self.micro_of(self.step) / self.per_epoch))
+        except OSError as e:
+            raise TrainingError(f"Could not write {path} ({e.strerror or e}).",
+                                hint="Free space in that folder or point the loras folder elsewhere.") from None
 
-    def epoch_of(self, micro: int) -> float:
-        return micro / self.per_epoch
+    def micro_of(self, step: int) -> int:
+        """The batches done after ``step`` optimizer steps."""
+        epoch, within = divmod(step, self.steps_per_epoch)
+        return epoch * self.per_epoch + min(within * self.s.gradient_accumulation, self.per_epoch)
 
 
 def _dataset_dirs(dataset: Dataset) -> str:
@@ -155,22 +173,20 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
     ``state_dir``, a stopped run leaves a state there and ``resume`` continues it."""
     started = time.monotonic()
     progress = progress or Progress()
+    refuse_foreign(lora_path)
     run = _Run(backend, dataset, settings, Path(lora_path), base_model, progress, on_event)
     s = settings
     fingerprint = _fingerprint(s, run.items, run.repeats, run.prediction, base_model)
     cache = LatentCache(backend, s.cache_latents, latent_dir)
     if getattr(backend, "encodes_before_training", False):
-        if s.cache_latents == "off":
-            cache.mode = "memory"
-            run.notes.append("cache_latents off is not possible in ComfyUI (the VAE would push the UNet off the "
-                             "device at every step): latents were cached in memory.")
-        for item in run.items:
-            cache.batch([item])
-    run.dtype = backend.begin(run.dtype, s.gradient_checkpointing)
-    unet_paths = backend.unet_targets()
-    te_paths = backend.text_encoder_targets() if s.train_text_encoder else {}
+        _encode_first(run, cache)
+    unet_paths: Dict[str, str] = {}
+    te_paths: Dict[str, str] = {}
     resumed_from, checkpoints, previews = 0, [], []
     try:
+        run.dtype = backend.begin(run.dtype, s.gradient_checkpointing)
+        unet_paths = backend.unet_targets()
+        te_paths = backend.text_encoder_targets() if s.train_text_encoder else {}
         unet_layers = adapters.inject(backend.unet, unet_paths, s.rank, s.alpha, s.seed)
         te_layers = adapters.inject(backend.text_encoder, te_paths, s.rank, s.alpha, s.seed + 1)
         run.layers = {**unet_layers, **te_layers}
@@ -194,54 +210,81 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
             run.step, run.losses, resumed_from = state.step, list(state.losses), state.step
             run.notes.append(f"resumed a stopped run at step {state.step}")
 
-        def save_stopped_state():
-            if state_dir is None or run.step == resumed_from or not adapters.finite(run.layers):
-                return
-            save_state(state_dir, State(run.step, run.losses, adapters.weights(run.layers), optimizer.state_dict(),
-                                        scheduler.state_dict(), scaler.state_dict() if scaler else None,
-                                        fingerprint))
+        def current_state() -> State:
+            return State(run.step, run.losses, adapters.weights(run.layers), optimizer.state_dict(),
+                         scheduler.state_dict(), scaler.state_dict() if scaler else None, fingerprint)
 
         progress.set_total(run.total)
         try:
             _steps(run, cache, optimizer, scheduler, scaler, checkpoints, previews, started, resumed_from)
+            run.save_lora(run.lora_path)
         except BaseException as error:
-            # whatever stopped us, the weights are those of the last finished step: keep them
-            kept = []
-            if run.step > resumed_from and adapters.finite(run.layers):
-                stopped = run.lora_path.with_name(f"{run.lora_path.stem}-step{run.step:08d}.safetensors")
-                kept.append(str(run.save_lora(stopped, run.epoch_of(run.step * s.gradient_accumulation))))
-                save_stopped_state()
-                if state_dir is not None:
-                    kept.append(f"a resumable state in {state_dir}")
-            where = f" Kept {' and '.join(kept)}." if kept else ""
-            if _out_of_memory(error):
-                raise TrainingError(
-                    f"Ran out of memory on {backend.device} at step {run.step + 1} (batch_size {s.batch_size}, "
-                    f"resolution {s.resolution}).{where}",
-                    hint="Lower batch_size or resolution, turn gradient_checkpointing on, or use mixed_precision "
-                         "bf16/fp16.") from None
-            if isinstance(error, (TrainingError, CancelledError)) and where:
-                raise type(error)(f"{error.message}{where}", hint=error.hint) from None
-            raise
-        run.save_lora(run.lora_path, run.epoch_of(min(run.micro_total, run.step * s.gradient_accumulation)))
+            _stopped(run, error, state_dir, current_state, resumed_from)
         if state_dir is not None:
             clear_state(state_dir)           # finished: nothing left to resume
+    except RuntimeError as error:
+        if _out_of_memory(error):
+            raise TrainingError(f"Ran out of memory on {backend.device} while loading the models.",
+                                hint="Close other models or use a smaller resolution.") from None
+        raise
     finally:
         if not backend.keeps_adapters:
             adapters.remove(backend.unet, unet_paths)
             adapters.remove(backend.text_encoder, te_paths)
         backend.end()
-    return TrainResult(run.lora_path, run.step, run.total, run.per_epoch, run.losses, time.monotonic() - started,
-                       resumed_from, str(run.dtype).replace("torch.", ""), run.prediction, len(run.items),
-                       cache.encoded, checkpoints, previews, run.notes,
+    return TrainResult(run.lora_path, run.step, run.total, run.steps_per_epoch, run.losses,
+                       time.monotonic() - started, resumed_from, str(run.dtype).replace("torch.", ""),
+                       run.prediction, len(run.items), cache.encoded, checkpoints, previews, run.notes,
                        {"unet": len(unet_paths), "text_encoder": len(te_paths)})
+
+
+def _encode_first(run: "_Run", cache: LatentCache) -> None:
+    """Latents of every picture before the UNet is loaded (backends whose VAE would otherwise
+    share the device with training)."""
+    if run.s.cache_latents == "off":
+        cache.mode = "memory"
+        run.notes.append("cache_latents off is not possible in ComfyUI (the VAE would push the UNet off the "
+                         "device at every step): latents were cached in memory.")
+    for item in run.items:
+        cache.batch([item])
+        run.progress.check_cancelled()
+
+
+def _stopped(run: "_Run", error: BaseException, state_dir, current_state, resumed_from: int) -> None:
+    """Whatever stopped the run, the weights are those of the last finished step: keep them (state
+    first: it is what resumes), say what was kept, and raise the error with that added."""
+    kept, failed = [], []
+    if run.step > resumed_from and adapters.finite(run.layers):
+        if state_dir is not None:
+            try:
+                save_state(state_dir, current_state())
+                kept.append(f"a resumable state in {state_dir}")
+            except OSError as e:
+                failed.append(f"the state could not be saved ({e.strerror or e})")
+        try:
+            kept.append(str(run.save_lora(run.lora_path.with_name(f"{run.lora_path.stem}-step{run.step:08d}"
+                                                                  f"{run.lora_path.suffix}"))))
+        except TrainingError as e:
+            failed.append(e.message)
+    where = (f" Kept {' and '.join(kept)}." if kept else "") + (f" But {'; '.join(failed)}." if failed else "")
+    if where:      # the host's own cancel exception carries no message of ours: say it here
+        log.warning("Training stopped at step %d of %d.%s", run.step, run.total, where)
+    s = run.s
+    if _out_of_memory(error):
+        raise TrainingError(f"Ran out of memory on {run.backend.device} at step {run.step + 1} (batch_size "
+                            f"{s.batch_size}, resolution {s.resolution}).{where}",
+                            hint="Lower batch_size or resolution, turn gradient_checkpointing on, or use "
+                                 "mixed_precision bf16/fp16.") from None
+    if isinstance(error, (TrainingError, CancelledError)) and where:
+        raise type(error)(f"{error.message}{where}", hint=error.hint) from None
+    raise error
 
 
 def _steps(run: _Run, cache: LatentCache, optimizer, scheduler, scaler, checkpoints, previews, started: float,
            resumed_from: int) -> None:
     s, backend = run.s, run.backend
     accum = s.gradient_accumulation
-    micro = run.step * accum
+    micro = run.micro_of(run.step)
     autocast = torch.autocast(device_type=backend.device.type, dtype=run.dtype,
                               enabled=run.dtype != torch.float32)
     ac = backend.alphas_cumprod.to(backend.device)
@@ -271,9 +314,9 @@ def _steps(run: _Run, cache: LatentCache, optimizer, scheduler, scaler, checkpoi
         (scaler.scale(value / accum) if scaler is not None else value / accum).backward()
         pending.append(float(value.detach()))
         micro += 1
-        if micro % accum and micro != run.micro_total:
+        if (micro % run.per_epoch) % accum:
             continue
-        _optimizer_step(optimizer, scheduler, scaler, params, run.step)
+        _optimizer_step(optimizer, scheduler, scaler, params, run.step, s.max_grad_norm)
         run.step += 1
         run.losses.append(sum(pending) / len(pending))
         pending = []
@@ -282,13 +325,18 @@ def _steps(run: _Run, cache: LatentCache, optimizer, scheduler, scaler, checkpoi
             _epoch_end(run, micro // run.per_epoch, checkpoints, previews)
 
 
-def _optimizer_step(optimizer, scheduler, scaler, params, step: int) -> None:
+def _optimizer_step(optimizer, scheduler, scaler, params, step: int, max_grad_norm: float) -> None:
+    if scaler is not None:
+        scaler.unscale_(optimizer)
+    with_grads = [p for p in params if p.grad is not None]
+    # kohya clips at max_grad_norm (1.0 by default); the norm is also the one-sync finiteness check
+    norm = (torch.nn.utils.clip_grad_norm_(with_grads, max_grad_norm if max_grad_norm > 0 else float("inf"))
+            if with_grads else torch.tensor(0.0))
     if scaler is not None:          # fp16: the scaler skips a step whose gradients overflowed
         scaler.step(optimizer)
         scaler.update()
     else:
-        grads = [p.grad for p in params if p.grad is not None]
-        if grads and not all(torch.isfinite(g).all() for g in grads):
+        if not torch.isfinite(norm):
             optimizer.zero_grad(set_to_none=True)
             raise TrainingError(f"The gradients became NaN or infinite at step {step + 1}.",
                                 hint="Lower unet_lr/text_encoder_lr, or use mixed_precision bf16 or no.")
@@ -301,7 +349,7 @@ def _report_step(run: _Run, scheduler, started: float, resumed_from: int) -> Non
     elapsed = time.monotonic() - started
     per_step = elapsed / max(1, run.step - resumed_from)
     event = {"step": run.step, "total": run.total, "loss": run.losses[-1], "lr": scheduler.get_last_lr()[0],
-             "epoch": round(run.epoch_of(run.step * run.s.gradient_accumulation), 3),
+             "epoch": round(run.micro_of(run.step) / run.per_epoch, 3),
              "seconds_per_step": round(per_step, 3), "seconds_left": round(per_step * (run.total - run.step), 1)}
     run.on_event(event)
     run.progress.update(run.step, force=run.step == run.total)
@@ -311,7 +359,7 @@ def _epoch_end(run: _Run, epoch: int, checkpoints: list, previews: list) -> None
     s = run.s
     if s.save_every_n_epochs and epoch % s.save_every_n_epochs == 0 and epoch < s.epochs:
         path = run.lora_path.with_name(f"{run.lora_path.stem}-{epoch:06d}.safetensors")
-        checkpoints.append(run.save_lora(path, epoch))
+        checkpoints.append(run.save_lora(path))
     if s.sample_every_n_epochs and epoch % s.sample_every_n_epochs == 0:
         size = _preview_size(run)
         for group, prompt in group_prompts(run.dataset):

@@ -87,6 +87,15 @@ def existing_owner(path: os.PathLike):
     return "anim2lora" if meta.get("ss_training_comment", "").endswith("Anim2LoRA") else "other"
 
 
+def refuse_foreign(path: os.PathLike) -> None:
+    """Stop before training when the LoRA's name belongs to a file Anim2LoRA did not write."""
+    if existing_owner(path) == "other":
+        from ..errors import BadInputError
+
+        raise BadInputError(f"name: {path} exists and was not made by Anim2LoRA.",
+                            hint="Choose another name; the file is left as it is.")
+
+
 def save_lora(path: os.PathLike, tensors: Mapping[str, object], metadata: Mapping[str, str]) -> Path:
     """Write the file whole or not at all (a cancel or a full disk never leaves half a LoRA)."""
     from safetensors.torch import save_file

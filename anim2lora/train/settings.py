@@ -30,6 +30,8 @@ SPECS = {
     "batch_size": Spec(1, 64, 1, "Pictures per step (from one aspect bucket at a time, as kohya)."),
     "gradient_accumulation": Spec(1, 64, 1, "Steps whose gradients are summed before one optimizer update "
                                   "(a larger batch without the memory)."),
+    "max_grad_norm": Spec(0.0, 100.0, 0.1, "Gradients are clipped to this norm before each update, as kohya's "
+                          "--max_grad_norm (1.0); 0: no clipping."),
     "seed": Spec(0, 2 ** 32 - 1, 1, "Seeds the LoRA's start, the order, the captions' shuffle, noise and "
                  "timesteps: the same seed gives the same LoRA."),
     "clip_skip": Spec(1, 12, 1, "2 = the penultimate CLIP layer (then the final layer norm), as kohya's "
@@ -79,6 +81,7 @@ class TrainSettings:
     epochs: int = 3
     batch_size: int = 1
     gradient_accumulation: int = 1
+    max_grad_norm: float = 1.0
     gradient_checkpointing: bool = True
     mixed_precision: str = "auto"
     seed: int = 42
