@@ -81,10 +81,7 @@ class DiffusersBackend(Backend):
             model.requires_grad_(False).to(self.device).train()
             if model.dtype != dtype:
                 model.to(dtype)
-        # the VAE runs once per picture (latents are cached) and overflows in fp16: keep it float32
-        self.vae.requires_grad_(False).to(self.device).eval()
-        if self.vae.dtype != torch.float32:
-            self.vae.to(torch.float32)
+        self._vae_ready()
         if gradient_checkpointing:
             self.unet.enable_gradient_checkpointing()
             self.text_encoder.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
@@ -95,9 +92,11 @@ class DiffusersBackend(Backend):
         self.text_encoder.eval()
         if getattr(self.unet, "is_gradient_checkpointing", False):
             self.unet.disable_gradient_checkpointing()
-        if getattr(self.text_encoder, "is_activation_checkpointing",
-                   getattr(self.text_encoder, "is_gradient_checkpointing", False)):
-            self.text_encoder.gradient_checkpointing_disable()
+        te = self.text_encoder          # transformers 5 renamed the flag; reading the old one warns
+        flag = "is_activation_checkpointing" if hasattr(te, "is_activation_checkpointing") else \
+            "is_gradient_checkpointing"
+        if getattr(te, flag, False):
+            te.gradient_checkpointing_disable()
 
     def unet_targets(self):
         return module_paths(unet_targets(self.unet), self.unet)
@@ -105,7 +104,14 @@ class DiffusersBackend(Backend):
     def text_encoder_targets(self):
         return module_paths(text_encoder_targets(self.text_encoder), self.text_encoder)
 
+    def _vae_ready(self):
+        # the VAE runs once per picture (latents are cached) and overflows in fp16: keep it float32
+        self.vae.requires_grad_(False).to(self.device).eval()
+        if self.vae.dtype != torch.float32:
+            self.vae.to(torch.float32)
+
     def encode_images(self, pixels):
+        self._vae_ready()
         with torch.no_grad():
             dist = self.vae.encode(pixels.to(self.device, torch.float32)).latent_dist
             return dist.mean * self._scale        # the mean (kohya samples once and caches that): deterministic

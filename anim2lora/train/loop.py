@@ -178,7 +178,7 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
     s = settings
     fingerprint = _fingerprint(s, run.items, run.repeats, run.prediction, base_model)
     cache = LatentCache(backend, s.cache_latents, latent_dir)
-    if getattr(backend, "encodes_before_training", False):
+    if s.cache_latents != "off" or getattr(backend, "encodes_before_training", False):
         _encode_first(run, cache)
     unet_paths: Dict[str, str] = {}
     te_paths: Dict[str, str] = {}
@@ -239,8 +239,9 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
 
 
 def _encode_first(run: "_Run", cache: LatentCache) -> None:
-    """Latents of every picture before the UNet is loaded (backends whose VAE would otherwise
-    share the device with training)."""
+    """Latents of every picture before training (kohya's cache_latents), so steps time the
+    training alone; in ComfyUI also before the UNet is loaded, whose place on the device the VAE
+    would otherwise take mid-run."""
     if run.s.cache_latents == "off":
         cache.mode = "memory"
         run.notes.append("cache_latents off is not possible in ComfyUI (the VAE would push the UNet off the "

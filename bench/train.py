@@ -1,0 +1,311 @@
+"""Training benchmark: what our trainer's own machinery costs per step, what the latent cache saves,
+how much memory a run holds, and how it compares with ComfyUI's built-in trainer.
+
+    python bench/train.py [--steps 20] [--warmup 2] [--checkpointing] [--skip-comfy]
+                          [--comfy-steps 3] [--checkpoint CKPT] [--json]
+
+Part 1, on a small random SD1.5-shaped model (UNet 64/128 channels with cross-attention in every
+block, a small VAE and a 4-layer CLIP with the real tokenizer) and 128 px drawn pictures, fp32 on
+the CPU, text encoder frozen, each phase in a subprocess of its own (for its own peak RSS), the
+phases alternated over two rounds (--rounds) to spread machine noise:
+
+- baseline: the minimal diffusers + peft loop a competent engineer writes (peft's
+  inject_adapter_in_model on the same modules as ours, AdamW, latents precomputed, the caption
+  encoded under no_grad each step, DDPM noise and timesteps, MSE on epsilon);
+- ours: anim2lora.train.loop.train with cache_latents="memory" (the same latents, computed once);
+- ours, no cache: cache_latents="off" (the VAE encodes each step's pictures again).
+
+After 2 warm-up steps (ours encodes every picture before its first step when caching, as
+kohya's cache_latents does; the warm-up drops that), prints each phase's s/step (wall and CPU time; the median of its
+least disturbed round, as other load only adds time), ours/baseline (goal <= 1.10; the difference
+is our per-step work: caption shuffling, seeded noise, min-SNR, the NaN checks, progress), the
+cache's speed-up (off/memory; small here, where the VAE is small and the pictures 128 px) and each
+phase's peak RSS.  --checkpointing adds the same pair with gradient checkpointing on both sides.
+
+Part 2, when COMFYUI_DIR and COMFY_VENV are set (--skip-comfy skips it): bench/comfy_train_compare.py
+runs in ComfyUI's own Python on the CPU with a full-size SD1.5 checkpoint (--checkpoint, or
+A2L_SD15_CHECKPOINT, or a random-sd15.safetensors found under /tmp, or one built with
+/work/shared/tools/make_random_sd15.py) and times, in one process, ComfyUI's TrainLoraNode and our
+trainer over ComfyBackend at 256 px, rank 4, UNet only, gradient checkpointing on: s/step each
+(after a warm-up step) and ours/built-in (goal <= 0.3); --comfy-dtype picks the compute type.
+The built-in takes 15-60 s/step on a 2-core CPU, so this part takes ~5-8 minutes.
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+SMALL_UNET = dict(sample_size=16, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(64, 128),
+                  down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
+                  up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D"), cross_attention_dim=64,
+                  attention_head_dim=8, norm_num_groups=32)
+SMALL_VAE = dict(in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(16, 32, 64, 64),
+                 down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
+                 layers_per_block=1, norm_num_groups=8, sample_size=128)
+SMALL_CLIP = dict(vocab_size=49408, hidden_size=64, intermediate_size=256, num_hidden_layers=4, num_attention_heads=4,
+                  max_position_embeddings=77, bos_token_id=49406, eos_token_id=49407, pad_token_id=49407)
+PICTURE = (128, 128)
+RANK, ALPHA, LR, BATCH = 8, 4.0, 1e-4, 1
+RESOLUTION = 256            # the setting's minimum; 128 px pictures are never enlarged, so they train at 128 px
+
+
+def small_models(seed: int = 0):
+    import torch
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    from anim2lora.train.sd15 import clip_tokenizer
+
+    torch.manual_seed(seed)
+    return (UNet2DConditionModel(**SMALL_UNET), AutoencoderKL(**SMALL_VAE), CLIPTextModel(CLIPTextConfig(**SMALL_CLIP)),
+            clip_tokenizer())
+
+
+def small_dataset(root: Path):
+    from trainkit import drawn_dataset
+
+    return drawn_dataset(root, sizes=(PICTURE,) * 4, repeats=(1, 1))        # 8 pictures, one bucket
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024          # KiB on Linux
+
+
+def step_times(stamps, skip: int) -> dict:
+    """Wall and CPU seconds of each step from (wall, cpu) stamps at the end of each step, the first
+    ``skip`` steps left out (the first stamp is before step 1; its setup is in step 1, never timed)."""
+    steps = list(zip(stamps, stamps[1:]))[skip:]
+    return {"step_seconds": [b[0] - a[0] for a, b in steps], "cpu_seconds": [b[1] - a[1] for a, b in steps]}
+
+
+# -- the phases, each run in a subprocess of its own ----------------------------------------------------
+
+def phase_baseline(steps: int, warmup: int, checkpointing: bool, work: Path) -> dict:
+    """The hand-written loop."""
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from diffusers import DDPMScheduler
+    from peft import LoraConfig, inject_adapter_in_model
+
+    from anim2lora.train.data import items_of, load_pixels
+    from anim2lora.train.targets import module_paths, unet_targets
+
+    unet, vae, te, tok = small_models()
+    items = items_of(small_dataset(work), RESOLUTION)
+    with torch.no_grad():
+        latents = [vae.encode(torch.from_numpy(np.ascontiguousarray(load_pixels(i)))[None]).latent_dist.mean
+                   * vae.config.scaling_factor for i in items]
+    captions = [i.caption for i in items]
+    for model in (unet, te, vae):
+        model.requires_grad_(False)
+    targets = sorted(set(module_paths(unet_targets(unet), unet).values()))
+    inject_adapter_in_model(LoraConfig(r=RANK, lora_alpha=ALPHA, lora_dropout=0.0, target_modules=targets), unet)
+    params = [p for n, p in unet.named_parameters() if "lora_" in n]
+    for p in params:
+        p.requires_grad_(True)
+    optimizer = torch.optim.AdamW(params, lr=LR, weight_decay=0.01)
+    scheduler = DDPMScheduler(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012,
+                              beta_schedule="scaled_linear")
+    unet.train()
+    if checkpointing:
+        unet.enable_gradient_checkpointing()
+    g = torch.Generator().manual_seed(0)
+    stamps = [(time.perf_counter(), time.process_time())]
+    for _ in range(warmup + steps):
+        pick = torch.randint(len(items), (BATCH,), generator=g).tolist()
+        lat = torch.cat([latents[i] for i in pick])
+        ids = tok([captions[i] for i in pick], padding="max_length", max_length=77, truncation=True,
+                  return_tensors="pt").input_ids
+        with torch.no_grad():
+            cond = te(ids)[0]
+        noise = torch.randn(lat.shape, generator=g)
+        t = torch.randint(0, 1000, (BATCH,), generator=g)
+        pred = unet(scheduler.add_noise(lat, noise, t), t, encoder_hidden_states=cond).sample
+        loss = F.mse_loss(pred, noise)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        stamps.append((time.perf_counter(), time.process_time()))
+    return {**step_times(stamps, warmup), "modules": len(targets), "peak_rss_mb": peak_rss_mb()}
+
+
+def phase_ours(steps: int, warmup: int, checkpointing: bool, work: Path, cache: str) -> dict:
+    """Our trainer on the same models, pictures and settings."""
+    from anim2lora.train.backend import DiffusersBackend
+    from anim2lora.train.loop import train
+    from anim2lora.train.settings import TrainSettings
+
+    unet, vae, te, tok = small_models()
+    backend = DiffusersBackend(unet, vae, te, tok, identity="bench-small")
+    dataset = small_dataset(work)
+    # the first interval also holds the up-front latent encoding (cache on): the warm-up drops it
+    settings = TrainSettings(rank=RANK, alpha=ALPHA, unet_lr=LR, text_encoder_lr=0.0, epochs=1000,
+                             max_steps=warmup + steps, batch_size=BATCH, resolution=RESOLUTION, cache_latents=cache,
+                             gradient_checkpointing=checkpointing, mixed_precision="no")
+    stamps = [(time.perf_counter(), time.process_time())]        # then one at the end of each step
+
+    def on_event(event):
+        if "loss" in event:
+            stamps.append((time.perf_counter(), time.process_time()))
+
+    result = train(backend, dataset, settings, work / "lora.safetensors", on_event=on_event)
+    return {**step_times(stamps, warmup), "modules": result.modules["unet"], "steps": result.steps,
+            "warmup": warmup, "latents_encoded": result.latents_encoded, "peak_rss_mb": peak_rss_mb()}
+
+
+def run_phase(name: str, args) -> dict:
+    cmd = [sys.executable, __file__, "--phase", name, "--steps", str(args.steps), "--warmup", str(args.warmup)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"phase {name} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- part 2: ComfyUI's built-in trainer ----------------------------------------------------------------
+
+def find_checkpoint(args, work: Path) -> Path:
+    if args.checkpoint:
+        return Path(args.checkpoint)
+    if os.environ.get("A2L_SD15_CHECKPOINT"):
+        return Path(os.environ["A2L_SD15_CHECKPOINT"])
+    found = sorted(Path("/tmp").glob("**/random-sd15.safetensors"), key=lambda p: p.stat().st_size, reverse=True)
+    found = [p for p in found if p.stat().st_size > 1_000_000_000]
+    if found:
+        return found[0]
+    out = work / "random-sd15.safetensors"
+    print(f"building a random SD1.5 checkpoint in {out} (~1 min, 2 GB)", flush=True)
+    subprocess.run([str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"), "/work/shared/tools/make_random_sd15.py",
+                    str(out)], check=True, env={**os.environ})
+    return out
+
+
+def run_comfy(args, work: Path) -> dict:
+    ckpt = find_checkpoint(args, work)
+    cmd = [str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"), str(REPO / "bench" / "comfy_train_compare.py"),
+           str(ckpt), "--steps", str(args.comfy_steps), "--dtype", args.comfy_dtype, "--work", str(work / "comfy")]
+    log = work / "comfy_train_compare.log"
+    print(f"ComfyUI comparison: {ckpt}, {args.comfy_steps} timed steps each (log: {log})", flush=True)
+    with open(log, "w") as err:
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env={**os.environ})
+    if done.returncode:
+        raise SystemExit(f"comfy_train_compare.py failed (exit {done.returncode}):\n{log.read_text()[-6000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- the report ---------------------------------------------------------------------------------------
+
+def median(values) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def part1(args) -> dict:
+    names = ["baseline", "ours", "ours_nocache"]
+    if args.checkpointing:
+        names += ["baseline_ckpt", "ours_ckpt"]
+    runs = {n: [] for n in names}
+    for r in range(args.rounds):          # rounds alternate the order, to spread the machine's noise
+        for name in (names if r % 2 == 0 else names[::-1]):
+            print(f"  round {r + 1}: {name} ...", flush=True)
+            runs[name].append(run_phase(name, args))
+    out = {}
+    for name, results in runs.items():
+        # the least disturbed round's median: other load on the machine only ever adds time
+        out[name] = {"s_per_step": min(median(r["step_seconds"]) for r in results),
+                     "cpu_s_per_step": min(median(r["cpu_seconds"]) for r in results),
+                     "rounds": [median(r["step_seconds"]) for r in results],
+                     "peak_rss_mb": max(r["peak_rss_mb"] for r in results), "modules": results[0]["modules"]}
+    ratios = {"ratio_ours_baseline": ("ours", "baseline"), "cache_speedup": ("ours_nocache", "ours"),
+              "ratio_ours_baseline_ckpt": ("ours_ckpt", "baseline_ckpt")}
+    for key, (a, b) in ratios.items():
+        if a in out and b in out:
+            out[key] = {"wall": out[a]["s_per_step"] / out[b]["s_per_step"],
+                        "cpu": out[a]["cpu_s_per_step"] / out[b]["cpu_s_per_step"]}
+    return out
+
+
+def print_report(p1: dict, comfy: dict, args) -> None:
+    print(f"\nsmall model, {PICTURE[0]} px, rank {RANK}, batch {BATCH}, fp32, text encoder frozen, "
+          f"{args.steps} timed steps x {args.rounds} rounds; s/step: the best round's median (CPU: process time)")
+    print(f"{'phase':16} {'s/step':>8} {'CPU s/step':>10}  {'round medians':24} {'peak RSS MB':>11} {'modules':>7}")
+    for name in [n for n in p1 if "s_per_step" in p1[n]]:
+        r = p1[name]
+        rounds = " ".join(f"{x:.3f}" for x in r["rounds"])
+        print(f"{name:16} {r['s_per_step']:8.4f} {r['cpu_s_per_step']:10.4f}  {rounds:24} {r['peak_rss_mb']:11.0f} "
+              f"{r['modules']:7d}")
+    labels = {"ratio_ours_baseline": "ours / baseline (goal <= 1.10)",
+              "ratio_ours_baseline_ckpt": "ours / baseline, checkpointing on (goal <= 1.10)",
+              "cache_speedup": "latent cache speed-up (cache off / memory)"}
+    for key, label in labels.items():
+        if key in p1:
+            print(f"{label:50} wall {p1[key]['wall']:.3f}   CPU {p1[key]['cpu']:.3f}")
+    if not comfy:
+        return
+    print(f"\nComfyUI, full-size SD1.5 ({Path(comfy['checkpoint']).name}), {comfy['resolution']} px, "
+          f"rank {comfy['rank']}, UNet only, gradient checkpointing on, {comfy['steps']} timed steps after 1 "
+          f"warm-up step, dtype {comfy['dtype']}")
+    print(f"{'trainer':10} {'s/step':>8} {'CPU s/step':>10}  {'steps (s)':24} {'peak RSS MB':>11} "
+          f"{'setup s':>8}  notes")
+    for name in ("builtin", "ours"):
+        r = comfy[name]
+        steps = " ".join(f"{x:.1f}" for x in r["step_seconds"])
+        print(f"{name:10} {r['s_per_step']:8.2f} {r['cpu_s_per_step']:10.2f}  {steps:24} {r['peak_rss_mb']:11.0f} "
+              f"{r['setup_seconds']:8.1f}  {r['notes']}")
+    print(f"{'ours / built-in (goal <= 0.3)':50} wall {comfy['ratio']['wall']:.3f}   CPU {comfy['ratio']['cpu']:.3f}")
+    print(f"ComfyUI process peak RSS: {comfy['process_peak_rss_mb']:.0f} MB")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--steps", type=int, default=20, help="timed steps per phase and round (part 1)")
+    ap.add_argument("--warmup", type=int, default=2, help="untimed steps before them")
+    ap.add_argument("--rounds", type=int, default=2, help="alternated rounds of the part-1 phases")
+    ap.add_argument("--checkpointing", action="store_true", help="also compare with gradient checkpointing on")
+    ap.add_argument("--skip-comfy", action="store_true", help="skip the comparison with ComfyUI's TrainLoraNode")
+    ap.add_argument("--comfy-steps", type=int, default=3, help="timed steps of each ComfyUI-side trainer")
+    ap.add_argument("--comfy-dtype", choices=("default", "fp32", "bf16"), default="default",
+                    help="default: each trainer's own (built-in bf16, ours float32 on the CPU); else both")
+    ap.add_argument("--checkpoint", default=None, help="SD1.5 checkpoint for the ComfyUI comparison")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--phase", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.phase:                  # one phase, in its own process
+        work = Path(tempfile.mkdtemp(prefix=f"a2l-bench-train-{args.phase}-"))
+        ckpt = args.phase.endswith("_ckpt")
+        name = args.phase[:-len("_ckpt")] if ckpt else args.phase
+        if name == "baseline":
+            result = phase_baseline(args.steps, args.warmup, ckpt, work)
+        else:
+            result = phase_ours(args.steps, args.warmup, ckpt, work, "off" if name == "ours_nocache" else "memory")
+        print(json.dumps(result))
+        return
+    work = Path(tempfile.mkdtemp(prefix="a2l-bench-train-"))
+    print("part 1: our trainer against a hand-written diffusers + peft loop", flush=True)
+    p1 = part1(args)
+    comfy = {}
+    if args.skip_comfy:
+        pass
+    elif os.environ.get("COMFYUI_DIR") and os.environ.get("COMFY_VENV"):
+        print("part 2: our trainer against ComfyUI's TrainLoraNode", flush=True)
+        comfy = run_comfy(args, work)
+    else:
+        print("part 2 skipped: set COMFYUI_DIR and COMFY_VENV to compare with ComfyUI's TrainLoraNode")
+    if args.json:
+        print(json.dumps({"part1": p1, "comfy": comfy}, indent=2))
+    else:
+        print_report(p1, comfy, args)
+
+
+if __name__ == "__main__":
+    main()
