@@ -160,7 +160,7 @@ def cmd_count(args) -> dict:
     return {**result.summary, "preview": preview}
 
 
-def _read_refs(pairs) -> dict:
+def _read_refs(pairs, flag: str = "--ref") -> dict:
     import cv2
 
     from .errors import BadInputError
@@ -169,10 +169,10 @@ def _read_refs(pairs) -> dict:
     for pair in pairs:
         name, sep, path = pair.partition("=")
         if not sep or not name or not path:
-            raise BadInputError(f"--ref '{pair}': write NAME=IMAGE, e.g. --ref A=a1.png.")
+            raise BadInputError(f"{flag} '{pair}': write NAME=IMAGE, e.g. {flag} A=a1.png.")
         img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
         if img is None:
-            raise BadInputError(f"--ref {name}: cannot read the image {path}.", hint="Give a PNG or JPEG still.")
+            raise BadInputError(f"{flag} {name}: cannot read the image {path}.", hint="Give a PNG or JPEG still.")
         stills.setdefault(name.strip(), []).append(img)
     return stills
 
@@ -333,7 +333,7 @@ def _train(dataset, checkpoint: str, lora: Path, settings, device: str, resume: 
     lora.with_name(f"{lora.stem}_report.txt").write_text(report + "\n", encoding="utf-8")
     for group, epoch, picture in result.previews:
         _write_rgb(lora.with_name(f"{lora.stem}_preview_{group}_{epoch:03d}.png"), picture)
-    return result, report
+    return result, report, backend
 
 
 def _train_summary(result) -> dict:
@@ -353,10 +353,91 @@ def cmd_train(args) -> dict:
     names = TrainSettings.__dataclass_fields__
     settings = TrainSettings(**{**{k: v for k, v in vars(args).items() if k in names and k != "name"},
                                 "name": lora.stem})
-    result, report = _train(load_dataset(args.dataset), args.checkpoint, lora, settings, args.device, args.resume)
+    result, report, _ = _train(load_dataset(args.dataset), args.checkpoint, lora, settings, args.device,
+                               args.resume)
     if not args.json:
         print(report)
     return _train_summary(result)
+
+
+def _add_verdict_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--refs", nargs="+", action="extend", default=[], metavar="NAME=IMAGE",
+                   help="reference stills of each character alone (1-5 per character): resemblance is measured "
+                        "against them")
+    p.add_argument("--ask", default="", help="the characters the pictures were asked for, e.g. A+B (the count and "
+                   "fused heads are judged against it)")
+    p.add_argument("--dataset", default=None, help="the caption stage's --out folder (it holds dataset.json): its "
+                   "pictures' median stroke width is the reference line width")
+    p.add_argument("--line-width", dest="line_width", type=float, default=None, metavar="PX",
+                   help="the reference line width in px, instead of measuring --dataset")
+    p.add_argument("--compare", default=None, metavar="VERDICT.json",
+                   help="an earlier run's verdict.json: print both side by side")
+    p.add_argument("--detect-models", default=None, help="ComfyUI's models/anime_detect folder (default: none, so "
+                   "characters are counted with the ink detector)")
+    p.add_argument("--embed-models", default=None, help="ComfyUI's models/ccip folder (default: none, so "
+                   "resemblance uses the offline features)")
+    _add_device_option(p)
+
+
+def cmd_verdict(args) -> dict:
+    from .errors import BadInputError
+    from .verdict.report import compare, grid, markdown
+    from .verdict.run import dataset_line_width, judge, read_pictures
+
+    earlier = None
+    if args.compare:
+        try:
+            earlier = json.loads(Path(args.compare).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise BadInputError(f"--compare {args.compare}: cannot read it as a verdict ({e}).",
+                                hint="Give the verdict.json an earlier verdict run wrote.") from None
+    width = args.line_width or (dataset_line_width(args.dataset) if args.dataset else None)
+    verdict = judge(read_pictures(args.images), _read_refs(args.refs, "--refs"), args.ask, width, _TerminalProgress(),
+                    device=args.device, detect_models=args.detect_models,
+                    embed_models=args.embed_models)
+    result = verdict.to_json()
+    report = markdown(result)
+    if earlier is not None:
+        result["compare"] = compare(earlier, result, (Path(args.compare).stem, "this run"))
+        report += "\n\n" + result["compare"]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "verdict.json").write_text(json.dumps(verdict.to_json(), indent=1), encoding="utf-8")
+    (out / "verdict.md").write_text(report + "\n", encoding="utf-8")
+    _write_rgb(out / "verdict.png", grid(verdict))
+    if not args.json:
+        print(report)
+        print(f"annotated pictures: {out / 'verdict.png'}")
+    return {**result, "grid": str(out / "verdict.png"), "report": str(out / "verdict.md")}
+
+
+def _demo_verdict(backend, dataset, stills, out: Path):
+    """Two line-art samples of every group, drawn with the LoRA just trained, judged against the
+    reference stills: the write-up's failure table for the demo's LoRA."""
+    from .sample.run import sample_line_art
+    from .sample.settings import SampleSettings
+    from .verdict.report import grid, markdown
+    from .verdict.run import dataset_line_width, judge
+
+    pictures, asked = [], set()
+    for sub in dataset.subsets:
+        drawn = sample_line_art(backend, SampleSettings(characters=sub.group, steps=20, width=256, height=256,
+                                                        batch_size=2), dataset)
+        for k, rgb in enumerate(drawn.cleaned):
+            path = out / f"{sub.group}_{k + 1}.png"
+            _write_rgb(path, rgb)
+            pictures.append((str(path), rgb[..., ::-1].copy()))
+        asked.add(sub.group)
+    width = dataset_line_width(dataset.folder)
+    verdicts = {}
+    for g in sorted(asked):
+        verdict = judge([p for p in pictures if Path(p[0]).name.startswith(f"{g}_")], stills, g, width)
+        _write_rgb(out / f"verdict_{g}.png", grid(verdict))
+        verdicts[g] = verdict.to_json()
+    report = "\n\n".join(f"### {g}\n{markdown(v)}" for g, v in verdicts.items())
+    (out / "verdict.md").write_text(report + "\n", encoding="utf-8")
+    (out / "verdict.json").write_text(json.dumps(verdicts, indent=1), encoding="utf-8")
+    return verdicts, report
 
 
 def cmd_democlip(args) -> dict:
@@ -417,6 +498,7 @@ def cmd_demo(args) -> dict:
 
         settings = TrainSettings(name="demo", resolution=256, max_steps=args.max_steps)
         trained = _train(captioned.dataset, args.checkpoint, out / "loras" / "demo.safetensors", settings, "auto")
+        judged = _demo_verdict(trained[2], captioned.dataset, stills, out / "verdict")
     if not args.json:
         print(extract_report(extracted.frames, extracted.cached))
         print(f"preview: {out / 'extract_preview.png'}\n")
@@ -431,7 +513,8 @@ def cmd_demo(args) -> dict:
         print(caption_report(captioned))
         if trained:
             print(f"\n{trained[1]}\nloss curve: {out / 'loras' / 'demo_loss.png'}")
-    return {**({"train": _train_summary(trained[0])} if trained else {}), "video": str(video), "extract": extracted.summary, "preview": str(out / "extract_preview.png"),
+            print(f"\n{judged[1]}\nannotated samples: {out / 'verdict'}/verdict_<group>.png")
+    return {**({"train": _train_summary(trained[0]), "verdict": judged[0]} if trained else {}), "video": str(video), "extract": extracted.summary, "preview": str(out / "extract_preview.png"),
             "text": texted.summary, "text_preview": str(out / "text_rejected.png"),
             "count": counted.summary, "count_preview": str(out / "count_preview.png"),
             "groups": grouped.summary, "groups_preview": str(out / "groups_preview.png"),
@@ -478,6 +561,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", help="the --out folder of the caption stage (it holds dataset.json)")
     _add_train_options(p)
     p.set_defaults(run=cmd_train)
+
+    p = sub.add_parser("verdict", help="the verdict: generated pictures -> the write-up's failures measured")
+    p.add_argument("images", nargs="+", help="the generated pictures (PNG or JPEG)")
+    _add_verdict_options(p)
+    p.set_defaults(run=cmd_verdict)
 
     p = sub.add_parser("democlip", help="write the demo clip and its per-frame truth")
     p.add_argument("--width", type=int, default=640)

@@ -1,6 +1,6 @@
 """Contact sheets: a bounded picture of a frame set, never one tile per frame of a long video."""
 
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -22,12 +22,12 @@ def contact_sheet(frames: FrameSet, rows: Optional[Sequence[Mapping]] = None, *,
     tile_w = width // cols
     aspect = (frames.source.get("height") or 9) / max(1, frames.source.get("width") or 16)
     tile_h = max(1, int(round(tile_w * aspect)))
-    n_rows = max(1, int(np.ceil(len(rows) / cols)))
-    sheet = np.full((n_rows * tile_h, cols * tile_w, 3), 32, np.uint8)
-    for k, row in enumerate(rows):
+    tiles = []
+    for row in rows:
         path = frames.thumb_path(row)
         img = cv2.imread(str(path), cv2.IMREAD_COLOR) if path else None
         if img is None:
+            tiles.append(None)
             continue
         tile = cv2.resize(img, (tile_w, tile_h), interpolation=cv2.INTER_AREA)
         if overlay is not None:
@@ -36,6 +36,18 @@ def contact_sheet(frames: FrameSet, rows: Optional[Sequence[Mapping]] = None, *,
             text = f"#{row['index']}" + (f" {row['dropped']}" if row.get("dropped") else "")
             cv2.putText(tile, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 3, cv2.LINE_AA)
             cv2.putText(tile, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
-        r, c = divmod(k, cols)
-        sheet[r * tile_h:(r + 1) * tile_h, c * tile_w:(c + 1) * tile_w] = tile
-    return cv2.cvtColor(sheet, cv2.COLOR_BGR2RGB)
+        tiles.append(tile)
+    return cv2.cvtColor(tile_grid(tiles, cols, (tile_h, tile_w)), cv2.COLOR_BGR2RGB)
+
+
+def tile_grid(tiles: Sequence[Optional[np.ndarray]], cols: int, size: Tuple[int, int], fill: int = 32) -> np.ndarray:
+    """Equal-sized tiles (``size``: height, width; None leaves a gap) row by row, ``cols`` to a row,
+    on a dark ground; at least one row."""
+    tile_h, tile_w = size
+    n_rows = max(1, int(np.ceil(len(tiles) / cols)))
+    sheet = np.full((n_rows * tile_h, cols * tile_w, 3), fill, np.uint8)
+    for k, tile in enumerate(tiles):
+        if tile is not None:
+            r, c = divmod(k, cols)
+            sheet[r * tile_h:(r + 1) * tile_h, c * tile_w:(c + 1) * tile_w] = tile
+    return sheet

@@ -5,7 +5,8 @@ import importlib
 import logging
 
 _STAGES = ("video_frame_extract", "text_frame_filter", "person_count_filter", "group_split",
-           "line_art_prep", "caption_with_keep_tokens", "train_lora")
+           "line_art_prep", "caption_with_keep_tokens", "train_lora",
+           "line_art_sampler", "line_art_verdict")
 
 NODE_CLASS_MAPPINGS = {}
 NODE_DISPLAY_NAME_MAPPINGS = {}

@@ -1,4 +1,4 @@
-"""The only module that touches ComfyUI: folders, progress bar, cancel.
+"""The only module that touches ComfyUI: folders, progress bar, cancel, LoRAs and sampling.
 
 Without a host (tests, scripts) it degrades to plain behaviour: folders come from
 ``configure(...)`` and there is no progress bar.  Everything else in the pack calls these
@@ -147,15 +147,17 @@ def host_memory():
                       set_training=set_training)
 
 
-def apply_lora(model, clip, path: Path, clip_skip: int):
+def apply_lora(model, clip, path: Path, clip_skip: Optional[int] = None, strength: float = 1.0):
     """MODEL and CLIP with a LoRA file applied exactly as LoraLoader applies it (patched clones;
-    the inputs stay as they were), the CLIP at the clip skip it was trained with."""
+    the inputs stay as they were), at ``strength`` on both; with ``clip_skip``, the CLIP also at
+    the clip skip the LoRA was trained with."""
     import comfy.sd
     import comfy.utils
 
     lora = comfy.utils.load_torch_file(str(path), safe_load=True)
-    model, clip = comfy.sd.load_lora_for_models(model, clip, lora, 1.0, 1.0)
-    clip.clip_layer(-clip_skip)          # what CLIP Set Last Layer does
+    model, clip = comfy.sd.load_lora_for_models(model, clip, lora, strength, strength)
+    if clip_skip:
+        clip.clip_layer(-clip_skip)          # what CLIP Set Last Layer does
     return model, clip
 
 
@@ -184,3 +186,76 @@ def temp_images(pictures, prefix: str) -> list:
         (folder / name).write_bytes(encode_png(rgb))
         out.append({"filename": name, "subfolder": "", "type": "temp"})
     return out
+
+
+# Sampling as the host's own nodes do (LineArtSampler).  Without a host the lists fall back to
+# names every ComfyUI has, so the node still lists and validates; sampling itself needs the host.
+FALLBACK_SAMPLERS = ["euler", "euler_ancestral", "dpmpp_2m", "dpmpp_2m_sde", "ddim", "uni_pc"]
+FALLBACK_SCHEDULERS = ["normal", "karras", "exponential", "simple", "sgm_uniform", "ddim_uniform"]
+
+
+def sampler_names() -> List[str]:
+    """KSampler's sampler choices."""
+    if _folder_paths is None:
+        return list(FALLBACK_SAMPLERS)
+    import comfy.samplers
+
+    return list(comfy.samplers.KSampler.SAMPLERS)
+
+
+def scheduler_names() -> List[str]:
+    """KSampler's scheduler choices."""
+    if _folder_paths is None:
+        return list(FALLBACK_SCHEDULERS)
+    import comfy.samplers
+
+    return list(comfy.samplers.KSampler.SCHEDULERS)
+
+
+def _own_loras() -> bool:
+    return "loras" in _configured or _folder_paths is None
+
+
+def lora_names() -> List[str]:
+    """LoRA files as LoraLoader lists them; without a host, the configured loras folder's (or none)."""
+    if not _own_loras():
+        return list(_folder_paths.get_filename_list("loras"))
+    try:
+        return sorted(p.name for p in loras_dir().glob("*.safetensors"))
+    except BadInputError:
+        return []
+
+
+def lora_path(name: str, field: str = "lora_name") -> Path:
+    """A listed LoRA's file."""
+    if _own_loras():
+        path = resolve_inside(loras_dir(), name, field=field)
+    else:
+        found = _folder_paths.get_full_path("loras", name)
+        path = Path(found) if found else None
+    if path is None or not path.is_file():
+        raise BadInputError(f"{field}: '{name}' is not in the loras folder.", hint="Pick one from the list, or 'None'.")
+    return path
+
+
+def _host_nodes():
+    if _folder_paths is None:
+        raise BadInputError("Sampling needs ComfyUI: outside it use anim2lora.sample.run.sample_line_art.")
+    import nodes          # ComfyUI's nodes.py (its root is on sys.path before any pack)
+
+    return nodes
+
+
+def encode_prompt(clip, text: str):
+    """CONDITIONING as CLIP Text Encode makes it."""
+    return _host_nodes().CLIPTextEncode().encode(clip, text)[0]
+
+
+def sample_images(model, vae, positive, negative, *, seed: int, steps: int, cfg: float, sampler_name: str,
+                  scheduler: str, width: int, height: int, batch_size: int):
+    """IMAGE [B, H, W, 3] as Empty Latent Image -> KSampler -> VAE Decode make it: the host's own
+    sampler, noise, progress bar, live previews and cancel."""
+    nodes = _host_nodes()
+    latent = nodes.EmptyLatentImage().generate(width, height, batch_size)[0]
+    latent = nodes.common_ksampler(model, seed, steps, cfg, sampler_name, scheduler, positive, negative, latent)[0]
+    return nodes.VAEDecode().decode(vae, latent)[0]

@@ -28,14 +28,22 @@ def download_input(default: bool, tooltip: str) -> tuple:
 
 
 def image_batch(rgb: np.ndarray):
-    """An RGB uint8 picture as ComfyUI's IMAGE: float32 [1, H, W, 3] in 0-1."""
+    """An RGB uint8 picture [H, W, 3], or a stack of them [B, H, W, 3], as ComfyUI's IMAGE:
+    float32 [B, H, W, 3] in 0-1."""
     import torch
 
-    return torch.from_numpy(np.ascontiguousarray(rgb)).float().div_(255.0).unsqueeze(0)
+    batch = torch.from_numpy(np.ascontiguousarray(rgb)).float().div_(255.0)
+    return batch if batch.ndim == 4 else batch.unsqueeze(0)
+
+
+def uint8_pictures(images) -> np.ndarray:
+    """ComfyUI's IMAGE batch (float [B, H, W, C] in 0-1) as uint8 [B, H, W, C], channels as they are."""
+    return (images.detach().cpu().float().clamp(0, 1).numpy() * 255.0).round().astype(np.uint8)
 
 REFERENCES = "A2L_REFERENCES"   # tuple of (character name, tuple of BGR uint8 stills)
 GROUPS = "A2L_GROUPS"           # anim2lora.people.export.GroupSets: the group folders on disk
 DATASET = "A2L_DATASET"         # anim2lora.dataset.run.Dataset: the kohya folders and dataset_config.toml
+VERDICT = "A2L_VERDICT"         # anim2lora.verdict.run.Verdict: measures per picture and their summary
 
 
 def bgr_stills(images, mask=None) -> list:
@@ -44,7 +52,7 @@ def bgr_stills(images, mask=None) -> list:
     on white by the core, as reference stills are drawn."""
     from ..anim2lora.people.groups import on_white
 
-    arr = (images.detach().cpu().float().clamp(0, 1).numpy() * 255.0).round().astype(np.uint8)
+    arr = uint8_pictures(images)
     if mask is not None and arr.shape[-1] == 3:
         m = mask.detach().cpu().float().clamp(0, 1).numpy()
         m = m[None] if m.ndim == 2 else m

@@ -91,7 +91,7 @@ def test_pyproject_mirrors_requirements():
 
 
 @pytest.mark.parametrize("name", ["extract_demo.json", "text_demo.json", "groups_demo.json", "dataset_demo.json",
-                                  "train_demo.json"])
+                                  "train_demo.json", "sample_demo.json", "verdict_demo.json"])
 def test_api_workflows_match_the_nodes(pack, name):
     """Every pack node in a shipped API prompt names exactly the node's inputs, with defaults."""
     import json

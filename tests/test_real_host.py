@@ -228,9 +228,8 @@ def random_sd15(tmp_path_factory):
     return out
 
 
-def test_a_kohya_named_lora_loads_in_comfyui_with_no_key_left_over(random_sd15, tmp_path):
-    """Every name anim2lora.train.targets gives (192 UNet, 72 text encoder) is one ComfyUI's
-    LoraLoader path patches: no 'lora key not loaded' warning."""
+def _full_kohya_lora(path: Path) -> Path:
+    """A rank-4 LoRA file with every SD1.5 name anim2lora.train.targets gives."""
     import torch
     from diffusers import UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
@@ -247,7 +246,13 @@ def test_a_kohya_named_lora_loads_in_comfyui_with_no_key_left_over(random_sd15, 
         tensors[f"{name}.lora_down.weight"] = torch.full((4, *shape_in), 0.01, dtype=torch.float16)
         tensors[f"{name}.lora_up.weight"] = torch.full((*shape_out, 4, *shape_in[1:]), 0.01, dtype=torch.float16)
         tensors[f"{name}.alpha"] = torch.tensor(2.0, dtype=torch.float16)
-    lora = save_lora(tmp_path / "lora.safetensors", tensors, {})
+    return save_lora(path, tensors, {})
+
+
+def test_a_kohya_named_lora_loads_in_comfyui_with_no_key_left_over(random_sd15, tmp_path):
+    """Every name anim2lora.train.targets gives (192 UNet, 72 text encoder) is one ComfyUI's
+    LoraLoader path patches: no 'lora key not loaded' warning."""
+    lora = _full_kohya_lora(tmp_path / "lora.safetensors")
     run = subprocess.run([str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"), str(REPO / "tests" / "comfy_lora_check.py"),
                           str(random_sd15), str(lora)], capture_output=True, text=True, timeout=600,
                          env={**os.environ, "COMFYUI_DIR": os.environ["COMFYUI_DIR"]})
@@ -354,3 +359,50 @@ def test_cancelling_training_keeps_a_lora_and_the_same_prompt_resumes(train_host
     assert report.startswith("TrainLoRA: 8/8 steps") and f"resumed a stopped run at step {done_at}" in report, report
     assert len(resumed["outputs"]["15"]["a2l_losses"]) == 8
     assert (loras / "a2l_cancel.safetensors").is_file() and not state.exists()
+
+
+def test_line_art_sampler_draws_with_the_hosts_sampler_and_a_listed_lora(train_host, random_sd15):
+    """workflows/api/sample_demo.json on the random SD1.5 checkpoint, with a LoRA picked from the
+    loras list: 2 steps at 64x64, batch 2, the host's own sampler in-process; both previews show
+    two pictures, the cleaned ones binarised, and every LoRA key is patched."""
+    import cv2
+
+    _full_kohya_lora(train_host.base / "models" / "loras" / "a2l_sampler.safetensors")
+    info = train_host.get("/object_info/LineArtSampler")["LineArtSampler"]
+    required = info["input"]["required"]
+    assert "a2l_sampler.safetensors" in required["lora_name"][0]
+    assert "dpmpp_2m_sde_gpu" in required["sampler_name"][0]          # the host's list, not the fallback
+    prompt = json.loads((REPO / "workflows" / "api" / "sample_demo.json").read_text())
+    prompt["1"]["inputs"]["ckpt_name"] = random_sd15.name
+    prompt["2"]["inputs"].update(steps=2, width=64, height=64, batch_size=2, characters="A+B", binarise=True,
+                                 lora_name="a2l_sampler.safetensors", lora_strength=0.5)
+    result = train_host.wait(train_host.queue(prompt), timeout=900)
+    assert result["status"]["status_str"] == "success", result["status"]
+    cleaned, raw = result["outputs"]["3"]["images"], result["outputs"]["4"]["images"]
+    assert len(cleaned) == 2 and len(raw) == 2
+    for image in cleaned:
+        picture = cv2.imread(str(train_host.base / image["type"] / image["subfolder"] / image["filename"]))
+        assert picture.shape == (64, 64, 3) and set(map(int, set(picture.ravel()))) <= {0, 255}
+    assert "lora key not loaded" not in train_host.log.read_text(errors="replace")
+
+
+def test_line_art_verdict_judges_the_samplers_pictures_in_the_same_prompt(train_host, random_sd15, tmp_path):
+    """workflows/api/verdict_demo.json: Line Art Sampler's pictures, two Character Reference
+    nodes and Line Art Verdict in one prompt; the verdict's report, JSON and grid come back."""
+    import cv2
+
+    from anim2lora.demo.people_scenes import reference_stills
+
+    prompt = json.loads((REPO / "workflows" / "api" / "verdict_demo.json").read_text())
+    prompt["1"]["inputs"]["ckpt_name"] = random_sd15.name
+    prompt["2"]["inputs"].update(steps=2, width=64, height=64, batch_size=2, characters="A+B")
+    prompt["9"]["inputs"].update(ask="A+B")
+    for character, node in (("A", "5"), ("B", "7")):
+        path = tmp_path / f"ref_{character}.png"
+        cv2.imwrite(str(path), cv2.cvtColor(reference_stills(character, 1)[0], cv2.COLOR_RGB2BGR))
+        prompt[node]["inputs"]["image"] = train_host.upload(path)["name"]
+    result = train_host.wait(train_host.queue(prompt), timeout=900)
+    assert result["status"]["status_str"] == "success", result["status"]
+    report = result["outputs"]["9"]["a2l_report"][0]
+    assert "#1" in report and "#2" in report and "ghost text" in report.lower(), report
+    assert len(result["outputs"]["10"]["images"]) == 1, "one annotated grid"

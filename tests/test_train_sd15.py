@@ -341,18 +341,11 @@ def test_the_train_command_trains_a_single_file_checkpoint(tiny_config, tmp_path
     from safetensors import safe_open
 
     from anim2lora import cli
-    from anim2lora.dataset.run import INDEX
     from trainkit import drawn_dataset
 
     _, state, _ = tiny_config
     ckpt = _save(tmp_path / "tiny.safetensors", state)
-    dataset = drawn_dataset(tmp_path / "ds")
-    # the dataset.json a caption run writes, so the command loads it as a user's
-    (tmp_path / "ds" / INDEX).write_text(_json.dumps({
-        "stage": "caption", "kind": "dataset", "settings": {"resolution": 256, "keep_tokens_separator": ""},
-        "tagger": "offline", "tag_frequency": dataset.tag_frequency,
-        "groups": {s.group: {"folder": s.folder.name, "repeats": s.repeats, "keep_tokens": s.keep_tokens}
-                   for s in dataset.subsets}}))
+    drawn_dataset(tmp_path / "ds")            # with the dataset.json a caption run writes
     lora = tmp_path / "loras" / "cli.safetensors"
     args = ["train", str(tmp_path / "ds"), "--checkpoint", str(ckpt), "--out", str(lora), "--rank", "4",
             "--alpha", "2", "--resolution", "256", "--epochs", "2", "--no-gradient-checkpointing", "--json"]

@@ -4,13 +4,14 @@ The shapes keep what the trainer depends on (cross-attention transformer blocks 
 targets, a VAE that divides by 8, a 12-layer-style CLIP with the real tokenizer) at a width of
 8-32 channels."""
 
+import json
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from anim2lora.dataset.kohya import Subset
-from anim2lora.dataset.run import Dataset
+from anim2lora.dataset.run import INDEX, Dataset
 from anim2lora.train.backend import DiffusersBackend
 
 TINY_UNET = dict(sample_size=8, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
@@ -70,5 +71,11 @@ def drawn_dataset(root: Path, sizes=((64, 64), (64, 64), (128, 64)), repeats=(1,
             sub.images.append(path)
             sub.captions.append(caption)
         subsets.append(sub)
-    return Dataset(root, root / "dataset_config.toml", subsets, 64, separator, "offline",
-                   {f"{s.repeats}_{s.group}": {"A": len(s.images)} for s in subsets})
+    frequency = {f"{s.repeats}_{s.group}": {"A": len(s.images)} for s in subsets}
+    # the dataset.json a caption run writes, so load_dataset reads the folder as a user's
+    (root / INDEX).write_text(json.dumps({
+        "stage": "caption", "kind": "dataset", "settings": {"resolution": 256, "keep_tokens_separator": separator},
+        "tagger": "offline", "tag_frequency": frequency,
+        "groups": {s.group: {"folder": s.folder.name, "repeats": s.repeats, "keep_tokens": s.keep_tokens}
+                   for s in subsets}}))
+    return Dataset(root, root / "dataset_config.toml", subsets, 64, separator, "offline", frequency)

@@ -30,14 +30,20 @@ def stroke_width(grey: np.ndarray, dark: int = 128) -> float:
     """Median width in pixels of the strokes darker than ``dark`` (0 with no stroke), to within
     half a pixel: twice the distance from a stroke's middle to its edge, read on the ridge of the
     distance transform (an odd width has a one-pixel ridge one step further from the edge)."""
-    import cv2
-
-    ink = (grey < dark).astype(np.uint8)
+    ink = grey < dark
     if not ink.any():
         return 0.0
-    dist = cv2.distanceTransform(ink, cv2.DIST_L2, 5)
-    ridge = (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (ink > 0)
-    return float(np.median(2.0 * dist[ridge]) - 0.5)
+    dist, middle = ridge(ink)
+    return float(np.median(2.0 * dist[middle]) - 0.5)
+
+
+def ridge(ink: np.ndarray):
+    """Each ink pixel's distance to the paper, and the strokes' middle lines (where that distance
+    peaks), for a boolean ink mask."""
+    import cv2
+
+    dist = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 5)
+    return dist, (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & ink
 
 
 def ink_of(bgr: np.ndarray) -> np.ndarray:

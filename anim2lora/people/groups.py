@@ -122,7 +122,8 @@ def check_names(names: Sequence[str]) -> None:
         seen.add(name.lower())
 
 
-def _crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
+def character_crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
+    """A character's box cut out with its outline's margin, as GroupSplit and the verdict compare it."""
     h, w = bgr.shape[:2]
     x0, y0, x1, y1 = rect
     px, py = (x1 - x0) * pad, (y1 - y0) * pad
@@ -167,7 +168,7 @@ def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detect
                 continue
             if len(people) > 1:
                 ref.notes.append(f"still {k + 1}: {len(people)} characters found, the largest is used")
-            ref.crops.append(_crop(bgr, people[0].box.rect))
+            ref.crops.append(character_crop(bgr, people[0].box.rect))
         refs.append(ref)
     return refs
 
@@ -241,7 +242,7 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
         else:
             row = rows[j.index]
             bgr = read_bgr(frames, row)
-            crops = [_crop(bgr, rect) for rect in j.characters]
+            crops = [character_crop(bgr, rect) for rect in j.characters]
             called = _assign(embedder.distance(embedder.embed(crops), ref_vecs), owners, names, threshold,
                              settings.min_margin)
             named = [(who, round(d, 4), [round(v, 1) for v in rect]) for (who, d), rect in zip(called, j.characters)]

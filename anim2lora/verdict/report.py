@@ -1,0 +1,134 @@
+"""The verdict as people read it: the write-up's failure table in numbers (markdown), one row
+per picture, two verdicts side by side, and the pictures with their numbers drawn on them."""
+
+from typing import List, Optional
+
+import numpy as np
+
+from ..preview import tile_grid
+from .checks import CHECKS
+
+TILE = 256          # grid tile width, px
+COLS = 4
+LINE_PX = 15        # caption line height under each tile
+RED, DARK = (40, 40, 220), (30, 30, 30)     # BGR
+
+
+def _verdict(check: dict) -> str:
+    return "not measured" if check["pass"] is None else ("pass" if check["pass"] else "FAIL")
+
+
+def _num(value, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def markdown(verdict: dict) -> str:
+    """``verdict``: a ``Verdict.to_json()``."""
+    s, images = verdict["summary"], verdict["images"]
+    n = s["images"]
+    asked = "+".join(s["asked"]) or "(not given)"
+    width = f"{s['reference_width']:.2f} px" if s["reference_width"] else "(no dataset)"
+    out = [f"## Verdict: {n} pictures, asked {asked}, dataset stroke width {width}", "",
+           "| Failure (write-up) | Rule | Pictures failing | Verdict |", "|---|---|---|---|"]
+    for key, name, _ in CHECKS:
+        c = s["checks"][key]
+        failed = "–" if c["failed"] is None else f"{c['failed']}/{n}"
+        out.append(f"| {name} | {c['rule']} | {failed} | {_verdict(c)} |")
+    names = list(s["resemblance"])
+    out += ["", f"Means: background {s['background']:.3f}, colour {s['colour']:.3f}, median line width "
+            f"{s['line_width']:.2f} px, {s['text_boxes']} text boxes, {s['characters']:.2f} characters a picture, "
+            f"{s['overlap']} with overlapping bodies" + "".join(f", resemblance {m} {v:.3f}"
+                                                                 for m, v in s["resemblance"].items()) + ".", "",
+            "| # | Picture | Background | Colour | Line width | Text boxes | Characters | Heads | Overlap | "
+            + "".join(f"{m} | " for m in names) + "Fails |",
+            "|---" * (10 + len(names)) + "|"]
+    for k, i in enumerate(images, 1):
+        out.append(f"| {k} | {i['path']} | {i['background']:.3f} | {i['colour']:.3f} | {i['line_width']:.2f} | "
+                   f"{i['text_boxes']} | {i['characters']} | {i['heads']} | {'yes' if i['overlap'] else 'no'} | "
+                   + "".join(f"{i['resemblance'].get(m, 0.0):.3f} | " for m in names)
+                   + (", ".join(i["fails"]) or "–") + " |")
+    out.extend(f"- {note}" for note in s.get("notes", ()))
+    return "\n".join(out)
+
+
+def _per_picture(value, s: dict):
+    return None if value is None else value / max(1, s["images"])
+
+
+# (label, how to read it from a summary, which way is better); counts are per picture, so
+# batches of different sizes compare
+def _rows(a: dict, b: dict) -> List[tuple]:
+    ref = a["reference_width"] or b["reference_width"]
+    rows = [("background (mean)", lambda s: s["background"], "lower"),
+            ("colour (mean)", lambda s: s["colour"], "lower"),
+            (f"line width (median px; dataset {ref:.2f})" if ref else "line width (median px)",
+             lambda s: s["line_width"], "closer" if ref else "lower"),
+            ("text boxes per picture", lambda s: _per_picture(s["text_boxes"], s), "lower"),
+            ("count errors per picture", lambda s: _per_picture(s["count_errors"], s), "lower"),
+            ("share with overlapping bodies", lambda s: _per_picture(s["overlap"], s), "lower")]
+    for m in dict.fromkeys([*a["resemblance"], *b["resemblance"]]):
+        rows.append((f"resemblance {m} (mean)", lambda s, m=m: s["resemblance"].get(m), "higher"))
+    for key, name, _ in CHECKS:
+        rows.append((f"{name}: share failing", lambda s, key=key: _per_picture(s["checks"][key]["failed"], s),
+                     "lower"))
+    return rows
+
+
+def _better(x, y, way: str, ref: Optional[float], names) -> str:
+    if x is None or y is None or x == y:
+        return "–" if x is None or y is None else "same"
+    if way == "closer":
+        x, y = abs(x - ref), abs(y - ref)
+        if x == y:
+            return "same"
+    first = x > y if way == "higher" else x < y
+    return names[0] if first else names[1]
+
+
+def compare(a: dict, b: dict, names=("v1", "v2")) -> str:
+    """Two verdicts (``Verdict.to_json()``) side by side: both numbers and which is better."""
+    sa, sb = a["summary"], b["summary"]
+    ref = sa["reference_width"] or sb["reference_width"]
+    out = [f"| Measure | {names[0]} ({sa['images']} pictures) | {names[1]} ({sb['images']} pictures) | Better |",
+           "|---|---|---|---|"]
+    for label, get, way in _rows(sa, sb):
+        x, y = get(sa), get(sb)
+        out.append(f"| {label} | {_num(x, 3)} | {_num(y, 3)} | {_better(x, y, way, ref, names)} |")
+    return "\n".join(out)
+
+
+def _caption(k: int, image: dict) -> List[tuple]:
+    """(text, colour) lines under a tile: the numbers, each red where it fails its check."""
+    fails = set(image["fails"])
+    res = " ".join(f"{m} {v:.2f}" for m, v in image["resemblance"].items())
+    return [(f"#{k}  bg {image['background']:.2f}  col {image['colour']:.2f}",
+             RED if fails & {"background", "colour_bleed"} else DARK),
+            (f"line {image['line_width']:.1f}px  text {image['text_boxes']}", RED if fails & {"thick_lines", "ghost_text"}
+             else DARK),
+            (f"chars {image['characters']} heads {image['heads']}{' OVERLAP' if image['overlap'] else ''}",
+             RED if fails & {"fused_heads", "count"} else DARK),
+            (res or "no references", RED if "stranger" in fails else DARK)]
+
+
+def grid(verdict, width: int = TILE) -> np.ndarray:
+    """RGB uint8: every picture judged (a ``Verdict``) with its boxes (text red, characters
+    green) and its numbers under it."""
+    import cv2
+
+    tiles = []
+    aspect = max(p.shape[0] / p.shape[1] for p in verdict.pictures)
+    pic_h = max(1, round(width * aspect))
+    for n, (picture, image) in enumerate(zip(verdict.pictures, verdict.images), 1):
+        scale = width / picture.shape[1]
+        tile = np.full((pic_h + 4 * LINE_PX + 6, width, 3), 255, np.uint8)
+        tile[:round(picture.shape[0] * scale)] = cv2.resize(picture, (width, round(picture.shape[0] * scale)),
+                                                           interpolation=cv2.INTER_AREA)
+        for rects, colour in ((image["people"], (60, 170, 60)), (image["text"], RED)):
+            for x0, y0, x1, y1 in rects:
+                cv2.rectangle(tile, (int(x0 * scale), int(y0 * scale)), (int(x1 * scale), int(y1 * scale)), colour, 1)
+        for k, (text, colour) in enumerate(_caption(n, image)):
+            cv2.putText(tile, text, (4, pic_h + (k + 1) * LINE_PX), cv2.FONT_HERSHEY_SIMPLEX, 0.4, colour, 1,
+                        cv2.LINE_AA)
+        tiles.append(tile)
+    cols = min(COLS, len(tiles))
+    return cv2.cvtColor(tile_grid(tiles, cols, tiles[0].shape[:2]), cv2.COLOR_BGR2RGB)
