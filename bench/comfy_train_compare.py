@@ -137,16 +137,10 @@ def builtin(model, samples, conds, watch: RssWatch) -> dict:
 
 
 def host_memory():
-    """As nodes/bridge.py's host_memory() builds it (that module imports only inside the pack)."""
-    from anim2lora.train.comfy_backend import HostMemory
+    """The bridge's own, from the pack loaded as ComfyUI loads it (folder_paths is importable here)."""
+    from packload import load_pack
 
-    def set_training(on: bool) -> None:
-        mm.in_training = on
-
-    return HostMemory(device=mm.get_torch_device(), unload_all=mm.unload_all_models,
-                      load=lambda patchers: mm.load_models_gpu(patchers, force_full_load=True),
-                      empty_cache=mm.soft_empty_cache, unet_to_diffusers=comfy.utils.unet_to_diffusers,
-                      set_training=set_training)
+    return sys.modules[load_pack().__name__ + ".nodes.bridge"].host_memory()
 
 
 def ours(model, clip, vae, dataset, work: Path, watch: RssWatch) -> dict:

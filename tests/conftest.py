@@ -1,7 +1,6 @@
 """Shared fixtures.  The pack is loaded the way ComfyUI loads it: by path, as a package whose
 name is its folder path, with no ComfyUI installed and nothing pretending to be ComfyUI."""
 
-import importlib.util
 import json
 import os
 import sys
@@ -12,18 +11,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))          # the core, as `anim2lora`, for the CLI-level tests
 
-
-def load_pack(folder: Path = REPO):
-    """What ComfyUI's nodes.load_custom_node does for a folder pack."""
-    name = str(folder).replace(".", "_x_")
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, folder / "__init__.py",
-                                                  submodule_search_locations=[str(folder)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from packload import load_pack  # noqa: E402  (tests/ is on sys.path: pytest's rootdir conftest)
 
 
 @pytest.fixture(scope="session")

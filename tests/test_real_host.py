@@ -172,17 +172,23 @@ def test_text_filter_after_extraction_in_one_prompt(host, demo_clip):
 def _queue_shipped(host, name, demo_clip, tmp_path):
     """A shipped API prompt as a user queues it: the demo clip and a reference still of A and of B
     uploaded into the host's input folder and set on its nodes."""
+    prompt = json.loads((REPO / "workflows" / "api" / name).read_text())
+    prompt["1"]["inputs"]["video"] = host.upload(demo_clip)["name"]
+    _upload_references(host, prompt, tmp_path, {"A": "4", "B": "6"})
+    return host.wait(host.queue(prompt), timeout=600)
+
+
+def _upload_references(host, prompt, tmp_path, nodes):
+    """A reference still of each character (name -> its LoadImage node) uploaded into the host's
+    input folder and set on the prompt."""
     import cv2
 
     from anim2lora.demo.people_scenes import reference_stills
 
-    prompt = json.loads((REPO / "workflows" / "api" / name).read_text())
-    prompt["1"]["inputs"]["video"] = host.upload(demo_clip)["name"]
-    for character, node in (("A", "4"), ("B", "6")):
+    for character, node in nodes.items():
         path = tmp_path / f"ref_{character}.png"
         cv2.imwrite(str(path), cv2.cvtColor(reference_stills(character, 1)[0], cv2.COLOR_RGB2BGR))
         prompt[node]["inputs"]["image"] = host.upload(path)["name"]
-    return host.wait(host.queue(prompt), timeout=600)
 
 
 def test_the_shipped_group_prompt_counts_and_splits(host, demo_clip, tmp_path):
@@ -293,14 +299,7 @@ def test_train_lora_trains_in_the_host_and_its_file_loads_with_no_key_left_over(
     prompt["14"]["inputs"]["ckpt_name"] = random_sd15.name
     prompt["15"]["inputs"].update(name="a2l_host", max_steps=2, resolution=256, rank=4, alpha=2.0, warmup_steps=0)
     prompt["1"]["inputs"]["video"] = train_host.upload(demo_clip)["name"]
-    import cv2
-
-    from anim2lora.demo.people_scenes import reference_stills
-
-    for character, node in (("A", "4"), ("B", "6")):
-        path = tmp_path / f"ref_{character}.png"
-        cv2.imwrite(str(path), cv2.cvtColor(reference_stills(character, 1)[0], cv2.COLOR_RGB2BGR))
-        prompt[node]["inputs"]["image"] = train_host.upload(path)["name"]
+    _upload_references(train_host, prompt, tmp_path, {"A": "4", "B": "6"})
     result = train_host.wait(train_host.queue(prompt), timeout=1200)
     assert result["status"]["status_str"] == "success", result["status"]
     report = result["outputs"]["15"]["a2l_report"][0]
@@ -328,14 +327,7 @@ def test_cancelling_training_keeps_a_lora_and_the_same_prompt_resumes(train_host
     prompt["15"]["inputs"].update(name="a2l_cancel", max_steps=8, resolution=256, rank=4, text_encoder_lr=0.0,
                                   warmup_steps=0)
     prompt["1"]["inputs"]["video"] = train_host.upload(demo_clip)["name"]
-    import cv2
-
-    from anim2lora.demo.people_scenes import reference_stills
-
-    for character, node in (("A", "4"), ("B", "6")):
-        path = tmp_path / f"ref_{character}.png"
-        cv2.imwrite(str(path), cv2.cvtColor(reference_stills(character, 1)[0], cv2.COLOR_RGB2BGR))
-        prompt[node]["inputs"]["image"] = train_host.upload(path)["name"]
+    _upload_references(train_host, prompt, tmp_path, {"A": "4", "B": "6"})
     prompt_id = train_host.queue(prompt)
     deadline = time.monotonic() + 1200
     while not re.search(r"TrainLoRA a2l_cancel: step [2-7]/8", train_host.log.read_text(errors="replace")):
@@ -389,18 +381,11 @@ def test_line_art_sampler_draws_with_the_hosts_sampler_and_a_listed_lora(train_h
 def test_line_art_verdict_judges_the_samplers_pictures_in_the_same_prompt(train_host, random_sd15, tmp_path):
     """workflows/api/verdict_demo.json: Line Art Sampler's pictures, two Character Reference
     nodes and Line Art Verdict in one prompt; the verdict's report, JSON and grid come back."""
-    import cv2
-
-    from anim2lora.demo.people_scenes import reference_stills
-
     prompt = json.loads((REPO / "workflows" / "api" / "verdict_demo.json").read_text())
     prompt["1"]["inputs"]["ckpt_name"] = random_sd15.name
     prompt["2"]["inputs"].update(steps=2, width=64, height=64, batch_size=2, characters="A+B")
     prompt["9"]["inputs"].update(ask="A+B")
-    for character, node in (("A", "5"), ("B", "7")):
-        path = tmp_path / f"ref_{character}.png"
-        cv2.imwrite(str(path), cv2.cvtColor(reference_stills(character, 1)[0], cv2.COLOR_RGB2BGR))
-        prompt[node]["inputs"]["image"] = train_host.upload(path)["name"]
+    _upload_references(train_host, prompt, tmp_path, {"A": "5", "B": "7"})
     result = train_host.wait(train_host.queue(prompt), timeout=900)
     assert result["status"]["status_str"] == "success", result["status"]
     report = result["outputs"]["9"]["a2l_report"][0]
