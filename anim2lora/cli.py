@@ -388,6 +388,8 @@ def cmd_verdict(args) -> dict:
     if args.compare:
         try:
             earlier = json.loads(Path(args.compare).read_text(encoding="utf-8"))
+            if not {"images", "summary"} <= set(earlier):
+                raise ValueError("it has no images and summary")
         except (OSError, ValueError) as e:
             raise BadInputError(f"--compare {args.compare}: cannot read it as a verdict ({e}).",
                                 hint="Give the verdict.json an earlier verdict run wrote.") from None
@@ -423,7 +425,7 @@ def _demo_verdict(backend, dataset, stills, out: Path):
     for sub in dataset.subsets:
         drawn = sample_line_art(backend, SampleSettings(characters=sub.group, steps=20, width=256, height=256,
                                                         batch_size=2), dataset)
-        for k, rgb in enumerate(drawn.cleaned):
+        for k, rgb in enumerate(drawn.raw):       # as drawn: the clean-up would hide what is judged
             path = out / f"{sub.group}_{k + 1}.png"
             _write_rgb(path, rgb)
             pictures.append((str(path), rgb[..., ::-1].copy()))
@@ -434,9 +436,10 @@ def _demo_verdict(backend, dataset, stills, out: Path):
         verdict = judge([p for p in pictures if Path(p[0]).name.startswith(f"{g}_")], stills, g, width)
         _write_rgb(out / f"verdict_{g}.png", grid(verdict))
         verdicts[g] = verdict.to_json()
+        # one file per group, in the verdict command's shape: `verdict --compare` reads it
+        (out / f"verdict_{g}.json").write_text(json.dumps(verdicts[g], indent=1), encoding="utf-8")
     report = "\n\n".join(f"### {g}\n{markdown(v)}" for g, v in verdicts.items())
     (out / "verdict.md").write_text(report + "\n", encoding="utf-8")
-    (out / "verdict.json").write_text(json.dumps(verdicts, indent=1), encoding="utf-8")
     return verdicts, report
 
 

@@ -29,7 +29,8 @@ class LineArtVerdict:
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {
-                    "images": ("IMAGE", {"tooltip": "The generated pictures, e.g. Line Art Sampler's images."}),
+                    "images": ("IMAGE", {"tooltip": "The generated pictures as drawn: Line Art Sampler's raw output (its "
+                                         "clean-up would hide a stuck background or colour bleed)."}),
                     "ask": ("STRING", {"default": "", "tooltip": "The characters the pictures were asked for, "
                                        "e.g. A+B: the count and fused heads are judged against it (empty: not "
                                        "judged)."}),

@@ -56,12 +56,6 @@ def test_the_default_negative_names_the_writeups_failures():
     assert SampleSettings().negative == NEGATIVE
 
 
-def test_the_trainers_previews_still_draw_each_group(tmp_path):
-    from anim2lora.train.previews import group_prompts as previews_groups
-
-    assert previews_groups is group_prompts
-
-
 # --- the clean-up ----------------------------------------------------------------------------
 
 def _figure(background, ink, width=3, size=256) -> np.ndarray:

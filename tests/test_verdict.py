@@ -254,3 +254,27 @@ def test_the_demo_samples_every_group_with_the_trained_lora_and_judges_it(tmp_pa
     assert set(verdicts) == {"A", "A+B"} and all(len(v["images"]) == 2 for v in verdicts.values())
     assert (tmp_path / "v" / "verdict.md").read_text().count("###") == 2
     assert (tmp_path / "v" / "verdict_A+B.png").is_file() and (tmp_path / "v" / "A+B_2.png").is_file()
+    saved = json.loads((tmp_path / "v" / "verdict_A+B.json").read_text())
+    assert saved == verdicts["A+B"], "one file per group, in the shape `verdict --compare` reads"
+
+
+def test_off_white_paper_and_pale_fills_are_not_a_background_that_sticks():
+    """Generated paper is rarely 255: grey 224 paper, or a pale-grey fill, is within the ink
+    detector's background tolerance and passes; a pink backdrop does not."""
+    from anim2lora.verdict.measures import look
+
+    assert look(figures(("A", 0.6), backdrop=(224, 224, 224))).background <= MAX_BACKGROUND
+    assert look(figures(("A", 0.6), backdrop=(230, 238, 246))).background <= MAX_BACKGROUND   # cream
+    assert look(figures(("A", 0.6), backdrop=PINK)).background > MAX_BACKGROUND
+
+
+def test_a_picture_with_nobody_in_it_fails_the_count_not_the_resemblance():
+    blank = np.full((H, W, 3), 255, np.uint8)
+    verdict = judge([("blank", blank), ("a", figures(("A", 0.6)))], {"A": stills("A"), "B": stills("B")}, "A",
+                    5.5).to_json()
+    first = verdict["images"][0]
+    assert first["resemblance"] == {"A": None, "B": None} and first["line_width"] is None
+    assert "count" in first["fails"] and "stranger" not in first["fails"]
+    # the mean resemblance is over pictures where someone was found: the blank one does not halve it
+    assert verdict["summary"]["resemblance"]["A"] == verdict["images"][1]["resemblance"]["A"]
+    assert verdict["summary"]["line_width"] == verdict["images"][1]["line_width"]

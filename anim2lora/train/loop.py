@@ -26,7 +26,8 @@ from .data import batches_per_epoch, epoch_batches, items_of, repeats_of, step_c
 from .latents import LatentCache
 from .lora_file import existing_owner, kohya_metadata, kohya_tensors, refuse_foreign, save_lora
 from .objective import add_noise, loss, noise_and_timesteps, target
-from .previews import ddim, group_prompts
+from ..sample.prompts import group_prompts
+from .previews import ddim
 from .settings import TrainSettings
 from .state import State, clear_state, load_state, save_state
 

@@ -8,7 +8,6 @@ from typing import Tuple
 import numpy as np
 import torch
 
-from ..sample.prompts import group_prompts  # noqa: F401 - the loop's previews draw each group
 from .data import torch_generator
 
 

@@ -48,12 +48,15 @@ def failures(image: dict, asked: Sequence[str], names: Sequence[str], reference_
     fails = {
         "fused_heads": image["overlap"] or (bool(asked) and image["heads"] > len(asked)),
         "background": image["background"] > MAX_BACKGROUND,
-        "thick_lines": bool(reference_width) and image["line_width"] > MAX_WIDTH_RATIO * reference_width,
+        "thick_lines": bool(reference_width) and image["line_width"] is not None
+        and image["line_width"] > MAX_WIDTH_RATIO * reference_width,
         "ghost_text": image["text_boxes"] > 0,
         "colour_bleed": image["colour"] > MAX_COLOUR,
         "count": bool(asked) and image["characters"] != len(asked),
-        "stranger": bool(names) and (any(image["resemblance"].get(n, 0.0) < match for n in asked)
-                                     or any(similarity < match for _, similarity in image["who"])),
+        # judged on the characters found; none found is the count check's failure, not this one's
+        "stranger": bool(names) and bool(image["who"]) and (
+            any((image["resemblance"].get(n) or 0.0) < match for n in asked)
+            or any(similarity < match for _, similarity in image["who"])),
     }
     return [key for key, _, _ in CHECKS if fails.get(key)]
 
@@ -65,7 +68,12 @@ def summarise(images: List[dict], asked: Sequence[str], names: Sequence[str], re
     def mean(key: str) -> float:
         return round(sum(i[key] for i in images) / n, 4) if n else 0.0
 
-    widths = sorted(i["line_width"] for i in images)
+    widths = sorted(i["line_width"] for i in images if i["line_width"] is not None)
+
+    def found_mean(name: str):
+        values = [i["resemblance"][name] for i in images if i["resemblance"].get(name) is not None]
+        return round(sum(values) / len(values), 4) if values else None
+
     checks: Dict[str, dict] = {}
     for key, name, rule in CHECKS:
         ok = measured(key, asked, names, reference_width)
@@ -74,10 +82,9 @@ def summarise(images: List[dict], asked: Sequence[str], names: Sequence[str], re
                        "pass": (failed == 0) if ok else None}
     return {"images": n, "asked": list(asked), "reference_width": reference_width, "match_level": round(match, 4),
             "background": mean("background"), "colour": mean("colour"),
-            "line_width": widths[n // 2] if n else 0.0, "text_boxes": sum(i["text_boxes"] for i in images),
+            "line_width": widths[len(widths) // 2] if widths else None, "text_boxes": sum(i["text_boxes"] for i in images),
             "characters": mean("characters"), "overlap": sum(i["overlap"] for i in images),
             "count_errors": sum(abs(i["characters"] - len(asked)) for i in images) if asked else None,
-            "resemblance": {m: round(sum(i["resemblance"].get(m, 0.0) for i in images) / n, 4) if n else 0.0
-                            for m in names},
+            "resemblance": {m: found_mean(m) for m in names},
             "limbs": None, "checks": checks,
             "pass": all(c["pass"] is not False for c in checks.values())}

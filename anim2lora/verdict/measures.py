@@ -4,13 +4,16 @@ found exactly as the ink detector and LineArtPrep find them in the training fram
 here means what it means in their reports."""
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
 from ..lineart.strokes import ink_of, stroke_width
-from ..people.ink import background_colours, unlike
+from ..people.ink import BG_TOLERANCE, background_colours, unlike
 
-WHITE = 225     # paper when every channel is at least this: generated paper is rarely exactly 255
+# paper is white within the tolerance the ink detector grants a background colour: off-white or
+# pale-grey paper is paper, not a backdrop that stuck
+WHITE = 255 - BG_TOLERANCE
 RIM = 2         # px around a stroke that belong to it: its anti-aliased edge is grey, not background
 
 
@@ -18,7 +21,7 @@ RIM = 2         # px around a stroke that belong to it: its anti-aliased edge is
 class Look:
     background: float    # share of the paper (not stroke, not fill) that is not white, 0-1
     colour: float        # mean chroma of strokes and fills, 0-1
-    line_width: float    # median stroke width, px
+    line_width: Optional[float]    # median stroke width, px; None when no stroke is found
 
 
 def look(bgr: np.ndarray) -> Look:
@@ -39,4 +42,5 @@ def look(bgr: np.ndarray) -> Look:
     chroma = (bgr.max(axis=2).astype(np.float32) - bgr.min(axis=2)) / 255.0
     drawn = strokes | paint
     colour = float(chroma[drawn].mean()) if drawn.any() else 0.0
-    return Look(background, colour, stroke_width(ink))
+    width = stroke_width(ink)
+    return Look(background, colour, width if strokes.any() and width > 0 else None)

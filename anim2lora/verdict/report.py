@@ -36,16 +36,16 @@ def markdown(verdict: dict) -> str:
         out.append(f"| {name} | {c['rule']} | {failed} | {_verdict(c)} |")
     names = list(s["resemblance"])
     out += ["", f"Means: background {s['background']:.3f}, colour {s['colour']:.3f}, median line width "
-            f"{s['line_width']:.2f} px, {s['text_boxes']} text boxes, {s['characters']:.2f} characters a picture, "
-            f"{s['overlap']} with overlapping bodies" + "".join(f", resemblance {m} {v:.3f}"
+            f"{_num(s['line_width'], 2)} px, {s['text_boxes']} text boxes, {s['characters']:.2f} characters a picture, "
+            f"{s['overlap']} with overlapping bodies" + "".join(f", resemblance {m} {_num(v, 3)}"
                                                                  for m, v in s["resemblance"].items()) + ".", "",
             "| # | Picture | Background | Colour | Line width | Text boxes | Characters | Heads | Overlap | "
             + "".join(f"{m} | " for m in names) + "Fails |",
             "|---" * (10 + len(names)) + "|"]
     for k, i in enumerate(images, 1):
-        out.append(f"| {k} | {i['path']} | {i['background']:.3f} | {i['colour']:.3f} | {i['line_width']:.2f} | "
+        out.append(f"| {k} | {i['path']} | {i['background']:.3f} | {i['colour']:.3f} | {_num(i['line_width'], 2)} | "
                    f"{i['text_boxes']} | {i['characters']} | {i['heads']} | {'yes' if i['overlap'] else 'no'} | "
-                   + "".join(f"{i['resemblance'].get(m, 0.0):.3f} | " for m in names)
+                   + "".join(f"{_num(i['resemblance'].get(m), 3)} | " for m in names)
                    + (", ".join(i["fails"]) or "–") + " |")
     out.extend(f"- {note}" for note in s.get("notes", ()))
     return "\n".join(out)
@@ -100,10 +100,10 @@ def compare(a: dict, b: dict, names=("v1", "v2")) -> str:
 def _caption(k: int, image: dict) -> List[tuple]:
     """(text, colour) lines under a tile: the numbers, each red where it fails its check."""
     fails = set(image["fails"])
-    res = " ".join(f"{m} {v:.2f}" for m, v in image["resemblance"].items())
+    res = " ".join(f"{m} {_num(v, 2)}" for m, v in image["resemblance"].items())
     return [(f"#{k}  bg {image['background']:.2f}  col {image['colour']:.2f}",
              RED if fails & {"background", "colour_bleed"} else DARK),
-            (f"line {image['line_width']:.1f}px  text {image['text_boxes']}", RED if fails & {"thick_lines", "ghost_text"}
+            (f"line {_num(image['line_width'], 1)}px  text {image['text_boxes']}", RED if fails & {"thick_lines", "ghost_text"}
              else DARK),
             (f"chars {image['characters']} heads {image['heads']}{' OVERLAP' if image['overlap'] else ''}",
              RED if fails & {"fused_heads", "count"} else DARK),

@@ -97,8 +97,8 @@ class _Analyzers:
         stills; and per found character, the name it resembles most and how much."""
         if not self.names:
             return {}, []
-        if not rects:
-            return {n: 0.0 for n in self.names}, []
+        if not rects:               # nobody to compare: unknown, not "looks like no one"
+            return {n: None for n in self.names}, []
         dist = self.embedder.distance(self.embedder.embed([character_crop(bgr, r) for r in rects]), self.ref_vecs)
         per_name = np.stack([dist[:, self.owners == n].min(axis=1) for n in self.names], axis=1)
         by_name = {n: round(float(1.0 - per_name[:, k].min()), 4) for k, n in enumerate(self.names)}
@@ -113,7 +113,7 @@ class _Analyzers:
         seen = look(bgr)
         resemblance, who = self.resemblance(bgr, [j.box.rect for j in people])
         return {"path": path, "background": round(seen.background, 4), "colour": round(seen.colour, 4),
-                "line_width": round(seen.line_width, 2), "text_boxes": len(text),
+                "line_width": None if seen.line_width is None else round(seen.line_width, 2), "text_boxes": len(text),
                 "characters": counted.n, "heads": sum(len(j.heads) for j in people), "overlap": counted.overlap,
                 "resemblance": resemblance, "who": who, "limbs": None,
                 "text": [[round(v, 1) for v in r] for r in text],
