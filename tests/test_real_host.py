@@ -391,3 +391,24 @@ def test_line_art_verdict_judges_the_samplers_pictures_in_the_same_prompt(train_
     report = result["outputs"]["9"]["a2l_report"][0]
     assert "#1" in report and "#2" in report and "ghost text" in report.lower(), report
     assert len(result["outputs"]["10"]["images"]) == 1, "one annotated grid"
+
+
+def test_the_queue_client_uploads_sets_and_reports(host, demo_clip):
+    """python -m anim2lora.queue as a user runs it: the shipped extract prompt, the demo clip
+    uploaded through the client, max_frames overridden and checked against the host's
+    definition, progress followed over the websocket, the report printed."""
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "anim2lora.queue", str(REPO / "workflows" / "api" / "extract_demo.json"),
+                          "--server", host.url, "--video", str(demo_clip), "--set", "VideoFrameExtract.max_frames=20"],
+                         cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "== #1 Video Frame Extract (Anim2LoRA) ==" in run.stdout, run.stdout
+    assert "6 shots; kept 20" in run.stdout, run.stdout
+    assert "image from #2: " in run.stdout and "polling" not in run.stderr, run.stderr
+    assert "#1 Video Frame Extract (Anim2LoRA)" in run.stderr, "progress names the running node"
+
+    refused = subprocess.run([sys.executable, "-m", "anim2lora.queue", str(REPO / "workflows" / "api" / "extract_demo.json"),
+                              "--server", host.url, "--set", "VideoFrameExtract.sampling=every_other"],
+                             cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "unique_drawings, every_nth, target_fps" in refused.stderr, refused.stderr
