@@ -2,8 +2,6 @@
 reproduces the trained model, a cancel resumes to the very weights of an unbroken run, a NaN
 stops with what was made kept, and the data follows kohya's rules."""
 
-import random
-
 import numpy as np
 
 import pytest

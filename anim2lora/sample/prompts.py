@@ -5,7 +5,7 @@ A LoRA trained with kohya's ``keep_tokens`` answers to the pinned head its capti
 from the group's own captions rather than rebuilt from the name.
 """
 
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 from ..dataset.captions import head_tags
 from ..errors import BadInputError

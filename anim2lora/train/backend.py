@@ -72,11 +72,9 @@ class DiffusersBackend(Backend):
         self.prediction_type = prediction_type
         self.alphas_cumprod = ddpm_alphas_cumprod() if alphas_cumprod is None else alphas_cumprod.float()
         self.identity = identity
-        self.dtype = torch.float32
         self._scale = getattr(getattr(vae, "config", None), "scaling_factor", SD_LATENT_SCALE)
 
     def begin(self, dtype, gradient_checkpointing):
-        self.dtype = dtype
         for model in (self.unet, self.text_encoder):
             model.requires_grad_(False).to(self.device).train()
             if model.dtype != dtype:

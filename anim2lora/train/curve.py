@@ -46,7 +46,7 @@ def loss_picture(losses: Sequence[float], title: str = "loss") -> np.ndarray:
     cv2.polylines(img, [pts.reshape(-1, 1, 2)], False, (30, 70, 200), 2, cv2.LINE_AA)
     cv2.putText(img, f"{hi:.4g}", (4, y0 + 12), font, 0.4, (60, 60, 60), 1, cv2.LINE_AA)
     cv2.putText(img, f"{lo:.4g}", (4, y1), font, 0.4, (60, 60, 60), 1, cv2.LINE_AA)
-    cv2.putText(img, f"step 1", (x0, y1 + 18), font, 0.45, (60, 60, 60), 1, cv2.LINE_AA)
+    cv2.putText(img, "step 1", (x0, y1 + 18), font, 0.45, (60, 60, 60), 1, cv2.LINE_AA)
     cv2.putText(img, f"step {n}", (x1 - 70, y1 + 18), font, 0.45, (60, 60, 60), 1, cv2.LINE_AA)
     cv2.putText(img, f"{title}: last {v[-1]:.4f}, mean of last {max(1, n // 20)} {mean[-1]:.4f}",
                 (x0, HEIGHT - 10), font, 0.45, (20, 20, 20), 1, cv2.LINE_AA)

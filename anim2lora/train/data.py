@@ -155,7 +155,7 @@ def _mix(seed: int, what: str, n: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:{what}:{n}".encode()).digest()[:8], "little")
 
 
-def torch_generator(seed: int, what: str, n: int, device: str = "cpu"):
+def torch_generator(seed: int, what: str, n: int):
     import torch
 
     g = torch.Generator(device="cpu")
