@@ -11,7 +11,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))          # the core, as `anim2lora`, for the CLI-level tests
 
-from packload import load_pack  # noqa: E402  (tests/ is on sys.path: pytest's rootdir conftest)
+from comfyhost import make_random_sd15, started_host  # noqa: E402  (tests/ is on sys.path: pytest's rootdir conftest)
+from packload import load_pack  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +51,24 @@ def demo_extract(demo_clip, tmp_path_factory):
     from anim2lora.extract.run import extract
 
     return extract(demo_clip, tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def host(tmp_path_factory):
+    """A real ComfyUI with the pack and no models (tests marked ``needs_host``)."""
+    yield from started_host(tmp_path_factory, "comfy")
+
+
+@pytest.fixture(scope="session")
+def random_sd15(tmp_path_factory):
+    """A full-size SD1.5-architecture checkpoint of random weights (../shared/tools), about 2 GB."""
+    return make_random_sd15(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def train_host(tmp_path_factory, random_sd15):
+    """A second host with the random checkpoint in models/checkpoints."""
+    yield from started_host(tmp_path_factory, "comfy-train", random_sd15)
 
 
 def pytest_report_header(config):

@@ -6,88 +6,14 @@ otherwise.  Uses ../shared/tools/comfyui-host, which never modifies the checkout
 
 import json
 import os
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
-import uuid
 from pathlib import Path
 
-import pytest
-
+from comfyhost import needs_host
 from conftest import REPO
 
-HOST_TOOL = REPO.parent / "shared" / "tools" / "comfyui-host"
-pytestmark = pytest.mark.skipif(
-    not (os.environ.get("COMFYUI_DIR") and os.environ.get("COMFY_VENV") and HOST_TOOL.is_file()),
-    reason="set COMFYUI_DIR and COMFY_VENV to run against a real ComfyUI")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Host:
-    def __init__(self, state: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "PACK_DIR": str(REPO), "PACK_NAME": "ComfyUI-Anim2LoRA",
-                    "PORT": str(self.port), "COMFY_STATE_DIR": str(state)}
-        self.base = state / "base"
-        self.log = state / "comfyui.log"
-
-    def tool(self, cmd):
-        return subprocess.run([str(HOST_TOOL), cmd], env=self.env, capture_output=True, text=True, timeout=300)
-
-    def get(self, path):
-        with urllib.request.urlopen(self.url + path, timeout=30) as r:
-            return json.loads(r.read())
-
-    def post(self, path, payload):
-        req = urllib.request.Request(self.url + path, data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, json.loads(r.read() or b"{}")
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"{}")
-
-    def upload(self, path: Path):
-        boundary = uuid.uuid4().hex
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{path.name}\"\r\n"
-                f"Content-Type: video/mp4\r\n\r\n").encode() + path.read_bytes() + \
-            f"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"overwrite\"\r\n\r\ntrue\r\n--{boundary}--\r\n".encode()
-        req = urllib.request.Request(self.url + "/upload/image", data=body,
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return json.loads(r.read())
-
-    def queue(self, prompt):
-        status, body = self.post("/prompt", {"prompt": prompt, "client_id": "anim2lora-tests"})
-        assert status == 200, body
-        return body["prompt_id"]
-
-    def wait(self, prompt_id, timeout=300):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            history = self.get(f"/history/{prompt_id}")
-            if prompt_id in history and history[prompt_id]["status"].get("completed") is not None \
-                    and history[prompt_id]["status"]["status_str"] in ("success", "error"):
-                return history[prompt_id]
-            time.sleep(0.2)
-        raise AssertionError(f"prompt {prompt_id} did not finish in {timeout}s")
-
-
-@pytest.fixture(scope="module")
-def host(tmp_path_factory):
-    h = Host(tmp_path_factory.mktemp("comfy"))
-    started = h.tool("start")
-    assert started.returncode == 0, started.stderr
-    yield h
-    h.tool("stop")
+pytestmark = needs_host
 
 
 def _extract_prompt(node_info, video, **overrides):
@@ -223,17 +149,6 @@ def test_the_shipped_dataset_prompt_writes_a_kohya_dataset(host, demo_clip, tmp_
     assert result["outputs"]["12"]["images"]
 
 
-@pytest.fixture(scope="module")
-def random_sd15(tmp_path_factory):
-    """A full-size SD1.5-architecture checkpoint of random weights (../shared/tools), about 2 GB."""
-    out = tmp_path_factory.mktemp("sd15") / "random-sd15.safetensors"
-    tool = REPO.parent / "shared" / "tools" / "make_random_sd15.py"
-    made = subprocess.run([str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"), str(tool), str(out)],
-                          capture_output=True, text=True, timeout=600)
-    assert made.returncode == 0, made.stderr[-2000:]
-    return out
-
-
 def _full_kohya_lora(path: Path) -> Path:
     """A rank-4 LoRA file with every SD1.5 name anim2lora.train.targets gives."""
     import torch
@@ -265,18 +180,6 @@ def test_a_kohya_named_lora_loads_in_comfyui_with_no_key_left_over(random_sd15, 
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result == {"missing": [], "unet_patches": 192, "clip_patches": 72}, result
-
-
-@pytest.fixture(scope="module")
-def train_host(tmp_path_factory, random_sd15):
-    """A second host with the random checkpoint in models/checkpoints, as a user's ComfyUI has
-    theirs."""
-    h = Host(tmp_path_factory.mktemp("comfy-train"))
-    h.env["COMFY_CHECKPOINTS"] = str(random_sd15)
-    started = h.tool("start")
-    assert started.returncode == 0, started.stderr
-    yield h
-    h.tool("stop")
 
 
 def _lora_check(checkpoint, lora):
