@@ -188,6 +188,31 @@ def temp_images(pictures, prefix: str) -> list:
     return out
 
 
+def view_ref(path) -> Optional[dict]:
+    """A file under the output folder as the reference the browser fetches through ComfyUI's
+    ``/view?filename=..&subfolder=..&type=output``; None for a file outside it (never served)."""
+    if path is None:
+        return None
+    try:
+        out = _folder("output").resolve()
+        rel = Path(path).resolve().relative_to(out)
+    except (ValueError, OSError, BadInputError):
+        return None
+    return {"filename": rel.name, "subfolder": rel.parent.as_posix() if rel.parent != Path(".") else "",
+            "type": "output"}
+
+
+def gallery_ui(gallery: dict) -> list:
+    """anim2lora.gallery's sample as a node's ``ui`` entry: each frame's picture file replaced by
+    its view reference; frames whose picture the browser cannot fetch are left out."""
+    frames = []
+    for frame in gallery["frames"]:
+        ref = view_ref(frame["path"])
+        if ref is not None:
+            frames.append({**{k: v for k, v in frame.items() if k != "path"}, **ref})
+    return [{**{k: v for k, v in gallery.items() if k != "frames"}, "frames": frames}]
+
+
 # Sampling as the host's own nodes do (LineArtSampler).  Without a host the lists fall back to
 # names every ComfyUI has, so the node still lists and validates; sampling itself needs the host.
 FALLBACK_SAMPLERS = ["euler", "euler_ancestral", "dpmpp_2m", "dpmpp_2m_sde", "ddim", "uni_pc"]

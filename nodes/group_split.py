@@ -1,11 +1,12 @@
 """CharacterReference and GroupSplit: name the characters from reference stills, and split the
 frames into one set per group (A, B, A+B)."""
 
+from ..anim2lora.gallery import split_gallery
 from ..anim2lora.hashing import settings_digest
 from ..anim2lora.people import identity
 from ..anim2lora.people.detectors import MODELS_FOLDER
 from ..anim2lora.people.export import write_groups
-from ..anim2lora.people.group_report import group_report, group_sheet
+from ..anim2lora.people.group_report import group_counts, group_report, group_sheet
 from ..anim2lora.people.groups import EMBEDDER_HELP, SPECS, GroupSettings, check_names, group_split
 from . import bridge
 from .comfy_types import (FRAMES, GROUPS, REFERENCES, bgr_stills, download_input, filter_inputs, image_batch,
@@ -86,8 +87,9 @@ class GroupSplit:
                                "crops": {n: s.id for n, s in result.crops.items()}}, 12)
         groups = write_groups(result.groups, result.crops, bridge.cache_root() / "groups" / key)
         report = group_report(result) + f"\ngroup folders: {groups.folder}"
-        return {"ui": {"a2l_report": [report]},
-                "result": (groups, result.rejected, image_batch(group_sheet(result)), report)}
+        ui = {"a2l_report": [report], "a2l_groups": [group_counts(result)],
+              "a2l_gallery": bridge.gallery_ui(split_gallery(result.groups, result.rejected))}
+        return {"ui": ui, "result": (groups, result.rejected, image_batch(group_sheet(result)), report)}
 
 
 NODE_CLASS_MAPPINGS = {"CharacterReference": CharacterReference, "GroupSplit": GroupSplit}

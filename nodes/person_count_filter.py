@@ -1,5 +1,6 @@
 """PersonCountFilter: a frame set in; the frames showing the wanted number of characters out."""
 
+from ..anim2lora.gallery import filter_gallery
 from ..anim2lora.people.detectors import DETECTOR_NAMES, MODELS_FOLDER
 from ..anim2lora.people.report import count_report, count_sheet
 from ..anim2lora.people.run import count_people
@@ -41,7 +42,8 @@ class PersonCountFilter:
         result = count_people(frames, settings, bridge.progress(len(frames), unique_id),
                               device=bridge.torch_device(), models_dir=bridge.models_dir(MODELS_FOLDER))
         report = count_report(result)
-        return {"ui": {"a2l_report": [report]},
+        ui = {"a2l_report": [report], "a2l_gallery": bridge.gallery_ui(filter_gallery(result.kept))}
+        return {"ui": ui,
                 "result": (result.kept, result.rejected, image_batch(count_sheet(result.kept)), report)}
 
 

@@ -1,5 +1,6 @@
 """TextFrameFilter: a frame set in; the frames without burned-in text, and those with it, out."""
 
+from ..anim2lora.gallery import filter_gallery
 from ..anim2lora.text.backends import BACKEND_NAMES
 from ..anim2lora.text.report import rejected_sheet, text_report
 from ..anim2lora.text.run import text_filter
@@ -46,7 +47,8 @@ class TextFrameFilter:
                              device=bridge.torch_device(), models_dir=bridge.models_dir("easyocr"))
         report = text_report(result)
         preview = image_batch(rejected_sheet(result.rejected))
-        return {"ui": {"a2l_report": [report]}, "result": (result.kept, result.rejected, preview, report)}
+        ui = {"a2l_report": [report], "a2l_gallery": bridge.gallery_ui(filter_gallery(result.kept))}
+        return {"ui": ui, "result": (result.kept, result.rejected, preview, report)}
 
 
 NODE_CLASS_MAPPINGS = {"TextFrameFilter": TextFrameFilter}

@@ -28,6 +28,16 @@ def _setting_inputs() -> dict:
     return inputs
 
 
+def _browser_event(event: dict, unique_id, name: str) -> dict:
+    """A training loop event as the browser gets it (JSON): a sample preview's picture written
+    to the temp folder and sent as its image reference."""
+    out = {"node": unique_id, "name": name, **{k: v for k, v in event.items() if k != "picture"}}
+    if event.get("picture") is not None:
+        prefix = f"a2l_{name}_live_{event['epoch']:03d}_{event['preview']}"
+        out["image"] = bridge.temp_images([event["picture"]], prefix)[0]
+    return out
+
+
 def _base_model(prompt, unique_id, model, identity) -> str:
     """The checkpoint's file name as the graph loaded it (for the LoRA's ss_sd_model_name), and
     its weights' identity, so a stopped run never resumes on another model."""
@@ -89,7 +99,8 @@ class TrainLoRA:
         logged = [0.0]
 
         def on_event(event):
-            bridge.send_event(EVENT, {"node": unique_id, "name": settings.name, **event})
+            if bridge.has_host():
+                bridge.send_event(EVENT, _browser_event(event, unique_id, settings.name))
             now = time.monotonic()
             if "loss" in event and (now - logged[0] >= LOG_EVERY or event["step"] == event["total"]):
                 logged[0] = now          # for headless hosts: the console shows where the run is

@@ -6,6 +6,7 @@ from ..anim2lora.errors import Anim2LoRAError
 from ..anim2lora.extract.report import text_report
 from ..anim2lora.extract.run import extract
 from ..anim2lora.extract.settings import SAMPLING_HELP, SAMPLING_MODES, SPECS, ExtractSettings
+from ..anim2lora.gallery import filter_gallery
 from ..anim2lora.preview import contact_sheet
 from . import bridge
 from .comfy_types import FRAMES, image_batch, number_inputs
@@ -66,7 +67,8 @@ class VideoFrameExtract:
                          bridge.progress(0, unique_id))
         report = text_report(result.frames, result.cached)
         preview = image_batch(contact_sheet(result.frames))
-        return {"ui": {"a2l_report": [report]}, "result": (result.frames, preview, report)}
+        ui = {"a2l_report": [report], "a2l_gallery": bridge.gallery_ui(filter_gallery(result.frames))}
+        return {"ui": ui, "result": (result.frames, preview, report)}
 
 
 NODE_CLASS_MAPPINGS = {"VideoFrameExtract": VideoFrameExtract}

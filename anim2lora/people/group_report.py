@@ -36,6 +36,25 @@ def group_report(result: GroupResult) -> str:
     return "\n".join(lines)
 
 
+def group_counts(result: GroupResult) -> dict:
+    """The counts the browser shows as a table: frames (and crops) per group with the group's
+    warning if it has one, rejections per reason, and every warning."""
+    s = result.summary
+
+    def warning(g):
+        return next((w for w in result.warnings if w.startswith(f"group {g}:")), None)
+
+    names = list(s["groups"]) + [n for n in s["crops"] if n not in s["groups"]]
+    return {"frames": len(result.frames),
+            "groups": [{"group": g, "frames": len(s["groups"].get(g, ())), "crops": s["crops"].get(g, 0),
+                        "warning": warning(g)} for g in names]
+            + [{"group": r.name, "frames": 0, "crops": 0, "warning": warning(r.name)}
+               for r in result.references if r.name not in names],
+            "rejected": {reason: len(idx) for reason, idx in sorted(s["dropped"].items(), key=lambda kv: -len(kv[1]))},
+            "reasons": {reason: _REASONS.get(reason, reason) for reason in s["dropped"]},
+            "warnings": list(result.warnings)}
+
+
 def _title(text: str) -> np.ndarray:
     import cv2
 

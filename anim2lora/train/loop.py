@@ -369,7 +369,8 @@ def _epoch_end(run: _Run, epoch: int, checkpoints: list, previews: list) -> None
                                 enabled=run.dtype != torch.float32):
                 picture = ddim(run.backend, prompt, size=size, seed=s.seed, clip_skip=s.clip_skip)
             previews.append((group, epoch, picture))
-            run.on_event({"preview": group, "epoch": epoch, "step": run.step, "total": run.total})
+            # the picture rides along (an RGB array) so a front end can show it as it comes
+            run.on_event({"preview": group, "epoch": epoch, "step": run.step, "total": run.total, "picture": picture})
 
 
 def _preview_size(run: _Run) -> Tuple[int, int]:
