@@ -1,0 +1,84 @@
+// TrainLoRA's live view: a loss chart and sample previews, fed by the "anim2lora.train" server
+// events of this node only. One listener per node, removed with the node. Exports only.
+import { api } from "../../scripts/api.js";
+import { app } from "../../scripts/app.js";
+import { drawChart } from "./a2l_chart.js";
+import { addDisplayWidget, el, STYLE, viewUrl } from "./a2l_util.js";
+
+export const EVENT = "anim2lora.train";
+const listeners = new Map();       // node -> its listener, to count and to remove
+
+/** Live listeners, for tests and the curious: window.anim2lora.trainListeners(). */
+export function listenerCount() {
+  return listeners.size;
+}
+
+/** Whether an event's node (ComfyUI's unique_id: "12", or "5:12" inside a subgraph) is `node`. */
+export function isNodeEvent(node, id) {
+  if (id == null) return false;
+  const parts = String(id).split(":");
+  if (parts.at(-1) !== String(node.id)) return false;
+  const inRoot = !node.graph || node.graph === app.graph || node.graph === app.rootGraph;
+  return inRoot ? parts.length === 1 : parts.length > 1;
+}
+
+function previewFigure(event) {
+  const url = viewUrl(event.image);
+  const img = el("img", { src: url, className: "a2l-preview", title: `${event.preview}, epoch ${event.epoch}` });
+  img.style.cssText = "height:72px;display:block;cursor:pointer;background:#000;";
+  img.addEventListener("click", () => window.open(url, "_blank"));
+  const caption = el("div", { textContent: `${event.preview} · ep ${event.epoch}` });
+  caption.style.cssText = `font:${STYLE.font};color:${STYLE.text};white-space:nowrap;`;
+  return el("figure", { style: "margin:0;" }, img, caption);
+}
+
+/** Give a TrainLoRA node its chart widget and its event listener (onNodeCreated). */
+export function attachTrainView(node) {
+  const state = { losses: [], last: null, received: 0, previews: 0 };
+  const canvas = el("canvas", { className: "a2l-chart" });
+  canvas.style.cssText = "width:100%;height:150px;display:block;border-radius:4px;";
+  const strip = el("div", { className: "a2l-previews" });
+  strip.style.cssText = "display:flex;gap:4px;overflow-x:auto;margin-top:4px;";
+  const root = el("div", { className: "a2l-train" }, canvas, strip);
+  root.dataset.node = String(node.id);
+  node.a2lTrain = { state, canvas, strip, root };
+  const redraw = () => drawChart(canvas, state);
+
+  const listener = ({ detail }) => {
+    if (!detail || !isNodeEvent(node, detail.node)) return;
+    if (detail.preview != null) {
+      if (detail.image) {
+        strip.append(previewFigure(detail));
+        state.previews += 1;
+      }
+      return;
+    }
+    if (detail.step === 1 || detail.step <= state.losses.length - 1) {  // a new run (or a resumed one)
+      state.losses.length = Math.max(0, detail.step - 1);
+    }
+    state.losses[detail.step - 1] = detail.loss;
+    state.last = detail;
+    state.received += 1;
+    redraw();
+  };
+  api.addEventListener(EVENT, listener);
+  listeners.set(node, listener);
+  const resize = new ResizeObserver(redraw);
+  resize.observe(canvas);
+  node.a2lTrain.dispose = () => {
+    api.removeEventListener(EVENT, listener);
+    listeners.delete(node);
+    resize.disconnect();
+  };
+  addDisplayWidget(node, "a2l_train_chart", root, 240);
+  redraw();
+}
+
+/** The full loss list of a finished run (onExecuted's ui.a2l_losses): redraw from it. */
+export function showFinishedRun(node, losses) {
+  const view = node.a2lTrain;
+  if (!view || !Array.isArray(losses)) return;
+  view.state.losses = losses.slice();
+  if (view.state.last && view.state.last.total !== losses.length) view.state.last = null;
+  drawChart(view.canvas, view.state);
+}
