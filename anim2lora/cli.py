@@ -196,6 +196,16 @@ def cmd_groups(args) -> dict:
     return {**result.summary, "folders": folders, "preview": preview}
 
 
+def cmd_onegroup(args) -> dict:
+    from .frameset import load
+    from .people.single_group import single_group, single_group_report
+
+    groups = single_group(load(args.frameset), args.name, Path(args.out))
+    if not args.json:
+        print(single_group_report(groups))
+    return {"groups": {g: len(s) for g, s in groups.groups.items()}, "folder": str(groups.folder)}
+
+
 def _add_caption_options(p: argparse.ArgumentParser) -> None:
     from .dataset.settings import (BLACKLIST_HELP, COUNT_HELP, CROPS_HELP, DOWNLOAD_HELP, SEPARATOR_HELP, SPECS,
                                    TAGGER_HELP, TRIGGER_HELP, CaptionSettings)
@@ -549,6 +559,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a reference still of one character alone; repeat (1-5 per character, any number of characters)")
     _add_group_options(p)
     p.set_defaults(run=cmd_groups)
+
+    p = sub.add_parser("onegroup", help="SingleGroup: frame set -> the same frames as one group (no names; v1)")
+    p.add_argument("frameset", help="a frame-set manifest (sets/<id>.json) printed by the previous stage")
+    p.add_argument("--name", default="anim", help="the group's name, pinned first in every caption (default: anim)")
+    p.set_defaults(run=cmd_onegroup)
 
     p = sub.add_parser("lineart", help="LineArtPrep: GroupSplit's folder -> the same groups as line art")
     p.add_argument("groups", help="the --out folder of the groups stage (it holds groups.json)")

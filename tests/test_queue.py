@@ -19,6 +19,7 @@ from io import StringIO
 
 import pytest
 
+import nodeinfo
 from conftest import REPO
 
 from anim2lora.errors import BadInputError
@@ -30,6 +31,7 @@ EXTRACT = REPO / "workflows" / "api" / "extract_demo.json"
 REPORT = "VideoFrameExtract: 280 frames in 6 shots; kept 20"
 VERDICT = "| check | #1 | #2 |\n|---|---|---|\n| ghost text | none | none |"
 PNG = {"filename": "a2l_preview_0001.png", "subfolder": "", "type": "temp"}
+PNG_BYTES = b"\x89PNG\r\n\x1a\n not really a picture "
 
 
 # --- a fake ComfyUI ------------------------------------------------------------------------------
@@ -105,9 +107,7 @@ def endless(prompt_id, prompt):
 class FakeComfy:
     def __init__(self, pack, scenario=success, websocket=True, refuse=None):
         self.scenario, self.websocket, self.refuse = scenario, websocket, refuse
-        self.info = {name: {"input": json.loads(json.dumps(cls.INPUT_TYPES())), "name": name}
-                     for name, cls in pack.NODE_CLASS_MAPPINGS.items()}
-        self.info["PreviewImage"] = {"input": {"required": {"images": ["IMAGE", {}]}}, "name": "PreviewImage"}
+        self.info = nodeinfo.object_info(pack)
         self.uploads, self.prompts, self.posts, self.ws_clients = {}, [], [], []
         self.history, self.history_polls = {}, 0
         self.queued, self.sent = threading.Condition(), threading.Event()
@@ -132,8 +132,9 @@ class FakeComfy:
                 if path.startswith("/object_info/"):
                     name = path.rsplit("/", 1)[1]
                     info = copy.deepcopy(fake.info.get(name))
-                    if name == "VideoFrameExtract":
-                        info["input"]["required"]["video"][0] = sorted(fake.uploads)
+                    if name in ("VideoFrameExtract", "LoadImage"):     # the input folder's files
+                        info["input"]["required"]["video" if name == "VideoFrameExtract" else "image"][0] = \
+                            sorted(fake.uploads)
                     return self.reply(200, {name: info} if info else {})
                 if path.startswith("/history/"):
                     fake.history_polls += 1
@@ -229,9 +230,7 @@ def clip(tmp_path):
 
 @pytest.fixture
 def object_info(pack):
-    infos = {name: {"input": json.loads(json.dumps(cls.INPUT_TYPES()))} for name, cls in pack.NODE_CLASS_MAPPINGS.items()}
-    infos["PreviewImage"] = {"input": {"required": {"images": ["IMAGE", {}]}}}
-    return infos.__getitem__
+    return nodeinfo.object_info(pack).__getitem__
 
 
 def test_set_finds_nodes_by_class_title_and_id_and_types_values(object_info):
@@ -270,10 +269,10 @@ def test_set_errors_name_the_target_and_what_is_allowed(object_info, text, says)
         assert part in str(e.value)
 
 
-def test_a_ui_format_workflow_asks_for_the_api_format(tmp_path):
+def test_a_ui_format_workflow_needs_the_hosts_definitions(tmp_path):
     ui = tmp_path / "v2.json"
     ui.write_text(json.dumps({"last_node_id": 2, "nodes": [{"id": 1, "type": "VideoFrameExtract"}], "links": []}))
-    with pytest.raises(BadInputError, match=r"UI format.*API format.*Save \(API\)"):
+    with pytest.raises(BadInputError, match=r"UI format.*node definitions"):
         load_prompt(ui)
 
 
@@ -327,6 +326,37 @@ def test_the_verdict_table_is_printed_last_and_in_the_json_summary(comfy, pack, 
     assert summary["prompt_id"] == "p2" and summary["status"] == "success"
     assert summary["outputs"] == {"9": VERDICT, "2": "Line art sampler: 2 pictures"}
     assert summary["images"] == [{"node": "10", **PNG, "url": f"{fake.url}/view?filename={PNG['filename']}&subfolder=&type=temp"}]
+
+
+def test_a_canvas_workflow_is_queued_as_its_api_twin_with_uploaded_stills(comfy, clip, tmp_path, capsys):
+    """workflows/v2_clean.json as the canvas saves it: converted with the host's definitions, the
+    video and both reference stills uploaded and set, the rest exactly its API twin."""
+    fake = comfy()
+    stills = {c: tmp_path / f"my {c}.png" for c in "AB"}
+    for c, path in stills.items():
+        path.write_bytes(PNG_BYTES + c.encode())
+    code = main([str(REPO / "workflows" / "v2_clean.json"), "--server", fake.url, "--video", str(clip),
+                 "--set", f"Reference still of A.image=@{stills['A']}", "--set", f"6.image=@{stills['B']}",
+                 "--set", "TrainLoRA.max_steps=2"])
+    assert code == 0, capsys.readouterr().err
+    assert fake.uploads == {clip.name: clip.read_bytes(), **{p.name: p.read_bytes() for p in stills.values()}}
+    want = json.loads((REPO / "workflows" / "api" / "v2_clean.json").read_text())
+    want["1"]["inputs"]["video"] = clip.name
+    want["4"]["inputs"]["image"], want["6"]["inputs"]["image"] = "my A.png", "my B.png"
+    want["13"]["inputs"]["max_steps"] = 2
+    assert fake.prompts[0]["prompt"] == want
+
+
+def test_an_upload_needs_a_file_choice_and_an_existing_file(comfy, tmp_path, capsys):
+    fake = comfy()
+    still = tmp_path / "a.png"
+    still.write_bytes(PNG_BYTES)
+    workflow = str(REPO / "workflows" / "api" / "v2_clean.json")
+    assert main([workflow, "--server", fake.url, "--set", f"TrainLoRA.name=@{still}"]) == 2
+    assert "@FILE uploads a file for a file choice" in capsys.readouterr().err
+    assert main([workflow, "--server", fake.url, "--set", f"4.image=@{tmp_path / 'missing.png'}"]) == 2
+    assert "missing.png is not a file to upload" in capsys.readouterr().err
+    assert not fake.uploads and not fake.prompts
 
 
 def test_a_bad_set_fails_before_uploading_or_queueing(comfy, clip, capsys):

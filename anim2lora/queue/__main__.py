@@ -1,7 +1,7 @@
 """``python -m anim2lora.queue WORKFLOW --server URL [--video FILE] [--set NODE.input=value …] [--json]``
 
-Queues an API-format workflow on a running ComfyUI as a user would from the canvas, shows its
-progress, and prints the nodes' reports (the verdict table last).  Exit status: 0 success;
+Queues a workflow (as the canvas saves it, or in API format) on a running ComfyUI as a user
+would from the canvas, shows its progress, and prints the nodes' reports (the verdict table last).  Exit status: 0 success;
 1 a node failed (its id, type and message on stderr); 2 the workflow, a --set or the video is
 unusable, the host refused the prompt, or the host cannot be reached (its URL is named);
 130 cancelled (Ctrl-C, which also stops the prompt on the host) or interrupted on the host.
@@ -26,13 +26,15 @@ EXIT = {"success": 0, "error": 1, "interrupted": 130}
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m anim2lora.queue", description=__doc__.split("\n\n")[1],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("workflow", type=Path, help="an API-format prompt (ComfyUI's \"Save (API)\", workflows/api/*.json)")
+    p.add_argument("workflow", type=Path, help="a workflow as the canvas saves it (workflows/*.json) or an "
+                                               "API-format prompt (\"Export (API)\", workflows/api/*.json)")
     p.add_argument("--server", required=True, help="the ComfyUI address, e.g. http://127.0.0.1:8188")
     p.add_argument("--video", type=Path, help="uploaded into the host's input folder and set on every "
                                               "VideoFrameExtract node (over any --set of its video)")
     p.add_argument("--set", action="append", default=[], metavar="NODE.input=value",
                    help="change one input; NODE is a node's id, class or title; the value is read as JSON "
-                        "when it parses (20, 0.5, true, [1,2]), else as text; repeatable")
+                        "when it parses (20, 0.5, true, [1,2]), else as text; @FILE uploads a local file into "
+                        "the host's input folder and sets its name (a reference still); repeatable")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout instead of the reports")
     return p
 
@@ -114,13 +116,15 @@ def _follow(host: Host, prompt: dict, client_id: str, view: ProgressView):
 
 def run(args, out=None, err=None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
-    prompt = load_prompt(args.workflow)
     overrides = [parse_override(text) for text in args.set]
     host = Host(args.server)
-    for override in overrides:               # checked before a possibly large upload
-        apply_override(prompt, override, host.object_info)
+    prompt = load_prompt(args.workflow, host.object_info)
+    uploads = [(apply_override(prompt, o, host.object_info), o) for o in overrides]   # all checked before uploading
+    targets = video_nodes(prompt) if args.video else []
+    for node_id, override in uploads:
+        if override.upload is not None:
+            prompt[node_id]["inputs"][override.name] = host.upload(override.upload)
     if args.video:
-        targets = video_nodes(prompt)
         name = host.upload(args.video)
         for node_id in targets:
             prompt[node_id]["inputs"]["video"] = name

@@ -115,7 +115,7 @@ class Host:
         try:
             content = path.read_bytes()
         except OSError as e:
-            raise BadInputError(f"--video {path}: cannot read it ({e.strerror or e}).") from None
+            raise BadInputError(f"{path}: cannot read it to upload ({e.strerror or e}).") from None
         boundary = uuid.uuid4().hex
         filename = path.name.replace('"', "_")
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{filename}\"\r\n"

@@ -4,32 +4,34 @@ host's node definitions (``/object_info``) so a typo fails here, before anything
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 from ..errors import BadInputError
+from .ui_format import is_ui_workflow, ui_to_api
 
 VIDEO_NODE = "VideoFrameExtract"
 
 
-def load_prompt(path: Path) -> Dict[str, dict]:
-    """The ``{id: {class_type, inputs, _meta}}`` prompt in ``path``."""
+def load_prompt(path: Path, object_info: Optional[Callable[[str], dict]] = None) -> Dict[str, dict]:
+    """The ``{id: {class_type, inputs, _meta}}`` prompt in ``path``; a UI-format workflow (what the
+    canvas saves) is converted with the host's node definitions, ``object_info(class_type)``."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BadInputError(f"Workflow file not found: {path}.") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise BadInputError(f"Workflow {path} is not readable JSON ({e}).") from None
-    if isinstance(data, dict) and "nodes" in data and "links" in data:
-        # The UI format keeps widget values as positional lists whose meaning depends on each
-        # node's definition (and on front-end-only widgets), so converting it is not a few lines.
-        raise BadInputError(f"Workflow {path} is in ComfyUI's UI format (nodes and links); the queue client "
-                            "needs the API format.",
-                            hint="In ComfyUI open it and use Workflow > Export (API) (\"Save (API)\"), "
-                                 "or use one of workflows/api/*.json.")
+    if is_ui_workflow(data):
+        if object_info is None:
+            raise BadInputError(f"Workflow {path} is in ComfyUI's UI format (nodes and links): converting it "
+                                "needs the host's node definitions.",
+                                hint="Queue it with --server, or export it from ComfyUI as API format.")
+        return ui_to_api(data, object_info)
     if not isinstance(data, dict) or not data or not all(
             isinstance(n, dict) and "class_type" in n and isinstance(n.get("inputs"), dict) for n in data.values()):
-        raise BadInputError(f"Workflow {path} is not an API-format prompt: expected {{id: {{class_type, inputs}}}} "
-                            "for every node.", hint="Export it from ComfyUI with \"Save (API)\".")
+        raise BadInputError(f"Workflow {path} is neither a UI workflow nor an API-format prompt: expected nodes and "
+                            "links, or {id: {class_type, inputs}} for every node.",
+                            hint="Save it from ComfyUI (Workflow > Save, or Export (API)).")
     return data
 
 
@@ -52,6 +54,7 @@ class Override:
     name: str            # the input's name
     raw: str             # the text after "=", kept for STRING inputs ("007" stays "007")
     value: Any           # the text parsed as JSON when it parses
+    upload: Optional[Path] = None   # "@FILE": a local file to upload into the host's input folder
 
 
 def parse_override(text: str) -> Override:
@@ -63,6 +66,12 @@ def parse_override(text: str) -> Override:
     if not eq or not dot or not target.strip() or not name.strip():
         raise BadInputError(f"--set {text!r} is not CLASS_OR_TITLE.input=value.",
                             hint="For example --set VideoFrameExtract.max_frames=20 or --set \"Kept frames.images=…\".")
+    if raw.startswith("@"):
+        upload = Path(raw[1:]).expanduser()
+        if not upload.is_file():
+            raise BadInputError(f"--set {text!r}: {upload} is not a file to upload.",
+                                hint="@FILE uploads a local file (an image, a video) and sets its name.")
+        return Override(target.strip(), name.strip(), raw, upload.name, upload)
     try:
         value = json.loads(raw)
     except ValueError:
@@ -141,6 +150,12 @@ def apply_override(prompt: Dict[str, dict], override: Override, object_info: Cal
     if spec is None:
         raise BadInputError(f"{where}: {node['class_type']} has no input {override.name!r}. "
                             f"Its inputs: {', '.join(input_names(info))}.")
+    if override.upload is not None:
+        if not (isinstance(spec[0], list) or spec[0] == "COMBO"):
+            raise BadInputError(f"{where}: @FILE uploads a file for a file choice (an image, a video); "
+                                f"{override.name} is a {spec[0]}.")
+        node["inputs"][override.name] = override.value      # the uploaded name, set after the upload
+        return node_id
     node["inputs"][override.name] = check_value(where, spec, override.value, override.raw)
     return node_id
 

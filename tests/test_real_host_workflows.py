@@ -1,0 +1,125 @@
+"""The shipped v1_naive and v2_clean workflows in a real ComfyUI: listed by its template browser,
+loaded by its front end as a dropped file, converted by it to exactly the API twins, and v2_clean
+queued end to end through the queue client.  Runs with COMFYUI_DIR and COMFY_VENV set."""
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import nodeinfo
+from browser import open_page, wait_for
+from comfyhost import needs_host
+from conftest import REPO
+
+from anim2lora.queue.ui_format import declared_inputs, ui_to_api
+
+pytestmark = needs_host
+NAMES = ["v1_naive", "v2_clean"]
+PACK = "ComfyUI-Anim2LoRA"
+
+
+def _ui(name):
+    return json.loads((REPO / "workflows" / f"{name}.json").read_text())
+
+
+def _twin(name):
+    return json.loads((REPO / "workflows" / "api" / f"{name}.json").read_text())
+
+
+def test_the_recorded_host_nodes_are_the_hosts(host):
+    """tests/data/host_object_info.json (used by the host-free tests) still says what the host says."""
+    for name, recorded in json.loads(nodeinfo.HOST_NODES.read_text()).items():
+        live = host.get(f"/object_info/{name}")[name]
+        assert live["output"] == recorded["output"]
+        assert [(n, s[0] if not isinstance(s[0], list) else []) for n, s in declared_inputs(live)] == \
+            [(n, s[0]) for n, s in declared_inputs(recorded)], name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_hosts_definitions_convert_the_canvas_file_to_its_twin(host, name):
+    assert ui_to_api(_ui(name), lambda cls: host.get(f"/object_info/{cls}")[cls]) == _twin(name)
+
+
+def test_the_template_browser_lists_both_with_thumbnails(host):
+    assert sorted(host.get("/api/workflow_templates")[PACK]) == NAMES
+    for name in NAMES:
+        assert host.get(f"/api/workflow_templates/{PACK}/{name}.json") == _ui(name)
+        with urllib.request.urlopen(f"{host.url}/api/workflow_templates/{PACK}/{name}.jpg", timeout=30) as r:
+            assert r.headers["Content-Type"] == "image/jpeg" and r.read()[:3] == b"\xff\xd8\xff"
+
+
+DROP = """
+const [text, fileName, done] = arguments;
+(async () => {
+  const app = window.app;
+  // what dropping the file on the canvas does
+  await app.handleFile(new File([text], fileName, {type: "application/json"}));
+  const nodes = app.graph._nodes;
+  const unknown = nodes.filter(n => !window.LiteGraph.registered_node_types[n.type]).map(n => n.type);
+  const prompt = (await app.graphToPrompt()).output;
+  done(JSON.stringify({count: nodes.length, unknown, prompt, groups: app.graph._groups.map(g => g.title)}));
+})().catch(e => done(JSON.stringify({error: String(e)})));
+"""
+
+
+def test_the_front_end_loads_a_dropped_file_and_queues_the_twin(host):
+    driver = open_page(host.url)
+    try:
+        driver.set_script_timeout(60)
+        for name in NAMES:
+            loaded = json.loads(driver.execute_async_script(DROP, (REPO / "workflows" / f"{name}.json").read_text(),
+                                                            f"{name}.json"))
+            assert "error" not in loaded, loaded
+            twin = _twin(name)
+            assert loaded["count"] == len(twin) and loaded["unknown"] == [], loaded["unknown"]
+            assert len(loaded["groups"]) == 3
+            for node_id, node in twin.items():
+                got = loaded["prompt"][node_id]
+                info = host.get(f"/object_info/{node['class_type']}")[node["class_type"]]
+                declared = {n for n, _ in declared_inputs(info)}
+                # the front end adds its own preview widget's value (video-preview); the host ignores it
+                assert {k: v for k, v in got["inputs"].items() if k in declared} == node["inputs"], (name, node_id)
+                assert got["class_type"] == node["class_type"] and got["_meta"] == node["_meta"]
+        wait_for(driver, "return document.title.length > 0")
+    finally:
+        driver.quit()
+
+
+def test_v2_clean_runs_end_to_end_through_the_queue_client(train_host, random_sd15, demo_clip, tmp_path):
+    """The canvas file, queued with the client: the demo clip and two reference stills uploaded, the
+    random SD1.5 checkpoint, 2 training steps at 256 px, samples of A, B and A+B and their verdicts."""
+    import cv2
+
+    from anim2lora.demo.people_scenes import reference_stills
+
+    stills = {}
+    for character in "AB":
+        stills[character] = tmp_path / f"ref_{character}.png"
+        cv2.imwrite(str(stills[character]), cv2.cvtColor(reference_stills(character, 1)[0], cv2.COLOR_RGB2BGR))
+    sets = [f"Reference still of A.image=@{stills['A']}", f"Reference still of B.image=@{stills['B']}",
+            f"CheckpointLoaderSimple.ckpt_name={random_sd15.name}", "TrainLoRA.name=v2_e2e",
+            "TrainLoRA.max_steps=2", "TrainLoRA.resolution=256", "TrainLoRA.warmup_steps=0"]
+    for who in ("A", "B", "A+B"):
+        sets += [f"Samples: {who}.steps=2", f"Samples: {who}.width=256", f"Samples: {who}.height=256"]
+    run = subprocess.run([sys.executable, "-m", "anim2lora.queue", str(REPO / "workflows" / "v2_clean.json"),
+                          "--server", train_host.url, "--video", str(demo_clip), "--json",
+                          *[arg for s in sets for arg in ("--set", s)]],
+                         cwd=REPO, capture_output=True, text=True, timeout=1500)
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = json.loads(run.stdout)
+    assert summary["status"] == "success"
+    reports = summary["outputs"]
+    assert "GroupSplit: 47 frames in; A: 20, B: 15, A+B: 12" in reports["8"]
+    assert reports["13"].startswith("TrainLoRA: 2/2 steps"), reports["13"]
+    lora = train_host.base / "models" / "loras" / "v2_e2e.safetensors"
+    assert lora.is_file() and lora.stat().st_size > 0
+    for verdict, asked in (("16", "A"), ("19", "B"), ("22", "A+B")):
+        assert reports[verdict].startswith(f"## Verdict: 1 pictures, asked {asked}, dataset stroke width "), \
+            reports[verdict]
+    nodes_with_images = {image["node"] for image in summary["images"]}
+    assert {"9", "14", "17", "20", "23"} <= nodes_with_images, nodes_with_images
+    (Path(tmp_path) / "e2e_summary.json").write_text(run.stdout)

@@ -1,0 +1,129 @@
+"""The shipped v1_naive and v2_clean workflows: canvas files ComfyUI's template browser lists,
+whose API form (converted from the nodes' own definitions) is exactly the API twin, every link
+joining matching types and every widget value one its input accepts."""
+
+import json
+
+import pytest
+
+import nodeinfo
+from conftest import REPO
+
+from anim2lora.queue.ui_format import declared_inputs, is_widget, ui_to_api
+
+WORKFLOWS = REPO / "workflows"
+NAMES = ["v1_naive", "v2_clean"]
+TEMPLATE_FOLDERS = ("example_workflows", "example", "examples", "workflow", "workflows")   # ComfyUI's scan
+
+
+@pytest.fixture(scope="module")
+def infos(pack):
+    return nodeinfo.object_info(pack)
+
+
+def _ui(name):
+    return json.loads((WORKFLOWS / f"{name}.json").read_text())
+
+
+def _twin(name):
+    return json.loads((WORKFLOWS / "api" / f"{name}.json").read_text())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_canvas_workflow_converts_to_its_api_twin(infos, name):
+    assert ui_to_api(_ui(name), infos.__getitem__) == _twin(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_positional_widget_values_convert_the_same(infos, name):
+    """Front ends before widgets_values_named keep values by position only, a seed's control
+    value after it: the conversion by position gives the same prompt."""
+    ui = _ui(name)
+    for node in ui["nodes"]:
+        node.pop("widgets_values_named", None)
+    assert ui_to_api(ui, infos.__getitem__) == _twin(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_link_joins_matching_types(infos, name):
+    ui = _ui(name)
+    nodes = {n["id"]: n for n in ui["nodes"]}
+    assert ui["links"], "the workflow is wired"
+    for link_id, origin, slot, target, target_slot, kind in ui["links"]:
+        out_type = infos[nodes[origin]["type"]]["output"][slot]
+        input_name = nodes[target]["inputs"][target_slot]["name"]
+        spec = dict(declared_inputs(infos[nodes[target]["type"]]))[input_name]
+        assert out_type == spec[0] == kind, (link_id, nodes[origin]["type"], nodes[target]["type"], input_name)
+    for node in ui["nodes"]:        # and every socket a node needs is fed
+        required = infos[node["type"]]["input"]["required"]
+        linked = {i["name"] for i in node.get("inputs", []) if i.get("link") is not None}
+        assert {k for k, spec in required.items() if not is_widget(spec)} <= linked, node["type"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_widget_value_is_valid(infos, name):
+    for node_id, node in ui_to_api(_ui(name), infos.__getitem__).items():
+        spec = dict(declared_inputs(infos[node["class_type"]]))
+        assert {k for k, s in infos[node["class_type"]]["input"]["required"].items()} <= set(node["inputs"]), node_id
+        for key, value in node["inputs"].items():
+            kind, options = spec[key][0], (spec[key][1] if len(spec[key]) > 1 else {})
+            where = f"#{node_id} {node['class_type']}.{key}"
+            if isinstance(value, list) and not isinstance(kind, list):
+                continue                                   # a link, checked above
+            if isinstance(kind, list):
+                # the user's own files (video, stills, checkpoint) are named for them to replace
+                assert value in kind or (options.get("image_upload") or options.get("video_upload")
+                                         or key == "ckpt_name") and isinstance(value, str) and value, where
+            elif kind == "BOOLEAN":
+                assert isinstance(value, bool), where
+            elif kind == "STRING":
+                assert isinstance(value, str), where
+            else:
+                assert isinstance(value, (int, float)) and not isinstance(value, bool), where
+                assert kind == "FLOAT" or isinstance(value, int), where
+                assert options["min"] <= value <= options["max"], where
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_seeds_are_fixed_so_runs_compare(name):
+    """The canvas re-rolls a seed after every queue unless told not to; the v1/v2 comparison and a
+    resumed training need the shipped seeds."""
+    controls = [n["widgets_values_named"]["control_after_generate"] for n in _ui(name)["nodes"]
+                if "control_after_generate" in n.get("widgets_values_named", {})]
+    assert controls and set(controls) == {"fixed"}
+
+
+def test_the_template_browser_lists_the_two_workflows_with_thumbnails():
+    """ComfyUI lists <pack>/<folder>/*.json of these folders as templates: the canvas files, each
+    with a .jpg thumbnail of the same name; API prompts stay in workflows/api (not listed)."""
+    listed = sorted(p for folder in TEMPLATE_FOLDERS for p in (REPO / folder).glob("*.json"))
+    assert [p.stem for p in listed] == NAMES
+    for path in listed:
+        assert "nodes" in json.loads(path.read_text()), f"{path.name} is a canvas workflow"
+        thumb = path.with_suffix(".jpg").read_bytes()
+        assert thumb[:3] == b"\xff\xd8\xff", f"{path.stem}.jpg is a JPEG"
+
+
+def test_v1_is_the_write_ups_first_attempt():
+    nodes = {n["class_type"]: n["inputs"] for n in _twin("v1_naive").values()}
+    assert not {"TextFrameFilter", "PersonCountFilter", "GroupSplit", "LineArtPrep"} & set(nodes)
+    extract, train, caption = nodes["VideoFrameExtract"], nodes["TrainLoRA"], nodes["CaptionWithKeepTokens"]
+    assert (extract["sampling"], extract["max_frames"], extract["blur_threshold"]) == ("every_nth", 300, 0.0)
+    assert (train["clip_skip"], train["epochs"], train["rank"], train["alpha"]) == (1, 2, 32, 16.0)
+    assert caption["blacklist"] == "" and nodes["SingleGroup"]["name"] == "anim"
+    assert {n["inputs"]["ask"] for n in _twin("v1_naive").values() if n["class_type"] == "LineArtVerdict"} == {"A", "A+B"}
+
+
+def test_v2_is_the_write_ups_rebuild(pack):
+    prompt = _twin("v2_clean")
+    nodes = {n["class_type"]: n["inputs"] for n in prompt.values()}
+    for stage in ("TextFrameFilter", "PersonCountFilter", "GroupSplit", "LineArtPrep", "CaptionWithKeepTokens"):
+        assert stage in nodes
+    train = nodes["TrainLoRA"]
+    assert (train["clip_skip"], train["epochs"], train["rank"], train["alpha"]) == (2, 3, 32, 16.0)
+    from anim2lora.dataset.settings import CaptionSettings
+
+    assert nodes["CaptionWithKeepTokens"]["blacklist"] == CaptionSettings().blacklist
+    samples = {n["inputs"]["characters"] for n in prompt.values() if n["class_type"] == "LineArtSampler"}
+    asks = {n["inputs"]["ask"] for n in prompt.values() if n["class_type"] == "LineArtVerdict"}
+    assert samples == asks == {"A", "B", "A+B"}
