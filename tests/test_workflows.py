@@ -127,3 +127,45 @@ def test_v2_is_the_write_ups_rebuild(pack):
     samples = {n["inputs"]["characters"] for n in prompt.values() if n["class_type"] == "LineArtSampler"}
     asks = {n["inputs"]["ask"] for n in prompt.values() if n["class_type"] == "LineArtVerdict"}
     assert samples == asks == {"A", "B", "A+B"}
+
+
+def _node(node_id, kind, inputs=(), widgets=None, mode=0, outputs=()):
+    return {"id": node_id, "type": kind, "mode": mode, "order": node_id,
+            "inputs": [{"name": n, "type": t, "link": link} for n, t, link in inputs],
+            "outputs": [{"name": t, "type": t} for t in outputs], "widgets_values": widgets or []}
+
+
+def test_reroutes_primitives_muted_and_bypassed_nodes_resolve_as_the_front_end_does(infos):
+    """Extract -> Reroute -> a bypassed TextFrameFilter -> PersonCountFilter, whose min_count is fed
+    by a Primitive; a muted preview drops out, and so does the input it fed."""
+    count_widgets = ["auto", 1, 2, 0.3, 0.15, 0.35, 4.0, 0.5, 0.3, False, False]
+    ui = {"nodes": [
+        _node(1, "VideoFrameExtract", widgets=["clip.mp4", "unique_drawings", 12, 2.0, 0.03, 1000, 0.5, 2, 0.6, "image"],
+              outputs=("A2L_FRAMES", "IMAGE", "STRING")),
+        _node(2, "Reroute", [("", "*", 1)], outputs=("A2L_FRAMES",)),
+        _node(3, "TextFrameFilter", [("frames", "A2L_FRAMES", 2)], ["rapidocr", "drop", 0.5, 2, 0.02, 0.2, 2, True, False],
+              mode=4, outputs=("A2L_FRAMES", "A2L_FRAMES", "IMAGE", "STRING")),
+        _node(4, "PrimitiveNode", widgets=[2, "fixed"], outputs=("INT",)),
+        _node(5, "PersonCountFilter", [("frames", "A2L_FRAMES", 3), ("min_count", "INT", 4)], count_widgets,
+              outputs=("A2L_FRAMES",)),
+        _node(6, "PreviewImage", [("images", "IMAGE", 5)], mode=2),
+        _node(7, "PreviewImage", [("images", "IMAGE", 6)]),
+        _node(8, "Note", widgets=["a note"]),
+    ], "links": [[1, 1, 0, 2, 0, "A2L_FRAMES"], [2, 2, 0, 3, 0, "A2L_FRAMES"], [3, 3, 0, 5, 0, "A2L_FRAMES"],
+                 [4, 4, 0, 5, 1, "INT"], [5, 1, 1, 6, 0, "IMAGE"], [6, 6, 0, 7, 0, "IMAGE"]]}
+    prompt = ui_to_api(ui, infos.__getitem__)
+    assert sorted(prompt, key=int) == ["1", "5", "7"]
+    assert prompt["1"]["inputs"]["video"] == "clip.mp4" and prompt["1"]["inputs"]["blur_threshold"] == 0.6
+    assert prompt["5"]["inputs"]["frames"] == ["1", 0], "through the reroute and past the bypassed filter"
+    assert prompt["5"]["inputs"]["min_count"] == 2 and prompt["5"]["inputs"]["max_count"] == 2
+    assert "images" not in prompt["7"]["inputs"], "a muted node feeds nothing"
+    assert prompt["1"]["_meta"]["title"] == "Video Frame Extract (Anim2LoRA)"
+
+
+def test_subgraphs_and_unknown_nodes_are_named(infos):
+    from anim2lora.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="subgraphs"):
+        ui_to_api({"nodes": [], "links": [], "definitions": {"subgraphs": [{"id": "x"}]}}, infos.__getitem__)
+    with pytest.raises(KeyError):
+        ui_to_api({"nodes": [_node(1, "NoSuchNode")], "links": []}, infos.__getitem__)
