@@ -410,7 +410,10 @@ def cmd_verdict(args) -> dict:
     result = verdict.to_json()
     report = markdown(result)
     if earlier is not None:
-        result["compare"] = compare(earlier, result, (Path(args.compare).stem, "this run"))
+        earlier_path = Path(args.compare)
+        # the verdict command names its file verdict.json: its folder says which run it was
+        label = earlier_path.parent.name if earlier_path.stem == "verdict" and earlier_path.parent.name else earlier_path.stem
+        result["compare"] = compare(earlier, result, (label or "earlier", "this run"))
         report += "\n\n" + result["compare"]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

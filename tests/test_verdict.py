@@ -217,6 +217,7 @@ def test_the_command_line_prints_the_verdict_and_compares(tmp_path, capsys):
                  str(tmp_path / "v1" / "verdict.json")]) == 0
     again = json.loads(capsys.readouterr().out)
     assert "| text boxes per picture | 0.500 | 0.000 | this run |" in again["compare"]
+    assert "| Measure | v1 (2 pictures) | this run (1 pictures) | Better |" in again["compare"], "the earlier run is named by its folder"
     assert main(["verdict", paths[0], "--refs", "A", "--out", str(tmp_path / "v3")]) == 2
     assert "--refs 'A': write NAME=IMAGE" in capsys.readouterr().err
 
