@@ -385,3 +385,31 @@ def test_a_failed_save_keeps_the_state_and_names_the_folder(tmp_path, monkeypatc
               state_dir=tmp_path / "state")
     assert "No space left on device" in str(caught.value) and "resumable state" in str(caught.value)
     assert (tmp_path / "state" / "state.json").is_file()
+
+
+def test_speed_and_time_left_count_the_steps_not_the_loading_before_them(tmp_path):
+    """Encoding every latent first can take longer than a short run's steps: the s/step the report,
+    the events and the time left give must not include it."""
+    import time
+
+    from anim2lora.train.report import train_report
+
+    backend = tiny_backend()
+    encode = backend.encode_images
+
+    def slow_encode(pixels):
+        time.sleep(0.4)
+        return encode(pixels)
+
+    backend.encode_images = slow_encode
+    events = []
+    settings = _settings(max_steps=3)
+    result = train(backend, drawn_dataset(tmp_path / "d"), settings, tmp_path / "loras" / "t.safetensors",
+                   on_event=events.append)
+    encoded = result.latents_encoded
+    assert encoded >= 3 and result.setup_seconds >= 0.4 * encoded
+    assert result.seconds_per_step * result.steps + result.setup_seconds == pytest.approx(result.seconds)
+    assert result.seconds_per_step < 0.4 * encoded / result.steps, "the encoding is not spread over the steps"
+    steps = [e for e in events if "loss" in e]
+    assert steps[0]["seconds_per_step"] < result.setup_seconds
+    assert f"{result.setup_seconds:.1f} s loading and encoding first" in train_report(result, settings)

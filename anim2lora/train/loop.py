@@ -51,11 +51,12 @@ class TrainResult:
     previews: List[Tuple[str, int, np.ndarray]] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
     modules: Dict[str, int] = field(default_factory=dict)
+    setup_seconds: float = 0.0      # loading the models and encoding the latents, before the first step
 
     @property
     def seconds_per_step(self) -> float:
         done = self.steps - self.resumed_from
-        return self.seconds / done if done else 0.0
+        return (self.seconds - self.setup_seconds) / done if done else 0.0
 
 
 def compute_dtype(choice: str, device: torch.device) -> torch.dtype:
@@ -216,8 +217,10 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
                          scheduler.state_dict(), scaler.state_dict() if scaler else None, fingerprint)
 
         progress.set_total(run.total)
+        # per-step speed and time left count the steps only: model loading and the latents came first
+        steps_started = time.monotonic()
         try:
-            _steps(run, cache, optimizer, scheduler, scaler, checkpoints, previews, started, resumed_from)
+            _steps(run, cache, optimizer, scheduler, scaler, checkpoints, previews, steps_started, resumed_from)
             run.save_lora(run.lora_path)
         except BaseException as error:
             _stopped(run, error, state_dir, current_state, resumed_from)
@@ -236,7 +239,7 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
     return TrainResult(run.lora_path, run.step, run.total, run.steps_per_epoch, run.losses,
                        time.monotonic() - started, resumed_from, str(run.dtype).replace("torch.", ""),
                        run.prediction, len(run.items), cache.encoded, checkpoints, previews, run.notes,
-                       {"unet": len(unet_paths), "text_encoder": len(te_paths)})
+                       {"unet": len(unet_paths), "text_encoder": len(te_paths)}, steps_started - started)
 
 
 def _encode_first(run: "_Run", cache: LatentCache) -> None:

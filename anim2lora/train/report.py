@@ -20,7 +20,8 @@ def train_report(result: TrainResult, settings: TrainSettings) -> str:
     s = settings
     lines = [f"TrainLoRA: {result.steps}/{result.total_steps} steps ({result.steps_per_epoch} per epoch x "
              f"{s.epochs} epochs{f', max_steps {s.max_steps}' if s.max_steps else ''}) on {result.images} pictures; "
-             f"{result.seconds:.1f} s, {result.seconds_per_step:.2f} s/step",
+             f"{result.seconds:.1f} s ({result.setup_seconds:.1f} s loading and encoding first), "
+             f"{result.seconds_per_step:.2f} s/step",
              f"rank {s.rank} / alpha {s.alpha:g} (scale {s.alpha / s.rank:.3g}); UNet lr {s.unet_lr:g}, "
              + (f"text encoder lr {s.text_encoder_lr:g}" if s.train_text_encoder else "text encoder frozen")
              + f"; {s.optimizer}, {s.lr_scheduler} (warmup {s.warmup_steps}); batch {s.batch_size} x "
