@@ -54,13 +54,14 @@ export function drawChart(canvas, state) {
   ctx.strokeStyle = "#333";
   ctx.fillStyle = "#999";
   ctx.lineWidth = 1;
+  const decimals = Math.min(6, Math.max(0, Math.ceil(-Math.log10((hi - lo) / 4))));   // labels that differ
   for (let k = 0; k <= 4; k++) {            // horizontal grid with loss values
     const v = lo + ((hi - lo) * k) / 4;
     ctx.beginPath();
     ctx.moveTo(box.left, y(v));
     ctx.lineTo(box.right, y(v));
     ctx.stroke();
-    ctx.fillText(v.toPrecision(3), 2, y(v) + 3);
+    ctx.fillText(v.toFixed(decimals), 2, y(v) + 3);
   }
   ctx.fillText("1", box.left, height - 5);
   ctx.fillText(String(total), box.right - ctx.measureText(String(total)).width, height - 5);

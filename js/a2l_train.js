@@ -40,9 +40,13 @@ export function attachTrainView(node) {
   const strip = el("div", { className: "a2l-previews" });
   strip.style.cssText = "display:flex;gap:4px;overflow-x:auto;margin-top:4px;";
   const root = el("div", { className: "a2l-train" }, canvas, strip);
-  root.dataset.node = String(node.id);
+  root.style.background = STYLE.panel;
   node.a2lTrain = { state, canvas, strip, root };
-  const redraw = () => drawChart(canvas, state);
+  const redraw = () => {
+    root.dataset.node = String(node.id);       // the id is given when the node joins a graph
+    drawChart(canvas, state);
+  };
+  node.a2lTrain.redraw = redraw;
 
   const listener = ({ detail }) => {
     if (!detail || !isNodeEvent(node, detail.node)) return;
@@ -50,6 +54,7 @@ export function attachTrainView(node) {
       if (detail.image) {
         strip.append(previewFigure(detail));
         state.previews += 1;
+        redraw();
       }
       return;
     }
@@ -70,7 +75,7 @@ export function attachTrainView(node) {
     listeners.delete(node);
     resize.disconnect();
   };
-  addDisplayWidget(node, "a2l_train_chart", root, 240);
+  addDisplayWidget(node, "a2l_train_chart", root, 270);
   redraw();
 }
 
@@ -80,5 +85,5 @@ export function showFinishedRun(node, losses) {
   if (!view || !Array.isArray(losses)) return;
   view.state.losses = losses.slice();
   if (view.state.last && view.state.last.total !== losses.length) view.state.last = null;
-  drawChart(view.canvas, view.state);
+  view.redraw();
 }

@@ -5,7 +5,7 @@
 import { app } from "../../scripts/app.js";
 import { groupsHeight, renderGallery, renderGroups } from "./a2l_gallery.js";
 import { attachTrainView, listenerCount, showFinishedRun } from "./a2l_train.js";
-import { addDisplayWidget, chainCallback, el } from "./a2l_util.js";
+import { addDisplayWidget, chainCallback, el, STYLE } from "./a2l_util.js";
 
 /** The node's display widget `name` (made on first use), filled by render(element, payload). */
 function showPanel(node, name, payload, render, minHeight) {
@@ -14,7 +14,7 @@ function showPanel(node, name, payload, render, minHeight) {
   if (!box) {
     box = el("div", { className: name });
     box.dataset.node = String(node.id);
-    box.style.cssText = "width:100%;height:100%;overflow:auto;box-sizing:border-box;";
+    box.style.cssText = `width:100%;height:100%;overflow:auto;box-sizing:border-box;background:${STYLE.panel};`;
     node.a2lPanels[name] = box;
     render(box, payload);
     addDisplayWidget(node, name, box, minHeight);

@@ -38,10 +38,12 @@ def _upload_inputs(host, prompt, demo_clip, tmp_path):
 def _queue_on_page(driver, prompt, name):
     """Load the API prompt on the canvas and press Queue; the prompt id."""
     driver.execute_script("await window.app.loadApiJson(arguments[0], arguments[1]);", prompt, name)
-    before = set(driver.execute_script("return Object.keys(await (await fetch('/api/history')).json())"))
+    ids = ("const q = await (await fetch('/api/queue')).json();"
+           " const h = Object.keys(await (await fetch('/api/history')).json());"
+           " const ids = [...q.queue_running, ...q.queue_pending].map(item => item[1]).concat(h);")
+    before = driver.execute_script(ids + " return ids;")
     driver.execute_script("await window.app.queuePrompt(0, 1);")
-    return wait_for(driver, "const h = Object.keys(await (await fetch('/api/history')).json());"
-                            " return h.find(id => !arguments[0].includes(id)) || null", 60, sorted(before))
+    return wait_for(driver, ids + " return ids.find(id => !arguments[0].includes(id)) || null", 60, before)
 
 
 def _finished(host, prompt_id, timeout):
@@ -150,7 +152,7 @@ def test_the_training_chart_follows_live_events_and_leaves_with_its_node(train_h
         driver.execute_script(API + ".dispatchCustomEvent('anim2lora.train', arguments[0]); return true",
                               {"node": "15", "name": "a2l_frontend", "preview": "A+B", "epoch": 1, "step": 2,
                                "total": 2, "image": image})
-        width = wait_for(driver, "const i = document.querySelector(\".a2l-train[data-node='15'] img.a2l-preview\");"
+        width = wait_for(driver, "const i = window.app.graph.getNodeById(15).a2lTrain.strip.querySelector('img');"
                                  " return i && i.complete && i.naturalWidth", 30)
         assert width > 0
         # another node's events, and an event of a node of that id inside a subgraph, are not ours
@@ -173,5 +175,37 @@ def test_the_training_chart_follows_live_events_and_leaves_with_its_node(train_h
         # a new TrainLoRA node gets exactly one listener
         driver.execute_script("window.app.graph.add(LiteGraph.createNode('TrainLoRA')); return true")
         assert driver.execute_script("return window.anim2lora.trainListeners()") == 1
+    finally:
+        driver.quit()
+
+
+def test_the_chart_draws_many_steps_and_every_node_has_one_listener(host):
+    """Without training (fast): a TrainLoRA node added from the node library, 300 step events as
+    the trainer sends them, two more nodes and their removal; listeners follow the nodes."""
+    driver = open_page(host.url)
+    try:
+        driver.execute_script("""
+            const api = window.comfyAPI.api.api;
+            window.app.graph.clear();
+            const node = window.LiteGraph.createNode('TrainLoRA');
+            window.app.graph.add(node);
+            for (let step = 1; step <= 300; step++) {
+              api.dispatchCustomEvent('anim2lora.train', {node: String(node.id), name: 'x', step, total: 400,
+                loss: 0.15 + 0.1 * Math.exp(-step / 60) + 0.03 * Math.sin(step * 1.7), lr: 1e-4,
+                epoch: step / 100, seconds_per_step: 0.84, seconds_left: 0.84 * (400 - step)});
+            }
+            window.a2lChartNode = node;
+            return true""")
+        state = driver.execute_script("return window.a2lChartNode.a2lTrain.state")
+        assert state["received"] == 300 and len(state["losses"]) == 300 and state["last"]["step"] == 300
+        assert driver.execute_script("return window.anim2lora.trainListeners()") == 1
+        node_id = driver.execute_script("return window.a2lChartNode.id")
+        _screenshot(driver, node_id, f".a2l-train[data-node='{node_id}']", "/tmp/frontend_chart_300_steps.png")
+        count = driver.execute_script("""
+            for (let i = 0; i < 2; i++) window.app.graph.add(window.LiteGraph.createNode('TrainLoRA'));
+            const n = window.anim2lora.trainListeners();
+            for (const node of [...window.app.graph.nodes]) window.app.graph.remove(node);
+            return [n, window.anim2lora.trainListeners()]""")
+        assert count == [3, 0]
     finally:
         driver.quit()
