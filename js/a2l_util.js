@@ -28,6 +28,8 @@ export function el(tag, props = {}, ...children) {
 /** Add a display-only DOM widget (never saved with the workflow) and grow the node to show it. */
 export function addDisplayWidget(node, name, element, minHeight) {
   const widget = node.addDOMWidget(name, name, element, { serialize: false, getMinHeight: () => minHeight });
+  // the canvas saves every widget whose own serialize is not false (the option alone is not read)
+  widget.serialize = false;
   const [w, h] = node.computeSize();
   node.setSize([Math.max(node.size[0], w, 420), Math.max(node.size[1], h)]);
   return widget;

@@ -61,7 +61,11 @@ const [text, fileName, done] = arguments;
   const nodes = app.graph._nodes;
   const unknown = nodes.filter(n => !window.LiteGraph.registered_node_types[n.type]).map(n => n.type);
   const prompt = (await app.graphToPrompt()).output;
-  done(JSON.stringify({count: nodes.length, unknown, prompt, groups: app.graph._groups.map(g => g.title)}));
+  // the pack's display widgets (reports, galleries, the loss chart) are never saved with the workflow
+  for (const n of nodes) n.onExecuted?.({a2l_report: ["a report"], a2l_losses: [0.5, 0.4]});
+  const saved = app.graph.serialize().nodes.flatMap(n => Object.keys(n.widgets_values_named ?? {}))
+    .filter(k => k.startsWith("a2l"));
+  done(JSON.stringify({count: nodes.length, unknown, prompt, saved, groups: app.graph._groups.map(g => g.title)}));
 })().catch(e => done(JSON.stringify({error: String(e)})));
 """
 
@@ -76,7 +80,7 @@ def test_the_front_end_loads_a_dropped_file_and_queues_the_twin(host):
             assert "error" not in loaded, loaded
             twin = _twin(name)
             assert loaded["count"] == len(twin) and loaded["unknown"] == [], loaded["unknown"]
-            assert len(loaded["groups"]) == 3
+            assert len(loaded["groups"]) == 3 and loaded["saved"] == []
             for node_id, node in twin.items():
                 got = loaded["prompt"][node_id]
                 info = host.get(f"/object_info/{node['class_type']}")[node["class_type"]]
