@@ -389,6 +389,16 @@ def _add_verdict_options(p: argparse.ArgumentParser) -> None:
     _add_device_option(p)
 
 
+def _run_label(path: Path) -> str:
+    """What to call an earlier verdict file: every run writes verdict.json (often into a folder
+    named verdict), so the nearest other folder name says which run it was (v1/verdict/verdict.json
+    is v1)."""
+    if path.stem != "verdict":
+        return path.stem
+    absolute = path.absolute()
+    return next((p.name for p in absolute.parents if p.name and p.name != "verdict"), "earlier")
+
+
 def cmd_verdict(args) -> dict:
     from .errors import BadInputError
     from .verdict.report import compare, grid, markdown
@@ -410,10 +420,7 @@ def cmd_verdict(args) -> dict:
     result = verdict.to_json()
     report = markdown(result)
     if earlier is not None:
-        earlier_path = Path(args.compare)
-        # the verdict command names its file verdict.json: its folder says which run it was
-        label = earlier_path.parent.name if earlier_path.stem == "verdict" and earlier_path.parent.name else earlier_path.stem
-        result["compare"] = compare(earlier, result, (label or "earlier", "this run"))
+        result["compare"] = compare(earlier, result, (_run_label(Path(args.compare)), "this run"))
         report += "\n\n" + result["compare"]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

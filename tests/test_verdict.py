@@ -218,6 +218,11 @@ def test_the_command_line_prints_the_verdict_and_compares(tmp_path, capsys):
     again = json.loads(capsys.readouterr().out)
     assert "| text boxes per picture | 0.500 | 0.000 | this run |" in again["compare"]
     assert "| Measure | v1 (2 pictures) | this run (1 pictures) | Better |" in again["compare"], "the earlier run is named by its folder"
+    from pathlib import Path
+
+    from anim2lora.cli import _run_label
+
+    assert [_run_label(Path(p)) for p in ("v1/verdict/verdict.json", "runs/v1_naive.json")] == ["v1", "v1_naive"]
     assert main(["verdict", paths[0], "--refs", "A", "--out", str(tmp_path / "v3")]) == 2
     assert "--refs 'A': write NAME=IMAGE" in capsys.readouterr().err
 
