@@ -45,6 +45,14 @@ def test_positional_widget_values_convert_the_same(infos, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_named_widget_values_alone_convert_the_same(infos, name):
+    ui = _ui(name)
+    for node in ui["nodes"]:
+        node.pop("widgets_values", None)
+    assert ui_to_api(ui, infos.__getitem__) == _twin(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_every_link_joins_matching_types(infos, name):
     ui = _ui(name)
     nodes = {n["id"]: n for n in ui["nodes"]}
@@ -162,10 +170,71 @@ def test_reroutes_primitives_muted_and_bypassed_nodes_resolve_as_the_front_end_d
     assert prompt["1"]["_meta"]["title"] == "Video Frame Extract (Anim2LoRA)"
 
 
+# Host nodes as ComfyUI defines them, for the cases the shipped workflows do not have
+TEXT_OVERLAY = {"input": {"required": {"image": ["IMAGE"], "text": ["STRING", {}], "size": ["FLOAT", {}],
+                                       "color": ["COLOR", {}], "position": [["top", "bottom"], {}],
+                                       "align": [["left", "center"], {}], "outline": ["BOOLEAN", {}]}},
+                "output": ["IMAGE"]}
+LATENT_AUDIO = {"input": {"required": {"frames_number": ["INT", {}],
+                                       "frame_rate": ["FLOAT,INT", {"widgetType": "FLOAT"}],
+                                       "batch_size": ["INT", {}]}}, "output": ["LATENT"]}
+IMAGE_BATCH = {"input": {"required": {"image1": ["IMAGE"], "image2": ["IMAGE"]}}, "output": ["IMAGE"]}
+
+
+def _with(infos, **extra):
+    return {**infos, **extra}.__getitem__
+
+
+def test_every_widget_type_of_the_front_end_keeps_its_place(infos):
+    """A COLOR widget between strings and combos, and an input of two types shown as a FLOAT
+    widget: the values after them stay on their own inputs."""
+    ui = {"nodes": [_node(1, "TextOverlay", [("image", "IMAGE", None)], ["Hello", 7.5, "#ff0000", "bottom", "center", False]),
+                    _node(2, "LTXVEmptyLatentAudio", widgets=[97, 30, 4])], "links": []}
+    prompt = ui_to_api(ui, _with(infos, TextOverlay=TEXT_OVERLAY, LTXVEmptyLatentAudio=LATENT_AUDIO))
+    assert prompt["1"]["inputs"] == {"text": "Hello", "size": 7.5, "color": "#ff0000", "position": "bottom",
+                                     "align": "center", "outline": False}
+    assert prompt["2"]["inputs"] == {"frames_number": 97, "frame_rate": 30, "batch_size": 4}
+
+
+def test_a_bypassed_node_passes_the_input_the_front_end_picks_or_nothing(infos):
+    """Bypassed ImageBatch with image1 empty and image2 fed: the front end picks image1 (same
+    position, same type) and, finding it empty, sends nothing."""
+    ui = {"nodes": [_node(1, "LoadImage", widgets=["a.png", "image"], outputs=("IMAGE", "MASK")),
+                    _node(2, "ImageBatch", [("image1", "IMAGE", None), ("image2", "IMAGE", 1)], mode=4,
+                          outputs=("IMAGE",)),
+                    _node(3, "PreviewImage", [("images", "IMAGE", 2)])],
+          "links": [[1, 1, 0, 2, 1, "IMAGE"], [2, 2, 0, 3, 0, "IMAGE"]]}
+    assert ui_to_api(ui, _with(infos, ImageBatch=IMAGE_BATCH))["3"]["inputs"] == {}
+
+
+def test_a_muted_reroute_feeds_nothing_and_list_values_are_not_links(infos):
+    ui = {"nodes": [_node(1, "LoadImage", widgets=["a.png", "image"], outputs=("IMAGE", "MASK")),
+                    _node(2, "Reroute", [("", "*", 1)], mode=2, outputs=("IMAGE",)),
+                    _node(3, "PreviewImage", [("images", "IMAGE", 2)]),
+                    _node(4, "CharacterReference", [("images", "IMAGE", None)], widgets=[["A", "B"]])],
+          "links": [[1, 1, 0, 2, 0, "IMAGE"], [2, 2, 0, 3, 0, "IMAGE"]]}
+    prompt = ui_to_api(ui, infos.__getitem__)
+    assert prompt["3"]["inputs"] == {}
+    assert prompt["4"]["inputs"]["name"] == {"__value__": ["A", "B"]}, "a list value goes wrapped, as the front end sends it"
+
+
+def test_a_node_with_dynamic_inputs_is_refused_with_what_to_do(infos):
+    from anim2lora.errors import BadInputError
+
+    dynamic = {"input": {"required": {"mode": ["COMFY_DYNAMICCOMBO_V3", {}], "strength": ["FLOAT", {}]}}, "output": []}
+    node = _node(1, "Dyn", widgets=["a", {"x": 1}, 0.5])
+    node["widgets_values_named"] = {"mode": "a", "strength": 0.5}
+    with pytest.raises(BadInputError, match="#1 Dyn.*'mode'.*Export \\(API\\)"):
+        ui_to_api({"nodes": [node], "links": []}, _with(infos, Dyn=dynamic))
+
+
 def test_subgraphs_and_unknown_nodes_are_named(infos):
     from anim2lora.errors import BadInputError
 
     with pytest.raises(BadInputError, match="subgraphs"):
-        ui_to_api({"nodes": [], "links": [], "definitions": {"subgraphs": [{"id": "x"}]}}, infos.__getitem__)
+        ui_to_api({"nodes": [_node(1, "x")], "links": [], "definitions": {"subgraphs": [{"id": "x"}]}},
+                  infos.__getitem__)
+    unused = {"nodes": [], "links": [], "definitions": {"subgraphs": [{"id": "x"}]}}
+    assert ui_to_api(unused, infos.__getitem__) == {}, "a subgraph defined but not used is no obstacle"
     with pytest.raises(KeyError):
         ui_to_api({"nodes": [_node(1, "NoSuchNode")], "links": []}, infos.__getitem__)

@@ -1,60 +1,90 @@
 """A workflow in ComfyUI's UI format (what the canvas saves and drag-and-drop loads) turned into
-the API format ``POST /prompt`` takes, from the nodes' own definitions (``/object_info``).
+the API format ``POST /prompt`` takes, from the nodes' own definitions (``/object_info``), as the
+front end's graphToPrompt does it.
 
-The UI format keeps widget values by position; which position is which input depends on the
-node's definition and on front-end-only widgets (a seed's "control after generate", an upload
-button), so the conversion reads the definition: widget inputs in declared order, a seed's
-control value skipped.  Recent front ends also save the values by name
-(``widgets_values_named``), which is used first when present.  Links become ``[node id, output
-slot]``; muted nodes are left out, bypassed nodes pass their matching input through, and the
-front end's virtual nodes (Reroute, Primitive, notes) are resolved as the front end resolves them.
+The UI format keeps widget values by position, which is what the canvas restores; which position
+is which input depends on the node's definition and on front-end-only widgets (a seed's "control
+after generate", an upload button), so the conversion reads the definition: widget inputs in
+declared order, a seed's control value skipped.  Recent front ends also save the values by name
+(``widgets_values_named``), used when a file has no positional values; a node with dynamic
+inputs, which the front end alone lays out, is refused.  Links become ``[node id, output
+slot]``; muted nodes are left out, bypassed nodes pass a matching input through (or nothing), and
+Reroute and Primitive nodes are resolved.
 """
 
 from typing import Callable, Dict, List, Optional, Tuple
 
 from ..errors import BadInputError
 
-WIDGET_TYPES = ("INT", "FLOAT", "STRING", "BOOLEAN", "COMBO")
+# The front end's widget registry (ComfyWidgets): an input of one of these types is a widget
+WIDGET_TYPES = frozenset({"INT", "FLOAT", "STRING", "BOOLEAN", "COMBO", "MARKDOWN", "IMAGEUPLOAD", "COLOR",
+                          "IMAGECOMPARE", "BOUNDING_BOX", "CHART", "GALLERIA", "PAINTER", "COMPOSITOR", "TEXTAREA",
+                          "CURVE", "RANGE", "VIDEO_EDIT", "BOUNDING_BOXES", "COLORS"})
+# Inputs that grow more inputs and widgets on the canvas, laid out by the front end alone
+DYNAMIC_TYPES = frozenset({"COMFY_DYNAMICCOMBO_V3", "COMFY_AUTOGROW_V3", "COMFY_MATCHTYPE_V3"})
 MUTED, BYPASSED = 2, 4
 NOTES = ("Note", "MarkdownNote")
 REROUTE, PRIMITIVE = "Reroute", "PrimitiveNode"
+CONVERT_IN_COMFYUI = "Open it in ComfyUI and use Workflow > Export (API), then queue that file."
 
 
 def is_ui_workflow(data) -> bool:
     return isinstance(data, dict) and isinstance(data.get("nodes"), list) and "links" in data
 
 
+def _options(spec) -> dict:
+    return spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
+
+
 def is_widget(spec) -> bool:
     """A definition's input that the canvas shows as a widget rather than a socket."""
-    kind, options = spec[0], (spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {})
-    return (isinstance(kind, list) or kind in WIDGET_TYPES) and not options.get("forceInput")
+    kind, options = spec[0], _options(spec)
+    if options.get("forceInput"):
+        return False
+    return isinstance(kind, list) or kind in WIDGET_TYPES or bool(options.get("widgetType"))
 
 
 def _has_control(name: str, spec) -> bool:
     """Whether the canvas adds a "control after generate" value after this input's value."""
-    kind, options = spec[0], (spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {})
+    options = _options(spec)
     if "control_after_generate" in options:
         return bool(options["control_after_generate"])
-    return kind == "INT" and name in ("seed", "noise_seed")
+    return spec[0] == "INT" and name in ("seed", "noise_seed")
 
 
 def declared_inputs(info: dict) -> List[Tuple[str, list]]:
     """``(name, spec)`` of a definition's required then optional inputs, in declared order."""
-    return [(name, list(spec)) for group in ("required", "optional")
-            for name, spec in (info.get("input", {}).get(group) or {}).items()]
+    out = []
+    for group in ("required", "optional"):
+        specs = info.get("input", {}).get(group) or {}
+        order = (info.get("input_order") or {}).get(group) or list(specs)
+        out.extend((name, list(specs[name])) for name in order if name in specs)
+    return out
+
+
+def _valid_connection(a, b) -> bool:
+    """LiteGraph's isValidConnection: "*" or "" matches anything; "A,B" matches A or B."""
+    if a in ("", "*", None) or b in ("", "*", None) or a == b:
+        return True
+    sa, sb = str(a).lower().split(","), str(b).lower().split(",")
+    return any(x == y for x in sa for y in sb)
 
 
 def widget_values(node: dict, info: dict) -> Dict[str, object]:
-    """Input name -> widget value of one UI node."""
-    named = node.get("widgets_values_named")
-    values = node.get("widgets_values")
-    if isinstance(named, dict):
-        return dict(named)
+    """Input name -> widget value of one UI node, as the canvas restores it."""
+    named, values = node.get("widgets_values_named"), node.get("widgets_values")
     if isinstance(values, dict):
         return dict(values)
+    inputs = declared_inputs(info)
+    dynamic = [name for name, spec in inputs if isinstance(spec[0], str) and spec[0] in DYNAMIC_TYPES]
+    if dynamic:
+        raise BadInputError(f"Node #{node.get('id')} {node.get('type')}: its input {dynamic[0]!r} grows inputs "
+                            "that only ComfyUI's front end lays out.", hint=CONVERT_IN_COMFYUI)
+    if values is None and isinstance(named, dict):
+        return dict(named)
     values = list(values or [])
     out, position = {}, 0
-    for name, spec in declared_inputs(info):
+    for name, spec in inputs:
         if not is_widget(spec):
             continue
         if position >= len(values):
@@ -66,9 +96,11 @@ def widget_values(node: dict, info: dict) -> Dict[str, object]:
 
 class _Graph:
     def __init__(self, workflow: dict):
-        if (workflow.get("definitions") or {}).get("subgraphs"):
+        subgraphs = (workflow.get("definitions") or {}).get("subgraphs") or []
+        used = {s.get("id") for s in subgraphs} & {n.get("type") for n in workflow["nodes"]}
+        if used:
             raise BadInputError("The workflow uses subgraphs, which this converter does not unpack.",
-                                hint="Open it in ComfyUI and use Workflow > Export (API).")
+                                hint=CONVERT_IN_COMFYUI)
         self.nodes = {node["id"]: node for node in workflow["nodes"]}
         self.links = {}
         for link in workflow.get("links") or []:
@@ -77,43 +109,58 @@ class _Graph:
                         link.get("type")]
             self.links[link[0]] = link
 
-    def source(self, link_id) -> Optional[tuple]:
-        """``("link", node id, slot)`` or ``("value", v)`` feeding a link, through reroutes,
-        primitives and bypassed nodes; None when it comes from a muted node or nowhere."""
+    def source(self, link_id, kind) -> Optional[tuple]:
+        """``("link", node id, slot)`` or ``("value", v)`` feeding a link into an input of type
+        ``kind``, through reroutes, primitives and bypassed nodes; None when it comes from a muted
+        node or nowhere (the front end then sends nothing for the input)."""
         seen = set()
         while link_id is not None and link_id not in seen:
             seen.add(link_id)
             link = self.links.get(link_id)
-            if link is None:
-                return None
-            origin, slot = self.nodes.get(link[1]), link[2]
+            origin = self.nodes.get(link[1]) if link is not None else None
             if origin is None:
                 return None
-            kind, mode = origin.get("type"), origin.get("mode", 0)
-            if kind == PRIMITIVE:
+            slot, mode = link[2], origin.get("mode", 0)
+            if mode == MUTED:                      # checked first: a muted reroute feeds nothing either
+                return None
+            if origin.get("type") == PRIMITIVE:
                 return ("value", (origin.get("widgets_values") or [None])[0])
-            if kind == REROUTE:
+            if origin.get("type") == REROUTE:
                 link_id = (origin.get("inputs") or [{}])[0].get("link")
                 continue
-            if mode == MUTED:
-                return None
             if mode == BYPASSED:
-                link_id = _bypass_input(origin, slot, link[5])
+                link_id = _bypass_input(origin, slot, kind)
                 continue
             return ("link", str(origin["id"]), slot)
         return None
 
 
 def _bypass_input(node: dict, slot: int, kind) -> Optional[int]:
-    """The link a bypassed node passes on at output ``slot``: its input of the same type, the one
-    at the same position first (as the front end picks it)."""
+    """The link a bypassed node passes on at output ``slot`` to an input of type ``kind``, chosen
+    as the front end chooses (_getBypassSlotIndex): the input at the same position if its type
+    fits, else the first of exactly that type, else the first that fits; None if that input is
+    not connected."""
     inputs = node.get("inputs") or []
-    if slot < len(inputs) and inputs[slot].get("type") == kind and inputs[slot].get("link") is not None:
-        return inputs[slot]["link"]
-    for entry in inputs:
-        if entry.get("type") == kind and entry.get("link") is not None:
-            return entry["link"]
-    return None
+    outputs = node.get("outputs") or []
+    out_type = outputs[slot].get("type") if slot < len(outputs) else kind
+    if kind in ("*", "", None):
+        index = slot if len(inputs) > slot else 0
+    elif slot < len(inputs) and _valid_connection(inputs[slot].get("type"), out_type) \
+            and _valid_connection(inputs[slot].get("type"), kind):
+        index = slot
+    else:
+        index = next((i for i, entry in enumerate(inputs) if entry.get("type") == kind), None)
+        if index is None:
+            index = next((i for i, entry in enumerate(inputs) if _valid_connection(entry.get("type"), out_type)
+                          and _valid_connection(entry.get("type"), kind)), None)
+    if index is None or index >= len(inputs):
+        return None
+    return inputs[index].get("link")
+
+
+def _prompt_value(value):
+    """Lists mean links in a prompt: a widget's list value goes wrapped, as the front end sends it."""
+    return {"__value__": value} if isinstance(value, list) else value
 
 
 def ui_to_api(workflow: dict, object_info: Callable[[str], dict]) -> Dict[str, dict]:
@@ -127,18 +174,19 @@ def ui_to_api(workflow: dict, object_info: Callable[[str], dict]) -> Dict[str, d
             continue
         info = object_info(kind)
         values = widget_values(node, info)
-        linked = {entry["name"]: entry.get("link") for entry in node.get("inputs") or [] if "name" in entry}
+        linked = {entry["name"]: entry for entry in node.get("inputs") or [] if "name" in entry}
         inputs = {}
         for name, spec in declared_inputs(info):
-            link = linked.get(name)
-            if link is not None:
-                fed = graph.source(link)
+            entry = linked.get(name)
+            if entry is not None and entry.get("link") is not None:
+                fed = graph.source(entry["link"], entry.get("type", spec[0]))
                 if fed is not None:
-                    inputs[name] = [fed[1], fed[2]] if fed[0] == "link" else fed[1]
+                    inputs[name] = [fed[1], fed[2]] if fed[0] == "link" else _prompt_value(fed[1])
+                    continue
+                if not is_widget(spec):
                     continue
             if is_widget(spec) and name in values:
-                inputs[name] = values[name]
+                inputs[name] = _prompt_value(values[name])
         title = node.get("title") or info.get("display_name") or kind
         prompt[str(node["id"])] = {"inputs": inputs, "class_type": kind, "_meta": {"title": title}}
     return prompt
-
