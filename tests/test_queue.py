@@ -347,16 +347,22 @@ def test_a_canvas_workflow_is_queued_as_its_api_twin_with_uploaded_stills(comfy,
     assert fake.prompts[0]["prompt"] == want
 
 
-def test_an_upload_needs_a_file_choice_and_an_existing_file(comfy, tmp_path, capsys):
+def test_at_uploads_only_into_file_choices_and_everything_is_checked_before_uploading(comfy, tmp_path, capsys):
     fake = comfy()
     still = tmp_path / "a.png"
     still.write_bytes(PNG_BYTES)
     workflow = str(REPO / "workflows" / "api" / "v2_clean.json")
-    assert main([workflow, "--server", fake.url, "--set", f"TrainLoRA.name=@{still}"]) == 2
-    assert "@FILE uploads a file for a file choice" in capsys.readouterr().err
+    # a missing still, or a missing video after a good still: nothing is uploaded
     assert main([workflow, "--server", fake.url, "--set", f"4.image=@{tmp_path / 'missing.png'}"]) == 2
     assert "missing.png is not a file to upload" in capsys.readouterr().err
+    assert main([workflow, "--server", fake.url, "--set", f"4.image=@{still}", "--video", str(tmp_path / "no.mp4")]) == 2
+    assert "--video " in capsys.readouterr().err
     assert not fake.uploads and not fake.prompts
+    # "@" in a text setting is text; in a choice without an upload button it is a choice that does not exist
+    assert main([workflow, "--server", fake.url, "--set", "CaptionWithKeepTokens.trigger=@mia"]) == 0
+    assert fake.prompts[-1]["prompt"]["11"]["inputs"]["trigger"] == "@mia" and not fake.uploads
+    assert main([workflow, "--server", fake.url, "--set", f"TrainLoRA.optimizer=@{still}"]) == 2
+    assert "not one of its choices" in capsys.readouterr().err and not fake.uploads
 
 
 def test_a_bad_set_fails_before_uploading_or_queueing(comfy, clip, capsys):

@@ -14,7 +14,7 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
-from ..errors import Anim2LoRAError
+from ..errors import Anim2LoRAError, BadInputError
 from .client import Host, HostUnreachable, NoEvents, PromptRefused
 from .progress import ProgressView
 from .prompt import apply_override, load_prompt, node_label, node_title, parse_override, video_nodes
@@ -33,8 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                                               "VideoFrameExtract node (over any --set of its video)")
     p.add_argument("--set", action="append", default=[], metavar="NODE.input=value",
                    help="change one input; NODE is a node's id, class or title; the value is read as JSON "
-                        "when it parses (20, 0.5, true, [1,2]), else as text; @FILE uploads a local file into "
-                        "the host's input folder and sets its name (a reference still); repeatable")
+                        "when it parses (20, 0.5, true, [1,2]), else as text; on a file choice with an upload "
+                        "button, @FILE uploads a local file into the host's input folder and sets its name "
+                        "(a reference still); repeatable")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout instead of the reports")
     return p
 
@@ -119,13 +120,17 @@ def run(args, out=None, err=None) -> int:
     overrides = [parse_override(text) for text in args.set]
     host = Host(args.server)
     prompt = load_prompt(args.workflow, host.object_info)
-    uploads = [(apply_override(prompt, o, host.object_info), o) for o in overrides]   # all checked before uploading
+    # everything is checked before the first upload
+    uploads = [(apply_override(prompt, o, host.object_info), o) for o in overrides]
     targets = video_nodes(prompt) if args.video else []
+    if args.video and not args.video.is_file():
+        raise BadInputError(f"--video {args.video}: no such file.", hint="Give the path of a video on this computer.")
     for node_id, override in uploads:
         if override.upload is not None:
-            prompt[node_id]["inputs"][override.name] = host.upload(override.upload)
+            prompt[node_id]["inputs"][override.name] = host.upload(override.upload, f"--set {override.target}."
+                                                                                    f"{override.name}")
     if args.video:
-        name = host.upload(args.video)
+        name = host.upload(args.video, "--video")
         for node_id in targets:
             prompt[node_id]["inputs"]["video"] = name
     view = ProgressView({i: node_title(prompt, i) for i in prompt}, stream=err)

@@ -108,14 +108,15 @@ class Host:
             self._info[class_type] = info
         return self._info[class_type]
 
-    def upload(self, path: Path) -> str:
+    def upload(self, path: Path, what: str) -> str:
         """``path`` copied into the host's input folder (overwriting a same-named file); the name
         the host's file lists show it under."""
         path = Path(path)
         try:
             content = path.read_bytes()
         except OSError as e:
-            raise BadInputError(f"{path}: cannot read it to upload ({e.strerror or e}).") from None
+            raise BadInputError(f"{what} {path}: cannot read it to upload ({e.strerror or e}).",
+                                hint="Give the path of a readable file on this computer.") from None
         boundary = uuid.uuid4().hex
         filename = path.name.replace('"', "_")
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{filename}\"\r\n"

@@ -54,7 +54,7 @@ class Override:
     name: str            # the input's name
     raw: str             # the text after "=", kept for STRING inputs ("007" stays "007")
     value: Any           # the text parsed as JSON when it parses
-    upload: Optional[Path] = None   # "@FILE": a local file to upload into the host's input folder
+    upload: Optional[Path] = None   # "@FILE" on a file choice: a local file to upload into the input folder
 
 
 def parse_override(text: str) -> Override:
@@ -66,12 +66,6 @@ def parse_override(text: str) -> Override:
     if not eq or not dot or not target.strip() or not name.strip():
         raise BadInputError(f"--set {text!r} is not CLASS_OR_TITLE.input=value.",
                             hint="For example --set VideoFrameExtract.max_frames=20 or --set \"Kept frames.images=…\".")
-    if raw.startswith("@"):
-        upload = Path(raw[1:]).expanduser()
-        if not upload.is_file():
-            raise BadInputError(f"--set {text!r}: {upload} is not a file to upload.",
-                                hint="@FILE uploads a local file (an image, a video) and sets its name.")
-        return Override(target.strip(), name.strip(), raw, upload.name, upload)
     try:
         value = json.loads(raw)
     except ValueError:
@@ -139,6 +133,15 @@ def check_value(where: str, spec: list, value: Any, raw: str) -> Any:
                         hint="--set changes widget values (numbers, text, choices, switches) only.")
 
 
+UPLOAD_OPTIONS = ("image_upload", "video_upload", "animated_image_upload", "audio_upload", "file_upload")
+
+
+def takes_uploads(spec: list) -> bool:
+    """A file choice with an upload button (LoadImage's image, VideoFrameExtract's video): what
+    "@FILE" uploads into.  Anywhere else "@…" is just text or a choice."""
+    return (isinstance(spec[0], list) or spec[0] == "COMBO") and any((spec[1] or {}).get(o) for o in UPLOAD_OPTIONS)
+
+
 def apply_override(prompt: Dict[str, dict], override: Override, object_info: Callable[[str], dict]) -> str:
     """Set ``override`` on its node after checking it against the host's definition of that node;
     returns the node's id.  ``object_info(class_type)`` gives ``/object_info``'s entry."""
@@ -150,11 +153,13 @@ def apply_override(prompt: Dict[str, dict], override: Override, object_info: Cal
     if spec is None:
         raise BadInputError(f"{where}: {node['class_type']} has no input {override.name!r}. "
                             f"Its inputs: {', '.join(input_names(info))}.")
-    if override.upload is not None:
-        if not (isinstance(spec[0], list) or spec[0] == "COMBO"):
-            raise BadInputError(f"{where}: @FILE uploads a file for a file choice (an image, a video); "
-                                f"{override.name} is a {spec[0]}.")
-        node["inputs"][override.name] = override.value      # the uploaded name, set after the upload
+    if override.raw.startswith("@") and takes_uploads(spec):
+        upload = Path(override.raw[1:]).expanduser()
+        if not upload.is_file():
+            raise BadInputError(f"{where}: {upload} is not a file to upload.",
+                                hint="@FILE uploads a local file into the host's input folder and sets its name.")
+        override.upload, override.value = upload, upload.name      # the uploaded name is set after the upload
+        node["inputs"][override.name] = upload.name
         return node_id
     node["inputs"][override.name] = check_value(where, spec, override.value, override.raw)
     return node_id
