@@ -32,7 +32,7 @@ function previewFigure(event) {
   return el("figure", { style: "margin:0;" }, img, caption);
 }
 
-/** Give a TrainLoRA node its chart widget and its event listener (onNodeCreated). */
+/** Give a TrainLoRA node its chart widget (onNodeCreated); it listens once connected (onAdded). */
 export function attachTrainView(node) {
   const state = { losses: [], last: null, received: 0, previews: 0 };
   const canvas = el("canvas", { className: "a2l-chart" });
@@ -60,16 +60,25 @@ export function attachTrainView(node) {
     }
     if (detail.step === 1 || detail.step <= state.losses.length - 1) {  // a new run (or a resumed one)
       state.losses.length = Math.max(0, detail.step - 1);
+      if (detail.step === 1) {            // a new run's previews replace the last run's
+        strip.replaceChildren();
+        state.previews = 0;
+      }
     }
     state.losses[detail.step - 1] = detail.loss;
     state.last = detail;
     state.received += 1;
     redraw();
   };
-  api.addEventListener(EVENT, listener);
-  listeners.set(node, listener);
   const resize = new ResizeObserver(redraw);
-  resize.observe(canvas);
+  // Listening starts when the node joins a graph (onAdded) and stops when it leaves (onRemoved): a
+  // copy on the clipboard is created but never added, so it never listens.
+  node.a2lTrain.connect = () => {
+    if (listeners.has(node)) return;
+    api.addEventListener(EVENT, listener);
+    listeners.set(node, listener);
+    resize.observe(canvas);
+  };
   node.a2lTrain.dispose = () => {
     api.removeEventListener(EVENT, listener);
     listeners.delete(node);

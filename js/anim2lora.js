@@ -38,6 +38,9 @@ app.registerExtension({
       chainCallback(nodeType.prototype, "onNodeCreated", function () {
         attachTrainView(this);
       });
+      chainCallback(nodeType.prototype, "onAdded", function () {
+        this.a2lTrain?.connect();
+      });
       chainCallback(nodeType.prototype, "onRemoved", function () {
         this.a2lTrain?.dispose();
       });

@@ -162,15 +162,18 @@ def apply_lora(model, clip, path: Path, clip_skip: Optional[int] = None, strengt
 
 
 def send_event(event: str, data: dict) -> None:
-    """A custom event to the browser (the front end's live loss chart); nothing without a host."""
+    """A custom event to the browser that queued the running prompt (the front end's live loss
+    chart), as the host sends its own progress; to every browser when the prompt came without a
+    client id; nothing without a host."""
     if _folder_paths is None:
         return
     try:
         from server import PromptServer
     except ImportError:
         return
-    if getattr(PromptServer, "instance", None) is not None:
-        PromptServer.instance.send_sync(event, data)
+    server = getattr(PromptServer, "instance", None)
+    if server is not None:
+        server.send_sync(event, data, getattr(server, "client_id", None))
 
 
 def temp_images(pictures, prefix: str) -> list:
@@ -194,8 +197,13 @@ def view_ref(path) -> Optional[dict]:
     if path is None:
         return None
     try:
-        out = _folder("output").resolve()
-        rel = Path(path).resolve().relative_to(out)
+        # the host's own rule for /view: the absolute path, links not followed, lies under output/ (so
+        # an output/anim2lora cache linked to another disk is served, as ComfyUI serves it)
+        out = os.path.abspath(_folder("output"))
+        full = os.path.abspath(path)
+        if os.path.commonpath([out, full]) != out:
+            return None
+        rel = Path(os.path.relpath(full, out))
     except (ValueError, OSError, BadInputError):
         return None
     return {"filename": rel.name, "subfolder": rel.parent.as_posix() if rel.parent != Path(".") else "",

@@ -201,11 +201,26 @@ def test_the_chart_draws_many_steps_and_every_node_has_one_listener(host):
         assert driver.execute_script("return window.anim2lora.trainListeners()") == 1
         node_id = driver.execute_script("return window.a2lChartNode.id")
         _screenshot(driver, node_id, f".a2l-train[data-node='{node_id}']", "/tmp/frontend_chart_300_steps.png")
+        # a new run clears the last run's previews
+        previews = driver.execute_script("""
+            const api = window.comfyAPI.api.api, node = window.a2lChartNode, id = String(node.id);
+            api.dispatchCustomEvent('anim2lora.train', {node: id, preview: 'A', epoch: 1, step: 300, total: 400,
+              image: {filename: 'x.png', subfolder: '', type: 'temp'}});
+            const before = node.a2lTrain.strip.children.length;
+            api.dispatchCustomEvent('anim2lora.train', {node: id, name: 'x', step: 1, total: 10, loss: 0.2, lr: 1e-4,
+              epoch: 0.1, seconds_per_step: 1, seconds_left: 9});
+            return [before, node.a2lTrain.strip.children.length, node.a2lTrain.state.losses.length]""")
+        assert previews == [1, 0, 1]
         count = driver.execute_script("""
             for (let i = 0; i < 2; i++) window.app.graph.add(window.LiteGraph.createNode('TrainLoRA'));
             const n = window.anim2lora.trainListeners();
+            // a copy (Ctrl+C clones the node) listens only once it is pasted into the graph
+            const copy = window.a2lChartNode.clone();
+            const copied = window.anim2lora.trainListeners();
+            window.app.graph.add(copy);
+            const pasted = window.anim2lora.trainListeners();
             for (const node of [...window.app.graph.nodes]) window.app.graph.remove(node);
-            return [n, window.anim2lora.trainListeners()]""")
-        assert count == [3, 0]
+            return [n, copied, pasted, window.anim2lora.trainListeners()]""")
+        assert count == [3, 3, 4, 0]
     finally:
         driver.quit()

@@ -79,11 +79,17 @@ def test_only_files_under_the_output_folder_become_references(pack, host_dirs, t
     inside.write_bytes(b"png")
     outside = tmp_path / "secret.png"
     outside.write_bytes(b"png")
-    (host_dirs["output"] / "link.png").symlink_to(outside)
     assert bridge.view_ref(inside) == {"filename": "0000001.png", "subfolder": "anim2lora/frames/x", "type": "output"}
     assert bridge.view_ref(host_dirs["output"] / "top.png")["subfolder"] == ""
-    for path in (outside, host_dirs["output"] / "link.png", host_dirs["output"] / ".." / "secret.png", None):
+    for path in (outside, host_dirs["output"] / ".." / "secret.png", None):
         assert bridge.view_ref(path) is None, path
+    # a cache folder linked to another disk is served by the host (its /view does not follow links): so here too
+    elsewhere = tmp_path / "big_disk"
+    (elsewhere / "frames").mkdir(parents=True)
+    (elsewhere / "frames" / "0000002.png").write_bytes(b"png")
+    (host_dirs["output"] / "cache").symlink_to(elsewhere)
+    assert bridge.view_ref(host_dirs["output"] / "cache" / "frames" / "0000002.png") == \
+        {"filename": "0000002.png", "subfolder": "cache/frames", "type": "output"}
     g = {"kept": 2, "rejected": 0, "by_reason": {}, "frames": [
         {"kept": True, "reason": "", "index": 1, "time": 0.1, "path": inside},
         {"kept": True, "reason": "", "index": 2, "time": 0.2, "path": outside}]}
