@@ -428,9 +428,17 @@ def test_ctrl_c_stops_the_prompt_on_the_host_and_exits_130(comfy):
                            env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
         assert fake.sent.wait(30), "the client never queued"
-        time.sleep(0.2)
+        # Ctrl-C once the client says it queued (it then follows the run), not after a guessed pause
+        seen = []
+        reader = threading.Thread(target=lambda: seen.extend(iter(run.stderr.readline, "")), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 30
+        while not any("queued prompt p1" in line for line in seen) and time.monotonic() < deadline:
+            time.sleep(0.05)
         run.send_signal(signal.SIGINT)
-        out, err = run.communicate(timeout=30)
+        run.wait(timeout=30)
+        reader.join(timeout=10)
+        err = "".join(seen)
     finally:
         run.kill()
     assert run.returncode == 130, err
