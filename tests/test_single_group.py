@@ -40,7 +40,7 @@ def test_every_kept_frame_goes_to_the_one_group_and_captions_pin_its_name(tmp_pa
 def test_an_empty_set_or_a_bad_name_is_refused_with_what_to_do(tmp_path):
     with pytest.raises(BadInputError, match="no kept frames.*Loosen the filter"):
         single_group(_frames(tmp_path, 2, dropped=(0, 1)), "anim", tmp_path / "g")
-    with pytest.raises(BadInputError, match="reference name 'a/b'"):
+    with pytest.raises(BadInputError, match="SingleGroup name 'a/b'"):
         single_group(_frames(tmp_path, 2), "a/b", tmp_path / "g")
     assert not (tmp_path / "g").exists()
 

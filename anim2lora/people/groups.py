@@ -108,17 +108,17 @@ class GroupResult:
                 "warnings": self.warnings}
 
 
-def check_names(names: Sequence[str]) -> None:
+def check_names(names: Sequence[str], what: str = "reference name") -> None:
     seen = set()
     for name in names:
         if not NAME.fullmatch(name or ""):
-            raise BadInputError(f"reference name '{name}': use letters, digits, space, '_', '.' or '-' "
+            raise BadInputError(f"{what} '{name}': use letters, digits, space, '_', '.' or '-' "
                                 "(up to 40, starting with a letter or digit).")
         if name.lower() in RESERVED:
-            raise BadInputError(f"reference name '{name}' is reserved (it names {RESERVED[name.lower()]}).",
+            raise BadInputError(f"{what} '{name}' is reserved (it names {RESERVED[name.lower()]}).",
                                 hint="Give the character another name.")
         if name.lower() in seen:
-            raise BadInputError(f"reference name '{name}' is used twice.", hint="Give every character its own name.")
+            raise BadInputError(f"{what} '{name}' is used twice.", hint="Give every character its own name.")
         seen.add(name.lower())
 
 

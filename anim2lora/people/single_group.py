@@ -13,7 +13,7 @@ def single_group(frames: FrameSet, name: str, out: Path) -> GroupSets:
     """``frames``' kept frames as the one group ``name``, written under ``out`` as GroupSplit
     writes its groups (so LineArtPrep and CaptionWithKeepTokens take it as they take those)."""
     name = name.strip()
-    check_names([name])
+    check_names([name], "SingleGroup name")
     if not len(frames):
         raise BadInputError(f"{frames.path}: the frame set has no kept frames, so the group '{name}' would be empty.",
                             hint="Loosen the filter before this node, or extract more frames.")
