@@ -286,6 +286,21 @@ def test_disk_latent_cache_encodes_each_picture_once_across_runs(tmp_path):
     assert first.latents_encoded >= 1 and second.latents_encoded == 0 and second.steps == 3
 
 
+def test_the_disk_cache_tells_apart_one_bucket_reached_from_two_resizes(tmp_path):
+    """A 300 px square picture trains in the 256 px bucket both at resolution 256 (resized to 256,
+    nothing cropped) and at 320 (kept at 300, cropped): two pictures, two latents."""
+    import cv2
+
+    from anim2lora.train.latents import LatentCache
+
+    picture = tmp_path / "big.png"
+    cv2.imwrite(str(picture), np.full((300, 300, 3), 255, np.uint8))
+    at_256 = Item(0, picture, "A", 1, "A", (256, 256), (256, 256))
+    at_320 = Item(0, picture, "A", 1, "A", (256, 256), (300, 300))
+    cache = LatentCache(tiny_backend(), "disk", tmp_path / "lat")
+    assert cache._path(at_256) != LatentCache(tiny_backend(), "disk", tmp_path / "lat")._path(at_320)
+
+
 def test_epoch_checkpoints_and_previews_come_every_n_epochs(tmp_path):
     events = []
     result = train(tiny_backend(), drawn_dataset(tmp_path / "d"),

@@ -1,7 +1,9 @@
 """Latents of the training pictures, encoded once (kohya's cache_latents) in memory or on disk.
 
-The key covers the picture's bytes, its bucket and the VAE that encoded it, so a cache on disk
-survives re-runs and is never used for another picture, size or model.
+The key covers the picture's bytes, its bucket, the size it is resized to before the crop to
+that bucket (one bucket holds pictures resized differently at different resolutions) and the VAE
+that encoded it, so a cache on disk survives re-runs and is never used for another picture, size
+or model.
 """
 
 import os
@@ -47,7 +49,8 @@ class LatentCache:
     def _path(self, item: Item) -> Path:
         if item.index not in self._keys:
             self._keys[item.index] = settings_digest(
-                {"picture": file_sha256(item.image), "bucket": item.bucket, "vae": self.backend.identity}, 24)
+                {"picture": file_sha256(item.image), "bucket": item.bucket, "resized": item.resized,
+                 "vae": self.backend.identity}, 24)
         return self.folder / f"{self._keys[item.index]}.safetensors"
 
 
