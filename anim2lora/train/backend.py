@@ -24,6 +24,7 @@ class Backend:
     prediction_type: str = "epsilon"
     alphas_cumprod: torch.Tensor
     keeps_adapters = True          # False: the LoRA layers are taken out again after training
+    encodes_before_training = False  # True: every latent is encoded before the first step, cache or not
     identity = "model"             # names the VAE in the latent cache's key
 
     def begin(self, dtype: torch.dtype, gradient_checkpointing: bool) -> torch.dtype:
@@ -73,6 +74,7 @@ class DiffusersBackend(Backend):
         self.alphas_cumprod = ddpm_alphas_cumprod() if alphas_cumprod is None else alphas_cumprod.float()
         self.identity = identity
         self._scale = getattr(getattr(vae, "config", None), "scaling_factor", SD_LATENT_SCALE)
+        self._vae_on = False
 
     def begin(self, dtype, gradient_checkpointing):
         for model in (self.unet, self.text_encoder):
@@ -107,9 +109,11 @@ class DiffusersBackend(Backend):
         self.vae.requires_grad_(False).to(self.device).eval()
         if self.vae.dtype != torch.float32:
             self.vae.to(torch.float32)
+        self._vae_on = True
 
     def encode_images(self, pixels):
-        self._vae_ready()
+        if not self._vae_on:          # once: with cache_latents off this runs every step
+            self._vae_ready()
         with torch.no_grad():
             dist = self.vae.encode(pixels.to(self.device, torch.float32)).latent_dist
             return dist.mean * self._scale        # the mean (kohya samples once and caches that): deterministic

@@ -28,6 +28,14 @@ class LatentCache:
     def batch(self, items: List[Item]) -> torch.Tensor:
         return torch.cat([self._one(item) for item in items]).to(self.backend.device)
 
+    def prepare(self, item: Item) -> None:
+        """Encode ``item`` now unless its latent is cached already (a disk entry is not read)."""
+        if self.mode == "memory" and item.index in self._memory:
+            return
+        if self.folder is not None and self._path(item).is_file():     # disk mode reads it at its step
+            return
+        self._one(item)
+
     def _one(self, item: Item) -> torch.Tensor:
         if self.mode == "memory" and item.index in self._memory:
             return self._memory[item.index]

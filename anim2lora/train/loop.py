@@ -27,7 +27,7 @@ from .latents import LatentCache
 from .lora_file import existing_owner, kohya_metadata, kohya_tensors, refuse_foreign, save_lora
 from .objective import add_noise, loss, noise_and_timesteps, target
 from ..sample.prompts import group_prompts
-from .previews import ddim
+from .previews import ddim_batch
 from .settings import TrainSettings
 from .state import State, clear_state, load_state, save_state
 
@@ -146,9 +146,8 @@ class _Run:
     def save_lora(self, path: Path) -> Path:
         """Write the LoRA as it is now; a file of that name someone else made gets a new name."""
         if existing_owner(path) == "other":
-            path = path.with_name(f"{path.stem}-anim2lora{path.suffix}")
-            self.notes.append(f"{path.name[:-len('-anim2lora.safetensors')]}.safetensors exists and is not "
-                              f"Anim2LoRA's: saved as {path.name}")
+            taken, path = path.name, path.with_name(f"{path.stem}-anim2lora{path.suffix}")
+            self.notes.append(f"{taken} exists and is not Anim2LoRA's: saved as {path.name}")
         try:
             return save_lora(path, kohya_tensors(self.layers, self.s.alpha),
                              self.metadata(self.micro_of(self.step) / self.per_epoch))
@@ -180,7 +179,7 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
     s = settings
     fingerprint = _fingerprint(s, run.items, run.repeats, run.prediction, base_model)
     cache = LatentCache(backend, s.cache_latents, latent_dir)
-    if s.cache_latents != "off" or getattr(backend, "encodes_before_training", False):
+    if s.cache_latents != "off" or backend.encodes_before_training:
         _encode_first(run, cache)
     unet_paths: Dict[str, str] = {}
     te_paths: Dict[str, str] = {}
@@ -251,7 +250,7 @@ def _encode_first(run: "_Run", cache: LatentCache) -> None:
         run.notes.append("cache_latents off is not possible in ComfyUI (the VAE would push the UNet off the "
                          "device at every step): latents were cached in memory.")
     for item in run.items:
-        cache.batch([item])
+        cache.prepare(item)
         run.progress.check_cancelled()
 
 
@@ -312,12 +311,13 @@ def _steps(run: _Run, cache: LatentCache, optimizer, scheduler, scaler, checkpoi
             prediction = backend.predict(noisy, timesteps, cond.to(run.dtype))
         value = loss(prediction, target(latents, noise, timesteps, ac, run.prediction), timesteps, ac,
                      run.prediction, s.min_snr_gamma)
-        if not torch.isfinite(value):
-            raise TrainingError(f"The loss became {value.item()} at step {run.step + 1}.",
+        number = float(value.detach())          # one device sync a batch: the check and the record
+        if not math.isfinite(number):
+            raise TrainingError(f"The loss became {number} at step {run.step + 1}.",
                                 hint="Lower unet_lr/text_encoder_lr, or use mixed_precision bf16 or no instead "
                                      "of fp16.")
         (scaler.scale(value / accum) if scaler is not None else value / accum).backward()
-        pending.append(float(value.detach()))
+        pending.append(number)
         micro += 1
         if (micro % run.per_epoch) % accum:
             continue
@@ -370,7 +370,7 @@ def _epoch_end(run: _Run, epoch: int, checkpoints: list, previews: list) -> None
         for group, prompt in group_prompts(run.dataset):
             with torch.autocast(device_type=run.backend.device.type, dtype=run.dtype,
                                 enabled=run.dtype != torch.float32):
-                picture = ddim(run.backend, prompt, size=size, seed=s.seed, clip_skip=s.clip_skip)
+                picture = ddim_batch(run.backend, prompt, size=size, seed=s.seed, clip_skip=s.clip_skip)[0]
             previews.append((group, epoch, picture))
             # the picture rides along (an RGB array) so a front end can show it as it comes
             run.on_event({"preview": group, "epoch": epoch, "step": run.step, "total": run.total, "picture": picture})

@@ -11,13 +11,6 @@ import torch
 from .data import torch_generator
 
 
-def ddim(backend, prompt: str, *, size: Tuple[int, int], seed: int, steps: int = 20, cfg: float = 7.0,
-         negative: str = "", clip_skip: int = 2) -> np.ndarray:
-    """One RGB uint8 picture of ``size`` (width, height)."""
-    return ddim_batch(backend, prompt, size=size, seed=seed, steps=steps, cfg=cfg, negative=negative,
-                      clip_skip=clip_skip)[0]
-
-
 def ddim_batch(backend, prompt: str, *, size: Tuple[int, int], seed: int, batch: int = 1, steps: int = 20,
                cfg: float = 7.0, negative: str = "", clip_skip: int = 2) -> np.ndarray:
     """``batch`` RGB uint8 pictures of ``size`` (width, height), [B, H, W, 3]; the batch's noise
