@@ -401,7 +401,7 @@ def _run_label(path: Path) -> str:
 
 def cmd_verdict(args) -> dict:
     from .errors import BadInputError
-    from .verdict.report import compare, grid, markdown
+    from .verdict.report import compare, markdown
     from .verdict.run import dataset_line_width, judge, read_pictures
 
     earlier = None
@@ -424,13 +424,23 @@ def cmd_verdict(args) -> dict:
         report += "\n\n" + result["compare"]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "verdict.json").write_text(json.dumps(verdict.to_json(), indent=1), encoding="utf-8")
+    _write_verdict(out, "verdict", verdict)
     (out / "verdict.md").write_text(report + "\n", encoding="utf-8")
-    _write_rgb(out / "verdict.png", grid(verdict))
     if not args.json:
         print(report)
         print(f"annotated pictures: {out / 'verdict.png'}")
     return {**result, "grid": str(out / "verdict.png"), "report": str(out / "verdict.md")}
+
+
+def _write_verdict(out: Path, stem: str, verdict) -> dict:
+    """``<stem>.json`` (what ``verdict --compare`` reads) and ``<stem>.png`` (the annotated grid);
+    the JSON written."""
+    from .verdict.report import grid
+
+    data = verdict.to_json()
+    (out / f"{stem}.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+    _write_rgb(out / f"{stem}.png", grid(verdict))
+    return data
 
 
 def _demo_verdict(backend, dataset, stills, out: Path):
@@ -438,26 +448,23 @@ def _demo_verdict(backend, dataset, stills, out: Path):
     reference stills: the write-up's failure table for the demo's LoRA."""
     from .sample.run import sample_line_art
     from .sample.settings import SampleSettings
-    from .verdict.report import grid, markdown
+    from .verdict.report import markdown
     from .verdict.run import dataset_line_width, judge
 
-    pictures, asked = [], set()
+    by_group = {}
     for sub in dataset.subsets:
         drawn = sample_line_art(backend, SampleSettings(characters=sub.group, steps=20, width=256, height=256,
                                                         batch_size=2), dataset)
         for k, rgb in enumerate(drawn.raw):       # as drawn: the clean-up would hide what is judged
             path = out / f"{sub.group}_{k + 1}.png"
             _write_rgb(path, rgb)
-            pictures.append((str(path), rgb[..., ::-1].copy()))
-        asked.add(sub.group)
+            by_group.setdefault(sub.group, []).append((str(path), rgb[..., ::-1].copy()))
     width = dataset_line_width(dataset.folder)
     verdicts = {}
-    for g in sorted(asked):
-        verdict = judge([p for p in pictures if Path(p[0]).name.startswith(f"{g}_")], stills, g, width)
-        _write_rgb(out / f"verdict_{g}.png", grid(verdict))
-        verdicts[g] = verdict.to_json()
+    for g in sorted(by_group):
+        verdict = judge(by_group[g], stills, g, width)
         # one file per group, in the verdict command's shape: `verdict --compare` reads it
-        (out / f"verdict_{g}.json").write_text(json.dumps(verdicts[g], indent=1), encoding="utf-8")
+        verdicts[g] = _write_verdict(out, f"verdict_{g}", verdict)
     report = "\n\n".join(f"### {g}\n{markdown(v)}" for g, v in verdicts.items())
     (out / "verdict.md").write_text(report + "\n", encoding="utf-8")
     return verdicts, report

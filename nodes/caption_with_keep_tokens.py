@@ -7,7 +7,7 @@ from ..anim2lora.dataset.settings import (BLACKLIST_HELP, COUNT_HELP, CROPS_HELP
                                           SPECS, TAGGER_HELP, TRIGGER_HELP, CaptionSettings)
 from ..anim2lora.hashing import settings_digest
 from . import bridge
-from .comfy_types import DATASET, GROUPS, download_input, number_inputs
+from .comfy_types import DATASET, GROUPS, flag_input, number_inputs
 
 
 def _setting_inputs() -> dict:
@@ -23,7 +23,7 @@ def _setting_inputs() -> dict:
         "use_crops": ("BOOLEAN", {"default": d.use_crops, "tooltip": CROPS_HELP}),
     }
     inputs.update(number_inputs(SPECS, d))
-    inputs["allow_download"] = download_input(d.allow_download, DOWNLOAD_HELP)
+    inputs["allow_download"] = flag_input(d.allow_download, DOWNLOAD_HELP)
     return inputs
 
 

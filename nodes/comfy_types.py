@@ -23,7 +23,7 @@ def filter_inputs(settings: dict, frames_tooltip: str = "A frame set from Video 
             "hidden": {"unique_id": "UNIQUE_ID"}}
 
 
-def download_input(default: bool, tooltip: str) -> tuple:
+def flag_input(default: bool, tooltip: str) -> tuple:
     return ("BOOLEAN", {"default": default, "tooltip": tooltip})
 
 

@@ -9,7 +9,7 @@ from ..anim2lora.people.export import write_groups
 from ..anim2lora.people.group_report import group_counts, group_report, group_sheet
 from ..anim2lora.people.groups import EMBEDDER_HELP, SPECS, GroupSettings, check_names, group_split
 from . import bridge
-from .comfy_types import (FRAMES, GROUPS, REFERENCES, bgr_stills, download_input, filter_inputs, image_batch,
+from .comfy_types import (FRAMES, GROUPS, REFERENCES, bgr_stills, filter_inputs, flag_input, image_batch,
                           number_inputs)
 
 
@@ -51,7 +51,7 @@ def _setting_inputs() -> dict:
     inputs.update(number_inputs(SPECS, defaults))
     inputs["crops"] = ("BOOLEAN", {"default": defaults.crops, "tooltip": "Also cut every named character out "
                        "to its own still (under half the frame) as extra solo training data."})
-    inputs["allow_download"] = download_input(defaults.allow_download, "ccip: download the model files from "
+    inputs["allow_download"] = flag_input(defaults.allow_download, "ccip: download the model files from "
                                               "Hugging Face (pinned revision; needs internet).")
     return inputs
 

@@ -6,17 +6,13 @@ from ..anim2lora.sample.prompts import line_art_prompt
 from ..anim2lora.sample.run import clean_all
 from ..anim2lora.sample.settings import HELP, SPECS, SampleSettings
 from . import bridge
-from .comfy_types import DATASET, image_batch, number_inputs, uint8_pictures
+from .comfy_types import DATASET, flag_input, image_batch, number_inputs, uint8_pictures
 
 NO_LORA = "None"
 
 
 def _text(default: str, tooltip: str, multiline: bool = False) -> tuple:
     return ("STRING", {"default": default, "multiline": multiline, "tooltip": tooltip})
-
-
-def _flag(default: bool, tooltip: str) -> tuple:
-    return ("BOOLEAN", {"default": default, "tooltip": tooltip})
 
 
 class LineArtSampler:
@@ -54,9 +50,9 @@ class LineArtSampler:
             "sampler_name": (samplers, {"default": "euler", "tooltip": "The host's sampler, as KSampler's."}),
             "scheduler": (schedulers, {"default": "normal", "tooltip": "The host's scheduler, as KSampler's."}),
             "width": numbers["width"], "height": numbers["height"], "batch_size": numbers["batch_size"],
-            "white_background": _flag(d.white_background, HELP["white_background"]),
-            "desaturate": _flag(d.desaturate, HELP["desaturate"]),
-            "binarise": _flag(d.binarise, HELP["binarise"]),
+            "white_background": flag_input(d.white_background, HELP["white_background"]),
+            "desaturate": flag_input(d.desaturate, HELP["desaturate"]),
+            "binarise": flag_input(d.binarise, HELP["binarise"]),
             "thin": numbers["thin"]},
             "optional": {"dataset": (DATASET, {"tooltip": "The dataset the LoRA was trained on (Caption With Keep "
                                                "Tokens): its group names and pinned tokens."})}}

@@ -6,7 +6,7 @@ from ..anim2lora.people.report import count_report, count_sheet
 from ..anim2lora.people.run import count_people
 from ..anim2lora.people.settings import DETECTOR_HELP, DOWNLOAD_HELP, OVERLAP_HELP, SPECS, CountSettings
 from . import bridge
-from .comfy_types import FRAMES, download_input, filter_inputs, image_batch, number_inputs
+from .comfy_types import FRAMES, filter_inputs, flag_input, image_batch, number_inputs
 
 
 def _setting_inputs() -> dict:
@@ -14,7 +14,7 @@ def _setting_inputs() -> dict:
     inputs = {"detector": (list(DETECTOR_NAMES), {"default": defaults.detector, "tooltip": DETECTOR_HELP})}
     inputs.update(number_inputs(SPECS, defaults))
     inputs["keep_overlap"] = ("BOOLEAN", {"default": defaults.keep_overlap, "tooltip": OVERLAP_HELP})
-    inputs["allow_download"] = download_input(defaults.allow_download, DOWNLOAD_HELP)
+    inputs["allow_download"] = flag_input(defaults.allow_download, DOWNLOAD_HELP)
     return inputs
 
 

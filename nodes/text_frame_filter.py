@@ -7,7 +7,7 @@ from ..anim2lora.text.run import text_filter
 from ..anim2lora.text.settings import (ACTION_HELP, ACTIONS, BACKEND_HELP, DOWNLOAD_HELP, FAST_HELP, SPECS,
                                        TextSettings)
 from . import bridge
-from .comfy_types import FRAMES, download_input, filter_inputs, image_batch, number_inputs
+from .comfy_types import FRAMES, filter_inputs, flag_input, image_batch, number_inputs
 
 
 def _setting_inputs() -> dict:
@@ -18,7 +18,7 @@ def _setting_inputs() -> dict:
     }
     inputs.update(number_inputs(SPECS, defaults))
     inputs["fast"] = ("BOOLEAN", {"default": defaults.fast, "tooltip": FAST_HELP})
-    inputs["allow_download"] = download_input(defaults.allow_download, DOWNLOAD_HELP)
+    inputs["allow_download"] = flag_input(defaults.allow_download, DOWNLOAD_HELP)
     return inputs
 
 

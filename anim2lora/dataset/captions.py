@@ -14,6 +14,11 @@ from .tags import normalise
 CAPTION_SEPARATOR = ","
 
 
+def group_names(group: str) -> List[str]:
+    """The characters of a group or an ask: ``"A+B"`` -> ``["A", "B"]``."""
+    return [n.strip() for n in group.split("+") if n.strip()]
+
+
 def head_tags(group: str, trigger: str = "", count_tag: str = "{n}people") -> List[str]:
     """The pinned tags of a group's captions: ``A+B`` -> ``["A", "B", "2people"]`` (+ trigger)."""
     names = [n for n in group.split("+") if n]

@@ -46,11 +46,13 @@ def ridge(ink: np.ndarray):
     return dist, (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & ink
 
 
-def ink_of(bgr: np.ndarray) -> np.ndarray:
-    """The BGR picture's own dark lines, black on white, for measuring it before extraction."""
+def ink_of(bgr: np.ndarray, colours=None) -> np.ndarray:
+    """The BGR picture's own dark lines, black on white, for measuring it before extraction;
+    ``colours``: its background colours, when the caller has found them already."""
     from ..people.ink import background_colours, dark_ink
 
-    return np.where(dark_ink(bgr, background_colours(bgr)) > 0, 0, 255).astype(np.uint8)
+    colours = background_colours(bgr) if colours is None else colours
+    return np.where(dark_ink(bgr, colours) > 0, 0, 255).astype(np.uint8)
 
 
 def bucket(width: int, height: int, resolution: int) -> Tuple[int, int]:

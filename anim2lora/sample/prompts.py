@@ -7,7 +7,7 @@ from the group's own captions rather than rebuilt from the name.
 
 from typing import List, Tuple
 
-from ..dataset.captions import head_tags
+from ..dataset.captions import group_names, head_tags
 from ..errors import BadInputError
 
 TEMPLATE = "{head}, lineart, monochrome, white background, simple background"
@@ -19,10 +19,6 @@ NEGATIVE = ("color, colored, colorful, spot color, shading, gradient, background
             "scenery, text, english text, speech bubble, watermark, signature, artist name, username, logo, "
             "multiple views, fused bodies, merged heads, extra heads, clone, extra limbs, extra arms, "
             "missing arms, bad hands, thick lines, blurry, lowres, jpeg artifacts, worst quality")
-
-
-def _names(group: str) -> frozenset:
-    return frozenset(n.strip() for n in group.split("+") if n.strip())
 
 
 def group_head(dataset, subset) -> str:
@@ -43,13 +39,13 @@ def group_prompts(dataset) -> List[Tuple[str, str]]:
 def characters_head(characters: str, dataset=None) -> str:
     """The pinned head for "A", "B" or "A+B" (in any order): the dataset's group of exactly those
     names; without a dataset, the head CaptionWithKeepTokens writes by default."""
-    wanted = _names(characters)
+    wanted = frozenset(group_names(characters))
     if not wanted:
         return ""
     if dataset is None:
         return ", ".join(head_tags("+".join(sorted(wanted))))
     for sub in dataset.subsets:
-        if _names(sub.group) == wanted:
+        if frozenset(group_names(sub.group)) == wanted:
             return group_head(dataset, sub)
     groups = ", ".join(s.group for s in dataset.subsets) or "none"
     raise BadInputError(f"characters: '{characters}' is not a group of the dataset (its groups: {groups}).",

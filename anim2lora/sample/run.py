@@ -22,12 +22,11 @@ def clean_all(raw: np.ndarray, settings: SampleSettings) -> np.ndarray:
     return np.stack([clean(picture, **settings.cleanup) for picture in raw])
 
 
-def sample_line_art(backend, settings: SampleSettings, dataset=None, clip_skip: int = 2) -> Sampled:
+def sample_line_art(backend, settings: SampleSettings, dataset=None) -> Sampled:
     """Line art of ``settings.characters`` from any trainer backend (a LoRA already in it)."""
     from ..train.previews import ddim_batch
 
     positive = line_art_prompt(settings.characters, settings.prompt, dataset)
     raw = ddim_batch(backend, positive, size=(settings.width, settings.height), seed=settings.seed,
-                     batch=settings.batch_size, steps=settings.steps, cfg=settings.cfg, negative=settings.negative,
-                     clip_skip=clip_skip)
+                     batch=settings.batch_size, steps=settings.steps, cfg=settings.cfg, negative=settings.negative)
     return Sampled(clean_all(raw, settings), raw, positive)

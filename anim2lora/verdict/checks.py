@@ -48,17 +48,16 @@ def failures(image: dict, asked: Sequence[str], names: Sequence[str], reference_
     fails = {
         "fused_heads": image["overlap"] or (bool(asked) and image["heads"] > len(asked)),
         "background": image["background"] > MAX_BACKGROUND,
-        "thick_lines": bool(reference_width) and image["line_width"] is not None
-        and image["line_width"] > MAX_WIDTH_RATIO * reference_width,
+        "thick_lines": image["line_width"] is not None and image["line_width"] > MAX_WIDTH_RATIO * (reference_width or 0),
         "ghost_text": image["text_boxes"] > 0,
         "colour_bleed": image["colour"] > MAX_COLOUR,
-        "count": bool(asked) and image["characters"] != len(asked),
+        "count": image["characters"] != len(asked),
         # judged on the characters found; none found is the count check's failure, not this one's
-        "stranger": bool(names) and bool(image["who"]) and (
+        "stranger": bool(image["who"]) and (
             any((image["resemblance"].get(n) or 0.0) < match for n in asked)
             or any(similarity < match for _, similarity in image["who"])),
     }
-    return [key for key, _, _ in CHECKS if fails.get(key)]
+    return [key for key, _, _ in CHECKS if measured(key, asked, names, reference_width) and fails.get(key)]
 
 
 def summarise(images: List[dict], asked: Sequence[str], names: Sequence[str], reference_width: Optional[float],

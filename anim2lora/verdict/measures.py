@@ -30,10 +30,11 @@ def look(bgr: np.ndarray) -> Look:
     coloured backdrop as background, never both."""
     import cv2
 
-    ink = ink_of(bgr)
+    colours = background_colours(bgr)
+    ink = ink_of(bgr, colours)
     strokes = ink == 0
     rim = cv2.dilate(strokes.astype(np.uint8), np.ones((2 * RIM + 1, 2 * RIM + 1), np.uint8)) > 0
-    paint = unlike(bgr, background_colours(bgr)) & ~rim
+    paint = unlike(bgr, colours) & ~rim
     paper = ~rim & ~paint
     not_white = bgr.min(axis=2) < WHITE
     # a picture that is all ink or paint has no white paper left: that fails, not passes
@@ -43,4 +44,4 @@ def look(bgr: np.ndarray) -> Look:
     drawn = strokes | paint
     colour = float(chroma[drawn].mean()) if drawn.any() else 0.0
     width = stroke_width(ink)
-    return Look(background, colour, width if strokes.any() and width > 0 else None)
+    return Look(background, colour, width if width > 0 else None)      # stroke_width is 0 without ink

@@ -57,8 +57,7 @@ def _per_picture(value, s: dict):
 
 # (label, how to read it from a summary, which way is better); counts are per picture, so
 # batches of different sizes compare
-def _rows(a: dict, b: dict) -> List[tuple]:
-    ref = a["reference_width"] or b["reference_width"]
+def _rows(a: dict, b: dict, ref: Optional[float]) -> List[tuple]:
     rows = [("background (mean)", lambda s: s["background"], "lower"),
             ("colour (mean)", lambda s: s["colour"], "lower"),
             (f"line width (median px; dataset {ref:.2f})" if ref else "line width (median px)",
@@ -91,7 +90,7 @@ def compare(a: dict, b: dict, names=("v1", "v2")) -> str:
     ref = sa["reference_width"] or sb["reference_width"]
     out = [f"| Measure | {names[0]} ({sa['images']} pictures) | {names[1]} ({sb['images']} pictures) | Better |",
            "|---|---|---|---|"]
-    for label, get, way in _rows(sa, sb):
+    for label, get, way in _rows(sa, sb, ref):
         x, y = get(sa), get(sb)
         out.append(f"| {label} | {_num(x, 3)} | {_num(y, 3)} | {_better(x, y, way, ref, names)} |")
     return "\n".join(out)

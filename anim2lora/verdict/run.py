@@ -10,8 +10,10 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..dataset.captions import group_names
 from ..errors import BadInputError
 from ..extract.cap import evenly
+from ..lineart.strokes import ink_of, stroke_width
 from ..people.groups import check_names, character_crop, on_white, reference_crops
 from ..people.detectors import load_detector
 from ..people.identity import load_embedder
@@ -42,8 +44,8 @@ class Verdict:
 
 def parse_ask(ask: str, names: Sequence[str]) -> List[str]:
     """``"A+B"`` -> ``["A", "B"]``; every name must have references when any are given."""
-    asked = [a.strip() for a in (ask or "").split("+") if a.strip()]
-    check_names(asked)
+    asked = group_names(ask or "")
+    check_names(asked, "ask name")
     unknown = [a for a in asked if names and a not in names]
     if unknown:
         raise BadInputError(f"ask: {', '.join(unknown)} has no reference stills (references: {', '.join(names)}).",
@@ -63,8 +65,9 @@ def dataset_line_width(folder: os.PathLike) -> float:
     widths = []
     for path in evenly(pictures, DATASET_SAMPLE):
         bgr = cv2.imread(os.fspath(path), cv2.IMREAD_COLOR)
-        if bgr is not None:
-            widths.append(look(bgr).line_width)
+        width = stroke_width(ink_of(bgr)) if bgr is not None else 0.0     # look()'s width, and nothing else
+        if width > 0:
+            widths.append(width)
     if not widths:
         raise BadInputError(f"dataset {folder}: no readable picture to measure the stroke width on.",
                             hint="Run CaptionWithKeepTokens again, or give the reference width (--line-width).")
