@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from packload import REPO, random_sd15
 
 HOST_TOOL = REPO.parent / "shared" / "tools" / "comfyui-host"
 needs_host = pytest.mark.skipif(
@@ -80,16 +80,8 @@ class Host:
 
 
 def make_random_sd15(tmp_path_factory) -> Path:
-    """A full-size SD1.5-architecture checkpoint of random weights (../shared/tools), about 2 GB;
-    RANDOM_SD15 names one made earlier, to skip the two minutes of making it."""
-    if os.environ.get("RANDOM_SD15"):
-        return Path(os.environ["RANDOM_SD15"])
-    out = tmp_path_factory.mktemp("sd15") / "random-sd15.safetensors"
-    tool = REPO.parent / "shared" / "tools" / "make_random_sd15.py"
-    made = subprocess.run([str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"), str(tool), str(out)],
-                          capture_output=True, text=True, timeout=600)
-    assert made.returncode == 0, made.stderr[-2000:]
-    return out
+    """packload.random_sd15 in a folder of the test session."""
+    return random_sd15(tmp_path_factory.mktemp("sd15") / "random-sd15.safetensors")
 
 
 def started_host(tmp_path_factory, name: str, checkpoint=None):

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from packload import REPO, load_pack     # tests/ is on sys.path: pytest's rootdir conftest
+
 sys.path.insert(0, str(REPO))          # the core, as `anim2lora`, for the CLI-level tests
 
-from comfyhost import make_random_sd15, started_host  # noqa: E402  (tests/ is on sys.path: pytest's rootdir conftest)
-from packload import load_pack  # noqa: E402
+from comfyhost import make_random_sd15, started_host  # noqa: E402
 
 
 @pytest.fixture(scope="session")

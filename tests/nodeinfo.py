@@ -8,13 +8,9 @@ from pathlib import Path
 HOST_NODES = Path(__file__).parent / "data" / "host_object_info.json"
 
 
-def pack_object_info(pack) -> dict:
-    infos = {}
+def object_info(pack) -> dict:
+    infos = json.loads(HOST_NODES.read_text())
     for name, cls in pack.NODE_CLASS_MAPPINGS.items():
         infos[name] = {"input": json.loads(json.dumps(cls.INPUT_TYPES())), "output": list(cls.RETURN_TYPES),
                        "name": name, "display_name": pack.NODE_DISPLAY_NAME_MAPPINGS.get(name, name)}
     return infos
-
-
-def object_info(pack) -> dict:
-    return {**json.loads(HOST_NODES.read_text()), **pack_object_info(pack)}

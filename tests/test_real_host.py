@@ -173,12 +173,7 @@ def _full_kohya_lora(path: Path) -> Path:
 def test_a_kohya_named_lora_loads_in_comfyui_with_no_key_left_over(random_sd15, tmp_path):
     """Every name anim2lora.train.targets gives (192 UNet, 72 text encoder) is one ComfyUI's
     LoraLoader path patches: no 'lora key not loaded' warning."""
-    lora = _full_kohya_lora(tmp_path / "lora.safetensors")
-    run = subprocess.run([str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"), str(REPO / "tests" / "comfy_lora_check.py"),
-                          str(random_sd15), str(lora)], capture_output=True, text=True, timeout=600,
-                         env={**os.environ, "COMFYUI_DIR": os.environ["COMFYUI_DIR"]})
-    assert run.returncode == 0, run.stderr[-2000:]
-    result = json.loads(run.stdout.strip().splitlines()[-1])
+    result = _lora_check(random_sd15, _full_kohya_lora(tmp_path / "lora.safetensors"))
     assert result == {"missing": [], "unet_patches": 192, "clip_patches": 72}, result
 
 

@@ -34,21 +34,15 @@ def test_the_canvas_workflow_converts_to_its_api_twin(infos, name):
     assert ui_to_api(_ui(name), infos.__getitem__) == _twin(name)
 
 
+@pytest.mark.parametrize("kept", ["widgets_values", "widgets_values_named"])
 @pytest.mark.parametrize("name", NAMES)
-def test_positional_widget_values_convert_the_same(infos, name):
-    """Front ends before widgets_values_named keep values by position only, a seed's control
-    value after it: the conversion by position gives the same prompt."""
+def test_positional_or_named_widget_values_alone_convert_the_same(infos, name, kept):
+    """Front ends before widgets_values_named keep values by position only (a seed's control value
+    after it); a file may also hold names only: either alone gives the same prompt."""
     ui = _ui(name)
+    dropped = {"widgets_values": "widgets_values_named", "widgets_values_named": "widgets_values"}[kept]
     for node in ui["nodes"]:
-        node.pop("widgets_values_named", None)
-    assert ui_to_api(ui, infos.__getitem__) == _twin(name)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_named_widget_values_alone_convert_the_same(infos, name):
-    ui = _ui(name)
-    for node in ui["nodes"]:
-        node.pop("widgets_values", None)
+        node.pop(dropped, None)
     assert ui_to_api(ui, infos.__getitem__) == _twin(name)
 
 
