@@ -330,8 +330,10 @@ def test_gradient_checkpointing_changes_memory_not_the_result(tmp_path):
     dataset = drawn_dataset(tmp_path / "d")
     plain = tiny_backend()
     train(plain, dataset, _settings(max_steps=2, gradient_checkpointing=False), tmp_path / "p.safetensors")
-    checked = tiny_backend()
-    train(checked, dataset, _settings(max_steps=2, gradient_checkpointing=True), tmp_path / "c.safetensors")
+    checked, during = tiny_backend(), []
+    train(checked, dataset, _settings(max_steps=2, gradient_checkpointing=True), tmp_path / "c.safetensors",
+          on_event=lambda e: during.append(checked.unet.is_gradient_checkpointing))
+    assert during and all(during), "checkpointing was on while the steps ran"
     a, b = adapters.weights(_layers(plain)), adapters.weights(_layers(checked))
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
     assert not checked.unet.is_gradient_checkpointing, "switched off again after the run"

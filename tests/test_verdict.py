@@ -262,6 +262,9 @@ def test_the_demo_samples_every_group_with_the_trained_lora_and_judges_it(tmp_pa
     assert (tmp_path / "v" / "verdict_A+B.png").is_file() and (tmp_path / "v" / "A+B_2.png").is_file()
     saved = json.loads((tmp_path / "v" / "verdict_A+B.json").read_text())
     assert saved == verdicts["A+B"], "one file per group, in the shape `verdict --compare` reads"
+    from anim2lora.verdict.report import compare
+
+    assert "| Measure |" in compare(saved, json.loads((tmp_path / "v" / "verdict_A.json").read_text()))
 
 
 def test_off_white_paper_and_pale_fills_are_not_a_background_that_sticks():
