@@ -13,7 +13,8 @@ from anim2lora.demo.people_scenes import KINDS, STYLES, scene
 from anim2lora.errors import BadInputError
 from anim2lora.people.boxes import Box
 from anim2lora.people.detectors import InkDetector
-from anim2lora.people.rules import BACKGROUND, CHARACTER, FRAGMENT, OVERLAP, SMALL, TEXT, Rules, count, frame_reason
+from anim2lora.people.rules import (BACKGROUND, CHARACTER, CLOSE_UP, FRAGMENT, FULL, MEDIUM, OVERLAP, SMALL, TEXT, Rules,
+                                    count, frame_reason)
 from anim2lora.people.run import count_people
 from anim2lora.people.settings import CountSettings
 from framesets import frameset_of
@@ -41,15 +42,41 @@ def test_a_whole_body_with_a_head_is_one_character():
     assert labels(c) == [CHARACTER] and c.n == 1 and not c.overlap
 
 
-def test_a_body_cut_by_the_edge_showing_little_of_itself_is_a_fragment():
-    # 100 px of a body whose head is 60 px tall: about 100 / (4 x 60) = 42 % in view at body_heads 4
+def test_a_close_up_cut_by_the_edge_is_a_character_and_its_framing_is_reported():
+    # head and shoulders: 100 px of a body whose head is 60 px tall, cut by the bottom edge; it was
+    # a fragment under min_visible until issue 15 (a close-up is the face-rich frame a LoRA needs)
     cut = [person(560, 260, 640, 360), head(575, 262, 625, 322)]
-    assert labels(count(cut, W, H, RULES)) == [CHARACTER]
-    strict = Rules(min_visible=0.5)
-    c = count(cut, W, H, strict)
-    assert labels(c) == [FRAGMENT] and c.n == 0 and "right/bottom edge" in c.boxes[0].why
-    # a chibi (3 heads tall) shows more of itself in the same box
-    assert labels(count(cut, W, H, Rules(min_visible=0.5, body_heads=3.0))) == [CHARACTER]
+    for rules in (RULES, Rules(min_visible=0.9)):
+        c = count(cut, W, H, rules)
+        assert labels(c) == [CHARACTER] and c.n == 1 and c.framings == [CLOSE_UP]
+    medium = count([person(200, 40, 330, 360), head(235, 40, 295, 100)], W, H, RULES)       # 5.3 heads, cut
+    full = count([person(100, 60, 180, 340), head(115, 60, 165, 110)], W, H, RULES)         # feet in view
+    waist = count([person(200, 100, 330, 360), head(235, 100, 295, 160)], W, H, RULES)      # 4.3 heads, cut
+    assert (medium.framings, full.framings, waist.framings) == ([FULL], [FULL], [MEDIUM])
+    # the user keeps or drops framings
+    assert frame_reason(c, 1, 2, False, (MEDIUM, FULL)) == "framing"
+    assert frame_reason(c, 1, 2, False) is None
+    # a detector without heads still judges a cut body by how much of it is in view
+    side = count([person(600, 100, 640, 340)], W, H, Rules(min_visible=0.5), has_heads=False)
+    assert labels(side) == [FRAGMENT] and "right edge" in side.boxes[0].why
+
+
+def test_a_face_with_no_body_around_it_is_a_character_on_any_background():
+    big = count([Box("face", (280, 120, 400, 240), 0.95)], W, H, RULES, has_faces=True)
+    assert labels(big) == [CHARACTER] and big.n == 1 and big.boxes[0].found_by_face
+    assert big.framings == [CLOSE_UP]                 # under 2.6 of its heads down to the frame edge
+    face = Box("face", (300, 80, 360, 140), 0.95)
+    assert count([face], W, H, RULES, has_faces=True).framings == [MEDIUM]
+    # two faces side by side are two characters; two faces whose heads run into each other fuse
+    apart = count([face, Box("face", (460, 90, 520, 150), 0.9)], W, H, RULES, has_faces=True)
+    assert apart.n == 2 and not apart.overlap
+    fused = count([face, Box("face", (335, 95, 395, 155), 0.9)], W, H, RULES, has_faces=True)
+    assert fused.overlap
+    # a head seen from behind at the frame edge, with no face in it, is the near figure of an
+    # over-the-shoulder shot; the same head with a face is a character
+    back = [person(440, 60, 640, 360), head(470, 60, 600, 190)]
+    assert labels(count(back, W, H, RULES, has_faces=True)) == [FRAGMENT]
+    assert labels(count(back + [Box("face", (490, 100, 580, 185), 0.9)], W, H, RULES, has_faces=True)) == [CHARACTER]
 
 
 def test_a_body_whose_head_is_cut_or_missing_is_a_fragment():

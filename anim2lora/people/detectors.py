@@ -21,7 +21,8 @@ from .yolo import SCORE_FLOOR
 
 DETECTOR_NAMES = ("auto", "ink", "onnx")
 MODELS_FOLDER = "anime_detect"      # under ComfyUI's models/
-INK_VERSION = "ink-2"               # bump when a change alters what the ink detector finds
+INK_VERSION = "ink-3"               # bump when a change alters what the ink detector finds
+FACE_LIKELIHOOD = 0.8               # AnimeFace faces kept from this likelihood up
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ KNOWN = {
 class Detector:
     name = ""
     has_heads = False
+    has_faces = False         # it looks for faces: a head without one is seen from behind
     device = "cpu"
 
     def identity(self) -> Dict[str, str]:
@@ -67,14 +69,35 @@ class Detector:
 
 
 class InkDetector(Detector):
+    """Ink blobs and their heads, and, when the ``animeface`` package is installed, the faces its
+    model finds: they find characters on painted, dark and rendered backgrounds, where no blob
+    stands out."""
+
     name = "ink"
     has_heads = True
 
+    def __init__(self, faces: bool = True):
+        from .animeface import VERSION, load_animeface
+
+        self.faces = load_animeface() if faces else None
+        self.has_faces = self.faces is not None
+        self._faces_version = VERSION if self.faces else "none"
+
     def identity(self) -> Dict[str, str]:
-        return {"detector": "ink", "version": INK_VERSION}
+        return {"detector": "ink", "version": INK_VERSION, "faces": self._faces_version}
 
     def detect(self, bgr, ignore=()):
-        return detect_ink(bgr, ignore)
+        found = detect_ink(bgr, ignore)
+        if self.faces is not None and min(bgr.shape[:2]) >= 16:
+            found += [f for f in self.faces.faces(bgr)
+                      if f.score >= FACE_LIKELIHOOD and not any(_inside(f.rect, r) for r in ignore)]
+        return found
+
+
+def _inside(face: Rect, text: Rect) -> bool:
+    from .boxes import inside_share
+
+    return inside_share(face, text) > 0.5
 
 
 class OnnxDetector(Detector):
@@ -93,6 +116,7 @@ class OnnxDetector(Detector):
                        for kind, path in files.items()]
         self.device = self.models[0].device
         self.has_heads = any(m.kind in ("head", "face") for m in self.models)
+        self.has_faces = any(m.kind == "face" for m in self.models)
 
     def identity(self) -> Dict[str, str]:
         return {"detector": "onnx", **{kind: f"{p.name}:{p.stat().st_size}" for kind, p in self.files.items()}}

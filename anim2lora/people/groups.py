@@ -159,7 +159,8 @@ def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detect
             raise BadInputError(f"reference '{name}': give 1 to 5 stills (got {len(images)}).")
         ref = Reference(name, [])
         for k, bgr in enumerate(on_white(np.asarray(i)) for i in images):
-            c = count(detector.detect(bgr), bgr.shape[1], bgr.shape[0], settings.rules, (), detector.has_heads)
+            c = count(detector.detect(bgr), bgr.shape[1], bgr.shape[0], settings.rules, (), detector.has_heads,
+                      detector.has_faces)
             people = sorted((j for j in c.boxes if j.label == CHARACTER), key=lambda j: -j.box.area)
             if not people:
                 ref.notes.append(f"still {k + 1}: no character found, the whole picture is used (on a dark or "

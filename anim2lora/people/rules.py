@@ -1,21 +1,35 @@
 """Counting rules: which detected boxes are characters, and which are fragments, text, far-away
 figures or bodies fused together.
 
-These are the write-up's false "two-person" hits turned into rules: a body cut by the frame edge
-that shows little of itself is a fragment; a box on text is text; a small figure behind the main
-characters is scenery; two heads in one body box, or two bodies sharing much of their boxes, is
-an overlap the LoRA would learn as one fused body.
+These are the write-up's false "two-person" hits turned into rules.  A character is a visible
+head or face with whatever of its body is in view: a close-up cut at the chest counts as much as a
+full figure, and its framing is reported.  A part of a body without its own visible head (a
+shoulder, an arm, the back of the near figure in an over-the-shoulder shot) is a fragment; a box
+on text is text; a small figure behind the main characters is scenery; two heads in one body box,
+or two bodies sharing much of their boxes, is an overlap the LoRA would learn as one fused body.
+
+A face found where no body was (a character on a painted or dark background, where the offline
+detector finds no outline) is a character of its own: its body is taken to run below it, a few
+heads wide, to the frame edge or to ``body_heads`` heads, whichever comes first.
 """
 
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
 
-from .boxes import Box, Rect, cover, cut_edges, inside_share, stacked
+from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked
 
 CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL = "character", "fragment", "text", "background", "overlap", "small"
 LABELS = (CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL)
+CLOSE_UP, MEDIUM, FULL = "close-up", "medium", "full"
+FRAMINGS = (CLOSE_UP, MEDIUM, FULL)
 EDGE_MARGIN = 0.01       # share of the frame height within which a box "touches" an edge
 HEAD_INSIDE = 0.6        # share of a head box that must lie in a body box to belong to it
+FACE_TO_HEAD = 1.35      # a head (hair included) is about this many face boxes tall
+# framing by how many head heights of the character are in view: head and shoulders, waist or
+# thighs up (bust, medium and cowboy shots), the whole figure
+CLOSE_UP_HEADS, FULL_HEADS = 2.6, 5.0
+BODY_WIDTH = 2.4         # a body taken from its face alone is this many head widths wide
+FACE_ALONE = 0.5         # a face stands for a character with no body found around it from this score up
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,8 @@ class Judged:
     label: str
     why: str = ""
     heads: List[Box] = field(default_factory=list)
+    framing: Optional[str] = None
+    found_by_face: bool = False      # the body was taken from a face: no outline was found
 
     @property
     def persons(self) -> int:
@@ -41,9 +57,14 @@ class Judged:
         return max(1, len(self.heads)) if self.label in (CHARACTER, OVERLAP) else 0
 
     def to_json(self) -> dict:
-        return {"label": self.label, "rect": [round(v, 1) for v in self.box.rect],
-                "score": round(self.box.score, 3), "why": self.why,
-                "heads": [[round(v, 1) for v in h.rect] for h in self.heads]}
+        out = {"label": self.label, "rect": [round(v, 1) for v in self.box.rect],
+               "score": round(self.box.score, 3), "why": self.why,
+               "heads": [[round(v, 1) for v in h.rect] for h in self.heads]}
+        if self.framing:
+            out["framing"] = self.framing
+        if self.found_by_face:
+            out["by_face"] = True
+        return out
 
 
 @dataclass
@@ -59,19 +80,30 @@ class Count:
     def n(self) -> int:
         return sum(j.persons for j in self.characters)
 
+    @property
+    def framings(self) -> List[str]:
+        return [j.framing for j in self.characters if j.framing]
+
 
 def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Sequence[Rect] = (),
-          has_heads: bool = True) -> Count:
+          has_heads: bool = True, has_faces: bool = False) -> Count:
     """Judge every person box of one frame.  ``has_heads``: the detector reports heads or faces,
-    so a body without one is a piece of a body."""
+    so a body without one is a piece of a body.  ``has_faces``: it looks for faces too, so a head
+    without a face is seen from behind."""
     margin = EDGE_MARGIN * height
     # heads and faces passed their own model's threshold already; min_score is about bodies
     heads = [b for b in boxes if b.kind in ("head", "face") and not _on_text(b.rect, text)]
     bodies = [b for b in boxes if b.kind == "person" and b.score >= rules.min_score]
-    judged = []
+    judged, held = [], []
     for person in sorted(bodies, key=lambda b: -b.area):
         inside = [h for h in heads if inside_share(h.rect, person.rect) >= HEAD_INSIDE]
-        judged.append(_judge(person, inside, width, height, margin, rules, text, has_heads))
+        held.extend(inside)
+        judged.append(_judge(person, inside, width, height, margin, rules, text, has_heads, has_faces))
+    for face in _loose(heads, held):
+        body = Box("person", _body_below(face, width, height, rules), face.score)
+        j = _judge(body, [face], width, height, margin, rules, text, True, has_faces)
+        j.found_by_face = True
+        judged.append(j)
     _far_figures(judged, rules)
     overlap = _overlaps(judged, rules)
     return Count(judged, overlap)
@@ -81,38 +113,92 @@ def _on_text(rect: Rect, text: Sequence[Rect]) -> bool:
     return sum(inside_share(rect, t) for t in text) > 0.5
 
 
+def _loose(heads: Sequence[Box], held: Sequence[Box]) -> List[Box]:
+    """Faces that no body holds, one per head (two boxes on one head are one character).  A head
+    box alone, or an unsure face, is not enough: the head and face models also find the heads of
+    bodies their person model was unsure of, and min_score is there to drop those."""
+    out: List[Box] = []
+    for h in sorted((b for b in heads if b.kind == "face" and b.score >= FACE_ALONE), key=lambda b: -b.score):
+        if any(h is k for k in held):
+            continue
+        if any(cover(h.rect, o.rect) > 0.5 or stacked(h.rect, o.rect) and _near(h.rect, o.rect) for o in out):
+            continue
+        out.append(h)
+    return out
+
+
+def _near(a: Rect, b: Rect) -> bool:
+    """Two boxes of about one head's size and place (a stack of two heads is two characters)."""
+    ha, hb = a[3] - a[1], b[3] - b[1]
+    return abs((a[1] + a[3]) - (b[1] + b[3])) / 2 < 0.6 * max(ha, hb)
+
+
+def head_of(box: Box) -> Rect:
+    """The whole head a head or face box stands for: a face box runs from the brows to the chin,
+    the hair is above and beside it."""
+    x0, y0, x1, y1 = box.rect
+    if box.kind != "face":
+        return box.rect
+    cx, w, h = (x0 + x1) / 2, (x1 - x0) * 1.2, (y1 - y0) * FACE_TO_HEAD
+    return (cx - w / 2, y1 - h, cx + w / 2, y1)
+
+
+def _body_below(face: Box, width: int, height: int, rules: Rules) -> Rect:
+    x0, y0, x1, y1 = head_of(face)
+    cx, w, h = (x0 + x1) / 2, x1 - x0, y1 - y0
+    return (max(0.0, cx - BODY_WIDTH * w / 2), max(0.0, y0), min(float(width), cx + BODY_WIDTH * w / 2),
+            min(float(height), y0 + rules.body_heads * h))
+
+
+def framing(body: Rect, head: Rect, height: int, rules: Rules) -> str:
+    """Close-up, medium (bust to cowboy) or full, by how many of its own head heights of the
+    character are in view from the top of its head down."""
+    head_h = max(1.0, head[3] - head[1])
+    in_view = (body[3] - head[1]) / head_h
+    feet = body[3] < height * (1 - EDGE_MARGIN)
+    if in_view < CLOSE_UP_HEADS:
+        return CLOSE_UP
+    if in_view >= FULL_HEADS or (feet and in_view >= 0.8 * rules.body_heads):
+        return FULL
+    return MEDIUM
+
+
 def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float, rules: Rules,
-           text: Sequence[Rect], has_heads: bool) -> Judged:
+           text: Sequence[Rect], has_heads: bool, has_faces: bool) -> Judged:
     if _on_text(person.rect, text):
         return Judged(person, TEXT, "on burned-in text")
     if max(person.width, person.height) < rules.min_size * height:
         return Judged(person, SMALL, f"under {rules.min_size:.0%} of the frame height")
-    whole = [h for h in heads if not cut_edges(h.rect, width, height, margin)]
+    # a face is seen whatever the frame cuts of the hair around it; a head outline cut by the
+    # edge may be a shoulder or an elbow
+    whole = [h for h in heads if h.kind == "face" or not cut_edges(h.rect, width, height, margin)]
     if has_heads and not whole:
         why = "its head is cut by the frame edge" if heads else "no head"
         return Judged(person, FRAGMENT, why)
     edges = cut_edges(person.rect, width, height, margin)
-    if edges:
-        share = _visible_share(person, whole, edges, rules)
+    if not has_heads and edges:
+        share = _visible_share(person, edges)
         if share < rules.min_visible:
             return Judged(person, FRAGMENT, f"cut by the {'/'.join(edges)} edge, about {share:.0%} of a body in view")
+    faces = [h for h in whole if h.kind == "face"]
+    if has_faces and not faces and {"left", "right"} & set(edges) and "bottom" in edges:
+        # the near figure of an over-the-shoulder shot: a head seen from behind, shoulders out of frame
+        return Judged(person, FRAGMENT, f"seen from behind, cut by the {'/'.join(edges)} edge")
     # parts of one head stack (hair found as a bump over a face found by its eyes, a hat);
     # distinct heads stand side by side
-    distinct = []
-    for h in sorted(whole, key=lambda h: -h.area):
-        if not any(stacked(h.rect, d.rect) for d in distinct):
+    distinct: List[Box] = []
+    for h in sorted(whole, key=lambda h: (-area(head_of(h)), h.kind != "face")):
+        if not any(stacked(head_of(h), head_of(d)) or cover(head_of(h), head_of(d)) > 0.5 for d in distinct):
             distinct.append(h)
     if len(distinct) >= 2:
         return Judged(person, OVERLAP, f"{len(distinct)} heads in one body box", distinct)
-    return Judged(person, CHARACTER, "", distinct)
+    return Judged(person, CHARACTER, "", distinct,
+                  framing(person.rect, head_of(distinct[0]), height, rules) if distinct else None)
 
 
-def _visible_share(person: Box, heads: List[Box], edges, rules: Rules) -> float:
-    """How much of a body cut by the frame edge is in view, estimated from its head's size
-    (a body is about ``body_heads`` heads tall); without a head, from its box's shape."""
-    if heads:
-        head = max(heads, key=lambda h: h.area)
-        return min(1.0, person.height / (rules.body_heads * head.height))
+def _visible_share(person: Box, edges) -> float:
+    """How much of a body cut by the frame edge is in view, for a detector that finds no heads:
+    estimated from its box's shape."""
     if set(edges) & {"left", "right"}:     # a standing body is roughly twice as tall as wide
         return min(1.0, 2.0 * person.width / max(person.height, 1.0))
     return 1.0
@@ -127,7 +213,7 @@ def _far_figures(judged: List[Judged], rules: Rules) -> None:
     by_head = all(j.heads for j in people)
 
     def size(j: Judged) -> float:
-        return max(h.height for h in j.heads) if by_head else j.box.height
+        return max(_height(head_of(h)) for h in j.heads) if by_head else j.box.height
 
     largest = max(size(j) for j in people)
     for j in people:
@@ -140,18 +226,30 @@ def _overlaps(judged: List[Judged], rules: Rules) -> bool:
     overlap = any(j.label == OVERLAP for j in people)
     for i, a in enumerate(people):
         for b in people[i + 1:]:
-            shared = cover(a.box.rect, b.box.rect)
+            if (a.found_by_face or b.found_by_face) and a.heads and b.heads:
+                # a body taken from a face is a guess: only heads that run into each other fuse
+                shared, what = cover(head_of(a.heads[0]), head_of(b.heads[0])), "head"
+            else:
+                shared, what = cover(a.box.rect, b.box.rect), "box"
             if shared > rules.max_overlap:
                 for j in (a, b):
-                    j.label, j.why = OVERLAP, f"shares {shared:.0%} of its box with another body"
+                    j.label, j.why = OVERLAP, f"shares {shared:.0%} of its {what} with another character"
                 overlap = True
     return overlap
 
 
-def frame_reason(c: Count, min_count: int, max_count: int, keep_overlap: bool) -> Optional[str]:
-    """Why a frame leaves the set (None: it stays)."""
+def _height(r: Rect) -> float:
+    return r[3] - r[1]
+
+
+def frame_reason(c: Count, min_count: int, max_count: int, keep_overlap: bool,
+                 framings: Sequence[str] = FRAMINGS) -> Optional[str]:
+    """Why a frame leaves the set (None: it stays).  ``framings``: the framings kept; a frame
+    showing a character in another one leaves."""
     if c.overlap and not keep_overlap:
         return "overlap"
+    if any(f not in framings for f in c.framings):
+        return "framing"
     if c.n < min_count:
         return "no_character" if c.n == 0 else "too_few"
     if c.n > max_count:

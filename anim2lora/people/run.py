@@ -127,7 +127,7 @@ def count_frames(frames: FrameSet, settings: CountSettings, progress: Progress, 
         detections.prefetch(rows)
         for n, row in enumerate(rows):
             boxes, size = detections.boxes(row)
-            c = count(boxes, size[0], size[1], settings.rules, text_rects(row), detector.has_heads)
+            c = count(boxes, size[0], size[1], settings.rules, text_rects(row), detector.has_heads, detector.has_faces)
             results.append(FrameCount(row["index"], c, size,
                                       frame_reason(c, settings.min_count, settings.max_count, settings.keep_overlap)))
             progress.update(n + 1)

@@ -111,7 +111,8 @@ class _Analyzers:
     def measure(self, path: str, bgr: np.ndarray) -> dict:
         text = self.text_rects(bgr)
         h, w = bgr.shape[:2]
-        counted = count(self.detector.detect(bgr, text), w, h, self.counting.rules, text, self.detector.has_heads)
+        counted = count(self.detector.detect(bgr, text), w, h, self.counting.rules, text, self.detector.has_heads,
+                        self.detector.has_faces)
         people = counted.characters
         seen = look(bgr)
         resemblance, who = self.resemblance(bgr, [j.box.rect for j in people])
