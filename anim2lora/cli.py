@@ -111,12 +111,14 @@ def _write_outputs(args, stage: str, report: str, preview_name: str, preview, wh
 
 def _add_count_options(p: argparse.ArgumentParser) -> None:
     from .people.detectors import DETECTOR_NAMES
-    from .people.settings import DETECTOR_HELP, DOWNLOAD_HELP, OVERLAP_HELP, SPECS, CountSettings
+    from .people.settings import (DETECTOR_HELP, DOWNLOAD_HELP, FRAMING_CHOICES, FRAMINGS_HELP, OVERLAP_HELP, SPECS,
+                                  CountSettings)
 
     d = CountSettings()
     p.add_argument("--detector", choices=DETECTOR_NAMES, default=d.detector, help=DETECTOR_HELP)
     _add_number_options(p, SPECS, d)
     p.add_argument("--keep-overlap", action="store_true", help=OVERLAP_HELP)
+    p.add_argument("--framings", choices=FRAMING_CHOICES, default=d.framings, help=FRAMINGS_HELP)
     p.add_argument("--allow-download", action="store_true", help=DOWNLOAD_HELP)
     p.add_argument("--detect-models", default=None,
                    help="folder with the ONNX detector files (ComfyUI's models/anime_detect; default: none, "

@@ -80,9 +80,15 @@ def _rows(frames: FrameSet, rows: Iterable[Mapping], label: Callable[[Mapping], 
     return [(label(r), r, frames.thumb_path(r)) for r in rows]
 
 
+def framing_label(row: Mapping) -> str:
+    """The framings of a counted frame's characters ("close-up + medium"); empty before counting."""
+    return " + ".join(p["framing"] for p in row.get("people", ()) if p.get("framing"))
+
+
 def filter_gallery(frames: FrameSet, cap: int = PER_SIDE) -> dict:
-    """A filter's output set (its kept rows, and its dropped rows with ``dropped`` the reason)."""
-    return gallery(_rows(frames, frames.kept, lambda r: ""), _rows(frames, frames.dropped, lambda r: r["dropped"]), cap)
+    """A filter's output set (its kept rows, labelled with their characters' framings once
+    counted, and its dropped rows with ``dropped`` the reason)."""
+    return gallery(_rows(frames, frames.kept, framing_label), _rows(frames, frames.dropped, lambda r: r["dropped"]), cap)
 
 
 def split_gallery(groups: Mapping[str, FrameSet], rejected: FrameSet, cap: int = PER_SIDE) -> dict:

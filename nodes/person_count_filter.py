@@ -4,7 +4,8 @@ from ..anim2lora.gallery import filter_gallery
 from ..anim2lora.people.detectors import DETECTOR_NAMES, MODELS_FOLDER
 from ..anim2lora.people.report import count_report, count_sheet
 from ..anim2lora.people.run import count_people
-from ..anim2lora.people.settings import DETECTOR_HELP, DOWNLOAD_HELP, OVERLAP_HELP, SPECS, CountSettings
+from ..anim2lora.people.settings import (DETECTOR_HELP, DOWNLOAD_HELP, FRAMING_CHOICES, FRAMINGS_HELP, OVERLAP_HELP,
+                                         SPECS, CountSettings)
 from . import bridge
 from .comfy_types import FRAMES, filter_inputs, flag_input, image_batch, number_inputs
 
@@ -28,14 +29,18 @@ class PersonCountFilter:
     RETURN_NAMES = ("frames", "rejected", "preview", "report")
     OUTPUT_TOOLTIPS = (
         "The frames whose character count is within min_count..max_count, without overlaps.",
-        "The other frames, each with its reason (overlap, no_character, too_few, too_many).",
+        "The other frames, each with its reason (overlap, framing, no_character, too_few, too_many).",
         "Up to 24 frames with every box labelled: character, fragment, text, background, overlap, small.",
         "Frames per character count, boxes per label, and the dropped frames by reason.",
     )
 
     @classmethod
     def INPUT_TYPES(cls):
-        return filter_inputs(_setting_inputs())
+        inputs = filter_inputs(_setting_inputs())
+        # optional, after every older widget: saved workflows and API prompts without it keep loading
+        inputs["optional"] = {"framings": (list(FRAMING_CHOICES), {"default": CountSettings().framings,
+                                                                  "tooltip": FRAMINGS_HELP})}
+        return inputs
 
     def filter(self, frames, unique_id=None, **settings):
         settings = CountSettings(**settings)

@@ -53,9 +53,10 @@ def _library_path() -> Optional[str]:
     if spec is None or not spec.origin:
         return None
     site = os.path.dirname(os.path.dirname(spec.origin))
-    # auditwheel puts it beside the package; a source build links the system one
-    found = sorted(glob.glob(os.path.join(site, "animeface.libs", "libnvxs*"))) + \
-        sorted(glob.glob(os.path.join(os.path.dirname(spec.origin), "libnvxs*")))
+    # auditwheel (Linux) puts it beside the package, delocate (macOS) inside it
+    here = os.path.dirname(spec.origin)
+    found = [p for pattern in (os.path.join(site, "animeface.libs", "libnvxs*"), os.path.join(here, ".dylibs", "libnvxs*"),
+                               os.path.join(here, "libnvxs*")) for p in sorted(glob.glob(pattern))]
     return found[0] if found else None
 
 

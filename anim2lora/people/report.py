@@ -7,13 +7,13 @@ import numpy as np
 
 from ..frameset import FrameSet
 from ..preview import contact_sheet
-from .rules import BACKGROUND, CHARACTER, FRAGMENT, OVERLAP, SMALL, TEXT
+from .rules import BACKGROUND, CHARACTER, FRAGMENT, FRAMINGS, OVERLAP, SMALL, TEXT
 from .run import CountResult
 
 COLOURS = {CHARACTER: (40, 180, 40), FRAGMENT: (0, 140, 255), TEXT: (0, 0, 230), BACKGROUND: (150, 150, 150),
            OVERLAP: (200, 0, 200), SMALL: (200, 160, 60)}          # BGR
 _REASONS = {"overlap": "bodies overlap or fuse", "no_character": "no character", "too_few": "fewer than min_count",
-            "too_many": "more than max_count"}
+            "too_many": "more than max_count", "framing": "a character in a framing not kept"}
 
 
 def count_report(result: CountResult) -> str:
@@ -31,6 +31,15 @@ def count_report(result: CountResult) -> str:
     ]
     if labels:
         lines.append("boxes: " + ", ".join(f"{labels[k]} {k}" for k in COLOURS if labels[k]))
+    framings = Counter(f for fc in result.frames for f in fc.count.framings)
+    if framings:
+        by_face = sum(j.found_by_face for fc in result.frames for j in fc.count.characters)
+        lines.append("characters by framing: " + ", ".join(f"{k} {framings[k]}" for k in FRAMINGS if framings[k])
+                     + (f" (kept: {result.settings.framings})" if result.settings.framings != "all" else "")
+                     + (f"; {by_face} found by their face alone (no outline around them)" if by_face else ""))
+    if d.get("faces") == "none":
+        lines.append("faces: not searched (the animeface package is not installed here): characters on painted, "
+                     "dark or rendered backgrounds may be missed")
     for reason, idx in sorted(s["dropped"].items(), key=lambda kv: -len(kv[1])):
         lines.append(f"  dropped {len(idx):5d}  {_REASONS.get(reason, reason)}: "
                      + " ".join(f"#{i}" for i in idx[:12]) + (" …" if len(idx) > 12 else ""))
@@ -53,7 +62,8 @@ def draw_people(tile: np.ndarray, row: Mapping, sx: float, sy: float) -> None:
         cv2.rectangle(tile, p0, p1, colour, 2)
         for h in j.get("heads", ()):
             cv2.rectangle(tile, (int(h[0] * sx), int(h[1] * sy)), (int(h[2] * sx), int(h[3] * sy)), colour, 1)
-        cv2.putText(tile, j["label"], (p0[0] + 2, max(10, p1[1] - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.35, colour, 1,
+        label = f"{j['label']} {j['framing']}" if j.get("framing") else j["label"]
+        cv2.putText(tile, label, (p0[0] + 2, max(10, p1[1] - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.35, colour, 1,
                     cv2.LINE_AA)
 
 

@@ -129,7 +129,8 @@ def count_frames(frames: FrameSet, settings: CountSettings, progress: Progress, 
             boxes, size = detections.boxes(row)
             c = count(boxes, size[0], size[1], settings.rules, text_rects(row), detector.has_heads, detector.has_faces)
             results.append(FrameCount(row["index"], c, size,
-                                      frame_reason(c, settings.min_count, settings.max_count, settings.keep_overlap)))
+                                      frame_reason(c, settings.min_count, settings.max_count, settings.keep_overlap,
+                                                   settings.kept_framings)))
             progress.update(n + 1)
         progress.update(len(rows), force=True)
     finally:
