@@ -127,12 +127,18 @@ def test_stills_with_transparency_are_laid_on_white(tmp_path):
     assert split.summary["groups"] == {"A": [0], "B": [1], "A+B": [2]}, split.summary
 
 
-def test_a_still_without_a_character_is_used_whole_with_a_note(tmp_path):
+def test_a_still_without_a_character_is_left_out_with_a_note_naming_it(tmp_path):
+    # before issue 15 such a still was used whole, background and all, with a note; now it is left
+    # out, the note names it and what to do, and a character with no usable still is an error
     refs = bgr_refs()
     refs["A"].append(np.full((H, W, 3), 255, np.uint8))
     split = group_split(count_people(_tiny_set(tmp_path)).kept, refs)
-    assert any("reference A: still 4: no character found" in w for w in split.warnings), split.warnings
+    note = next(w for w in split.warnings if "reference A: still 4" in w)
+    assert "no character found" in note and "not used" in note and "plain light background" in note
     assert split.summary["groups"]["A"] == [0] and split.summary["groups"]["B"] == [1]
+    refs["A"] = [np.full((H, W, 3), 255, np.uint8)]
+    with pytest.raises(BadInputError, match="reference 'A': the character cannot be found in any of its 1 still"):
+        group_split(count_people(_tiny_set(tmp_path / "again")).kept, refs)
 
 
 def test_the_command_line_writes_one_folder_per_group(tmp_path):

@@ -9,7 +9,7 @@ set with the reason: a wrong name in a caption teaches the LoRA a stranger.
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -22,18 +22,19 @@ from ..png import encode_png
 from ..progress import Progress
 from ..specs import Spec, check_choice, check_ranges
 from .detectors import Detector, load_detector
-from .identity import EMBEDDER_NAMES, load_embedder
 from .boxes import area
-from .rules import CHARACTER, OVERLAP, count
+from .identity import EMBEDDER_NAMES, load_embedder
+from .matching import Matcher, Reference, Seen, character_crop, reference_crops, seen_in
+from .rules import CHARACTER, OVERLAP
 from .run import count_frames, read_bgr
 from .settings import CountSettings
+from .tracks import by_shot, pooled
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}")
 UNKNOWN = "unknown"
 # names that would collide with the verdict or with the folders GroupSplit writes beside the groups
 RESERVED = {UNKNOWN: "characters that match no reference", "crops": "the crops folder",
             "groups.json": "the index of the groups", "images": "a group's image folder", "sets": "a group's manifests"}
-CROP_PAD = 0.06           # share of the box added around a crop: the outline's own margin
 MAX_CROP_AREA = 0.5       # crops under half the frame: a crop as big as the frame adds nothing
 THIN_GROUP = 20           # fewer frames than this: too thin to train on its own
 
@@ -58,13 +59,6 @@ class GroupSettings:
     def __post_init__(self):
         check_choice("embedder", self.embedder, EMBEDDER_NAMES)
         check_ranges(self, SPECS)
-
-
-@dataclass
-class Reference:
-    name: str
-    crops: List[np.ndarray]
-    notes: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -122,16 +116,6 @@ def check_names(names: Sequence[str], what: str = "reference name") -> None:
         seen.add(name.lower())
 
 
-def character_crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
-    """A character's box cut out with its outline's margin, as GroupSplit and the verdict compare it."""
-    h, w = bgr.shape[:2]
-    x0, y0, x1, y1 = rect
-    px, py = (x1 - x0) * pad, (y1 - y0) * pad
-    x0, y0 = max(0, int(x0 - px)), max(0, int(y0 - py))
-    x1, y1 = min(w, int(np.ceil(x1 + px))), min(h, int(np.ceil(y1 + py)))
-    return np.ascontiguousarray(bgr[y0:y1, x0:x1])
-
-
 def on_white(picture: np.ndarray) -> np.ndarray:
     """A still as read from any file (grey, BGR or BGRA, 8 or 16 bit) as BGR uint8, transparent
     parts laid on white: on black a drawing's dark lines would vanish."""
@@ -149,41 +133,24 @@ def on_white(picture: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(img[..., :3])
 
 
-def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detector,
+def load_references(stills: Mapping[str, Sequence[np.ndarray]], detector: Detector,
                     settings: CountSettings) -> List[Reference]:
-    """The character in each reference still (BGR), cut out the way frames' characters are."""
+    """The named characters cut out of their stills (any file's pixels: grey, BGRA, 16 bit)."""
     check_names(list(stills))
-    refs = []
     for name, images in stills.items():
         if not 1 <= len(images) <= 5:
             raise BadInputError(f"reference '{name}': give 1 to 5 stills (got {len(images)}).")
-        ref = Reference(name, [])
-        for k, bgr in enumerate(on_white(np.asarray(i)) for i in images):
-            c = count(detector.detect(bgr), bgr.shape[1], bgr.shape[0], settings.rules, (), detector.has_heads,
-                      detector.has_faces)
-            people = sorted((j for j in c.boxes if j.label == CHARACTER), key=lambda j: -j.box.area)
-            if not people:
-                ref.notes.append(f"still {k + 1}: no character found, the whole picture is used (on a dark or "
-                                 "busy background? give the character alone on a plain light one)")
-                ref.crops.append(bgr)
-                continue
-            if len(people) > 1:
-                ref.notes.append(f"still {k + 1}: {len(people)} characters found, the largest is used")
-            ref.crops.append(character_crop(bgr, people[0].box.rect))
-        refs.append(ref)
-    return refs
+    return reference_crops({n: [on_white(np.asarray(i)) for i in images] for n, images in stills.items()},
+                           detector, settings)
 
 
-def _assign(dist: np.ndarray, owners: Sequence[str], names: Sequence[str], threshold: float,
-            margin: float) -> List[Tuple[str, float]]:
-    """Nearest character per row of ``dist`` (columns: reference crops, owned by ``owners``)."""
+def _assign(per_name: np.ndarray, names: Sequence[str], threshold: float, margin: float) -> List[Tuple[str, float]]:
+    """Nearest character per row of ``per_name`` ([characters, names] distances)."""
     out = []
-    owners = np.asarray(owners)
-    for row in dist:
-        per_name = np.array([row[owners == n].min() for n in names])
-        order = np.argsort(per_name)
-        best = float(per_name[order[0]])
-        second = float(per_name[order[1]]) if len(order) > 1 else 1.0
+    for row in per_name:
+        order = np.argsort(row)
+        best = float(row[order[0]])
+        second = float(row[order[1]]) if len(order) > 1 else 1.0
         ok = best <= threshold and second - best >= margin
         out.append((names[order[0]] if ok else UNKNOWN, best))
     return out
@@ -195,7 +162,7 @@ class _Judged:
 
     index: int
     reason: Optional[str]
-    characters: List[tuple]
+    characters: List[Seen]
 
 
 def _judged(frames: FrameSet, count_settings: Optional[CountSettings], progress: Progress,
@@ -204,11 +171,12 @@ def _judged(frames: FrameSet, count_settings: Optional[CountSettings], progress:
     characters it counted), else a count with ``count_settings`` (defaults when None)."""
     if count_settings is None and frames.stage == "count":
         return [_Judged(r["index"], "overlap" if r.get("overlap") else None,
-                        [tuple(p["rect"]) for p in r.get("people", ()) if p["label"] in (CHARACTER, OVERLAP)])
+                        [Seen(tuple(p["rect"]), tuple(p["head"]) if p.get("head") else None)
+                         for p in r.get("people", ()) if p["label"] in (CHARACTER, OVERLAP)])
                 for r in frames.kept]
     counted, _ = count_frames(frames, count_settings or CountSettings(), progress, detector)
     return [_Judged(f.index, f.reason or ("overlap" if f.count.overlap else None),
-                    [j.box.rect for j in f.count.characters]) for f in counted]
+                    [seen_in(j) for j in f.count.characters]) for f in counted]
 
 
 def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], settings: Optional[GroupSettings] = None,
@@ -226,35 +194,45 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
     embedder = load_embedder(settings.embedder, device=device, models_dir=embed_models,
                              allow_download=settings.allow_download)
     threshold = settings.threshold or embedder.threshold
-    refs = reference_crops(stills, detector, counting)
+    refs = load_references(stills, detector, counting)
     names = [r.name for r in refs]
-    ref_vecs = embedder.embed([c for r in refs for c in r.crops])
-    owners = [r.name for r in refs for _ in r.crops]
+    matcher = Matcher(refs, embedder)
     judged = _judged(frames, count_settings, progress, detector)
     key = _keyed(settings, counting, count_settings is not None, stills, detector, embedder, threshold)
     progress.set_total(len(judged))
     rows = {r["index"]: r for r in frames.kept}
     crop_dir = f"frames/crops-{settings_digest({'parent': frames.id, **key}, 16)}"
-    results: List[FrameGroup] = []
+    results: Dict[int, FrameGroup] = {}
     crop_rows: Dict[str, List[dict]] = {n: [] for n in names}
-    for n, j in enumerate(judged):
-        if j.reason or not j.characters:
-            results.append(FrameGroup(j.index, None, j.reason or "no_character", []))
-        else:
-            row = rows[j.index]
-            bgr = read_bgr(frames, row)
-            crops = [character_crop(bgr, rect) for rect in j.characters]
-            called = _assign(embedder.distance(embedder.embed(crops), ref_vecs), owners, names, threshold,
-                             settings.min_margin)
-            named = [(who, round(d, 4), [round(v, 1) for v in rect]) for (who, d), rect in zip(called, j.characters)]
-            results.append(_frame_group(j.index, named, names))
-            if settings.crops and results[-1].group is not None:
-                for (who, _, rect), crop in zip(named, crops):
-                    if area(rect) < MAX_CROP_AREA * bgr.shape[0] * bgr.shape[1]:
-                        crop_rows[who].append(_save_crop(frames.root, crop_dir, row, who, crop))
-        progress.update(n + 1)
+    done = 0
+    for run in by_shot([rows[j.index] for j in judged]).values():
+        shown = [judged[i] for i in run if not judged[i].reason and judged[i].characters]
+        for i in run:
+            j = judged[i]
+            if j.reason or not j.characters:
+                results[j.index] = FrameGroup(j.index, None, j.reason or "no_character", [])
+        distances, cut = [], []
+        for j in shown:        # one frame in memory at a time: a shot can be long and 4K
+            bgr = read_bgr(frames, rows[j.index])
+            distances.append(matcher.per_name(bgr, j.characters))
+            limit = MAX_CROP_AREA * bgr.shape[0] * bgr.shape[1]
+            cut.append([character_crop(bgr, c.rect) if settings.crops and area(c.rect) < limit else None
+                        for c in j.characters])
+        # one decision per character per shot: its distances pooled along where it stands
+        places = [[c.head or c.rect for c in j.characters] for j in shown]
+        for j, crops, per_name in zip(shown, cut, pooled(distances, places)):
+            called = _assign(per_name, names, threshold, settings.min_margin)
+            named = [(who, round(d, 4), [round(v, 1) for v in c.rect]) for (who, d), c in zip(called, j.characters)]
+            results[j.index] = _frame_group(j.index, named, names)
+            if results[j.index].group is not None:
+                for (who, _, _), crop in zip(named, crops):
+                    if crop is not None:
+                        crop_rows[who].append(_save_crop(frames.root, crop_dir, rows[j.index], who, crop))
+        done += len(run)
+        progress.update(done)
     progress.update(len(judged), force=True)
-    return _sets(frames, key, results, crop_rows, refs, embedder, threshold, started)
+    ordered = [results[j.index] for j in judged]
+    return _sets(frames, key, ordered, crop_rows, refs, embedder, threshold, started)
 
 
 def _keyed(settings: GroupSettings, counting: CountSettings, recount: bool, stills, detector: Detector,

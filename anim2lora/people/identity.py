@@ -23,7 +23,7 @@ from ..hub import fetch
 from ..runtime import Loaded, onnx_session, resolve_device
 
 EMBEDDER_NAMES = ("auto", "features", "ccip")
-FEATURES_VERSION = "features-2"
+FEATURES_VERSION = "features-3"
 CCIP_MODEL = "ccip-caformer-24-randaug-pruned"
 CCIP_REPO, CCIP_REVISION = "deepghs/ccip_onnx", "bd55d218b9930a404760378f2627181c1ca48cbb"
 CCIP_FILES = ("model_feat.onnx", "model_metrics.onnx", "metrics.json")
@@ -47,6 +47,13 @@ class Embedder:
     def distance(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """[len(a), len(b)] distances, 0 = same, 1 = unrelated."""
         raise NotImplementedError
+
+    def embed_heads(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """One vector per head crop (hair and face, the background at its corners)."""
+        return self.embed(crops)
+
+    def head_distance(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return self.distance(a, b)
 
 
 # -- the offline embedder ------------------------------------------------------------------
@@ -129,11 +136,42 @@ class FeatureEmbedder(Embedder):
         head = mirrored(2 * self.body_len, self.head_len)
         shape = HEAD_WEIGHT * head + (1 - HEAD_WEIGHT) * body
         c0 = 2 * (self.body_len + self.head_len)
-        ca, cb = a[:, c0:], b[:, c0:]
-        both = (ca.sum(axis=1)[:, None] > 0) & (cb.sum(axis=1)[None, :] > 0)
-        # Hellinger distance between the fill-colour histograms (they hold square roots already)
-        colour = np.sqrt(np.clip(1.0 - ca @ cb.T, 0.0, 1.0))
-        return np.where(both, (1 - COLOUR_WEIGHT) * shape + COLOUR_WEIGHT * colour, shape)
+        return _with_colour(shape, a[:, c0:], b[:, c0:])
+
+
+    # A head crop is mostly hair, skin and outline: its border says nothing about the paper, so
+    # its shape is the gradients of its grey picture (unsigned: a dark or a light background
+    # around the hair gives the same edges) and its colour the fills inside the head's ellipse.
+    def _head(self, bgr: np.ndarray) -> np.ndarray:
+        import cv2
+
+        side = max(bgr.shape[:2])
+        square = cv2.copyMakeBorder(bgr, (side - bgr.shape[0]) // 2, (side - bgr.shape[0] + 1) // 2,
+                                    (side - bgr.shape[1]) // 2, (side - bgr.shape[1] + 1) // 2, cv2.BORDER_REPLICATE)
+        grey = cv2.GaussianBlur(cv2.resize(cv2.cvtColor(square, cv2.COLOR_BGR2GRAY), HEAD_SIZE,
+                                           interpolation=cv2.INTER_AREA), (3, 3), 0)
+        h, w = bgr.shape[:2]
+        yy, xx = np.mgrid[0:h, 0:w]
+        inner = ((xx + 0.5 - w / 2) / (w / 2)) ** 2 + ((yy + 0.5 - h / 2) / (h / 2)) ** 2 <= 0.8
+        return np.concatenate([_unit(hog(grey)), _unit(hog(np.ascontiguousarray(grey[:, ::-1]))),
+                               _fill_colours(bgr, inner)]).astype(np.float32)
+
+    def embed_heads(self, crops):
+        n = len(hog(np.zeros(HEAD_SIZE[::-1], np.uint8)))
+        return np.stack([self._head(c) for c in crops]) if len(crops) else np.zeros((0, 2 * n + HUE_BINS * SAT_BINS),
+                                                                                    np.float32)
+
+    def head_distance(self, a, b):
+        n = self.head_len
+        shape = 1.0 - np.maximum(a[:, :n] @ b[:, :n].T, a[:, :n] @ b[:, n:2 * n].T)
+        return _with_colour(shape, a[:, 2 * n:], b[:, 2 * n:])
+
+
+def _with_colour(shape: np.ndarray, ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
+    """Shape distances mixed with the fill colours' Hellinger distance where both sides have fills."""
+    both = (ca.sum(axis=1)[:, None] > 0) & (cb.sum(axis=1)[None, :] > 0)
+    colour = np.sqrt(np.clip(1.0 - ca @ cb.T, 0.0, 1.0))     # the histograms hold square roots already
+    return np.where(both, (1 - COLOUR_WEIGHT) * shape + COLOUR_WEIGHT * colour, shape)
 
 
 def _drawing(bgr: np.ndarray):

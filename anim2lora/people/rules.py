@@ -62,6 +62,8 @@ class Judged:
                "heads": [[round(v, 1) for v in h.rect] for h in self.heads]}
         if self.framing:
             out["framing"] = self.framing
+        if self.heads and self.label == CHARACTER:
+            out["head"] = [round(v, 1) for v in head_of(self.heads[0])]
         if self.found_by_face:
             out["by_face"] = True
         return out

@@ -14,7 +14,8 @@ from ..dataset.captions import group_names
 from ..errors import BadInputError
 from ..extract.cap import evenly
 from ..lineart.strokes import ink_of, stroke_width
-from ..people.groups import check_names, character_crop, on_white, reference_crops
+from ..people.groups import check_names, load_references, on_white
+from ..people.matching import Matcher, seen_in
 from ..people.detectors import load_detector
 from ..people.identity import load_embedder
 from ..people.rules import count
@@ -84,10 +85,9 @@ class _Analyzers:
         self.counting = CountSettings()
         self.detector = load_detector(self.counting.detector, device=device, models_dir=detect_models)
         self.embedder = load_embedder("auto", device=device, models_dir=embed_models)
-        refs = reference_crops(references, self.detector, self.counting) if references else []
+        refs = load_references(references, self.detector, self.counting) if references else []
         self.names = [r.name for r in refs]
-        self.owners = np.array([r.name for r in refs for _ in r.crops])
-        self.ref_vecs = self.embedder.embed([c for r in refs for c in r.crops])
+        self.matcher = Matcher(refs, self.embedder)
         self.notes = [f"reference {r.name}: {n}" for r in refs for n in r.notes]
 
     def text_rects(self, bgr: np.ndarray) -> List[Tuple[float, float, float, float]]:
@@ -95,15 +95,14 @@ class _Analyzers:
         reads = self.search.find(bgr, bgr, None).reads
         return [j.rect for j in judge_text(reads, bgr.shape[0], self.text.rules) if not j.reason]
 
-    def resemblance(self, bgr: np.ndarray, rects) -> Tuple[dict, list]:
+    def resemblance(self, bgr: np.ndarray, people) -> Tuple[dict, list]:
         """Per named character, 1 - the distance of the found character nearest its reference
         stills; and per found character, the name it resembles most and how much."""
         if not self.names:
             return {}, []
-        if not rects:               # nobody to compare: unknown, not "looks like no one"
+        if not people:              # nobody to compare: unknown, not "looks like no one"
             return {n: None for n in self.names}, []
-        dist = self.embedder.distance(self.embedder.embed([character_crop(bgr, r) for r in rects]), self.ref_vecs)
-        per_name = np.stack([dist[:, self.owners == n].min(axis=1) for n in self.names], axis=1)
+        per_name = self.matcher.per_name(bgr, [seen_in(j) for j in people])
         by_name = {n: round(float(1.0 - per_name[:, k].min()), 4) for k, n in enumerate(self.names)}
         who = [[self.names[int(np.argmin(row))], round(float(1.0 - row.min()), 4)] for row in per_name]
         return by_name, who
@@ -115,7 +114,7 @@ class _Analyzers:
                         self.detector.has_faces)
         people = counted.characters
         seen = look(bgr)
-        resemblance, who = self.resemblance(bgr, [j.box.rect for j in people])
+        resemblance, who = self.resemblance(bgr, people)
         return {"path": path, "background": round(seen.background, 4), "colour": round(seen.colour, 4),
                 "line_width": None if seen.line_width is None else round(seen.line_width, 2), "text_boxes": len(text),
                 "characters": counted.n, "heads": sum(len(j.heads) for j in people), "overlap": counted.overlap,
