@@ -2,7 +2,6 @@
 mirror- and scale-invariant, one decision per character per shot, and references on any
 background."""
 
-import cv2
 import numpy as np
 import pytest
 
