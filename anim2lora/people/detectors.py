@@ -21,7 +21,7 @@ from .yolo import SCORE_FLOOR
 
 DETECTOR_NAMES = ("auto", "ink", "onnx")
 MODELS_FOLDER = "anime_detect"      # under ComfyUI's models/
-INK_VERSION = "ink-3"               # bump when a change alters what the ink detector finds
+INK_VERSION = "ink-5"               # bump when a change alters what the ink detector finds
 FACE_LIKELIHOOD = 0.8               # AnimeFace faces kept from this likelihood up
 
 

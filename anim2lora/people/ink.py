@@ -5,7 +5,8 @@ download.
 It suits what hand-drawn animation mostly is: dark lines (or flat fills) on a plain or flatly
 painted background.  It fails on painted or photographic backgrounds (scenery becomes blobs),
 on characters that touch scenery lines it cannot tell from the frame's long straight lines, and
-on heads hidden behind raised arms (no bump); the ONNX detectors handle those.
+on heads hidden behind raised arms (no bump); the ONNX detectors handle those.  A blob that runs
+across the whole frame is taken for the background itself, not a body: there the faces decide.
 """
 
 from typing import List, Sequence, Tuple
@@ -55,6 +56,18 @@ def dark_ink(bgr: np.ndarray, colours: np.ndarray) -> np.ndarray:
     luma = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     paper = min(0.299 * c[2] + 0.587 * c[1] + 0.114 * c[0] for c in colours)
     return ((luma < min(INK_DARK, INK_LUMA * paper)) * 255).astype(np.uint8)
+
+
+def lines_in_the_dark(bgr: np.ndarray) -> np.ndarray:
+    """Outlines dark against what is around them (uint8 mask): on a dark or lit background the
+    darkest colour on the frame's border is no paper to measure ink against, but a character's
+    outline is still much darker than its own fills beside it."""
+    import cv2
+
+    luma = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    k = max(3, (bgr.shape[0] // 40) | 1)
+    around = cv2.dilate(luma, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    return ((luma < INK_DARK) & (luma.astype(np.int16) < INK_LUMA * around.astype(np.int16))).astype(np.uint8) * 255
 
 
 def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
@@ -171,7 +184,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     sh, sw = small.shape[:2]
     colours = background_colours(small)
     fg = foreground(small, colours)
-    strokes = dark_ink(small, colours)
+    strokes = dark_ink(small, colours) | lines_in_the_dark(small)
     for x0, y0, x1, y1 in ignore:
         for mask in (fg, strokes):
             mask[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
@@ -182,7 +195,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     blobs = []
     for label in range(1, count):
         x, y, bw, bh, _ = stats[label]
-        if max(bw, bh) >= MIN_BLOB * sh:
+        if max(bw, bh) >= MIN_BLOB * sh and not _scenery((x, y, x + bw, y + bh), sw, sh):
             blobs.append((bw * bh, label, (x, y, x + bw, y + bh)))
     blobs.sort(reverse=True)
     boxes: List[Box] = []
@@ -200,9 +213,19 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         bodies.append(body)
         boxes.append(Box("person", tuple(v / scale for v in body), 1.0))
         boxes.extend(_heads(ink, _silhouette(labels[y:y1, x:x1] == label, r), x, y, sh, scale))
-        boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces
-                     if body[0] <= (f[0] + f[2]) / 2 <= body[2] and body[1] <= (f[1] + f[3]) / 2 <= body[3])
+    # every face, also where no body stands out from a busy background: the rules give a face
+    # with no body around it a body of its own
+    boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
     return boxes
+
+
+def _scenery(rect, width: int, height: int) -> bool:
+    """A blob running from the left edge to the right, or along three edges, is the background
+    itself (a painted or rendered set, a dark room): no outline of a character stands out there,
+    and what counts is the faces found in it."""
+    x0, y0, x1, y1 = rect
+    edges = (x0 <= 1) + (y0 <= 1) + (x1 >= width - 1) + (y1 >= height - 1)
+    return (x0 <= 1 and x1 >= width - 1) or edges >= 3
 
 
 def _silhouette(blob: np.ndarray, r: int) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import BadInputError
 from .boxes import Rect
 from .detectors import Detector
-from .rules import CHARACTER, count, head_of
+from .rules import CHARACTER, FULL, count
 from .settings import CountSettings
 
 CROP_PAD = 0.06           # share of the box added around a crop: the outline's own margin
@@ -37,6 +37,7 @@ class Seen:
 
     rect: Rect
     head: Optional[Rect] = None
+    whole: bool = False        # the whole figure is in view, outlined: its body tells too
 
 
 def character_crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
@@ -51,7 +52,8 @@ def character_crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
 
 def seen_in(judged) -> Seen:
     """A counted character (rules.Judged) as the matcher needs it."""
-    return Seen(judged.box.rect, head_of(judged.heads[0]) if judged.heads else None)
+    return Seen(judged.box.rect, judged.head,
+                judged.framing == FULL and not judged.found_by_face)
 
 
 def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detector,
@@ -111,6 +113,9 @@ class Matcher:
                 crop = character_crop(bgr, s.head, HEAD_PAD)
                 dist = self.embedder.head_distance(self.embedder.embed_heads([crop]), self.head_vecs)[0]
                 owners = self.head_owners
+                if s.whole:          # a stranger with a look-alike head has another body
+                    body = self.embedder.distance(self.embedder.embed([character_crop(bgr, s.rect)]), self.vecs)[0]
+                    dist = np.array([max(d, body[self.owners == o].min()) for d, o in zip(dist, owners)])
             else:
                 dist = self.embedder.distance(self.embedder.embed([character_crop(bgr, s.rect)]), self.vecs)[0]
                 owners = self.owners

@@ -29,6 +29,7 @@ FACE_TO_HEAD = 1.35      # a head (hair included) is about this many face boxes 
 # thighs up (bust, medium and cowboy shots), the whole figure
 CLOSE_UP_HEADS, FULL_HEADS = 2.6, 5.0
 BODY_WIDTH = 2.4         # a body taken from its face alone is this many head widths wide
+HAIR_ABOVE = 0.45        # hair rises at most this many head heights above the head a face implies
 FACE_ALONE = 0.5         # a face stands for a character with no body found around it from this score up
 
 
@@ -50,6 +51,7 @@ class Judged:
     heads: List[Box] = field(default_factory=list)
     framing: Optional[str] = None
     found_by_face: bool = False      # the body was taken from a face: no outline was found
+    head: Optional[Rect] = None      # the whole head: every box found on it, hair included
 
     @property
     def persons(self) -> int:
@@ -62,8 +64,8 @@ class Judged:
                "heads": [[round(v, 1) for v in h.rect] for h in self.heads]}
         if self.framing:
             out["framing"] = self.framing
-        if self.heads and self.label == CHARACTER:
-            out["head"] = [round(v, 1) for v in head_of(self.heads[0])]
+        if self.head:
+            out["head"] = [round(v, 1) for v in self.head]
         if self.found_by_face:
             out["by_face"] = True
         return out
@@ -189,13 +191,33 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
     # parts of one head stack (hair found as a bump over a face found by its eyes, a hat);
     # distinct heads stand side by side
     distinct: List[Box] = []
-    for h in sorted(whole, key=lambda h: (-area(head_of(h)), h.kind != "face")):
-        if not any(stacked(head_of(h), head_of(d)) or cover(head_of(h), head_of(d)) > 0.5 for d in distinct):
+    # faces first: an outline bump over two faces side by side is two fused heads, not one
+    for h in sorted(whole, key=lambda h: (h.kind != "face", -area(head_of(h)))):
+        if not any(_same_head(h, d) for d in distinct):
             distinct.append(h)
     if len(distinct) >= 2:
         return Judged(person, OVERLAP, f"{len(distinct)} heads in one body box", distinct)
-    return Judged(person, CHARACTER, "", distinct,
-                  framing(person.rect, head_of(distinct[0]), height, rules) if distinct else None)
+    if not distinct:
+        return Judged(person, CHARACTER, "", distinct)
+    on_it = [head_of(h) for h in whole if h is distinct[0] or _same_head(h, distinct[0])]
+    head = (min(r[0] for r in on_it), min(r[1] for r in on_it), max(r[2] for r in on_it), max(r[3] for r in on_it))
+    return Judged(person, CHARACTER, "", distinct, framing(person.rect, head, height, rules), head=head)
+
+
+def _same_head(a: Box, b: Box) -> bool:
+    """Two boxes on one head: much of one covers the other, or they stack (hair found as a bump
+    over a face found by its eyes, a hat).  An outline bump whose top stands well above the head
+    a face implies is the head of someone standing behind, not that face's hair."""
+    faces = [x for x in (a, b) if x.kind == "face"]
+    if len(faces) == 2:                        # two models, or two windows, on one face
+        return cover(head_of(a), head_of(b)) > 0.5 or stacked(a.rect, b.rect)
+    if not stacked(a.rect, b.rect):
+        return False
+    if faces:
+        face, other = faces[0], b if faces[0] is a else a
+        top, h = head_of(face)[1], _height(head_of(face))
+        return other.rect[1] > top - HAIR_ABOVE * h
+    return True
 
 
 def _visible_share(person: Box, edges) -> float:
@@ -215,7 +237,9 @@ def _far_figures(judged: List[Judged], rules: Rules) -> None:
     by_head = all(j.heads for j in people)
 
     def size(j: Judged) -> float:
-        return max(_height(head_of(h)) for h in j.heads) if by_head else j.box.height
+        if not by_head:
+            return j.box.height
+        return _height(j.head) if j.head else max(_height(head_of(h)) for h in j.heads)
 
     largest = max(size(j) for j in people)
     for j in people:
@@ -230,7 +254,7 @@ def _overlaps(judged: List[Judged], rules: Rules) -> bool:
         for b in people[i + 1:]:
             if (a.found_by_face or b.found_by_face) and a.heads and b.heads:
                 # a body taken from a face is a guess: only heads that run into each other fuse
-                shared, what = cover(head_of(a.heads[0]), head_of(b.heads[0])), "head"
+                shared, what = cover(a.head or head_of(a.heads[0]), b.head or head_of(b.heads[0])), "head"
             else:
                 shared, what = cover(a.box.rect, b.box.rect), "box"
             if shared > rules.max_overlap:
