@@ -27,9 +27,11 @@ def has_host() -> bool:
     return _folder_paths is not None
 
 
-def configure(*, input_dir=None, output_dir=None, temp_dir=None, loras_dir=None) -> None:
-    """Set the folders to use when there is no host (or to override it in tests)."""
-    for key, value in (("input", input_dir), ("output", output_dir), ("temp", temp_dir), ("loras", loras_dir)):
+def configure(*, input_dir=None, output_dir=None, temp_dir=None, loras_dir=None, models_dir=None) -> None:
+    """Set the folders to use when there is no host (or to override it in tests); ``models_dir``
+    stands for ComfyUI's ``models/``."""
+    for key, value in (("input", input_dir), ("output", output_dir), ("temp", temp_dir), ("loras", loras_dir),
+                       ("models", models_dir)):
         if value is not None:
             _configured[key] = os.fspath(value)
 
@@ -101,6 +103,8 @@ def torch_device() -> str:
 def models_dir(kind: str) -> Optional[str]:
     """``models/<kind>`` of the host, registered so ComfyUI lists it with its other model folders;
     None without a host (a backend then uses its own cache)."""
+    if "models" in _configured:
+        return os.path.join(_configured["models"], kind)
     if _folder_paths is None:
         return None
     if kind not in _folder_paths.folder_names_and_paths:

@@ -18,10 +18,10 @@ from anim2lora.dataset.captions import caption_text, head_tags, per_step
 from anim2lora.dataset.kohya import balanced_repeats
 from anim2lora.dataset.run import build_dataset, load_dataset
 from anim2lora.dataset.settings import CaptionSettings
-from anim2lora.dataset.tagger import load_tagger
+from anim2lora.dataset.tagger import installed, load_tagger
 from anim2lora.dataset.tags import DEFAULT_BLACKLIST, Blacklist, drop_overlaps, normalise, split
 from anim2lora.demo.people_scenes import reference_stills, scene
-from anim2lora.errors import BadInputError
+from anim2lora.errors import BadInputError, MissingModelError
 from anim2lora.people.export import write_groups
 from anim2lora.people.groups import group_split
 from anim2lora.people.run import count_people
@@ -244,10 +244,11 @@ def test_pinned_parts_are_single_tags_and_the_separator_stays_out_of_free_tags(g
 
 
 # -- the WD14 tagger on a tiny graph --------------------------------------------------------------
-def tiny_tagger(folder: Path) -> Path:
+def tiny_tagger(folder: Path, name: str = "") -> Path:
     """model.onnx: [N, 448, 448, 3] -> [N, 8]: four ratings at 0.5, then per channel its mean/255
     as the general tags blue_channel, green_channel, red_channel (the input is BGR), and the red
-    mean again as the character tag red_character."""
+    mean again as the character tag red_character; with ``selected_tags.csv`` in ``folder``, or
+    with a ``name``, as ComfyUI-WD14-Tagger keeps them: ``<name>.onnx`` and ``<name>.csv``."""
     folder.mkdir(parents=True, exist_ok=True)
     nodes = [helper.make_node("ReduceMean", ["input"], ["mean"], axes=[1, 2], keepdims=0),
              helper.make_node("Div", ["mean", "full"], ["unit"]),
@@ -267,10 +268,10 @@ def tiny_tagger(folder: Path) -> Path:
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     onnx.checker.check_model(model, full_check=True)
-    onnx.save(model, str(folder / "model.onnx"))
+    onnx.save(model, str(folder / (f"{name}.onnx" if name else "model.onnx")))
     rows = ["tag_id,name,category,count", "1,general,9,1", "2,sensitive,9,1", "3,questionable,9,1",
             "4,explicit,9,1", "5,blue_channel,0,1", "6,green_channel,0,1", "7,red_channel,0,1", "8,red_character,4,1"]
-    (folder / "selected_tags.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / (f"{name}.csv" if name else "selected_tags.csv")).write_text("\n".join(rows) + "\n", encoding="utf-8")
     return folder
 
 
@@ -305,6 +306,25 @@ def test_the_tagger_path_captions_and_caches(groups, tmp_path):
         build_dataset(groups, tmp_path / "ds2", CaptionSettings(tagger="missing"), models_dir=models)
 
 
+def test_comfyui_wd14_taggers_files_are_found_and_used(groups, tmp_path):
+    models = tmp_path / "wd14_tagger"
+    tiny_tagger(models, "foo")                                      # foo.onnx + foo.csv
+    tiny_tagger(models / "bar")                                     # bar/model.onnx + selected_tags.csv
+    (models / "lonely.onnx").write_bytes(b"")                       # no csv: not a tagger
+    assert installed(models) == ["bar", "foo"]
+    tagger = load_tagger(models, "foo")
+    assert tagger.name == "foo" and tagger.files.model == models / "foo.onnx"
+    assert tagger.identity() == {"tagger": "foo", "model.onnx": str((models / "foo.onnx").stat().st_size),
+                                 "selected_tags.csv": str((models / "foo.csv").stat().st_size)}
+    red = np.zeros((20, 20, 3), np.uint8)
+    red[..., 2] = 255
+    assert tagger.tags(tagger.scores([red])[0], 0.35, 0.85)[:2] == ["red_channel", "red_character"]
+    d = build_dataset(groups, tmp_path / "ds", CaptionSettings(tagger="foo", blacklist=""), models_dir=models).dataset
+    assert d.tagger == "foo" and "red channel" in d.subsets[0].captions[0]
+    with pytest.raises(MissingModelError, match="lonely.onnx and lonely.csv"):
+        load_tagger(models, "lonely")
+
+
 def test_a_csv_that_does_not_fit_the_model_is_named(tmp_path):
     folder = tiny_tagger(tmp_path / "t" / "bad")
     (folder / "selected_tags.csv").write_text("tag_id,name,category,count\n1,a,0,1\n", encoding="utf-8")
@@ -325,6 +345,17 @@ def test_the_command_line_prints_the_dataset(groups, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "anim2lora", "caption", str(tmp_path), "--out", str(tmp_path / "x")],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "groups.json" in bad.stderr
+
+
+def test_the_node_lists_and_uses_comfyui_wd14_taggers_files(pack, host_dirs, groups, tmp_path):
+    bridge = sys.modules[pack.__name__ + ".nodes.bridge"]
+    bridge.configure(models_dir=tmp_path / "models")
+    tiny_tagger(tmp_path / "models" / "wd14_tagger", "foo")
+    node = pack.NODE_CLASS_MAPPINGS["CaptionWithKeepTokens"]
+    assert node.INPUT_TYPES()["required"]["tagger"][0] == ["auto", "offline", "foo"]
+    out = node().caption(groups=groups, unique_id="3", **{**widget_defaults(node), "tagger": "foo", "blacklist": ""})
+    dataset = out["result"][0]
+    assert dataset.tagger == "foo" and "red channel" in dataset.subsets[0].captions[0]
 
 
 def test_the_node_writes_under_the_output_folder(pack, host_dirs, groups):

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 import onnx
 from anim2lora.dataset.run import build_dataset
 from anim2lora.demo.people_scenes import reference_stills, scene
+from anim2lora.lineart.learned import OnnxLines, fed_size
 from anim2lora.lineart.run import LineArtSettings, lineart_report, lineart_sheet, prep_lineart
 from anim2lora.lineart.strokes import bucket, fit_bucket, ink_of, lines, stroke_width
 from anim2lora.people.export import write_groups
@@ -66,17 +67,64 @@ def test_buckets_follow_kohyas_rules():
     assert fitted.shape == (384, 640)
 
 
-def line_model(path: Path) -> Path:
-    """[1, 3, H, W] RGB 0-1 -> [1, 1, H, W]: the mean of the channels (white paper stays 1)."""
-    graph = helper.make_graph([helper.make_node("ReduceMean", ["input"], ["output"], axes=[1], keepdims=1)], "lines",
+def line_model(path: Path, gain: float = 1.0, shift: float = 0.0) -> Path:
+    """[1, 3, H, W] -> [1, 1, H, W]: ``gain`` x the mean of the channels + ``shift``.  With the
+    defaults, an Anime2Sketch stand-in: paper in is paper out in [-1, 1]."""
+    nodes = [helper.make_node("ReduceMean", ["input"], ["mean"], axes=[1], keepdims=1),
+             helper.make_node("Mul", ["mean", "gain"], ["scaled"]),
+             helper.make_node("Add", ["scaled", "shift"], ["output"])]
+    inits = [numpy_helper.from_array(np.array(v, np.float32), k) for k, v in (("gain", gain), ("shift", shift))]
+    graph = helper.make_graph(nodes, "lines",
                               [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, "h", "w"])],
-                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, "h", "w"])])
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, "h", "w"])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     onnx.checker.check_model(model, full_check=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(path))
     return path
+
+
+def paper_bar_and_grey(w: int = 300, h: int = 170) -> np.ndarray:
+    """BGR: white paper, a black bar across rows 60-99, a mid-grey (128) block in the corner."""
+    img = np.full((h, w, 3), 255, np.uint8)
+    img[60:100] = 0
+    img[120:, :100] = 128
+    return img
+
+
+class _Recording:
+    """An ONNX session that keeps what it was fed."""
+
+    def __init__(self, session):
+        self.session, self.fed = session, []
+
+    def run(self, names, feed):
+        self.fed.append(next(iter(feed.values())))
+        return self.session.run(names, feed)
+
+
+def test_the_learned_extractor_is_fed_as_imgutils_feeds_anime2sketch(tmp_path):
+    extract = OnnxLines(line_model(tmp_path / "lineart_anime.onnx"))
+    extract.session = _Recording(extract.session)
+    img = paper_bar_and_grey()
+    grey = extract(img)
+    (x,) = extract.session.fed
+    assert x.shape == (1, 3, 256, 512), "each side up to a multiple of 256, stretched (imgutils' resize_image)"
+    assert x.dtype == np.float32 and x.min() == -1.0 and x.max() == 1.0, "ink -1, paper 1"
+    assert x[0, :, 200:, :100].mean() == pytest.approx(128 / 127.5 - 1, abs=0.01)
+    assert grey.shape == img.shape[:2] and grey.dtype == np.uint8, "sized back to the picture"
+    assert (grey[:50] == 255).all() and (grey[65:95] == 0).all()
+    assert grey[130:, 10:90].mean() == pytest.approx(128, abs=1)
+    assert fed_size(1920, 1080) == (1024, 768) and fed_size(100, 40) == (256, 256) and fed_size(512, 768) == (512, 768)
+
+
+@pytest.mark.parametrize("gain, shift, paper, ink", [(1, 0, 255, 0), (0, 0, 128, 128), (-1, 0, 0, 255),
+                                                     (0, -1, 0, 0)])
+def test_the_answer_is_read_in_minus_one_to_one(tmp_path, gain, shift, paper, ink):
+    """0 is the middle of [-1, 1] (mid-grey, not black as a 0-1 reading would make it); -1 is ink."""
+    grey = OnnxLines(line_model(tmp_path / "m.onnx", gain, shift))(paper_bar_and_grey())
+    assert grey[:50].mean() == pytest.approx(paper, abs=0.5) and grey[65:95].mean() == pytest.approx(ink, abs=0.5)
 
 
 @pytest.fixture(scope="module")

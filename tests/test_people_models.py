@@ -458,6 +458,46 @@ def test_ccip_download_fetches_only_the_missing_files_at_the_pinned_revision(tmp
     assert identity.ccip_folder(models, allow_download=True) == models / CCIP_MODEL and len(hub.calls) == 2
 
 
+def _hatched(w: int, h: int) -> np.ndarray:
+    """A BGR crop of 1-3 px lines in many colours on white: what a shrinking filter can lose."""
+    import cv2
+
+    rng = np.random.default_rng(3)
+    img = np.full((h, w, 3), 255, np.uint8)
+    for _ in range(80):
+        ends = [tuple(int(v) for v in rng.integers(0, (w, h))) for _ in range(2)]
+        cv2.line(img, *ends, tuple(int(c) for c in rng.integers(0, 256, 3)), int(rng.integers(1, 4)))
+    return img
+
+
+def _clip_normalised(rgb: np.ndarray) -> np.ndarray:
+    """imgutils' CCIP normalisation (CLIP's mean and std), [3, H, W]."""
+    mean, std = np.array([0.48145466, 0.4578275, 0.40821073]), np.array([0.26862954, 0.26130258, 0.27577711])
+    return ((np.asarray(rgb, np.float32) / 255.0 - mean) / std).transpose(2, 0, 1)
+
+
+@pytest.mark.parametrize("w, h", [(900, 1300), (1000, 300), (200, 600)])
+def test_ccip_crops_are_resized_as_imgutils_resizes_them(tmp_path, w, h):
+    """imgutils stretches a crop to 384 x 384 with PIL's bilinear filter, which averages when it
+    shrinks: cv2's area interpolation along a shrinking side, linear along an enlarging one."""
+    import cv2
+    from PIL import Image
+
+    emb = CcipEmbedder(ccip_files(tmp_path / CCIP_MODEL), "cpu")
+    crop = _hatched(w, h)
+    got = emb._input(crop)
+    assert got.shape == (3, 384, 384)
+    rgb = crop[..., ::-1]
+    pil = _clip_normalised(Image.fromarray(np.ascontiguousarray(rgb)).resize((384, 384), resample=Image.BILINEAR))
+    area, linear = (_clip_normalised(cv2.resize(rgb, (384, 384), interpolation=m))
+                    for m in (cv2.INTER_AREA, cv2.INTER_LINEAR))
+    if w > 384 and h > 384:
+        assert np.abs(got - area).max() < 0.01, "shrunk on both sides: cv2's area interpolation (to uint8 rounding)"
+    # off imgutils' input: ours, cv2's area alone, cv2's linear alone (what was fed before)
+    off = {name: float(np.abs(x - pil).mean()) for name, x in (("ours", got), ("area", area), ("linear", linear))}
+    assert off["ours"] < 0.5 * off["linear"] and off["ours"] <= off["area"] + 1e-4, off
+
+
 # -- GroupSplit with the CCIP-like embedder --------------------------------------------------
 def _inked(chars, h=360, w=640) -> np.ndarray:
     """Line-art characters on white, each drawn in its own ink colour: (name, x, phase, rgb, kw)."""

@@ -170,7 +170,7 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
     config.write_text(dataset_toml(subsets, settings.resolution, keep_tokens_separator=settings.keep_tokens_separator),
                       encoding="utf-8")
     dataset = Dataset(out, config, subsets, settings.resolution, settings.keep_tokens_separator,
-                      tagger.folder.name if tagger else "offline", frequency)
+                      tagger.name if tagger else "offline", frequency)
     lineart = sorted({r["lineart"]["method"] for items_ in items.values() for _, r in items_ if r.get("lineart")})
     write_json_atomic(out / INDEX, {**dataset.summary, "settings": settings.to_dict(), "tag_frequency": frequency,
                                     "pictures": "line art: " + ", ".join(lineart) if lineart else "raw frames",

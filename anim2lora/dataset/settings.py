@@ -9,7 +9,8 @@ from .tags import DEFAULT_BLACKLIST
 
 TAGGER_HELP = ("auto: the WD14 tagger in models/wd14_tagger/wd-v1-4-vit-tagger-v2 when it is there, else "
                "offline. offline: tags measured on the picture (colour, background, how much of the body shows). "
-               "Or the name of any tagger folder under models/wd14_tagger/.")
+               "Or the name of any tagger under models/wd14_tagger/: a folder with model.onnx and "
+               "selected_tags.csv, or <name>.onnx with <name>.csv (ComfyUI-WD14-Tagger's files).")
 TRIGGER_HELP = "A style trigger pinned after the names in every caption (empty: none)."
 COUNT_HELP = "Pinned after the names of a group of several characters; {n} is their number (empty: none)."
 SEPARATOR_HELP = ("kohya's keep_tokens_separator (e.g. |||): the pinned head is marked in the caption itself. "

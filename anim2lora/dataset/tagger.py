@@ -3,8 +3,10 @@ tagger script feeds them: RGB to BGR, padded to a square with white, resized to 
 (448), float32 0-255, NHWC.  ``selected_tags.csv`` (``tag_id,name,category,count``) names the
 outputs in order; category 9 is a rating, 0 a general tag, 4 a character.
 
-A model lives in a folder of its own under ComfyUI's ``models/wd14_tagger/``: ``model.onnx``
-and ``selected_tags.csv``.  One session serves every frame of every run.
+A model lives under ComfyUI's ``models/wd14_tagger/`` in either of two layouts: a folder of its
+own holding ``model.onnx`` and ``selected_tags.csv`` (as Hugging Face serves them), or
+``<name>.onnx`` beside ``<name>.csv`` (ComfyUI-WD14-Tagger's layout: the same two files renamed).
+One session serves every frame of every run.
 """
 
 import csv
@@ -36,18 +38,30 @@ DEFAULT_TAGGER = KnownTagger("wd-v1-4-vit-tagger-v2", "SmilingWolf/wd-v1-4-vit-t
                              "1f3f3e8ae769634e31e1ef696df11ec37493e4f2")
 
 
+@dataclass(frozen=True)
+class TaggerFiles:
+    name: str          # the folder, or the files' stem
+    model: Path        # model.onnx or <name>.onnx
+    tags: Path         # selected_tags.csv or <name>.csv
+
+    @property
+    def paths(self):
+        return self.model, self.tags
+
+
 class Wd14Tagger:
-    def __init__(self, folder: Path, device: str = "cpu"):
-        self.folder = folder
-        self.session, self.device = onnx_session(folder / "model.onnx", device, "wd14 tagger")
+    def __init__(self, files: TaggerFiles, device: str = "cpu"):
+        self.files, self.name = files, files.name
+        self.session, self.device = onnx_session(files.model, device, "wd14 tagger")
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
         side = inp.shape[1] if len(inp.shape) == 4 else None
         self.size = side if isinstance(side, int) and side > 0 else 448
-        self.names, self.categories = _read_tags(folder / "selected_tags.csv")
+        self.names, self.categories = _read_tags(files.tags)
 
     def identity(self) -> Dict[str, str]:
-        return {"tagger": self.folder.name, **{f: str((self.folder / f).stat().st_size) for f in FILES}}
+        # the same keys in both layouts, so scores cached before the second layout stay valid
+        return {"tagger": self.name, **{f: str(p.stat().st_size) for f, p in zip(FILES, self.files.paths)}}
 
     def preprocess(self, bgr: np.ndarray) -> np.ndarray:
         import cv2
@@ -67,9 +81,9 @@ class Wd14Tagger:
         batch = np.stack([self.preprocess(p) for p in pictures])
         probs = np.asarray(self.session.run(None, {self.input_name: batch})[0], np.float32)
         if probs.shape[1] != len(self.names):
-            raise MissingModelError(f"wd14 tagger {self.folder}: the model gives {probs.shape[1]} scores but "
-                                    f"selected_tags.csv names {len(self.names)} tags.",
-                                    hint="Use the csv that came with this model.onnx.")
+            raise MissingModelError(f"wd14 tagger {self.files.model}: the model gives {probs.shape[1]} scores but "
+                                    f"{self.files.tags.name} names {len(self.names)} tags.",
+                                    hint="Use the csv that came with this model.")
         out = []
         for row in probs:
             keep = np.flatnonzero((row >= SCORE_FLOOR) & (self.categories != RATING))
@@ -96,25 +110,33 @@ def _read_tags(path: Path):
     return [r[1] for r in rows[1:]], np.array([r[2] for r in rows[1:]])
 
 
-def tagger_folder(models_dir: Optional[os.PathLike], name: str = DEFAULT_TAGGER.name,
-                  allow_download: bool = False) -> Optional[Path]:
-    """The folder holding both files, downloading the default model's if allowed; else None."""
+def _layouts(root: Path, name: str):
+    yield TaggerFiles(name, *(root / name / f for f in FILES))
+    yield TaggerFiles(name, root / f"{name}.onnx", root / f"{name}.csv")
+
+
+def tagger_files(models_dir: Optional[os.PathLike], name: str = DEFAULT_TAGGER.name,
+                 allow_download: bool = False) -> Optional[TaggerFiles]:
+    """The tagger's two files in either layout (its own folder first), downloading the default
+    model's into its folder if allowed; else None."""
     if models_dir is None:
         return None
-    folder = Path(models_dir) / name
-    missing = [f for f in FILES if not (folder / f).is_file()]
-    if missing and allow_download and name == DEFAULT_TAGGER.name:
-        for f in missing:
-            fetch(DEFAULT_TAGGER.repo, f, DEFAULT_TAGGER.revision, folder / f, owner="wd14 tagger")
-        missing = []
-    return None if missing else folder
+    found = next((f for f in _layouts(Path(models_dir), name) if all(p.is_file() for p in f.paths)), None)
+    if found is None and allow_download and name == DEFAULT_TAGGER.name:
+        found = next(_layouts(Path(models_dir), name))
+        for file, path in zip(FILES, found.paths):
+            if not path.is_file():
+                fetch(DEFAULT_TAGGER.repo, file, DEFAULT_TAGGER.revision, path, owner="wd14 tagger")
+    return found
 
 
 def installed(models_dir: Optional[os.PathLike]) -> List[str]:
-    """The tagger folders under ``models_dir`` that hold both files, for the node's list."""
+    """The taggers under ``models_dir`` with both files, in either layout, for the node's list."""
     if models_dir is None or not Path(models_dir).is_dir():
         return []
-    return sorted(p.name for p in Path(models_dir).iterdir() if all((p / f).is_file() for f in FILES))
+    root = Path(models_dir)
+    names = {p.name if p.is_dir() else p.stem for p in root.iterdir()}
+    return sorted(n for n in names if tagger_files(root, n))
 
 
 _loaded = Loaded()
@@ -122,11 +144,12 @@ _loaded = Loaded()
 
 def load_tagger(models_dir: Optional[os.PathLike], name: str = DEFAULT_TAGGER.name, *, device: str = "cpu",
                 allow_download: bool = False) -> Wd14Tagger:
-    folder = tagger_folder(models_dir, name, allow_download)
-    if folder is None:
-        where = Path(models_dir or Path("models") / MODELS_FOLDER) / name
-        raise MissingModelError(f"wd14 tagger: {' and '.join(FILES)} are not both in {where}.",
+    files = tagger_files(models_dir, name, allow_download)
+    if files is None:
+        root = Path(models_dir or Path("models") / MODELS_FOLDER)
+        raise MissingModelError(f"wd14 tagger: {' and '.join(FILES)} are not both in {root / name}, nor are "
+                                f"{name}.onnx and {name}.csv both in {root}.",
                                 hint=f"Download them from {DEFAULT_TAGGER.repo} into that folder, turn on "
                                      "allow_download, or caption with tagger 'offline'.")
-    key = (resolve_device(device), str(folder), tuple((folder / f).stat().st_mtime_ns for f in FILES))
-    return _loaded.get(key, lambda: Wd14Tagger(folder, key[0]))
+    key = (resolve_device(device), str(files.model), tuple(p.stat().st_mtime_ns for p in files.paths))
+    return _loaded.get(key, lambda: Wd14Tagger(files, key[0]))

@@ -1,8 +1,13 @@
-"""A learned line extractor from ComfyUI's ``models/lineart/`` (an ONNX export of an
-anime-to-sketch network): ``[1, C, H, W]`` RGB (C 3) or grey (C 1) in 0-1 in, ``[1, 1, H, W]``
-(or ``[1, H, W]``) out, 1 for paper and 0 for ink.  Run at the picture's size in steps of 8,
-longest side at most 1024, and sized back."""
+"""A learned line extractor from ComfyUI's ``models/lineart/``: an ONNX export of an
+Anime2Sketch-type network (imgutils' ``lineart_anime.onnx``), fed as its authors feed it.
 
+``[1, 3, H, W]`` RGB (or ``[1, 1, H, W]`` grey) in [-1, 1] in, ``[1, 1, H, W]`` (or ``[1, H, W]``)
+in [-1, 1] out, 1 for paper and -1 for ink.  The network is a U-Net that halves the picture eight
+times, so both sides must be a multiple of 256: the picture is stretched to its own size rounded
+up to one (after shrinking it to at most 1024 px a side), shrunk with area averaging and enlarged
+with Lanczos, and its answer is sized back the same way."""
+
+import math
 import os
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -12,7 +17,22 @@ import numpy as np
 from ..runtime import Loaded, onnx_session, resolve_device
 
 MODELS_FOLDER = "lineart"
-MAX_SIDE = 1024
+MAX_SIDE = 1024           # Anime2Sketch's activations at 2048 px a side take several GB
+ALIGN = 256
+
+
+def fed_size(w: int, h: int) -> tuple:
+    """(width, height) the network sees: at most MAX_SIDE, then each side up to a multiple of ALIGN."""
+    scale = min(1.0, MAX_SIDE / max(w, h))
+    return tuple(max(ALIGN, math.ceil(round(side * scale) / ALIGN) * ALIGN) for side in (w, h))
+
+
+def _resize(img: np.ndarray, w: int, h: int) -> np.ndarray:
+    import cv2
+
+    # area averaging keeps thin lines when shrinking; Lanczos keeps them sharp when enlarging
+    enlarging = max(w / img.shape[1], h / img.shape[0]) > 1
+    return cv2.resize(img, (w, h), interpolation=cv2.INTER_LANCZOS4 if enlarging else cv2.INTER_AREA)
 
 
 class OnnxLines:
@@ -30,17 +50,17 @@ class OnnxLines:
         import cv2
 
         h, w = bgr.shape[:2]
-        scale = min(1.0, MAX_SIDE / max(h, w))
-        sw, sh = max(8, int(w * scale) // 8 * 8), max(8, int(h * scale) // 8 * 8)
-        small = cv2.resize(bgr, (sw, sh), interpolation=cv2.INTER_AREA)
+        fw, fh = fed_size(w, h)
+        fed = _resize(bgr, fw, fh) if (fw, fh) != (w, h) else bgr
         if self.channels == 1:
-            x = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)[None, None]
+            x = cv2.cvtColor(fed, cv2.COLOR_BGR2GRAY)[None, None]
         else:
-            x = cv2.cvtColor(small, cv2.COLOR_BGR2RGB).transpose(2, 0, 1)[None]
-        out = np.asarray(self.session.run(None, {self.input_name: x.astype(np.float32) / 255.0})[0], np.float32)
-        grey = (out.reshape(out.shape[-2:]).clip(0, 1) * 255).round().astype(np.uint8)
-        return cv2.resize(grey, (w, h), interpolation=cv2.INTER_CUBIC if scale < 1 else cv2.INTER_AREA) \
-            if (sw, sh) != (w, h) else grey
+            x = cv2.cvtColor(fed, cv2.COLOR_BGR2RGB).transpose(2, 0, 1)[None]
+        out = self.session.run(None, {self.input_name: x.astype(np.float32) / 127.5 - 1.0})[0]
+        paper = (np.asarray(out, np.float32).reshape(out.shape[-2:]) + 1.0) / 2.0
+        if (fw, fh) != (w, h):
+            paper = _resize(paper, w, h)
+        return (paper.clip(0, 1) * 255).round().astype(np.uint8)
 
 
 def installed(models_dir: Optional[os.PathLike]) -> List[str]:

@@ -259,8 +259,14 @@ class CcipEmbedder(Embedder):
     def _input(self, bgr: np.ndarray) -> np.ndarray:
         import cv2
 
-        rgb = cv2.cvtColor(cv2.resize(bgr, (self.SIZE, self.SIZE), interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2RGB)
-        return ((rgb.astype(np.float32) / 255.0 - _MEAN) / _STD).transpose(2, 0, 1)
+        # imgutils stretches the crop with PIL's bilinear filter, which averages every source pixel
+        # along an axis it shrinks (cv2's linear samples two and drops thin lines) and
+        # interpolates along one it enlarges: area and linear, one axis at a time
+        h, w = bgr.shape[:2]
+        along_x, along_y = (cv2.INTER_AREA if side > self.SIZE else cv2.INTER_LINEAR for side in (w, h))
+        wide = cv2.resize(bgr.astype(np.float32), (self.SIZE, h), interpolation=along_x)
+        rgb = cv2.cvtColor(cv2.resize(wide, (self.SIZE, self.SIZE), interpolation=along_y), cv2.COLOR_BGR2RGB)
+        return ((rgb / 255.0 - _MEAN) / _STD).transpose(2, 0, 1)
 
     def embed(self, crops):
         if not len(crops):
