@@ -28,6 +28,8 @@ import numpy as np
 RGB = Tuple[int, int, int]
 INK = (28, 22, 30)
 PAPER = (255, 255, 255)
+EYE = {"gap": 0.2, "y": 0.09, "w": 0.145, "h": 0.17, "iris": (0.78, 0.86), "pupil": 0.46, "lash": 0.03}
+LINE = 0.013       # outline width, head units
 FEET = 6.6          # head units from the head's centre to the soles
 CHIN = 0.45
 
@@ -74,6 +76,19 @@ class Pose:
         return replace(self, turn=-self.turn, tilt=-self.tilt, arms=self.arms[::-1])
 
 
+ARM_WOBBLE = 0.08  # radians an arm moves from its pose while a shot animates
+
+
+def reach(pose: Pose) -> float:
+    """How far (head units) any part of a figure in ``pose`` reaches from its axis, arms moving
+    by up to ARM_WOBBLE included: the hands, else the shoulders or the long hair."""
+    out = 0.95
+    for a in pose.arms:
+        a = abs(a) + ARM_WOBBLE
+        out = max(out, 0.88 + math.sin(a) * 1.15 + math.sin(a * 0.6) * 1.0 + 0.16)
+    return out
+
+
 def shade(c: RGB, k: float = 0.72) -> RGB:
     """The cel-shadow tone of a colour: darker and a little cooler, as painted shadows are."""
     r, g, b = c
@@ -112,7 +127,7 @@ class _Pen:
     width: int = field(init=False)
 
     def __post_init__(self):
-        self.width = max(1, round(0.022 * self.unit))
+        self.width = max(1, round(LINE * self.unit))
 
     def pts(self, points, head: bool = False) -> np.ndarray:
         p = np.asarray(points, np.float64).reshape(-1, 2).copy()
@@ -322,22 +337,24 @@ def _features(pen: _Pen, look: Look, pose: Pose, t: float) -> None:
         scale = 1 - 0.45 * abs(t) if far else 1.0
         if far and abs(t) > 0.75:
             continue                                       # the far eye is behind the nose
-        ex, ey = shift + side * (0.17 * (1 - 0.5 * abs(t)) if far else 0.19 * squeeze), 0.13
-        w, h = 0.145 * scale, 0.17
+        ex, ey = shift + side * (EYE["gap"] * 0.9 * (1 - 0.5 * abs(t)) if far else EYE["gap"] * squeeze), EYE["y"]
+        w, h = EYE["w"] * scale, EYE["h"]
+        iw, ih = EYE["iris"]
         if pose.blink:
             pen.stroke(_arc(ex, ey, w, h * 0.4, 10, 170, 10), head=True, width=0.035)
         else:
             pen.ellipse((ex, ey), (w, h), (255, 255, 255), line=PAPER, ink=False, to_face=True)
-            pen.ellipse((ex + 0.01 * side * scale, ey + 0.02), (w * 0.78, h * 0.86), look.eyes, line=PAPER)
-            pen.tone(_arc(ex + 0.01 * side * scale, ey + 0.02, w * 0.78, h * 0.86, 180, 360, 12),
+            pen.ellipse((ex + 0.01 * side * scale, ey + 0.02), (w * iw, h * ih), look.eyes, line=PAPER)
+            pen.tone(_arc(ex + 0.01 * side * scale, ey + 0.02, w * iw, h * ih, 180, 360, 12),
                      shade(look.eyes, 0.6), head=True)
-            pen.ellipse((ex + 0.01 * side * scale, ey + 0.04), (w * 0.36, h * 0.42), (20, 16, 28), line=INK, ink=False)
+            pen.ellipse((ex + 0.01 * side * scale, ey + 0.04), (w * iw * EYE["pupil"], h * ih * EYE["pupil"]), (20, 16, 28),
+                        line=INK, ink=False)
             pen.ellipse((ex - 0.04 * scale, ey - 0.05), (0.038 * scale, 0.04), (255, 255, 255), ink=False)
             pen.ellipse((ex + 0.04 * scale, ey + 0.09), (0.018 * scale, 0.018), (255, 255, 255), ink=False)
             lash = _arc(ex, ey, w * 1.08, h * 1.02, 195, 345, 12)
             lash = np.concatenate([lash, [(ex + side * w * 1.35, ey - h * 0.55)]]) if side > 0 else \
                 np.concatenate([[(ex + side * w * 1.35, ey - h * 0.55)], lash])
-            pen.stroke(lash, head=True, width=0.045)
+            pen.stroke(lash, head=True, width=EYE["lash"])
             pen.stroke(_arc(ex, ey, w * 0.8, h * 1.0, 60, 120, 6), head=True, width=0.015)
         pen.stroke(_arc(ex, ey - 0.13, w * 1.1, 0.07, 205, 335, 8), head=True, width=0.022, colour=shade(look.hair, 0.6))
         if look.glasses:
@@ -374,13 +391,14 @@ def _bangs(pen: _Pen, look: Look, t: float) -> None:
     """The fringe over the forehead, with a highlight band, shifted toward where the face looks."""
     s = 0.12 * t
     if look.hair_shape == "long":     # a straight fringe and long side locks
-        tips = [(-0.46 + s, -0.04)] + [(x + s, -0.06 + 0.03 * (i % 2)) for i, x in enumerate(np.linspace(-0.4, 0.4, 9))] \
-            + [(0.46 + s, -0.04)]
+        tips = [(-0.46 + s, -0.06)] + [(x + s, -0.1 + 0.03 * (i % 2)) for i, x in enumerate(np.linspace(-0.4, 0.4, 9))] \
+            + [(0.46 + s, -0.06)]
         bangs = np.concatenate([_arc(s * 0.5, -0.08, 0.5, 0.52, 180, 360, 16), tips[::-1]])
         pen.fill(bangs, look.hair, head=True, to_head=True)
         for side in (-1, 1):
+            # locks hanging to the chest: hair, not head, below the chin
             pen.fill(_band([(side * 0.47, -0.05), (side * 0.5, 0.5), (side * 0.46, 1.1)], np.array([0.14, 0.15, 0.08])),
-                     look.hair, head=True, to_head=True)
+                     look.hair, head=True)
         pen.fill([(0.3, -0.55), (0.5, -0.62), (0.52, -0.42), (0.34, -0.4)], look.tie, head=True, to_head=True)
     elif look.hair_shape == "bob":    # a side-parted fringe
         bangs = np.concatenate([_arc(s * 0.5, -0.08, 0.5, 0.52, 180, 360, 16),
@@ -388,8 +406,8 @@ def _bangs(pen: _Pen, look: Look, t: float) -> None:
                                  (-0.5 + s, 0.3)][::-1][::-1]])
         pen.fill(bangs, look.hair, head=True, to_head=True)
     else:                             # spiky locks
-        locks = [(-0.48, 0.16), (-0.4, -0.08), (-0.3, 0.02), (-0.18, -0.1), (-0.08, 0.0), (0.04, -0.1), (0.14, -0.0),
-                 (0.26, -0.1), (0.36, 0.02), (0.42, -0.08), (0.5, 0.16)]
+        locks = [(-0.48, 0.14), (-0.4, -0.12), (-0.3, -0.04), (-0.18, -0.14), (-0.08, -0.06), (0.04, -0.14),
+                 (0.14, -0.06), (0.26, -0.14), (0.36, -0.04), (0.42, -0.12), (0.5, 0.14)]
         bangs = np.concatenate([_arc(s * 0.5, -0.1, 0.5, 0.5, 180, 360, 16), [(x + s, y) for x, y in locks[::-1]]])
         pen.fill(bangs, look.hair, head=True, to_head=True)
     pen.tone(_band(_arc(s * 0.5, -0.1, 0.33, 0.3, 210, 330, 10), 0.06), light(look.hair), head=True)

@@ -36,7 +36,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .anime import CHIN, FEET, LOOKS, Layer, Pose, draw, mask_box
+from .anime import ARM_WOBBLE, FEET, LOOKS, Layer, Pose, draw, mask_box, reach
 from .encode import encode_clip
 from .plates import KINDS as BACKGROUNDS, LIGHTS, Light, line_art, lit, plate
 
@@ -53,7 +53,6 @@ DRAWINGS = 4          # drawings per shot
 HOLD = 2              # frames per drawing: on twos
 PAN = 1.6             # a panning shot's plate width against the frame's
 CROWN = 0.62          # head units from the head's centre to the top of the hair
-HALF_WIDTH = 1.15     # head units from a figure's axis to its widest (shoulders, arms, hair)
 MIN_GAP = 0.03        # of the frame width, between side-by-side characters' bodies
 WORDS = ("I told you already.", "Wait for me!", "Where were you?", "Is this the place?", "Let's go home.",
          "It's late...", "Thank you.", "No way!")
@@ -120,7 +119,8 @@ def _storyboard(half: str) -> Tuple[Shot, ...]:
                 rng = np.random.default_rng([101 + h, n])
                 bg = BACKGROUNDS[(i + rnd * 2 + (k == "over_shoulder") * (n % 3)) % len(BACKGROUNDS)]
                 framing = SHOTS[(i + 3 * rnd + n) % len(SHOTS)]
-                shots.append(_SOLVE[k](_Draft(half, h, n, k, bg, framing, rng)))
+                nth = sum(s.kind == k for s in shots)
+                shots.append(_SOLVE[k](_Draft(half, h, n, k, bg, framing, rng, nth)))
     return tuple(shots)
 
 
@@ -133,6 +133,7 @@ class _Draft:
     background: str
     framing: str
     rng: np.random.Generator
+    nth: int = 0                   # how many shots of this kind came before in the half
     cast: List[Cast] = field(default_factory=list)
     wide: float = 16 / 9
 
@@ -140,14 +141,14 @@ class _Draft:
         r = self.rng
         turn = float(np.clip(look_at + r.uniform(-spread, spread), -0.8, 0.8))
         return Pose(turn=turn, tilt=float(r.uniform(-0.12, 0.12)), mouth=int(r.integers(2)),
-                    arms=(float(r.uniform(0.05, 0.4)), float(r.uniform(0.05, 0.4))))
+                    arms=(float(r.uniform(0.03, 0.3)), float(r.uniform(0.03, 0.3))))
 
     def size(self, shot: str) -> Tuple[float, float]:
         """(unit, head centre y) of a figure framed ``shot``, in frame heights."""
         r = self.rng
         if shot == "full":
-            unit = r.uniform(0.1, 0.125)
             feet = r.uniform(0.88, 0.97)
+            unit = r.uniform(0.1, (feet - 0.03) / (FEET + CROWN))
             return unit, feet - FEET * unit
         top = r.uniform(0.03, 0.12)
         cut = r.uniform(*CUT[shot])
@@ -196,18 +197,31 @@ def _side_by_side(d: _Draft, names: Sequence[str], shot: Optional[str] = None) -
     r = d.rng
     shot = shot or (d.framing if d.framing != "close-up" else "bust")
     left, right = list(names) if r.integers(2) else list(names)[::-1]
-    units = [d.size(shot) for _ in range(2)]
-    reach = [HALF_WIDTH * u for u, _ in units]
-    gap = max(MIN_GAP * d.wide, r.uniform(0.04, 0.25))
-    span = reach[0] * 2 + reach[1] * 2 + gap
+    sizes = [d.size(shot) for _ in range(2)]
+    poses = [d.pose(0.4, 0.3), d.pose(-0.4, 0.3)]
+    gap = max(MIN_GAP * d.wide + 0.02, r.uniform(0.04, 0.25))
+    wide = sum(2 * u * reach(p) for (u, _), p in zip(sizes, poses))
+    if wide + gap > d.wide - 0.12:      # too big for two: step back, keeping the top margin
+        k = (d.wide - 0.12 - gap) / wide
+        sizes = [(u * k, y - CROWN * u * (1 - k)) for u, y in sizes]
+    reaches = [u * reach(p) for (u, _), p in zip(sizes, poses)]
+    span = 2 * reaches[0] + 2 * reaches[1] + gap
     x0 = d.centre() - span / 2 + r.uniform(-0.1, 0.1) * max(0.0, d.wide - span - 0.1)
     out = []
-    for name, (unit, y), x, look in ((left, units[0], x0 + reach[0], 0.4), (right, units[1], x0 + span - reach[1], -0.4)):
-        pose = d.pose(look, 0.3)
-        c = Cast(name, "character", shot, x, y, unit, pose, False)
+    for name, (unit, y), x, pose in ((left, sizes[0], x0 + reaches[0], poses[0]),
+                                     (right, sizes[1], x0 + span - reaches[1], poses[1])):
+        c = Cast(name, "character", _framed(unit, y), x, y, unit, pose, False)
         d.cast.append(c)
         out.append(c)
     return out
+
+
+def _framed(unit: float, y: float) -> str:
+    """The framing a figure of ``unit`` with its head at ``y`` shows: where the bottom edge cuts."""
+    if y + FEET * unit <= 1:
+        return "full"
+    cut = (1 - y) / unit
+    return min(CUT, key=lambda s: 0 if CUT[s][0] <= cut <= CUT[s][1] else min(abs(cut - v) for v in CUT[s]))
 
 
 def _both(d: _Draft) -> Shot:
@@ -274,9 +288,9 @@ def _overlap(d: _Draft) -> Shot:
     unit, y = d.size(shot)
     side = float(r.choice([-1, 1]))
     x = d.centre() + r.uniform(-0.15, 0.15)
-    back = Cast(back_name, "character", shot, x - side * unit * 0.7, y - unit * 0.15, unit * 0.95,
-                d.pose(side * 0.4, 0.2), False)
-    front = Cast(front_name, "character", shot, x + side * unit * 0.7, y, unit, d.pose(-side * 0.3, 0.2), False)
+    apart = r.uniform(0.5, 0.56) * unit       # each from the middle: heads side by side, bodies fused
+    back = Cast(back_name, "character", shot, x - side * apart, y, unit * 0.92, d.pose(side * 0.4, 0.2), False)
+    front = Cast(front_name, "character", shot, x + side * apart, y, unit, d.pose(-side * 0.3, 0.2), False)
     d.cast.extend([back, front])
     return d.shot(None, "overlap")
 
@@ -293,16 +307,19 @@ def _fragment(d: _Draft) -> Shot:
     x = lo + (d.wide + unit * r.uniform(0.62, 0.8) if right else -unit * r.uniform(0.62, 0.8))
     d.cast.append(Cast(frag_name, "fragment", None, x, r.uniform(0.1, 0.35), unit, d.pose(0, 0.3),
                        bool(r.integers(2))))
-    if d.number % 3 == 0:
+    if d.nth % 2:
         return d.shot(None, "fragment-only")
     shot = d.framing if d.framing != "close-up" else "bust"
     name = "B" if frag_name == "A" else "A"
     main_unit, y = d.size(shot)
-    room = (lo + unit * 0.9 + HALF_WIDTH * main_unit, lo + d.wide - unit * 0.9 - HALF_WIDTH * main_unit)
+    pose = d.pose(0, 0.4)
+    own = main_unit * reach(pose)
+    frag = unit * reach(d.cast[0].pose) + MIN_GAP * d.wide + 0.02
+    room = (lo + own + 0.02, lo + d.wide - own - 0.02)
     main_x = r.uniform(*room) if room[1] > room[0] else (room[0] + room[1]) / 2
     # keep the main one clear of the fragment's reach
-    main_x = min(main_x, x - unit * 2.1 - HALF_WIDTH * main_unit) if right else max(main_x, x + unit * 2.1 + HALF_WIDTH * main_unit)
-    d.cast.append(Cast(name, "character", shot, main_x, y, main_unit, d.pose(0, 0.4), bool(r.integers(2))))
+    main_x = min(main_x, x - frag - own) if right else max(main_x, x + frag + own)
+    d.cast.append(Cast(name, "character", shot, main_x, y, main_unit, pose, bool(r.integers(2))))
     return d.shot(name)
 
 
@@ -315,8 +332,21 @@ def _text(d: _Draft) -> Shot:
     else:
         _side_by_side(d, ("A", "B"))
         group = "A+B"
-    sign = (SIGNS[int(r.integers(len(SIGNS)))], d.centre() + r.uniform(-0.7, 0.5), r.uniform(0.04, 0.12))
+    text = SIGNS[int(r.integers(len(SIGNS)))]
+    sign = None
+    for _ in range(20):               # a place on the wall clear of every head, or no sign
+        at = (text, d.centre() + r.uniform(-0.8, 0.6), r.uniform(0.04, 0.14))
+        if all(_apart(_sign_box(at, 360, 0), _head_room(c, 360), 0.05 * 360) for c in d.cast):
+            sign = at
+            break
     return d.shot(group, subtitle=WORDS[int(r.integers(len(WORDS)))], sign=sign)
+
+
+def _head_room(c: Cast, height: int) -> List[int]:
+    """A box around everywhere ``c``'s head goes during the shot, in plate pixels."""
+    half = 0.62 * c.unit
+    return [round((c.x - half - 0.1) * height), round((c.y - CROWN * c.unit) * height),
+            round((c.x + half + 0.1) * height), round((c.y + 0.5 * c.unit) * height)]
 
 
 def _pan(d: _Draft) -> Shot:
@@ -399,7 +429,8 @@ def _sign_box(sign, height: int, camera: float) -> List[int]:
     scale, thick = 0.0016 * height, max(1, round(0.005 * height))
     (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_DUPLEX, scale, thick)
     x0, y0 = int(x * height) - int(round(camera * height)), int(y * height)
-    return [x0, y0, x0 + tw, y0 + th + base]
+    pad = round(0.015 * height)
+    return [x0 - pad, y0 - pad, x0 + tw + pad, y0 + th + base + pad]
 
 
 def frame(shot: Shot, step: int, style: str = "colour", width: int = 640, height: int = 360) -> Tuple[np.ndarray, dict]:
@@ -434,7 +465,9 @@ def frame(shot: Shot, step: int, style: str = "colour", width: int = 640, height
     if shot.subtitle:
         text.append(_subtitle(img, shot.subtitle, height))
     rgb = np.clip(img, 0, 255).round().astype(np.uint8)
-    return rgb, _truth(shot, step, style, light, layers, text, width, height)
+    truth = _truth(shot, step, style, light, layers, text, width, height)
+    _check(truth, width, height)
+    return rgb, truth
 
 
 def _animated(pose: Pose, shot: Shot, step: int, c: Cast) -> Pose:
@@ -442,7 +475,7 @@ def _animated(pose: Pose, shot: Shot, step: int, c: Cast) -> Pose:
     if pose.view == "back":
         return pose
     k = (shot.number * 7 + step * 3 + int(c.x * 10)) % 5
-    arms = (pose.arms[0] + 0.08 * math.sin(step * 1.3), pose.arms[1] + 0.08 * math.cos(step * 1.1))
+    arms = (pose.arms[0] + ARM_WOBBLE * math.sin(step * 1.3), pose.arms[1] + ARM_WOBBLE * math.cos(step * 1.1))
     return Pose(turn=pose.turn + 0.05 * math.sin(step), view=pose.view, tilt=pose.tilt + 0.03 * math.sin(step * 2.1),
                 blink=k == 0, mouth=(pose.mouth + step) % 2, arms=arms)
 
@@ -454,16 +487,59 @@ def _truth(shot: Shot, step: int, style: str, light: Light, layers: List[Layer],
     for c, layer in reversed(list(zip(shot.cast, layers))):      # front to back: what is in front hides
         seen = ~covered
         body = mask_box((layer.alpha >= 128) & seen, 1)
-        head = mask_box((layer.head >= 128) & seen, 1)
+        heads = layer.head >= 128
+        head = mask_box(heads & seen, 1)
         face = int(((layer.face >= 128) & seen).sum())
+        head_seen = float((heads & seen).sum()) / max(1, int(heads.sum()))
         covered |= layer.alpha >= 128
         people.append({"name": c.name, "role": c.role, "shot": c.shot, "framing": FRAMING.get(c.shot),
                        "head": head if c.role != "fragment" else None, "body": body, "face_pixels": face,
-                       "fragment": c.role == "fragment", "unit": round(c.unit * height, 1)})
+                       "fragment": c.role == "fragment", "unit": round(c.unit * height, 1),
+                       "head_seen": round(head_seen, 3)})
     return {"half": shot.half, "shot": shot.number, "kind": shot.kind, "style": style, "background": shot.background,
             "light": light.name, "dimmed": round(light.gain[0] / max(1e-6, shot.light.gain[0]), 3),
             "camera": "pan" if shot.kind == "pan" else "drift", "step": step,
             "group": shot.group, "reason": shot.reason, "people": people[::-1], "text": text}
+
+
+def _apart(a: List[int], b: List[int], gap: float) -> bool:
+    return a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1]
+
+
+def _overlap_share(a: List[int], b: List[int]) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    return ix * iy / min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+
+
+def _check(t: dict, width: int, height: int) -> None:
+    """The promises the truth makes, on the measured pixels: a frame that breaks one is a bug
+    here and must not reach a benchmark as truth."""
+    chars = [p for p in t["people"] if p["role"] == "character"]
+    problems = []
+    for p in chars:
+        h = p["head"]
+        if h is None or p["head_seen"] < 0.9 or p["face_pixels"] == 0:
+            problems.append(f"{p['name']}'s head or face hidden")
+        elif h[0] <= 0 or h[1] <= 0 or h[2] >= width or h[3] >= height:
+            problems.append(f"{p['name']}'s head cut by the frame edge")
+        if any(_apart(h or [0, 0, 0, 0], x, 0) is False for x in t["text"]):
+            problems.append(f"text on {p['name']}'s head")
+    problems += [f"{p['name']} is a fragment with a face in view" for p in t["people"]
+                 if p["role"] == "fragment" and p["face_pixels"]]
+    smallest = min((p["unit"] for p in chars), default=0)
+    problems += [f"extra {p['name']} as big as a character" for p in t["people"]
+                 if p["role"] == "extra" and p["unit"] > 0.5 * smallest]
+    apart = [p for p in t["people"] if p["role"] == "character" or (p["role"] == "fragment" and t["kind"] == "fragment")]
+    boxes = [p["body"] for p in apart if p["body"]]
+    if t["kind"] == "overlap":
+        if _overlap_share(*boxes) < 0.3:
+            problems.append(f"bodies overlap by only {_overlap_share(*boxes):.2f}")
+    elif any(not _apart(a, b, MIN_GAP * width) for i, a in enumerate(boxes) for b in boxes[i + 1:]):
+        problems.append("bodies closer than the minimum gap")
+    if problems:
+        raise RuntimeError(f"{t['half']} shot {t['shot']} ({t['kind']}) step {t['step']} at {width}x{height}: "
+                           + "; ".join(problems))
 
 
 # ---------------------------------------------------------------- the clip
