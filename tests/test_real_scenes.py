@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from anim2lora.demo import real_scenes as rs
-from anim2lora.demo.anime import INK, LOOKS, Layer, Pose, draw
+from anim2lora.demo.anime import INK, LOOKS, Layer, draw
 from anim2lora.demo.plates import KINDS as BACKGROUNDS, line_art, plate
 
 W, H = 320, 180
@@ -102,7 +102,7 @@ def test_characters_apart_unless_overlapping_and_extras_small():
         _, t = rs.frame(shot, 1, "line", W, H)       # frame() checks its promises and raises on a broken one
         chars = [p for p in t["people"] if p["role"] == "character"]
         if shot.kind == "overlap":
-            assert rs._overlap_share(chars[0]["body"], chars[1]["body"]) >= 0.3
+            assert rs.overlap_share(chars[0]["body"], chars[1]["body"]) >= 0.3
         extras = [p for p in t["people"] if p["role"] == "extra"]
         assert all(e["unit"] < 0.5 * min(c["unit"] for c in chars) for e in extras)
 
@@ -168,7 +168,7 @@ def test_grade_tallies_per_framing_background_and_kind(tmp_path):
     frames = SimpleNamespace(kept=kept)
     # a split that names every frame by its truth except one A+B frame called "A" and one
     # overlap frame called "A+B"
-    groups, wrong = {}, {}
+    groups = {}
     for r in rows:
         groups[r["index"]] = r["group"]
     first_ab = next(r["index"] for r in rows if r["group"] == "A+B" and not r["held"])

@@ -21,7 +21,7 @@ Every figure is drawn into a ``Layer``: its colour on black, its coverage, and m
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -171,6 +171,8 @@ class _Pen:
         import cv2
 
         w = self.width if width is None else max(1, round(width * self.unit))
+        if self.style == "line" and colour != PAPER:
+            colour = INK               # line art has one ink
         poly = self._cv(points, head)
         cv2.polylines(self.layer.rgb, poly, closed, colour, w, cv2.LINE_AA, 4)
         cv2.polylines(self.layer.alpha, poly, closed, 255, w, cv2.LINE_AA, 4)
@@ -254,7 +256,7 @@ def _legs(pen: _Pen, look: Look) -> None:
 
 
 def _torso(pen: _Pen, look: Look, back: bool) -> None:
-    body = [(-0.2, 0.7), (0.2, 0.7), (0.82, 0.92), (0.9, 1.2), (0.74, 1.6), (0.6, 2.6), (0.64, 3.15),
+    body = [(-0.2, 0.64), (0.2, 0.64), (0.82, 0.88), (0.9, 1.2), (0.74, 1.6), (0.6, 2.6), (0.64, 3.15),
             (-0.64, 3.15), (-0.6, 2.6), (-0.74, 1.6), (-0.9, 1.2), (-0.82, 0.92)]
     pen.fill(body, look.blazer)
     pen.tone([(0.3, 0.76), (0.82, 0.94), (0.9, 1.2), (0.74, 1.6), (0.6, 2.6), (0.64, 3.13), (0.34, 3.13),
@@ -262,14 +264,14 @@ def _torso(pen: _Pen, look: Look, back: bool) -> None:
     if back:
         pen.stroke([(0.0, 0.8), (0.0, 3.1)], width=0.012)
         return
-    collar = [(-0.22, 0.7), (0.22, 0.7), (0.02, 1.55), (-0.02, 1.55)]
+    collar = [(-0.22, 0.64), (0.22, 0.64), (0.02, 1.55), (-0.02, 1.55)]
     pen.fill(collar, look.shirt)
     if look.tie_kind == "tie":
-        pen.fill([(-0.07, 0.8), (0.07, 0.8), (0.1, 1.5), (0.0, 1.62), (-0.1, 1.5)], look.tie, line=(120, 120, 120))
+        pen.fill([(-0.07, 0.8), (0.07, 0.8), (0.1, 1.5), (0.0, 1.62), (-0.1, 1.5)], look.tie)
     else:
         for side in (-1, 1):
-            pen.fill([(0, 0.86), (side * 0.26, 0.74), (side * 0.28, 1.02)], look.tie, line=(120, 120, 120))
-        pen.ellipse((0, 0.88), (0.06, 0.06), look.tie, head=False, line=(120, 120, 120))
+            pen.fill([(0, 0.86), (side * 0.26, 0.74), (side * 0.28, 1.02)], look.tie)
+        pen.ellipse((0, 0.88), (0.06, 0.06), look.tie, head=False)
     for side in (-1, 1):   # lapels
         pen.stroke([(side * 0.22, 0.72), (side * 0.05, 1.6), (side * 0.02, 2.2)], width=0.014)
     pen.stroke([(0.0, 2.2), (0.0, 3.1)], width=0.012)
@@ -321,7 +323,7 @@ def _head(pen: _Pen, look: Look, pose: Pose) -> None:
     face = _face_outline(t)
     pen.fill(face, look.skin, head=True, to_head=True, to_face=True)
     # the shadow the fringe casts on the forehead and the cheek away from the light
-    pen.tone(_clip_below(face, 0.06), look.skin_shadow, head=True)
+    pen.tone(_clip_below(face, -0.02), look.skin_shadow, head=True)
     if look.hair_shape != "long":
         ear_x = -0.42 + 0.12 * max(0.0, t) if t >= 0 else 0.42 + 0.12 * t
         pen.ellipse((ear_x, 0.1), (0.07, 0.12), look.skin, to_face=True)
@@ -411,6 +413,8 @@ def _bangs(pen: _Pen, look: Look, t: float) -> None:
         bangs = np.concatenate([_arc(s * 0.5, -0.1, 0.5, 0.5, 180, 360, 16), [(x + s, y) for x, y in locks[::-1]]])
         pen.fill(bangs, look.hair, head=True, to_head=True)
     pen.tone(_band(_arc(s * 0.5, -0.1, 0.33, 0.3, 210, 330, 10), 0.06), light(look.hair), head=True)
+    for x in (-0.3, -0.12, 0.08, 0.26):      # strands: the lines a fringe is drawn with
+        pen.stroke([(s * 0.5 + x * 0.5, -0.5), (s * 0.8 + x * 0.85, -0.32), (s + x, -0.16)], head=True, width=0.01)
 
 
 def _head_back(pen: _Pen, look: Look) -> None:
@@ -442,14 +446,6 @@ def figure(look: str, height: int, width: int, cx: float, cy: float, unit: float
     layer = Layer.empty(height, width)
     draw(layer, LOOKS[look], cx, cy, unit, pose, flip=flip, style=style)
     return layer
-
-
-def mask_box(mask: np.ndarray, at: int = 128) -> Optional[List[int]]:
-    """[x0, y0, x1, y1] (exclusive) of the mask's pixels from ``at`` up, or None."""
-    ys, xs = np.nonzero(mask >= at)
-    if not len(xs):
-        return None
-    return [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
 
 
 def over(img: np.ndarray, layer: Layer) -> None:

@@ -26,18 +26,18 @@ chest), medium (waist up), cowboy (thighs up) and full; ``framing`` is the coars
 issue reports on: close-up for close-ups, medium for bust, medium and cowboy, full for full.
 """
 
-import json
 import math
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .anime import ARM_WOBBLE, FEET, LOOKS, Layer, Pose, draw, mask_box, reach
+from .anime import ARM_WOBBLE, FEET, LOOKS, Layer, Pose, draw, reach
+from .characters import ink_box
 from .encode import encode_clip
+from .grading import grade_frames, overlap_share, separated
 from .plates import KINDS as BACKGROUNDS, LIGHTS, Light, line_art, lit, plate
 
 HALVES = ("tune", "holdout")
@@ -336,7 +336,7 @@ def _text(d: _Draft) -> Shot:
     sign = None
     for _ in range(20):               # a place on the wall clear of every head, or no sign
         at = (text, d.centre() + r.uniform(-0.8, 0.6), r.uniform(0.04, 0.14))
-        if all(_apart(_sign_box(at, 360, 0), _head_room(c, 360), 0.05 * 360) for c in d.cast):
+        if all(separated(_sign_box(at, 360, 0), _head_room(c, 360), 0.05 * 360) for c in d.cast):
             sign = at
             break
     return d.shot(group, subtitle=WORDS[int(r.integers(len(WORDS)))], sign=sign)
@@ -356,10 +356,10 @@ def _pan(d: _Draft) -> Shot:
     width = d.wide * PAN
     mid = width / 2
     if r.integers(2):
-        cast = [d.person("AB"[d.number % 2], mid + r.uniform(-0.1, 0.1), look_at=r.uniform(-0.3, 0.3))]
+        d.person("AB"[d.number % 2], mid + r.uniform(-0.1, 0.1), look_at=r.uniform(-0.3, 0.3))
     else:
         d_wide, d.wide = d.wide, d.wide * 0.9
-        cast = _side_by_side(d, ("A", "B"))
+        _side_by_side(d, ("A", "B"))
         d.wide = d_wide
         shift = mid - d.centre()
         d.cast = [Cast(c.name, c.role, c.shot, c.x + shift, c.y, c.unit, c.pose, c.flip) for c in d.cast]
@@ -410,7 +410,7 @@ def _subtitle(img: np.ndarray, text: str, height: int) -> List[int]:
     org = ((width - tw) // 2, int(height * 0.93))
     mask = np.zeros(img.shape[:2], np.uint8)
     cv2.putText(mask, text, org, cv2.FONT_HERSHEY_DUPLEX, scale, 255, thick + 2 * max(1, thick // 2) + 2, cv2.LINE_AA)
-    box = mask_box(mask, 64)
+    box = ink_box(mask >= 64)
     a = mask.astype(np.float32)[..., None] / 255
     img *= 1 - a
     img += a * 20
@@ -486,9 +486,9 @@ def _truth(shot: Shot, step: int, style: str, light: Light, layers: List[Layer],
     covered = np.zeros((height, width), bool)
     for c, layer in reversed(list(zip(shot.cast, layers))):      # front to back: what is in front hides
         seen = ~covered
-        body = mask_box((layer.alpha >= 128) & seen, 1)
+        body = ink_box((layer.alpha >= 128) & seen)
         heads = layer.head >= 128
-        head = mask_box(heads & seen, 1)
+        head = ink_box(heads & seen)
         face = int(((layer.face >= 128) & seen).sum())
         head_seen = float((heads & seen).sum()) / max(1, int(heads.sum()))
         covered |= layer.alpha >= 128
@@ -502,16 +502,6 @@ def _truth(shot: Shot, step: int, style: str, light: Light, layers: List[Layer],
             "group": shot.group, "reason": shot.reason, "people": people[::-1], "text": text}
 
 
-def _apart(a: List[int], b: List[int], gap: float) -> bool:
-    return a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1]
-
-
-def _overlap_share(a: List[int], b: List[int]) -> float:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    return ix * iy / min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-
-
 def _check(t: dict, width: int, height: int) -> None:
     """The promises the truth makes, on the measured pixels: a frame that breaks one is a bug
     here and must not reach a benchmark as truth."""
@@ -523,7 +513,7 @@ def _check(t: dict, width: int, height: int) -> None:
             problems.append(f"{p['name']}'s head or face hidden")
         elif h[0] <= 0 or h[1] <= 0 or h[2] >= width or h[3] >= height:
             problems.append(f"{p['name']}'s head cut by the frame edge")
-        if any(_apart(h or [0, 0, 0, 0], x, 0) is False for x in t["text"]):
+        if any(separated(h or [0, 0, 0, 0], x, 0) is False for x in t["text"]):
             problems.append(f"text on {p['name']}'s head")
     problems += [f"{p['name']} is a fragment with a face in view" for p in t["people"]
                  if p["role"] == "fragment" and p["face_pixels"]]
@@ -533,9 +523,9 @@ def _check(t: dict, width: int, height: int) -> None:
     apart = [p for p in t["people"] if p["role"] == "character" or (p["role"] == "fragment" and t["kind"] == "fragment")]
     boxes = [p["body"] for p in apart if p["body"]]
     if t["kind"] == "overlap":
-        if _overlap_share(*boxes) < 0.3:
-            problems.append(f"bodies overlap by only {_overlap_share(*boxes):.2f}")
-    elif any(not _apart(a, b, MIN_GAP * width) for i, a in enumerate(boxes) for b in boxes[i + 1:]):
+        if overlap_share(*boxes) < 0.3:
+            problems.append(f"bodies overlap by only {overlap_share(*boxes):.2f}")
+    elif any(not separated(a, b, MIN_GAP * width) for i, a in enumerate(boxes) for b in boxes[i + 1:]):
         problems.append("bodies closer than the minimum gap")
     if problems:
         raise RuntimeError(f"{t['half']} shot {t['shot']} ({t['kind']}) step {t['step']} at {width}x{height}: "
@@ -607,32 +597,17 @@ def grade(truth_path: os.PathLike, frames, counted, split) -> dict:
     ``frames``: the extracted set (every frame there is graded), ``counted`` and ``split``: the
     PersonCountFilter and GroupSplit results.  A frame dropped by counting or rejected by the
     split has the group None, which is right for empty, fragment-only, stranger and overlap
-    frames.  Tallies are right/frames per framing, background kind, shot kind and light."""
-    truth = {r["index"]: r for r in json.loads(Path(f"{truth_path}.truth.json").read_text())["frames"]}
-    got = {f.index: f.group for f in split.frames}
-    why = {f.index: " ".join([f.reason or ""] + [f"{w} {d:.2f}" for w, d, _ in f.names]).strip() for f in split.frames}
-    why.update({f.index: f.reason for f in counted.frames if f.reason})
-    tallies: Dict[str, Dict[str, List[int]]] = {"framing": {}, "background": {}, "kind": {}, "light": {}}
-    misses, right, false_ab = [], 0, 0
-    for row in frames.kept:
-        t = truth[row["index"]]
-        g = got.get(row["index"])
-        ok = g == t["group"]
-        right += ok
-        false_ab += g == "A+B" and t["group"] != "A+B"
-        keys = {"framing": frame_framings(t), "background": [t["background"]], "kind": [t["kind"]],
+    frames.  Tallies (right/frames) per framing, background kind, shot kind and light; ``worst``
+    is the lowest share right of any of them."""
+    def tallies(t):
+        return {"framing": frame_framings(t), "background": [t["background"]], "kind": [t["kind"]],
                 "light": [t["light"]]}
-        for what, values in keys.items():
-            for v in values:
-                tally = tallies[what].setdefault(v, [0, 0])
-                tally[0] += ok
-                tally[1] += 1
-        if not ok:
-            misses.append(f"#{row['index']} shot {t['shot']} {t['kind']} {t['background']} "
-                          f"{'/'.join(frame_framings(t))}: truth {t['group'] or t['reason']}, got {g} "
-                          f"({why.get(row['index'])})")
-    n = len(frames.kept)
-    return {"frames": n, "accuracy": right / max(1, n), "false_AB": false_ab,
-            **{f"per_{what}": {k: f"{a}/{b}" for k, (a, b) in sorted(v.items())} for what, v in tallies.items()},
-            "worst": min((a / b for v in tallies.values() for k, (a, b) in v.items() if k != "none"), default=1.0),
-            "misses": misses}
+
+    def describe(t):
+        return f"shot {t['shot']} {t['kind']} {t['background']} {'/'.join(frame_framings(t))}"
+
+    graded = grade_frames(truth_path, frames, counted, split, tallies, describe)
+    shares = [a / b for what in ("framing", "background", "kind", "light")
+              for k, (a, b) in ((k, map(int, v.split("/"))) for k, v in graded.get(f"per_{what}", {}).items())
+              if k != "none"]
+    return {**graded, "worst": min(shares, default=1.0)}
