@@ -107,6 +107,17 @@ def test_characters_apart_unless_overlapping_and_extras_small():
         assert all(e["unit"] < 0.5 * min(c["unit"] for c in chars) for e in extras)
 
 
+def test_a_table_hides_the_waists_behind_it():
+    shots = [s for s in rs.real_set("holdout") if s.table]
+    assert shots
+    for shot in shots[:3]:
+        _, t = rs.frame(shot, 0, "colour", W, H)
+        assert t["table"]
+        for p in t["people"]:
+            if p["role"] == "character":
+                assert p["body"][3] <= round(shot.table * H) + 2       # nothing of them shows below its edge
+
+
 def test_close_ups_fill_the_frame_and_full_shots_show_the_feet():
     heights = {"close-up": [], "full": []}
     for shot in rs.real_set("tune"):

@@ -116,7 +116,9 @@ class Layer:
 
 
 @dataclass
-class _Pen:
+class Pen:
+    """Draws a figure's parts: head units in, pixels out, into a Layer and its masks."""
+
     layer: Layer
     cx: float
     cy: float
@@ -215,7 +217,7 @@ def _band(points, width: float) -> np.ndarray:
 def draw(layer: Layer, look: Look, cx: float, cy: float, unit: float, pose: Pose = Pose(), *,
          flip: bool = False, style: str = "colour") -> None:
     """``look`` with its head's centre at pixel (cx, cy), one head unit ``unit`` pixels."""
-    pen = _Pen(layer, cx, cy, unit, flip, style, pose.tilt)
+    pen = Pen(layer, cx, cy, unit, flip, style, pose.tilt)
     back = pose.view == "back"
     if look.hair_shape == "long":
         _long_hair_back(pen, look, back)
@@ -230,7 +232,7 @@ def draw(layer: Layer, look: Look, cx: float, cy: float, unit: float, pose: Pose
         _head(pen, look, pose)
 
 
-def _legs(pen: _Pen, look: Look) -> None:
+def _legs(pen: Pen, look: Look) -> None:
     skin, lower = look.skin, look.lower
     for side in (-1, 1):
         if look.legs == "skirt":
@@ -255,7 +257,7 @@ def _legs(pen: _Pen, look: Look) -> None:
             pen.stroke([(x * 0.8, 2.7), (x * 1.5, 3.85)], width=0.012)
 
 
-def _torso(pen: _Pen, look: Look, back: bool) -> None:
+def _torso(pen: Pen, look: Look, back: bool) -> None:
     body = [(-0.2, 0.64), (0.2, 0.64), (0.82, 0.88), (0.9, 1.2), (0.74, 1.6), (0.6, 2.6), (0.64, 3.15),
             (-0.64, 3.15), (-0.6, 2.6), (-0.74, 1.6), (-0.9, 1.2), (-0.82, 0.92)]
     pen.fill(body, look.blazer)
@@ -279,7 +281,7 @@ def _torso(pen: _Pen, look: Look, back: bool) -> None:
         pen.ellipse((0.07, y), (0.03, 0.03), (220, 190, 90), head=False, line=INK, ink=False)
 
 
-def _arm(pen: _Pen, look: Look, side: int, angle: float) -> None:
+def _arm(pen: Pen, look: Look, side: int, angle: float) -> None:
     sx, sy = side * 0.8, 0.98
     a = side * angle
     elbow = (sx + math.sin(a) * 1.15 + side * 0.08, sy + math.cos(a) * 1.15)
@@ -293,7 +295,7 @@ def _arm(pen: _Pen, look: Look, side: int, angle: float) -> None:
              look.shirt)
 
 
-def _neck(pen: _Pen, look: Look) -> None:
+def _neck(pen: Pen, look: Look) -> None:
     pen.fill([(-0.13, 0.3), (0.13, 0.3), (0.15, 0.8), (0.0, 0.88), (-0.15, 0.8)], look.skin)
     pen.tone([(-0.13, 0.42), (0.13, 0.42), (0.14, 0.62), (-0.14, 0.52)], look.skin_shadow)
 
@@ -317,7 +319,7 @@ def _face_outline(t: float) -> np.ndarray:
     return pts
 
 
-def _head(pen: _Pen, look: Look, pose: Pose) -> None:
+def _head(pen: Pen, look: Look, pose: Pose) -> None:
     t = max(-0.8, min(0.8, pose.turn))
     _hair_behind(pen, look, t)
     face = _face_outline(t)
@@ -332,7 +334,7 @@ def _head(pen: _Pen, look: Look, pose: Pose) -> None:
     pen.stroke(face[len(face) - 9:], head=True)     # the jaw line stays over any lock of hair
 
 
-def _features(pen: _Pen, look: Look, pose: Pose, t: float) -> None:
+def _features(pen: Pen, look: Look, pose: Pose, t: float) -> None:
     shift, squeeze = 0.2 * t, 1 - 0.32 * abs(t)
     for side in (-1, 1):
         far = side * t > 0
@@ -372,7 +374,7 @@ def _features(pen: _Pen, look: Look, pose: Pose, t: float) -> None:
         pen.stroke([(mx - 0.05, 0.345), (mx + 0.045, 0.34)], head=True, width=0.02)
 
 
-def _hair_behind(pen: _Pen, look: Look, t: float) -> None:
+def _hair_behind(pen: Pen, look: Look, t: float) -> None:
     """The hair mass around and behind the head, in the head mask."""
     if look.hair_shape == "short":
         n = 15
@@ -389,7 +391,7 @@ def _hair_behind(pen: _Pen, look: Look, t: float) -> None:
     pen.tone(pts[pts[:, 1] > -0.1] if len(pts[pts[:, 1] > -0.1]) > 2 else pts, shade(look.hair), head=True)
 
 
-def _bangs(pen: _Pen, look: Look, t: float) -> None:
+def _bangs(pen: Pen, look: Look, t: float) -> None:
     """The fringe over the forehead, with a highlight band, shifted toward where the face looks."""
     s = 0.12 * t
     if look.hair_shape == "long":     # a straight fringe and long side locks
@@ -417,7 +419,7 @@ def _bangs(pen: _Pen, look: Look, t: float) -> None:
         pen.stroke([(s * 0.5 + x * 0.5, -0.5), (s * 0.8 + x * 0.85, -0.32), (s + x, -0.16)], head=True, width=0.01)
 
 
-def _head_back(pen: _Pen, look: Look) -> None:
+def _head_back(pen: Pen, look: Look) -> None:
     """The back of a head: hair over everything, no face, in the head mask."""
     down = 0.9 if look.hair_shape == "long" else 0.3
     pts = np.concatenate([_arc(0, -0.06, 0.52, 0.55, 180, 360, 20), [(0.5, down), (0.2, down + 0.08), (-0.2, down + 0.08),
@@ -430,7 +432,7 @@ def _head_back(pen: _Pen, look: Look) -> None:
         pen.fill([(0.3, -0.55), (0.5, -0.62), (0.52, -0.42), (0.34, -0.4)], look.tie, head=True, to_head=True)
 
 
-def _long_hair_back(pen: _Pen, look: Look, back: bool) -> None:
+def _long_hair_back(pen: Pen, look: Look, back: bool) -> None:
     """B's hair falling behind the shoulders to the waist (over them from behind)."""
     if back:
         return

@@ -34,7 +34,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .anime import ARM_WOBBLE, FEET, LOOKS, Layer, Pose, draw, reach
+from .anime import ARM_WOBBLE, FEET, LOOKS, Layer, Pen, Pose, draw, light as lightened, reach
 from .characters import ink_box
 from .encode import encode_clip
 from .grading import grade_frames, overlap_share, separated
@@ -56,6 +56,8 @@ CROWN = 0.62          # head units from the head's centre to the top of the hair
 MIN_GAP = 0.03        # of the frame width, between side-by-side characters' bodies
 WORDS = ("I told you already.", "Wait for me!", "Where were you?", "Is this the place?", "Let's go home.",
          "It's late...", "Thank you.", "No way!")
+TABLE_KINDS = ("solo_a", "solo_b", "both", "over_shoulder", "text", "extra")
+TABLE_SHOTS = ("bust", "medium", "cowboy")
 SIGNS = ("CAFE", "EXIT", "CLASS 2-B", "OPEN", "LIBRARY", "STATION")
 
 
@@ -92,6 +94,7 @@ class Shot:
     sign: Optional[Tuple[str, float, float]] = None        # text, x, y (plate units)
     group: Optional[str] = None
     reason: Optional[str] = None
+    table: Optional[float] = None  # a table in front of the characters: its top edge, frame heights
 
 
 # ---------------------------------------------------------------- the storyboard
@@ -174,8 +177,11 @@ class _Draft:
         drift = pan or float(r.uniform(0.01, 0.02)) * float(r.choice([-1, 1]))
         width = plate_width or self.wide + DRAWINGS * 0.02 + 0.05
         camera = (width - self.wide) / 2 - drift * (DRAWINGS - 1) / 2
+        # a dinner table across the bottom of the frame hides the seated characters' waists
+        seated = [c for c in self.cast if c.role == "character" and c.shot in TABLE_SHOTS]
+        table = float(r.uniform(0.74, 0.86)) if self.kind in TABLE_KINDS and seated and r.random() < 0.4 else None
         return Shot(self.half, self.number, self.kind, self.background, light, tuple(self.cast),
-                    (202 + self.h, self.number), width, drift, camera, dim, subtitle, sign, group, reason)
+                    (202 + self.h, self.number), width, drift, camera, dim, subtitle, sign, group, reason, table)
 
     def centre(self) -> float:
         """Where the frame's centre is at mid-shot, in plate units (the camera drifts about it)."""
@@ -449,16 +455,16 @@ def frame(shot: Shot, step: int, style: str = "colour", width: int = 640, height
     light = shot.light.scaled(shot.dim[step]) if shot.dim else shot.light
     layers = []
     for c in shot.cast:
+        if shot.table is not None and c.pose.view == "back" and not any(who is None for who, _ in layers):
+            layers.append((None, _lay(img, _table(shot, camera, width, height, style), light, height, style)))
         layer = Layer.empty(height, width)
         pose = _animated(c.pose, shot, step, c)
         x = (c.x + c.walk * step - camera) * height
         y = (c.y + 0.004 * math.sin(step * 1.9 + c.x * 7)) * height
         draw(layer, LOOKS[c.name], x, y, c.unit * height, pose, flip=c.flip, style=style)
-        colour = lit(layer.rgb, layer.alpha, light, height) if style == "colour" else layer.rgb.astype(np.float32)
-        a = layer.alpha.astype(np.float32)[..., None] / 255
-        img *= 1 - a
-        img += colour
-        layers.append(layer)
+        layers.append((c, _lay(img, layer, light, height, style)))
+    if shot.table is not None and not any(who is None for who, _ in layers):
+        layers.append((None, _lay(img, _table(shot, camera, width, height, style), light, height, style)))
     text = []
     if shot.sign:
         text.append(_sign_box(shot.sign, height, camera))
@@ -468,6 +474,39 @@ def frame(shot: Shot, step: int, style: str = "colour", width: int = 640, height
     truth = _truth(shot, step, style, light, layers, text, width, height)
     _check(truth, width, height)
     return rgb, truth
+
+
+def _lay(img: np.ndarray, layer: Layer, light: Light, height: int, style: str) -> Layer:
+    """Lay ``layer`` over ``img`` (in place), lit in colour; returns the layer."""
+    colour = lit(layer.rgb, layer.alpha, light, height) if style == "colour" else layer.rgb.astype(np.float32)
+    a = layer.alpha.astype(np.float32)[..., None] / 255
+    img *= 1 - a
+    img += colour
+    return layer
+
+
+def _table(shot: Shot, camera: float, width: int, height: int, style: str) -> Layer:
+    """A dinner table from its top edge to the bottom of the frame, with plates and cups; it
+    belongs to the set, so it pans with the plate."""
+    layer = Layer.empty(height, width)
+    pen = Pen(layer, -camera * height, 0.0, float(height), False, style)
+    pen.width = max(1, round(0.005 * height))
+    rng = np.random.default_rng([404, *shot.plate_seed])
+    wood = tuple(int(v) for v in rng.choice([(150, 100, 64), (120, 84, 60), (236, 230, 214)]))
+    y, far = shot.table, shot.plate_width + 0.2
+    pen.fill([(-0.2, y), (far, y), (far, 1.1), (-0.2, 1.1)], wood)
+    pen.tone([(-0.2, y + 0.012), (far, y + 0.012), (far, y + 0.03), (-0.2, y + 0.03)], lightened(wood, 0.25))
+    x = float(rng.uniform(0.0, 0.3))
+    while x < far:
+        px, py = x, y + float(rng.uniform(0.07, 0.14))
+        pen.ellipse((px, py), (0.12, 0.04), (248, 248, 250), head=False)
+        pen.ellipse((px, py), (0.07, 0.022), (230, 232, 238), head=False)
+        if rng.random() < 0.6:                                   # a cup beside the plate
+            cx = px + 0.17
+            pen.fill([(cx - 0.03, py - 0.09), (cx + 0.03, py - 0.09), (cx + 0.025, py - 0.01), (cx - 0.025, py - 0.01)],
+                     (200, 80, 70))
+        x += float(rng.uniform(0.45, 0.8))
+    return layer
 
 
 def _animated(pose: Pose, shot: Shot, step: int, c: Cast) -> Pose:
@@ -480,11 +519,14 @@ def _animated(pose: Pose, shot: Shot, step: int, c: Cast) -> Pose:
                 blink=k == 0, mouth=(pose.mouth + step) % 2, arms=arms)
 
 
-def _truth(shot: Shot, step: int, style: str, light: Light, layers: List[Layer], text: list, width: int,
+def _truth(shot: Shot, step: int, style: str, light: Light, layers: list, text: list, width: int,
            height: int) -> dict:
     people = []
     covered = np.zeros((height, width), bool)
-    for c, layer in reversed(list(zip(shot.cast, layers))):      # front to back: what is in front hides
+    for c, layer in reversed(layers):                     # front to back: what is in front hides
+        if c is None:                                     # the table
+            covered |= layer.alpha >= 128
+            continue
         seen = ~covered
         body = ink_box((layer.alpha >= 128) & seen)
         heads = layer.head >= 128
@@ -499,7 +541,8 @@ def _truth(shot: Shot, step: int, style: str, light: Light, layers: List[Layer],
     return {"half": shot.half, "shot": shot.number, "kind": shot.kind, "style": style, "background": shot.background,
             "light": light.name, "dimmed": round(light.gain[0] / max(1e-6, shot.light.gain[0]), 3),
             "camera": "pan" if shot.kind == "pan" else "drift", "step": step,
-            "group": shot.group, "reason": shot.reason, "people": people[::-1], "text": text}
+            "table": shot.table is not None, "group": shot.group, "reason": shot.reason, "people": people[::-1],
+            "text": text}
 
 
 def _check(t: dict, width: int, height: int) -> None:
