@@ -21,7 +21,7 @@ Every figure is drawn into a ``Layer``: its colour on black, its coverage, and m
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
@@ -407,7 +407,7 @@ def _bangs(pen: Pen, look: Look, t: float) -> None:
     elif look.hair_shape == "bob":    # a side-parted fringe
         bangs = np.concatenate([_arc(s * 0.5, -0.08, 0.5, 0.52, 180, 360, 16),
                                 [(0.5 + s, 0.3), (0.36 + s, 0.05), (0.1 + s, -0.02), (-0.2 + s, 0.02), (-0.44 + s, 0.12),
-                                 (-0.5 + s, 0.3)][::-1][::-1]])
+                                 (-0.5 + s, 0.3)]])
         pen.fill(bangs, look.hair, head=True, to_head=True)
     else:                             # spiky locks
         locks = [(-0.48, 0.14), (-0.4, -0.12), (-0.3, -0.04), (-0.18, -0.14), (-0.08, -0.06), (0.04, -0.14),
@@ -442,26 +442,8 @@ def _long_hair_back(pen: Pen, look: Look, back: bool) -> None:
     pen.tone([(0.2, 0.3), (0.7, 1.0), (0.75, 2.2), (0.4, 2.1)], shade(look.hair))
 
 
-def figure(look: str, height: int, width: int, cx: float, cy: float, unit: float, pose: Pose = Pose(), *,
-           flip: bool = False, style: str = "colour") -> Layer:
-    """A new layer with ``look`` drawn on it."""
-    layer = Layer.empty(height, width)
-    draw(layer, LOOKS[look], cx, cy, unit, pose, flip=flip, style=style)
-    return layer
-
-
 def over(img: np.ndarray, layer: Layer) -> None:
     """Lay ``layer`` over ``img`` (float32 RGB, in place) through its coverage."""
     a = layer.alpha.astype(np.float32)[..., None] / 255
     img *= 1 - a
     img += layer.rgb
-
-
-def sheet(pictures: Sequence[np.ndarray], cols: int = 4) -> np.ndarray:
-    """A contact sheet of same-sized pictures (for looking at them)."""
-    h, w = pictures[0].shape[:2]
-    rows = math.ceil(len(pictures) / cols)
-    out = np.full((rows * h, cols * w, 3), 40, np.uint8)
-    for i, p in enumerate(pictures):
-        out[(i // cols) * h:(i // cols + 1) * h, (i % cols) * w:(i % cols + 1) * w] = p
-    return out

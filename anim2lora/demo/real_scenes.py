@@ -40,7 +40,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .anime import ARM_WOBBLE, FEET, LOOKS, Layer, Pen, Pose, draw, light as lightened, reach
+from .anime import ARM_WOBBLE, FEET, LOOKS, Layer, Pen, Pose, draw, light as lightened, over, reach
 from .characters import ink_box
 from .encode import encode_clip
 from .grading import grade_frames, overlap_share, separated
@@ -646,8 +646,7 @@ def reference_stills(name: str, style: str = "colour", width: int = 640, height:
             draw(layer, LOOKS[name], (c.x - ref.camera) * height, c.y * height, c.unit * height, c.pose, flip=c.flip,
                  style=style)
             white = np.full((height, width, 3), 255, np.float32)
-            white *= 1 - layer.alpha.astype(np.float32)[..., None] / 255
-            white += layer.rgb
+            over(white, layer)
             img = np.clip(white, 0, 255).round().astype(np.uint8)
         out.append(img)
     return out
