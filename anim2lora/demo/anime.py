@@ -366,12 +366,12 @@ def _features(pen: Pen, look: Look, pose: Pose, t: float) -> None:
         if not (far and abs(t) > 0.4):
             pen.tone(_arc(ex - side * 0.03, ey + 0.18, 0.07 * scale, 0.025, 0, 360, 10), (255, 180, 180), head=True)
     pen.stroke([(shift + 0.1 * t + 0.02, 0.25), (shift + 0.1 * t, 0.28)], head=True, width=0.02)
-    mx = shift + 0.05 * t
+    mx, mw = 0.8 * shift, 0.055 * (1 - 0.4 * abs(t))      # the mouth stays inside a turned jaw
     if pose.mouth:
-        pen.fill(_arc(mx, 0.345, 0.055, 0.04, 0, 180, 10), (150, 50, 60), head=True, line=INK)
-        pen.stroke([(mx - 0.055, 0.345), (mx + 0.055, 0.345)], head=True, width=0.02)
+        pen.fill(_arc(mx, 0.345, mw, 0.04, 0, 180, 10), (150, 50, 60), head=True, line=INK)
+        pen.stroke([(mx - mw, 0.345), (mx + mw, 0.345)], head=True, width=0.02)
     else:
-        pen.stroke([(mx - 0.05, 0.345), (mx + 0.045, 0.34)], head=True, width=0.02)
+        pen.stroke([(mx - mw * 0.9, 0.345), (mx + mw * 0.8, 0.34)], head=True, width=0.02)
 
 
 def _hair_behind(pen: Pen, look: Look, t: float) -> None:
@@ -406,7 +406,7 @@ def _bangs(pen: Pen, look: Look, t: float) -> None:
         pen.fill([(0.3, -0.55), (0.5, -0.62), (0.52, -0.42), (0.34, -0.4)], look.tie, head=True, to_head=True)
     elif look.hair_shape == "bob":    # a side-parted fringe
         bangs = np.concatenate([_arc(s * 0.5, -0.08, 0.5, 0.52, 180, 360, 16),
-                                [(0.5 + s, 0.3), (0.36 + s, 0.05), (0.1 + s, -0.02), (-0.2 + s, 0.02), (-0.44 + s, 0.12),
+                                [(0.5 + s, 0.3), (0.36 + s, -0.04), (0.1 + s, -0.11), (-0.2 + s, -0.08), (-0.44 + s, 0.02),
                                  (-0.5 + s, 0.3)]])
         pen.fill(bangs, look.hair, head=True, to_head=True)
     else:                             # spiky locks
