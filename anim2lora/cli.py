@@ -482,6 +482,17 @@ def cmd_democlip(args) -> dict:
     return {"video": str(out), "truth": f"{out}.truth.json", "frames": len(truth)}
 
 
+def cmd_realclip(args) -> dict:
+    from .demo.real_scenes import write_real_set
+
+    written = write_real_set(Path(args.out), args.half, args.style, args.width, args.height)
+    if not args.json:
+        refs = " ".join(f"--ref {n}={p}" for n, paths in written["refs"].items() for p in paths)
+        print(f"real-set clip ({args.half} half, {args.style}): {written['video']} ({written['frames']} frames), "
+              f"truth: {written['truth']}\nreference stills: {refs}")
+    return written
+
+
 def cmd_demo(args) -> dict:
     """The whole pipeline on the demo clip, with every stage that exists so far."""
     from .demo.clip import write_clip
@@ -609,6 +620,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--height", type=int, default=360)
     p.add_argument("--loops", type=int, default=1)
     p.set_defaults(run=cmd_democlip)
+
+    p = sub.add_parser("realclip", help="write a half of the realistic development set: clip, truth, reference stills")
+    p.add_argument("--half", choices=("tune", "holdout"), default="holdout",
+                   help="tune detection on 'tune', report on 'holdout'")
+    p.add_argument("--style", choices=("colour", "line"), default="colour")
+    p.add_argument("--width", type=int, default=640)
+    p.add_argument("--height", type=int, default=360)
+    p.set_defaults(run=cmd_realclip)
 
     p = sub.add_parser("demo", help="run every stage on the demo clip")
     p.add_argument("--checkpoint", default=None, help="an SD1.5 checkpoint: also train a LoRA on the demo dataset "

@@ -21,13 +21,15 @@ Every figure is drawn into a ``Layer``: its colour on black, its coverage, and m
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
 RGB = Tuple[int, int, int]
 INK = (28, 22, 30)
 PAPER = (255, 255, 255)
+EYE = {"gap": 0.2, "y": 0.09, "w": 0.145, "h": 0.17, "iris": (0.78, 0.86), "pupil": 0.46, "lash": 0.03}
+LINE = 0.013       # outline width, head units
 FEET = 6.6          # head units from the head's centre to the soles
 CHIN = 0.45
 
@@ -74,6 +76,19 @@ class Pose:
         return replace(self, turn=-self.turn, tilt=-self.tilt, arms=self.arms[::-1])
 
 
+ARM_WOBBLE = 0.08  # radians an arm moves from its pose while a shot animates
+
+
+def reach(pose: Pose) -> float:
+    """How far (head units) any part of a figure in ``pose`` reaches from its axis, arms moving
+    by up to ARM_WOBBLE included: the hands, else the shoulders or the long hair."""
+    out = 0.95
+    for a in pose.arms:
+        a = abs(a) + ARM_WOBBLE
+        out = max(out, 0.88 + math.sin(a) * 1.15 + math.sin(a * 0.6) * 1.0 + 0.16)
+    return out
+
+
 def shade(c: RGB, k: float = 0.72) -> RGB:
     """The cel-shadow tone of a colour: darker and a little cooler, as painted shadows are."""
     r, g, b = c
@@ -101,7 +116,9 @@ class Layer:
 
 
 @dataclass
-class _Pen:
+class Pen:
+    """Draws a figure's parts: head units in, pixels out, into a Layer and its masks."""
+
     layer: Layer
     cx: float
     cy: float
@@ -112,7 +129,7 @@ class _Pen:
     width: int = field(init=False)
 
     def __post_init__(self):
-        self.width = max(1, round(0.022 * self.unit))
+        self.width = max(1, round(LINE * self.unit))
 
     def pts(self, points, head: bool = False) -> np.ndarray:
         p = np.asarray(points, np.float64).reshape(-1, 2).copy()
@@ -156,6 +173,8 @@ class _Pen:
         import cv2
 
         w = self.width if width is None else max(1, round(width * self.unit))
+        if self.style == "line" and colour != PAPER:
+            colour = INK               # line art has one ink
         poly = self._cv(points, head)
         cv2.polylines(self.layer.rgb, poly, closed, colour, w, cv2.LINE_AA, 4)
         cv2.polylines(self.layer.alpha, poly, closed, 255, w, cv2.LINE_AA, 4)
@@ -198,7 +217,7 @@ def _band(points, width: float) -> np.ndarray:
 def draw(layer: Layer, look: Look, cx: float, cy: float, unit: float, pose: Pose = Pose(), *,
          flip: bool = False, style: str = "colour") -> None:
     """``look`` with its head's centre at pixel (cx, cy), one head unit ``unit`` pixels."""
-    pen = _Pen(layer, cx, cy, unit, flip, style, pose.tilt)
+    pen = Pen(layer, cx, cy, unit, flip, style, pose.tilt)
     back = pose.view == "back"
     if look.hair_shape == "long":
         _long_hair_back(pen, look, back)
@@ -213,7 +232,7 @@ def draw(layer: Layer, look: Look, cx: float, cy: float, unit: float, pose: Pose
         _head(pen, look, pose)
 
 
-def _legs(pen: _Pen, look: Look) -> None:
+def _legs(pen: Pen, look: Look) -> None:
     skin, lower = look.skin, look.lower
     for side in (-1, 1):
         if look.legs == "skirt":
@@ -238,8 +257,8 @@ def _legs(pen: _Pen, look: Look) -> None:
             pen.stroke([(x * 0.8, 2.7), (x * 1.5, 3.85)], width=0.012)
 
 
-def _torso(pen: _Pen, look: Look, back: bool) -> None:
-    body = [(-0.2, 0.7), (0.2, 0.7), (0.82, 0.92), (0.9, 1.2), (0.74, 1.6), (0.6, 2.6), (0.64, 3.15),
+def _torso(pen: Pen, look: Look, back: bool) -> None:
+    body = [(-0.2, 0.64), (0.2, 0.64), (0.82, 0.88), (0.9, 1.2), (0.74, 1.6), (0.6, 2.6), (0.64, 3.15),
             (-0.64, 3.15), (-0.6, 2.6), (-0.74, 1.6), (-0.9, 1.2), (-0.82, 0.92)]
     pen.fill(body, look.blazer)
     pen.tone([(0.3, 0.76), (0.82, 0.94), (0.9, 1.2), (0.74, 1.6), (0.6, 2.6), (0.64, 3.13), (0.34, 3.13),
@@ -247,14 +266,14 @@ def _torso(pen: _Pen, look: Look, back: bool) -> None:
     if back:
         pen.stroke([(0.0, 0.8), (0.0, 3.1)], width=0.012)
         return
-    collar = [(-0.22, 0.7), (0.22, 0.7), (0.02, 1.55), (-0.02, 1.55)]
+    collar = [(-0.22, 0.64), (0.22, 0.64), (0.02, 1.55), (-0.02, 1.55)]
     pen.fill(collar, look.shirt)
     if look.tie_kind == "tie":
-        pen.fill([(-0.07, 0.8), (0.07, 0.8), (0.1, 1.5), (0.0, 1.62), (-0.1, 1.5)], look.tie, line=(120, 120, 120))
+        pen.fill([(-0.07, 0.8), (0.07, 0.8), (0.1, 1.5), (0.0, 1.62), (-0.1, 1.5)], look.tie)
     else:
         for side in (-1, 1):
-            pen.fill([(0, 0.86), (side * 0.26, 0.74), (side * 0.28, 1.02)], look.tie, line=(120, 120, 120))
-        pen.ellipse((0, 0.88), (0.06, 0.06), look.tie, head=False, line=(120, 120, 120))
+            pen.fill([(0, 0.86), (side * 0.26, 0.74), (side * 0.28, 1.02)], look.tie)
+        pen.ellipse((0, 0.88), (0.06, 0.06), look.tie, head=False)
     for side in (-1, 1):   # lapels
         pen.stroke([(side * 0.22, 0.72), (side * 0.05, 1.6), (side * 0.02, 2.2)], width=0.014)
     pen.stroke([(0.0, 2.2), (0.0, 3.1)], width=0.012)
@@ -262,7 +281,7 @@ def _torso(pen: _Pen, look: Look, back: bool) -> None:
         pen.ellipse((0.07, y), (0.03, 0.03), (220, 190, 90), head=False, line=INK, ink=False)
 
 
-def _arm(pen: _Pen, look: Look, side: int, angle: float) -> None:
+def _arm(pen: Pen, look: Look, side: int, angle: float) -> None:
     sx, sy = side * 0.8, 0.98
     a = side * angle
     elbow = (sx + math.sin(a) * 1.15 + side * 0.08, sy + math.cos(a) * 1.15)
@@ -276,7 +295,7 @@ def _arm(pen: _Pen, look: Look, side: int, angle: float) -> None:
              look.shirt)
 
 
-def _neck(pen: _Pen, look: Look) -> None:
+def _neck(pen: Pen, look: Look) -> None:
     pen.fill([(-0.13, 0.3), (0.13, 0.3), (0.15, 0.8), (0.0, 0.88), (-0.15, 0.8)], look.skin)
     pen.tone([(-0.13, 0.42), (0.13, 0.42), (0.14, 0.62), (-0.14, 0.52)], look.skin_shadow)
 
@@ -300,13 +319,13 @@ def _face_outline(t: float) -> np.ndarray:
     return pts
 
 
-def _head(pen: _Pen, look: Look, pose: Pose) -> None:
+def _head(pen: Pen, look: Look, pose: Pose) -> None:
     t = max(-0.8, min(0.8, pose.turn))
     _hair_behind(pen, look, t)
     face = _face_outline(t)
     pen.fill(face, look.skin, head=True, to_head=True, to_face=True)
     # the shadow the fringe casts on the forehead and the cheek away from the light
-    pen.tone(_clip_below(face, 0.06), look.skin_shadow, head=True)
+    pen.tone(_clip_below(face, -0.02), look.skin_shadow, head=True)
     if look.hair_shape != "long":
         ear_x = -0.42 + 0.12 * max(0.0, t) if t >= 0 else 0.42 + 0.12 * t
         pen.ellipse((ear_x, 0.1), (0.07, 0.12), look.skin, to_face=True)
@@ -315,29 +334,31 @@ def _head(pen: _Pen, look: Look, pose: Pose) -> None:
     pen.stroke(face[len(face) - 9:], head=True)     # the jaw line stays over any lock of hair
 
 
-def _features(pen: _Pen, look: Look, pose: Pose, t: float) -> None:
+def _features(pen: Pen, look: Look, pose: Pose, t: float) -> None:
     shift, squeeze = 0.2 * t, 1 - 0.32 * abs(t)
     for side in (-1, 1):
         far = side * t > 0
         scale = 1 - 0.45 * abs(t) if far else 1.0
         if far and abs(t) > 0.75:
             continue                                       # the far eye is behind the nose
-        ex, ey = shift + side * (0.17 * (1 - 0.5 * abs(t)) if far else 0.19 * squeeze), 0.13
-        w, h = 0.145 * scale, 0.17
+        ex, ey = shift + side * (EYE["gap"] * 0.9 * (1 - 0.5 * abs(t)) if far else EYE["gap"] * squeeze), EYE["y"]
+        w, h = EYE["w"] * scale, EYE["h"]
+        iw, ih = EYE["iris"]
         if pose.blink:
             pen.stroke(_arc(ex, ey, w, h * 0.4, 10, 170, 10), head=True, width=0.035)
         else:
             pen.ellipse((ex, ey), (w, h), (255, 255, 255), line=PAPER, ink=False, to_face=True)
-            pen.ellipse((ex + 0.01 * side * scale, ey + 0.02), (w * 0.78, h * 0.86), look.eyes, line=PAPER)
-            pen.tone(_arc(ex + 0.01 * side * scale, ey + 0.02, w * 0.78, h * 0.86, 180, 360, 12),
+            pen.ellipse((ex + 0.01 * side * scale, ey + 0.02), (w * iw, h * ih), look.eyes, line=PAPER)
+            pen.tone(_arc(ex + 0.01 * side * scale, ey + 0.02, w * iw, h * ih, 180, 360, 12),
                      shade(look.eyes, 0.6), head=True)
-            pen.ellipse((ex + 0.01 * side * scale, ey + 0.04), (w * 0.36, h * 0.42), (20, 16, 28), line=INK, ink=False)
+            pen.ellipse((ex + 0.01 * side * scale, ey + 0.04), (w * iw * EYE["pupil"], h * ih * EYE["pupil"]), (20, 16, 28),
+                        line=INK, ink=False)
             pen.ellipse((ex - 0.04 * scale, ey - 0.05), (0.038 * scale, 0.04), (255, 255, 255), ink=False)
             pen.ellipse((ex + 0.04 * scale, ey + 0.09), (0.018 * scale, 0.018), (255, 255, 255), ink=False)
             lash = _arc(ex, ey, w * 1.08, h * 1.02, 195, 345, 12)
             lash = np.concatenate([lash, [(ex + side * w * 1.35, ey - h * 0.55)]]) if side > 0 else \
                 np.concatenate([[(ex + side * w * 1.35, ey - h * 0.55)], lash])
-            pen.stroke(lash, head=True, width=0.045)
+            pen.stroke(lash, head=True, width=EYE["lash"])
             pen.stroke(_arc(ex, ey, w * 0.8, h * 1.0, 60, 120, 6), head=True, width=0.015)
         pen.stroke(_arc(ex, ey - 0.13, w * 1.1, 0.07, 205, 335, 8), head=True, width=0.022, colour=shade(look.hair, 0.6))
         if look.glasses:
@@ -345,15 +366,15 @@ def _features(pen: _Pen, look: Look, pose: Pose, t: float) -> None:
         if not (far and abs(t) > 0.4):
             pen.tone(_arc(ex - side * 0.03, ey + 0.18, 0.07 * scale, 0.025, 0, 360, 10), (255, 180, 180), head=True)
     pen.stroke([(shift + 0.1 * t + 0.02, 0.25), (shift + 0.1 * t, 0.28)], head=True, width=0.02)
-    mx = shift + 0.05 * t
+    mx, mw = 0.8 * shift, 0.055 * (1 - 0.4 * abs(t))      # the mouth stays inside a turned jaw
     if pose.mouth:
-        pen.fill(_arc(mx, 0.345, 0.055, 0.04, 0, 180, 10), (150, 50, 60), head=True, line=INK)
-        pen.stroke([(mx - 0.055, 0.345), (mx + 0.055, 0.345)], head=True, width=0.02)
+        pen.fill(_arc(mx, 0.345, mw, 0.04, 0, 180, 10), (150, 50, 60), head=True, line=INK)
+        pen.stroke([(mx - mw, 0.345), (mx + mw, 0.345)], head=True, width=0.02)
     else:
-        pen.stroke([(mx - 0.05, 0.345), (mx + 0.045, 0.34)], head=True, width=0.02)
+        pen.stroke([(mx - mw * 0.9, 0.345), (mx + mw * 0.8, 0.34)], head=True, width=0.02)
 
 
-def _hair_behind(pen: _Pen, look: Look, t: float) -> None:
+def _hair_behind(pen: Pen, look: Look, t: float) -> None:
     """The hair mass around and behind the head, in the head mask."""
     if look.hair_shape == "short":
         n = 15
@@ -370,32 +391,35 @@ def _hair_behind(pen: _Pen, look: Look, t: float) -> None:
     pen.tone(pts[pts[:, 1] > -0.1] if len(pts[pts[:, 1] > -0.1]) > 2 else pts, shade(look.hair), head=True)
 
 
-def _bangs(pen: _Pen, look: Look, t: float) -> None:
+def _bangs(pen: Pen, look: Look, t: float) -> None:
     """The fringe over the forehead, with a highlight band, shifted toward where the face looks."""
     s = 0.12 * t
     if look.hair_shape == "long":     # a straight fringe and long side locks
-        tips = [(-0.46 + s, -0.04)] + [(x + s, -0.06 + 0.03 * (i % 2)) for i, x in enumerate(np.linspace(-0.4, 0.4, 9))] \
-            + [(0.46 + s, -0.04)]
+        tips = [(-0.46 + s, -0.06)] + [(x + s, -0.1 + 0.03 * (i % 2)) for i, x in enumerate(np.linspace(-0.4, 0.4, 9))] \
+            + [(0.46 + s, -0.06)]
         bangs = np.concatenate([_arc(s * 0.5, -0.08, 0.5, 0.52, 180, 360, 16), tips[::-1]])
         pen.fill(bangs, look.hair, head=True, to_head=True)
         for side in (-1, 1):
+            # locks hanging to the chest: hair, not head, below the chin
             pen.fill(_band([(side * 0.47, -0.05), (side * 0.5, 0.5), (side * 0.46, 1.1)], np.array([0.14, 0.15, 0.08])),
-                     look.hair, head=True, to_head=True)
+                     look.hair, head=True)
         pen.fill([(0.3, -0.55), (0.5, -0.62), (0.52, -0.42), (0.34, -0.4)], look.tie, head=True, to_head=True)
     elif look.hair_shape == "bob":    # a side-parted fringe
         bangs = np.concatenate([_arc(s * 0.5, -0.08, 0.5, 0.52, 180, 360, 16),
-                                [(0.5 + s, 0.3), (0.36 + s, 0.05), (0.1 + s, -0.02), (-0.2 + s, 0.02), (-0.44 + s, 0.12),
-                                 (-0.5 + s, 0.3)][::-1][::-1]])
+                                [(0.5 + s, 0.3), (0.36 + s, -0.04), (0.1 + s, -0.11), (-0.2 + s, -0.08), (-0.44 + s, 0.02),
+                                 (-0.5 + s, 0.3)]])
         pen.fill(bangs, look.hair, head=True, to_head=True)
     else:                             # spiky locks
-        locks = [(-0.48, 0.16), (-0.4, -0.08), (-0.3, 0.02), (-0.18, -0.1), (-0.08, 0.0), (0.04, -0.1), (0.14, -0.0),
-                 (0.26, -0.1), (0.36, 0.02), (0.42, -0.08), (0.5, 0.16)]
+        locks = [(-0.48, 0.14), (-0.4, -0.12), (-0.3, -0.04), (-0.18, -0.14), (-0.08, -0.06), (0.04, -0.14),
+                 (0.14, -0.06), (0.26, -0.14), (0.36, -0.04), (0.42, -0.12), (0.5, 0.14)]
         bangs = np.concatenate([_arc(s * 0.5, -0.1, 0.5, 0.5, 180, 360, 16), [(x + s, y) for x, y in locks[::-1]]])
         pen.fill(bangs, look.hair, head=True, to_head=True)
     pen.tone(_band(_arc(s * 0.5, -0.1, 0.33, 0.3, 210, 330, 10), 0.06), light(look.hair), head=True)
+    for x in (-0.3, -0.12, 0.08, 0.26):      # strands: the lines a fringe is drawn with
+        pen.stroke([(s * 0.5 + x * 0.5, -0.5), (s * 0.8 + x * 0.85, -0.32), (s + x, -0.16)], head=True, width=0.01)
 
 
-def _head_back(pen: _Pen, look: Look) -> None:
+def _head_back(pen: Pen, look: Look) -> None:
     """The back of a head: hair over everything, no face, in the head mask."""
     down = 0.9 if look.hair_shape == "long" else 0.3
     pts = np.concatenate([_arc(0, -0.06, 0.52, 0.55, 180, 360, 20), [(0.5, down), (0.2, down + 0.08), (-0.2, down + 0.08),
@@ -408,7 +432,7 @@ def _head_back(pen: _Pen, look: Look) -> None:
         pen.fill([(0.3, -0.55), (0.5, -0.62), (0.52, -0.42), (0.34, -0.4)], look.tie, head=True, to_head=True)
 
 
-def _long_hair_back(pen: _Pen, look: Look, back: bool) -> None:
+def _long_hair_back(pen: Pen, look: Look, back: bool) -> None:
     """B's hair falling behind the shoulders to the waist (over them from behind)."""
     if back:
         return
@@ -418,34 +442,8 @@ def _long_hair_back(pen: _Pen, look: Look, back: bool) -> None:
     pen.tone([(0.2, 0.3), (0.7, 1.0), (0.75, 2.2), (0.4, 2.1)], shade(look.hair))
 
 
-def figure(look: str, height: int, width: int, cx: float, cy: float, unit: float, pose: Pose = Pose(), *,
-           flip: bool = False, style: str = "colour") -> Layer:
-    """A new layer with ``look`` drawn on it."""
-    layer = Layer.empty(height, width)
-    draw(layer, LOOKS[look], cx, cy, unit, pose, flip=flip, style=style)
-    return layer
-
-
-def mask_box(mask: np.ndarray, at: int = 128) -> Optional[List[int]]:
-    """[x0, y0, x1, y1] (exclusive) of the mask's pixels from ``at`` up, or None."""
-    ys, xs = np.nonzero(mask >= at)
-    if not len(xs):
-        return None
-    return [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
-
-
 def over(img: np.ndarray, layer: Layer) -> None:
     """Lay ``layer`` over ``img`` (float32 RGB, in place) through its coverage."""
     a = layer.alpha.astype(np.float32)[..., None] / 255
     img *= 1 - a
     img += layer.rgb
-
-
-def sheet(pictures: Sequence[np.ndarray], cols: int = 4) -> np.ndarray:
-    """A contact sheet of same-sized pictures (for looking at them)."""
-    h, w = pictures[0].shape[:2]
-    rows = math.ceil(len(pictures) / cols)
-    out = np.full((rows * h, cols * w, 3), 40, np.uint8)
-    for i, p in enumerate(pictures):
-        out[(i // cols) * h:(i // cols + 1) * h, (i % cols) * w:(i % cols + 1) * w] = p
-    return out

@@ -15,18 +15,17 @@ Same arguments, same pixels: randomness comes only from seeded numpy generators.
 depends on kind and k, not on the style, so a line and a colour scene of one k match.
 """
 
-import json
 import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import List, Optional, Tuple
 
 import numpy as np
 
 from .characters import INK, INK_COVERAGE, PALETTES, coverage, ink_box, layer
 from .encode import encode_clip
+from .grading import grade_frames, overlap_share, separated
 
 KINDS = ("solo_a", "solo_b", "both", "overlap", "fragment", "over_shoulder", "background_figure",
          "text_near", "empty", "stranger")
@@ -263,7 +262,7 @@ def _overlap(st: _Stage) -> None:
         fig.ox += shift
     # the reach boxes bound every pose, but this drawing's own ink boxes are what overlap: where
     # its limbs are tucked in, the front one steps closer (towards the one behind, inside the frame)
-    while _overlap_share(back.full_box, front.full_box) < MIN_OVERLAP + 0.02:
+    while overlap_share(back.full_box, front.full_box) < MIN_OVERLAP + 0.02:
         front.ox -= int(np.sign(front.full_box[0] + front.full_box[2] - back.full_box[0] - back.full_box[2])) or 1
 
 
@@ -467,16 +466,6 @@ def _write(img: np.ndarray, st: _Stage, t: dict) -> List[int]:
 
 
 # ---------------------------------------------------------------- truth
-def _separated(a: List[int], b: List[int], gap: int) -> bool:
-    return a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1]
-
-
-def _overlap_share(a: List[int], b: List[int]) -> float:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    return ix * iy / min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-
-
 def _truth(st: _Stage, chars: List[dict], text: List[List[int]]) -> dict:
     full = sorted(c["name"] for c in chars if c["role"] == "character")
     group = None if st.kind in ("overlap", "stranger") or not full else "+".join(full)
@@ -495,11 +484,11 @@ def _check(t: dict, W: int, H: int) -> None:
     boxes = [c["box"] for c in t["chars"]]
     if t["kind"] == "overlap":
         a, b = boxes
-        if _overlap_share(a, b) < MIN_OVERLAP:
-            problems.append(f"overlap of only {_overlap_share(a, b):.2f}")
-    elif any(not _separated(a, b, gap) for i, a in enumerate(boxes) for b in boxes[i + 1:]):
+        if overlap_share(a, b) < MIN_OVERLAP:
+            problems.append(f"overlap of only {overlap_share(a, b):.2f}")
+    elif any(not separated(a, b, gap) for i, a in enumerate(boxes) for b in boxes[i + 1:]):
         problems.append("characters closer than the minimum gap")
-    if any(not _separated(a, b, 1) for a in boxes for b in t["text"]):
+    if any(not separated(a, b, 1) for a in boxes for b in t["text"]):
         problems.append("text touches a character")
     lo, hi = SHOULDER if t["kind"] == "over_shoulder" else FRAGMENT
     if any(not lo <= c["visible"] <= hi for c in by_role["fragment"]):
@@ -619,23 +608,4 @@ def grade_groups(truth_path: os.PathLike, frames, counted, split) -> dict:
     ``frames``: the extracted set (every frame there is graded), ``counted`` and ``split``: the
     PersonCountFilter and GroupSplit results.  A frame counting dropped or the split rejected has
     the group None, which is right for empty, overlap and stranger frames."""
-    truth = {r["index"]: r for r in json.loads(Path(f"{truth_path}.truth.json").read_text())["frames"]}
-    got = {f.index: f.group for f in split.frames}
-    why = {f.index: " ".join([f.reason or ""] + [f"{w} {d:.2f}" for w, d, _ in f.names]).strip() for f in split.frames}
-    why.update({f.index: f.reason for f in counted.frames if f.reason})
-    per_kind: dict = {}
-    misses, right, false_ab = [], 0, 0
-    for row in frames.kept:
-        t = truth[row["index"]]
-        g = got.get(row["index"])
-        ok = g == t["group"]
-        right += ok
-        false_ab += g == "A+B" and t["group"] != "A+B"
-        tally = per_kind.setdefault(t["kind"], [0, 0])
-        tally[0] += ok
-        tally[1] += 1
-        if not ok:
-            misses.append(f"#{row['index']} {t['kind']}: truth {t['group']}, got {g} ({why.get(row['index'])})")
-    n = len(frames.kept)
-    return {"frames": n, "accuracy": right / max(1, n), "false_AB": false_ab,
-            "per_kind": {k: f"{a}/{b}" for k, (a, b) in sorted(per_kind.items())}, "misses": misses}
+    return grade_frames(truth_path, frames, counted, split, lambda t: {"kind": [t["kind"]]}, lambda t: t["kind"])

@@ -1,0 +1,195 @@
+"""The realistic development set: same seed, same pixels; truth that the pixels bear out (heads on
+drawn head pixels, no face on a fragment, the promised gaps and overlaps); two halves that share
+no seed; every framing, background kind and shot kind in each half; the clip and its truth file;
+reference stills; grade() on a hand-made split."""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from anim2lora.demo import real_scenes as rs
+from anim2lora.demo.anime import INK, LOOKS, Layer, draw
+from anim2lora.demo.plates import KINDS as BACKGROUNDS, line_art, plate
+
+W, H = 320, 180
+
+
+def _shot(half: str, kind: str, n: int = 0) -> rs.Shot:
+    return [s for s in rs.real_set(half) if s.kind == kind][n]
+
+
+def test_same_seed_same_pixels_and_the_halves_differ():
+    shot = _shot("tune", "over_shoulder")
+    a, ta = rs.frame(shot, 1, "colour", W, H)
+    b, tb = rs.frame(shot, 1, "colour", W, H)
+    assert np.array_equal(a, b) and ta == tb
+    other = rs.frame(rs.real_set("holdout")[shot.number], 1, "colour", W, H)[0]
+    assert np.abs(a.astype(int) - other.astype(int)).mean() > 10
+
+
+def test_halves_share_no_seed_plate_or_pose():
+    tune, hold = rs.real_set("tune"), rs.real_set("holdout")
+    assert not {s.plate_seed for s in tune} & {s.plate_seed for s in hold}
+    poses = lambda shots: {(c.pose, round(c.x, 6)) for s in shots for c in s.cast}   # noqa: E731
+    assert not poses(tune) & poses(hold)
+    with pytest.raises(ValueError, match="half"):
+        rs.real_set("train")
+
+
+@pytest.mark.parametrize("half", rs.HALVES)
+def test_every_framing_background_and_shot_kind_in_each_half(half):
+    shots = rs.real_set(half)
+    assert {s.kind for s in shots} == set(rs.SHOT_KINDS)
+    assert {s.background for s in shots} == set(BACKGROUNDS)
+    fine = {c.shot for s in shots for c in s.cast if c.role == "character"}
+    assert fine == set(rs.SHOTS)
+    assert {rs.FRAMING[f] for f in fine} == set(rs.FRAMINGS)
+    assert {s.group for s in shots} >= {"A", "B", "A+B", None}
+    assert {s.reason for s in shots} == {None, "empty", "fragment-only", "stranger", "overlap"}
+    # over-the-shoulder shots come as shot/reverse-shot: each of A and B is the near one
+    near = {c.name for s in shots if s.kind == "over_shoulder" for c in s.cast if c.role == "fragment"}
+    assert near == {"A", "B"}
+
+
+def _head_pixels(t: dict, img_style: str, shot: rs.Shot, step: int) -> list:
+    """Each person's own head mask, drawn alone."""
+    out = []
+    camera = shot.camera + shot.pan * step
+    for c in shot.cast:
+        layer = Layer.empty(H, W)
+        pose = rs._animated(c.pose, shot, step, c)
+        y = (c.y + 0.004 * np.sin(step * 1.9 + c.x * 7)) * H
+        draw(layer, LOOKS[c.name], (c.x + c.walk * step - camera) * H, y, c.unit * H, pose, flip=c.flip, style=img_style)
+        out.append(layer)
+    return out
+
+
+@pytest.mark.parametrize("kind", ["both", "over_shoulder", "fragment", "overlap", "text", "pan", "extra"])
+def test_truth_lies_on_the_drawn_pixels(kind):
+    shot = _shot("holdout", kind, 1)
+    for step in (0, 3):
+        img, t = rs.frame(shot, step, "colour", W, H)
+        layers = _head_pixels(t, "colour", shot, step)
+        for p, layer in zip(t["people"], layers):
+            if p["head"]:
+                x0, y0, x1, y1 = p["head"]
+                assert (layer.head[y0:y1, x0:x1] >= 128).mean() > 0.4     # the box is mostly head
+                assert p["role"] != "fragment"
+            if p["role"] == "fragment":
+                assert p["face_pixels"] == 0 and p["head"] is None
+                assert (layer.face >= 128).sum() == 0 or kind == "fragment"    # a back view has no face at all
+            if p["role"] == "character":
+                assert p["face_pixels"] > 0 and p["head_seen"] >= 0.9
+            if p["body"]:
+                x0, y0, x1, y1 = p["body"]
+                assert 0 <= x0 < x1 <= W and 0 <= y0 < y1 <= H
+                # the frame differs from the bare plate where the body is
+                assert layer.alpha[y0:y1, x0:x1].max() == 255
+
+
+def test_a_fragment_at_the_edge_shows_no_face_in_frame():
+    for shot in [s for s in rs.real_set("tune") if s.kind == "fragment"]:
+        _, t = rs.frame(shot, 2, "line", W, H)
+        frag = [p for p in t["people"] if p["role"] == "fragment"]
+        assert frag and all(p["face_pixels"] == 0 for p in frag)
+        assert (t["group"] is None) == (t["reason"] == "fragment-only")
+
+
+def test_characters_apart_unless_overlapping_and_extras_small():
+    for shot in rs.real_set("tune"):
+        _, t = rs.frame(shot, 1, "line", W, H)       # frame() checks its promises and raises on a broken one
+        chars = [p for p in t["people"] if p["role"] == "character"]
+        if shot.kind == "overlap":
+            assert rs.overlap_share(chars[0]["body"], chars[1]["body"]) >= 0.3
+        extras = [p for p in t["people"] if p["role"] == "extra"]
+        assert all(e["unit"] < 0.5 * min(c["unit"] for c in chars) for e in extras)
+
+
+def test_a_table_hides_the_waists_behind_it():
+    shots = [s for s in rs.real_set("holdout") if s.table]
+    assert shots
+    for shot in shots[:3]:
+        _, t = rs.frame(shot, 0, "colour", W, H)
+        assert t["table"]
+        for p in t["people"]:
+            if p["role"] == "character":
+                assert p["body"][3] <= round(shot.table * H) + 2       # nothing of them shows below its edge
+
+
+def test_close_ups_fill_the_frame_and_full_shots_show_the_feet():
+    heights = {"close-up": [], "full": []}
+    for shot in rs.real_set("tune"):
+        _, t = rs.frame(shot, 0, "line", W, H)
+        for p in t["people"]:
+            if p["role"] == "character" and p["shot"] in heights:
+                heights[p["shot"]].append((p["head"][3] - p["head"][1]) / H)
+                if p["shot"] == "full":
+                    assert p["body"][3] < H
+    assert heights["close-up"] and min(heights["close-up"]) >= 0.4 and max(heights["close-up"]) <= 0.75
+    assert heights["full"] and max(heights["full"]) < 0.2
+
+
+def test_line_style_is_dark_lines_on_white_and_colour_is_lit():
+    shot = _shot("tune", "both")
+    line, _ = rs.frame(shot, 0, "line", W, H)
+    assert np.median(line) >= 250 and line.min() <= max(INK) + 10
+    assert np.abs(line[..., 0].astype(int) - line[..., 2]).max() < 60          # no colour fills
+    dark = [s for s in rs.real_set("tune") if s.background == "dark" and s.cast][0]
+    img, t = rs.frame(dark, 0, "colour", W, H)
+    assert t["light"].startswith("night") and img.mean() < 90
+
+
+def test_plates_are_seeded_and_each_kind_looks_its_part():
+    for kind in BACKGROUNDS:
+        a, b = plate(kind, [7, 1], W, H), plate(kind, [7, 1], W, H)
+        assert np.array_equal(a, b)
+    assert plate("dark", [1], W, H).mean() < 60
+    assert plate("painted", [1], W, H).std() > plate("paper", [1], W, H).std()
+    assert line_art(plate("rendered", [1], W, H)).min() < 128       # its edges become lines
+
+
+def test_clip_and_truth_file(tmp_path):
+    video = tmp_path / "real.mp4"
+    rows = rs.write_real_clip(video, "tune", "colour", W, H, shots=3)
+    truth = json.loads((tmp_path / "real.mp4.truth.json").read_text())
+    assert video.stat().st_size > 0 and truth["half"] == "tune" and truth["style"] == "colour"
+    assert len(rows) == len(truth["frames"]) == 3 * rs.DRAWINGS * rs.HOLD
+    assert [r["held"] for r in rows[:2]] == [False, True]       # on twos
+    assert {"background", "light", "people", "group", "reason", "kind", "text"} <= set(rows[0])
+
+
+def test_reference_stills_are_several_framings_and_backgrounds():
+    for name in ("A", "B"):
+        stills = rs.reference_stills(name, "colour", W, H)
+        assert len(stills) == 3
+        crop, whole, white = stills
+        assert crop.shape[0] < H or crop.shape[1] < W                   # cut out of a frame
+        assert whole.shape == (H, W, 3) and whole.std() > 20            # a frame with its background
+        assert (white == 255).all(axis=2).mean() > 0.5                  # a full figure on white
+    with pytest.raises(ValueError):
+        rs.reference_stills("C")
+
+
+def test_grade_tallies_per_framing_background_and_kind(tmp_path):
+    video = tmp_path / "g.mp4"
+    rows = rs.write_real_clip(video, "tune", "line", W, H, shots=4)
+    kept = [{"index": r["index"]} for r in rows if not r["held"]]
+    frames = SimpleNamespace(kept=kept)
+    # a split that names every frame by its truth except one A+B frame called "A" and one
+    # overlap frame called "A+B"
+    groups = {}
+    for r in rows:
+        groups[r["index"]] = r["group"]
+    first_ab = next(r["index"] for r in rows if r["group"] == "A+B" and not r["held"])
+    groups[first_ab] = "A"
+    split = SimpleNamespace(frames=[SimpleNamespace(index=i, group=g, reason=None if g else "x", names=[])
+                                    for i, g in groups.items()])
+    counted = SimpleNamespace(frames=[])
+    g = rs.grade(video, frames, counted, split)
+    assert g["frames"] == len(kept) and g["false_AB"] == 0
+    assert g["accuracy"] == pytest.approx((len(kept) - 1) / len(kept))
+    assert len(g["misses"]) == 1 and "truth A+B, got A" in g["misses"][0]
+    assert set(g["per_background"]) <= set(BACKGROUNDS) and g["per_kind"]
+    assert sum(int(v.split("/")[1]) for v in g["per_kind"].values()) == len(kept)
