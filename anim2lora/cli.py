@@ -164,15 +164,15 @@ def _read_refs(pairs, flag: str = "--ref") -> dict:
     import cv2
 
     from .errors import BadInputError
+    from .images import check_reference, read_image
 
     stills: dict = {}
     for pair in pairs:
         name, sep, path = pair.partition("=")
         if not sep or not name or not path:
             raise BadInputError(f"{flag} '{pair}': write NAME=IMAGE, e.g. {flag} A=a1.png.")
-        img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        if img is None:
-            raise BadInputError(f"{flag} {name}: cannot read the image {path}.", hint="Give a PNG or JPEG still.")
+        img = read_image(path, cv2.IMREAD_UNCHANGED, f"{flag} {name}: the image", hint="Give a PNG or JPEG still.")
+        check_reference(img, f"{flag} {name}: {path}")
         stills.setdefault(name.strip(), []).append(img)
     return stills
 
@@ -281,9 +281,9 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, choices=allowed, default=getattr(d, name),
                        help=f"{HELP[name]} (default: {getattr(d, name)})".replace("%", "%%"))
     p.add_argument("--no-gradient-checkpointing", dest="gradient_checkpointing", action="store_false",
-                   help=HELP["gradient_checkpointing"] + " (on by default)")
+                   help=(HELP["gradient_checkpointing"] + " (on by default)").replace("%", "%%"))
     p.add_argument("--no-shuffle-caption", dest="shuffle_caption", action="store_false",
-                   help=HELP["shuffle_caption"] + " (on by default)")
+                   help=(HELP["shuffle_caption"] + " (on by default)").replace("%", "%%"))
     p.add_argument("--no-resume", dest="resume", action="store_false",
                    help="start over even when a stopped run of the same name left a state")
     _add_device_option(p)
@@ -622,9 +622,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_out(args) -> None:
+    """``--out`` is a folder (train may also name its LoRA file): checked before any work."""
+    from .errors import BadInputError
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir() and not (args.stage == "train" and out.suffix == ".safetensors"):
+        raise BadInputError(f"--out {out} is a file, not a folder; nothing was written.",
+                            hint="Give a folder for --out (it is made when missing).")
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_out(args)
         result = args.run(args)
     except KeyboardInterrupt:
         print("\ncancelled; nothing half-written was kept (finished work stays cached for the next run).",
@@ -635,6 +646,9 @@ def main(argv=None) -> int:
         return 130
     except Anim2LoRAError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:           # a full disk, a folder without write permission: the system's own words
+        print(f"error: {e.filename or ''}: {e.strerror or e}".replace("error: : ", "error: "), file=sys.stderr)
         return 2
     if sys.stderr.isatty():
         print(file=sys.stderr)
