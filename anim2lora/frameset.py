@@ -23,7 +23,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 from .errors import BadInputError
 from .hashing import settings_digest
-from .safe_paths import stored_path
+from .safe_paths import Inside, check_stored
 
 SCHEMA = 1
 KIND = "anim2lora.frameset"
@@ -234,6 +234,7 @@ def check_manifest(manifest: Mapping, p: Path) -> None:
         if not isinstance(manifest.get(key), kind):
             raise bad(f"its '{key}' is missing or not a {kind.__name__}")
     root = p.parent.parent
+    inside = Inside(root)
     for i, row in enumerate(manifest["frames"]):
         if not isinstance(row, dict):
             raise bad(f"row {i} is not an object")
@@ -246,4 +247,4 @@ def check_manifest(manifest: Mapping, p: Path) -> None:
             raise bad(f"row {i} is kept but names no file")
         for key in ("file", "thumb"):
             if row.get(key):
-                stored_path(root, row[key], source=p, where=f"row {i}'s {key}", hint=DAMAGED_HINT)
+                check_stored(root, row[key], source=p, where=f"row {i}'s {key}", hint=DAMAGED_HINT, inside=inside)

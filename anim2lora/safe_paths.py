@@ -22,20 +22,43 @@ def _is_absolute(name: str) -> bool:
     return os.path.isabs(name) or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":")
 
 
-def _escape(root: os.PathLike, name) -> Optional[str]:
-    """Why ``name`` is not a file inside ``root`` ("absolute", "outside", "empty"), or None."""
-    if not isinstance(name, str) or not name or "\x00" in name:
-        return "empty"
-    if _is_absolute(name):
-        return "absolute"
-    if not is_within(os.path.join(root, name), root):
-        return "outside"
-    return None
+class Inside:
+    """Containment checks of many names under one root, each directory resolved and listed once
+    (a manifest lists thousands of frames in a few folders; a ``realpath`` per row took seconds)."""
+
+    def __init__(self, root: os.PathLike):
+        self.root = os.fspath(root)
+        self.base = os.path.realpath(root).rstrip(os.sep)
+        self._dirs: dict = {}       # folder as written -> (its real path, names of the links in it)
+
+    def _folder(self, head: str):
+        if head not in self._dirs:
+            try:
+                with os.scandir(head) as entries:
+                    links = {e.name for e in entries if e.is_symlink()}
+            except OSError:
+                links = set()
+            self._dirs[head] = (os.path.realpath(head), links)
+        return self._dirs[head]
+
+    def why_not(self, name) -> Optional[str]:
+        """Why ``name`` is not a file inside the root ("empty", "absolute", "outside"), or None."""
+        if not isinstance(name, str) or not name or "\x00" in name:
+            return "empty"
+        if _is_absolute(name):
+            return "absolute"
+        head, tail = os.path.split(os.path.join(self.root, name))
+        real_head, links = self._folder(head)
+        if tail in ("", ".", "..") or tail in links:
+            real = os.path.realpath(os.path.join(head, tail))
+        else:
+            real = os.path.join(real_head, tail)
+        return None if real == self.base or real.startswith(self.base + os.sep) else "outside"
 
 
 def resolve_inside(root: os.PathLike, name: str, *, field: str = "file") -> Path:
     """Return the real path of ``name`` under ``root``, refusing anything that escapes it."""
-    why = _escape(root, name)
+    why = Inside(root).why_not(name)
     if why == "empty":
         raise BadInputError(f"{field}: no file name given.", hint="Pick a file from the list.")
     if why == "absolute":
@@ -50,14 +73,21 @@ def resolve_inside(root: os.PathLike, name: str, *, field: str = "file") -> Path
 STORED_HINT = "The file was edited or comes from elsewhere: run the stage that wrote it again."
 
 
-def stored_path(root: os.PathLike, name, *, source: os.PathLike, where: str, hint: str = STORED_HINT) -> Path:
-    """``root / name`` for a relative path read from ``source`` (a manifest, an index) that must
-    stay inside ``root`` after links are resolved; ``where`` says which entry held it ("row 3's
-    file").  The path is returned as joined, not resolved, so messages show the folder the user knows."""
-    why = _escape(root, name)
+def check_stored(root: os.PathLike, name, *, source: os.PathLike, where: str, hint: str = STORED_HINT,
+                 inside: Optional[Inside] = None) -> None:
+    """Refuse a relative path read from ``source`` (a manifest, an index) that does not stay inside
+    ``root`` once links are resolved; ``where`` says which entry held it ("row 3's file").
+    ``inside``: an ``Inside(root)`` shared by the rows of one file."""
+    why = (inside or Inside(root)).why_not(name)
     if why == "empty":
         raise BadInputError(f"{source}: {where} is {name!r}, not a relative file path.", hint=hint)
     if why is not None:
         raise BadInputError(f"{source}: {where} '{name}' points outside {root} ({why} path or a link out); it "
                             "is refused.", hint=hint)
+
+
+def stored_path(root: os.PathLike, name, *, source: os.PathLike, where: str, hint: str = STORED_HINT) -> Path:
+    """``root / name`` once ``check_stored`` passes: joined, not resolved, so messages show the
+    folder the user knows."""
+    check_stored(root, name, source=source, where=where, hint=hint)
     return Path(root) / name
