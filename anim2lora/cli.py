@@ -307,10 +307,14 @@ class _TrainProgress(Progress):
                   f"{e['seconds_left'] / 60:.1f} min left ", end="", file=sys.stderr, flush=True)
 
 
-def _lora_target(out: Path, name) -> Path:
-    if out.suffix == ".safetensors":
-        return out if name is None else out.with_name(f"{name}.safetensors")
-    return out / f"{name or 'anim2lora'}.safetensors"
+def _lora_name(out: Path, name) -> str:
+    """--name, else the --out file's stem, else anim2lora: checked as TrainSettings checks a name
+    before it is joined to a folder (an absolute or ../ name would leave --out)."""
+    return name if name is not None else (out.stem if out.suffix == ".safetensors" else "anim2lora")
+
+
+def _lora_target(out: Path, name: str) -> Path:
+    return out.with_name(f"{name}.safetensors") if out.suffix == ".safetensors" else out / f"{name}.safetensors"
 
 
 def _train(dataset, checkpoint: str, lora: Path, settings, device: str, resume: bool = True):
@@ -359,10 +363,10 @@ def cmd_train(args) -> dict:
     from .dataset.run import load_dataset
     from .train.settings import TrainSettings
 
-    lora = _lora_target(Path(args.out), args.name)
     names = TrainSettings.__dataclass_fields__
     settings = TrainSettings(**{**{k: v for k, v in vars(args).items() if k in names and k != "name"},
-                                "name": lora.stem})
+                                "name": _lora_name(Path(args.out), args.name)})
+    lora = _lora_target(Path(args.out), settings.name)
     result, report, _ = _train(load_dataset(args.dataset), args.checkpoint, lora, settings, args.device,
                                args.resume)
     if not args.json:
@@ -408,9 +412,10 @@ def cmd_verdict(args) -> dict:
     if args.compare:
         try:
             earlier = json.loads(Path(args.compare).read_text(encoding="utf-8"))
-            if not {"images", "summary"} <= set(earlier):
+            if not isinstance(earlier, dict) or not {"images", "summary"} <= set(earlier):
                 raise ValueError("it has no images and summary")
-        except (OSError, ValueError) as e:
+            compare(earlier, earlier)      # every number the side-by-side reads, checked before judging
+        except (OSError, ValueError, LookupError, TypeError, AttributeError, ArithmeticError) as e:
             raise BadInputError(f"--compare {args.compare}: cannot read it as a verdict ({e}).",
                                 hint="Give the verdict.json an earlier verdict run wrote.") from None
     width = args.line_width or (dataset_line_width(args.dataset) if args.dataset else None)

@@ -343,3 +343,32 @@ def test_a_folder_in_the_way_that_the_pack_did_not_write_is_left_alone(capsys, t
     argv = ["onegroup", cache.path, "--name", "A"] if stage == "onegroup" else ["caption", groups, "--tagger", "offline"]
     refused(capsys, tmp_path, out, [*argv, "--out", out], str(precious.parent), "in the way")
     assert precious.read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("earlier", ['{"images": [], "summary": {"background": "x"}}', '[1]',
+                                     '{"images": [], "summary": {"images": 0}}'])
+def test_an_earlier_verdict_of_another_shape_is_refused_before_judging(capsys, tmp_path, earlier):
+    picture, bad = tmp_path / "p.png", tmp_path / "old.json"
+    picture.write_bytes(encode_png(_picture(1)))
+    bad.write_text(earlier)
+    out = tmp_path / "v"
+    refused(capsys, tmp_path, out, ["verdict", picture, "--compare", bad, "--out", out], str(bad), "verdict.json")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("tagger", ["../../sentinel", "/etc", ".."])
+def test_a_tagger_name_is_a_folder_name(capsys, tmp_path, sentinel, groups, tagger):
+    models = tmp_path / "models"
+    models.mkdir()
+    out = tmp_path / "ds"
+    refused(capsys, tmp_path, out, ["caption", groups, "--out", out, "--tagger", tagger, "--tagger-models", models],
+            "tagger", "not a path")
+
+
+@pytest.mark.parametrize("name", ["../../evil", "/tmp/a2l-evil", "..", "crops"])
+def test_a_typed_name_that_is_not_a_name_is_refused(capsys, tmp_path, cache, dataset, name):
+    out = tmp_path / "out"
+    refused(capsys, tmp_path, out, ["onegroup", cache.path, "--name", name, "--out", out], name)
+    if name != "crops":          # a LoRA may be called crops; it is no folder of GroupSplit's
+        refused(capsys, tmp_path, tmp_path / "lora", [*_train(dataset, tmp_path), "--name", name], name)
+    assert not Path("/tmp/a2l-evil").exists()

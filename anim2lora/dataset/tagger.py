@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..errors import MissingModelError
+from ..errors import BadInputError, MissingModelError
 from ..hub import fetch
 from ..runtime import Loaded, onnx_session, resolve_device
 
@@ -101,6 +101,9 @@ def tagger_folder(models_dir: Optional[os.PathLike], name: str = DEFAULT_TAGGER.
     """The folder holding both files, downloading the default model's if allowed; else None."""
     if models_dir is None:
         return None
+    if name in ("", ".", "..") or Path(name).name != name or "\\" in name:   # a folder's name, never a path
+        raise BadInputError(f"tagger '{name}': the name of a folder in {models_dir}, not a path.",
+                            hint="Give the tagger folder's name, or 'auto' or 'offline'.")
     folder = Path(models_dir) / name
     missing = [f for f in FILES if not (folder / f).is_file()]
     if missing and allow_download and name == DEFAULT_TAGGER.name:
