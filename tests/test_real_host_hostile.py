@@ -53,8 +53,14 @@ def _sentinel(host) -> Path:
 
 def _defaults(host, class_type: str, **inputs) -> dict:
     info = host.get(f"/object_info/{class_type}")[class_type]["input"]
-    values = {name: spec[1].get("default") for part in ("required", "optional")
-              for name, spec in info.get(part, {}).items() if isinstance(spec[1], dict) and "default" in spec[1]}
+    values = {}
+    for part in ("required", "optional"):
+        for name, spec in info.get(part, {}).items():
+            options = spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
+            if "default" in options:
+                values[name] = options["default"]
+            elif isinstance(spec[0], list) and spec[0]:      # a list without a default: its first choice
+                values[name] = spec[0][0]
     return {"class_type": class_type, "inputs": {**values, **inputs}}
 
 
