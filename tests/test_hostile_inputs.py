@@ -372,3 +372,16 @@ def test_a_typed_name_that_is_not_a_name_is_refused(capsys, tmp_path, cache, dat
     if name != "crops":          # a LoRA may be called crops; it is no folder of GroupSplit's
         refused(capsys, tmp_path, tmp_path / "lora", [*_train(dataset, tmp_path), "--name", name], name)
     assert not Path("/tmp/a2l-evil").exists()
+
+
+@pytest.mark.parametrize("ext", [".png", ".jpg", ".webp", ".bmp"])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_the_size_is_read_from_every_format_s_header(tmp_path, ext, channels):
+    import cv2
+
+    from anim2lora.images import header_size
+
+    path = tmp_path / f"p{ext}"
+    picture = np.random.default_rng(0).integers(0, 255, (23, 37, channels), np.uint8)
+    assert cv2.imwrite(str(path), picture[..., 0] if channels == 1 else picture)
+    assert header_size(path) == (37, 23)
