@@ -223,8 +223,9 @@ def load_dataset(folder: os.PathLike) -> Dataset:
                                                   for k in ("repeats", "keep_tokens")):
             raise bad(f"group {g} needs whole-number repeats and keep_tokens")
         name = entry.get("folder")
-        if not isinstance(name, str) or "/" in name or "\\" in name:
-            raise bad(f"group {g}'s folder {name!r} is not a folder name")
+        if name != folder_name(g, entry["repeats"]):        # the name the caption stage gives it, nothing else
+            raise bad(f"group {g}'s folder {name!r} is not a folder name of this stage's "
+                      f"('{folder_name(g, entry['repeats'])}')")
         sub = Subset(g, stored_path(folder / "img", name, source=where, where=f"group {g}'s folder", hint=DAMAGED_HINT),
                      entry["repeats"], entry["keep_tokens"])
         if not sub.folder.is_dir():
