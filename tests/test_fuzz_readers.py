@@ -19,7 +19,7 @@ from anim2lora.people.export import export_groups, load_groups
 from anim2lora.safe_paths import is_within
 from framesets import frameset_of
 
-FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # text a hostile file would hold: path tricks and names beside plain junk
 tricky = st.sampled_from(["../x.png", "/etc/passwd", "frames/../../x", "images/ok.png", "", ".", "..", "A",
@@ -49,8 +49,17 @@ def _mutate(data, path, value):
     return [*data[:i], _mutate(data[i], rest, value), *data[i + 1:]]
 
 
-paths = st.lists(st.integers(0, 9) | st.sampled_from(["frames", "id", "file", "thumb", "index", "dropped", "source",
-                                                      "groups", "crops", "pending", "folder", "repeats"]), max_size=4)
+keys = st.sampled_from(["frames", "id", "file", "thumb", "index", "dropped", "source", "groups", "crops", "pending",
+                        "folder", "repeats", "keep_tokens", "A"])
+# where a field is replaced: anywhere, or (most often) in a row, a group entry or a dataset group
+row_paths = st.tuples(st.just("frames"), st.integers(0, 3), st.sampled_from(["file", "thumb"])).map(list)
+paths = st.one_of(st.lists(st.integers(0, 9) | keys, max_size=4), row_paths, row_paths,
+                  st.tuples(st.just("frames"), st.integers(0, 3), keys).map(list),
+                  st.tuples(st.sampled_from(["groups", "crops"]), st.sampled_from(["A", "B"])).map(list),
+                  st.tuples(st.just("groups"), st.just("A"), keys).map(list))
+escapes = st.sampled_from(["../x.png", "/etc/passwd", "frames/../../x.png", "A/../../x", "../../cache/sets/x.json",
+                           "..", "/"])
+values = st.one_of(escapes, tricky, json_values)
 
 
 def _inside(frames) -> None:
@@ -59,7 +68,7 @@ def _inside(frames) -> None:
 
 
 @FUZZ
-@given(path=paths, value=json_values, whole=st.booleans())
+@given(path=paths, value=values, whole=st.booleans())
 def test_a_manifest_loads_inside_its_folder_or_is_refused(path, value, whole):
     with tempfile.TemporaryDirectory() as tmp:
         frames = _base(Path(tmp))
@@ -72,25 +81,29 @@ def test_a_manifest_loads_inside_its_folder_or_is_refused(path, value, whole):
 
 
 @FUZZ
-@given(path=paths, value=json_values, whole=st.booleans())
-def test_a_group_index_loads_inside_its_folder_or_is_refused(path, value, whole):
+@given(path=paths, value=values, whole=st.booleans(), rename=st.none() | escapes | tricky | st.text(max_size=10))
+def test_a_group_index_loads_inside_its_folder_or_is_refused(path, value, whole, rename):
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "groups"
         export_groups({"A": _base(Path(tmp))}, {}, out)
         index = out / "groups.json"
-        data = value if whole else _mutate(json.loads(index.read_text()), path, value)
+        data = json.loads(index.read_text())
+        if rename is not None:                      # the group's name itself, as a folder would be named
+            data["groups"] = {rename: data["groups"]["A"]}
+        data = value if whole else _mutate(data, path, value)
         index.write_text(json.dumps(data, allow_nan=True))
         try:
             groups = load_groups(out)
         except BadInputError:
             return
         for name, frames in [*groups.groups.items(), *groups.crops.items()]:
-            assert is_within(frames.root, out) and ".." not in name and not os.path.isabs(name)
+            assert is_within(frames.root, out) and is_within(out / name, out) and (out / name) != out
+            assert not name.startswith(".") and "/" not in name and "\\" not in name
             _inside(frames)
 
 
 @FUZZ
-@given(path=paths, value=json_values)
+@given(path=paths, value=values)
 def test_a_dataset_index_loads_inside_its_folder_or_is_refused(path, value):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "ds"
