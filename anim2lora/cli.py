@@ -308,8 +308,8 @@ class _TrainProgress(Progress):
 
 
 def _lora_name(out: Path, name) -> str:
-    """--name, else the --out file's stem, else anim2lora: checked as TrainSettings checks a name
-    before it is joined to a folder (an absolute or ../ name would leave --out)."""
+    """--name, else the --out file's stem, else anim2lora: TrainSettings checks it before it is
+    joined to a folder (an absolute or ../ name would leave --out)."""
     return name if name is not None else (out.stem if out.suffix == ".safetensors" else "anim2lora")
 
 
@@ -653,7 +653,8 @@ def main(argv=None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except OSError as e:           # a full disk, a folder without write permission: the system's own words
-        print(f"error: {e.filename or ''}: {e.strerror or e}".replace("error: : ", "error: "), file=sys.stderr)
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
         return 2
     if sys.stderr.isatty():
         print(file=sys.stderr)

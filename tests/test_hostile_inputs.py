@@ -385,3 +385,11 @@ def test_the_size_is_read_from_every_format_s_header(tmp_path, ext, channels):
     picture = np.random.default_rng(0).integers(0, 255, (23, 37, channels), np.uint8)
     assert cv2.imwrite(str(path), picture[..., 0] if channels == 1 else picture)
     assert header_size(path) == (37, 23)
+
+
+def test_an_out_under_a_file_is_the_systems_error_in_one_line(capsys, tmp_path, cache):
+    taken = tmp_path / "taken.txt"
+    taken.write_text("mine\n")
+    out = taken / "sub"
+    refused(capsys, tmp_path, taken, ["onegroup", cache.path, "--out", out], "taken.txt", "Not a directory")
+    assert taken.read_text() == "mine\n"
