@@ -37,10 +37,5 @@ def check_group(group: str, what: str, hint: str = "") -> str:
     if not isinstance(group, str):
         raise BadInputError(f"{what} {group!r}: a group name is text.", hint=hint)
     parts = group.split(GROUP_JOIN)
-    try:
-        check_names(parts, what, hint)
-    except BadInputError as e:
-        if len(parts) == 1:
-            raise
-        raise BadInputError(f"{what} '{group}': {e.message}", hint=e.hint) from None
+    check_names(parts, what if len(parts) == 1 else f"{what} '{group}': name", hint)
     return group
