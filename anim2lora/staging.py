@@ -21,12 +21,9 @@ def partial_name(final: Path) -> Path:
 def swap_in(staged: Path, final: Path) -> None:
     """``staged`` becomes ``final``; whatever ``final`` was is removed only after the rename."""
     old = None
-    if final.is_symlink() or final.is_file():
+    if final.exists() or final.is_symlink():
         old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(final, old)
-    elif final.exists():
-        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-        os.rename(final, old)
+        os.replace(final, old)       # a rename: the old content stays whole until the new is in place
     os.replace(staged, final)
     if old is not None:
         remove(old)
