@@ -166,15 +166,15 @@ def _read_refs(pairs, flag: str = "--ref") -> dict:
     import cv2
 
     from .errors import BadInputError
+    from .images import check_reference, read_image
 
     stills: dict = {}
     for pair in pairs:
         name, sep, path = pair.partition("=")
         if not sep or not name or not path:
             raise BadInputError(f"{flag} '{pair}': write NAME=IMAGE, e.g. {flag} A=a1.png.")
-        img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        if img is None:
-            raise BadInputError(f"{flag} {name}: cannot read the image {path}.", hint="Give a PNG or JPEG still.")
+        img = read_image(path, cv2.IMREAD_UNCHANGED, f"{flag} {name}: the image", hint="Give a PNG or JPEG still.")
+        check_reference(img, f"{flag} {name}: {path}")
         stills.setdefault(name.strip(), []).append(img)
     return stills
 
@@ -283,9 +283,9 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, choices=allowed, default=getattr(d, name),
                        help=f"{HELP[name]} (default: {getattr(d, name)})".replace("%", "%%"))
     p.add_argument("--no-gradient-checkpointing", dest="gradient_checkpointing", action="store_false",
-                   help=HELP["gradient_checkpointing"] + " (on by default)")
+                   help=(HELP["gradient_checkpointing"] + " (on by default)").replace("%", "%%"))
     p.add_argument("--no-shuffle-caption", dest="shuffle_caption", action="store_false",
-                   help=HELP["shuffle_caption"] + " (on by default)")
+                   help=(HELP["shuffle_caption"] + " (on by default)").replace("%", "%%"))
     p.add_argument("--no-resume", dest="resume", action="store_false",
                    help="start over even when a stopped run of the same name left a state")
     _add_device_option(p)
@@ -309,10 +309,14 @@ class _TrainProgress(Progress):
                   f"{e['seconds_left'] / 60:.1f} min left ", end="", file=sys.stderr, flush=True)
 
 
-def _lora_target(out: Path, name) -> Path:
-    if out.suffix == ".safetensors":
-        return out if name is None else out.with_name(f"{name}.safetensors")
-    return out / f"{name or 'anim2lora'}.safetensors"
+def _lora_name(out: Path, name) -> str:
+    """--name, else the --out file's stem, else anim2lora: TrainSettings checks it before it is
+    joined to a folder (an absolute or ../ name would leave --out)."""
+    return name if name is not None else (out.stem if out.suffix == ".safetensors" else "anim2lora")
+
+
+def _lora_target(out: Path, name: str) -> Path:
+    return out.with_name(f"{name}.safetensors") if out.suffix == ".safetensors" else out / f"{name}.safetensors"
 
 
 def _train(dataset, checkpoint: str, lora: Path, settings, device: str, resume: bool = True):
@@ -361,10 +365,10 @@ def cmd_train(args) -> dict:
     from .dataset.run import load_dataset
     from .train.settings import TrainSettings
 
-    lora = _lora_target(Path(args.out), args.name)
     names = TrainSettings.__dataclass_fields__
     settings = TrainSettings(**{**{k: v for k, v in vars(args).items() if k in names and k != "name"},
-                                "name": lora.stem})
+                                "name": _lora_name(Path(args.out), args.name)})
+    lora = _lora_target(Path(args.out), settings.name)
     result, report, _ = _train(load_dataset(args.dataset), args.checkpoint, lora, settings, args.device,
                                args.resume)
     if not args.json:
@@ -410,9 +414,10 @@ def cmd_verdict(args) -> dict:
     if args.compare:
         try:
             earlier = json.loads(Path(args.compare).read_text(encoding="utf-8"))
-            if not {"images", "summary"} <= set(earlier):
+            if not isinstance(earlier, dict) or not {"images", "summary"} <= set(earlier):
                 raise ValueError("it has no images and summary")
-        except (OSError, ValueError) as e:
+            compare(earlier, earlier)      # every number the side-by-side reads, checked before judging
+        except (OSError, ValueError, LookupError, TypeError, AttributeError, ArithmeticError) as e:
             raise BadInputError(f"--compare {args.compare}: cannot read it as a verdict ({e}).",
                                 hint="Give the verdict.json an earlier verdict run wrote.") from None
     width = args.line_width or (dataset_line_width(args.dataset) if args.dataset else None)
@@ -643,9 +648,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_out(args) -> None:
+    """``--out`` is a folder (train may also name its LoRA file): checked before any work."""
+    from .errors import BadInputError
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir() and not (args.stage == "train" and out.suffix == ".safetensors"):
+        raise BadInputError(f"--out {out} is a file, not a folder; nothing was written.",
+                            hint="Give a folder for --out (it is made when missing).")
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_out(args)
         result = args.run(args)
     except KeyboardInterrupt:
         print("\ncancelled; nothing half-written was kept (finished work stays cached for the next run).",
@@ -656,6 +672,10 @@ def main(argv=None) -> int:
         return 130
     except Anim2LoRAError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:           # a full disk, a folder without write permission: the system's own words
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
         return 2
     if sys.stderr.isatty():
         print(file=sys.stderr)

@@ -13,6 +13,7 @@ did not make it, ``dropped`` with the reason.  Sets are immutable: a filter writ
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -22,21 +23,27 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 from .errors import BadInputError
 from .hashing import settings_digest
+from .safe_paths import Inside, check_stored
 
 SCHEMA = 1
 KIND = "anim2lora.frameset"
 
 
-def write_json_atomic(path: Path, data) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
+    """``path`` replaced by ``text`` whole or not at all (a cancel never leaves half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1, default=_plain)
+            f.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomic(path: Path, data) -> None:
+    write_text_atomic(path, json.dumps(data, indent=1, default=_plain))
 
 
 def _plain(value):
@@ -149,23 +156,33 @@ class FrameSet:
 
 
 def read_index(folder: Path, name: str, what: str, stage: str) -> dict:
-    """The JSON index ``name`` a stage wrote in ``folder``, or an error saying which folder to pass."""
+    """The JSON index ``name`` a stage wrote in ``folder``, or an error saying which folder to pass
+    (no index) or what to do about a damaged one."""
+    path = Path(folder) / name
     try:
-        return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise BadInputError(f"{folder}: not a {what} folder ({name}: {e}).",
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise BadInputError(f"{folder}: not a {what} folder ({name}: {e.strerror or e}).",
                             hint=f"Pass the --out folder of `python -m anim2lora {stage}`.") from None
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        raise BadInputError(f"{path}: damaged, not JSON ({e}).",
+                            hint=f"Delete it and run `python -m anim2lora {stage}` again into {folder}.") from None
 
 
 def link_or_copy(src: Path, dst: Path) -> None:
-    """``dst`` as a hard link to ``src`` where the file system allows (no copy), else a copy."""
+    """``dst`` as a hard link to ``src`` where the file system allows (no copy), else a copy.
+    ``dst`` must be new: nothing already there is ever replaced."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.exists():
-        dst.unlink()
     try:
         os.link(src, dst)
+    except FileExistsError:
+        raise BadInputError(f"{dst}: two pictures would be written under this one name.",
+                            hint="The set lists a picture twice: run the stage that made it again.") from None
     except OSError:       # another drive, or a file system without hard links
-        shutil.copyfile(src, dst)
+        with open(src, "rb") as f, open(dst, "xb") as g:
+            shutil.copyfileobj(f, g)
 
 
 def manifest_path(root: Path, set_id: str) -> Path:
@@ -193,7 +210,41 @@ def load(path: os.PathLike) -> FrameSet:
         raise BadInputError(f"{p}: no such frame-set manifest.",
                             hint="Pass the manifest path printed by the previous stage.") from None
     except (OSError, ValueError) as e:
-        raise BadInputError(f"{p}: not a readable frame-set manifest ({e}).") from None
-    if manifest.get("kind") != KIND or manifest.get("schema") != SCHEMA:
-        raise BadInputError(f"{p}: not an Anim2LoRA frame-set manifest (schema {SCHEMA}).")
+        raise BadInputError(f"{p}: not a readable frame-set manifest ({e}).", hint=DAMAGED_HINT) from None
+    if not isinstance(manifest, dict) or manifest.get("kind") != KIND or manifest.get("schema") != SCHEMA:
+        raise BadInputError(f"{p}: not an Anim2LoRA frame-set manifest (schema {SCHEMA}).", hint=DAMAGED_HINT)
+    check_manifest(manifest, p)
     return FrameSet(p.parent.parent, manifest)
+
+
+DAMAGED_HINT = "It is damaged or was edited: delete it and run the stage that wrote it again."
+SET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_TEXT_OR_NONE = ("file", "thumb", "dropped")
+
+
+def check_manifest(manifest: Mapping, p: Path) -> None:
+    """What the stages take from a manifest without looking again: its id (a file name), its rows
+    and, for every row, an image path that stays inside the set's folder (``safe_paths``)."""
+    def bad(what: str) -> BadInputError:
+        return BadInputError(f"{p}: {what}.", hint=DAMAGED_HINT)
+
+    if not isinstance(manifest.get("id"), str) or not SET_ID.fullmatch(manifest["id"]):
+        raise bad(f"its id {manifest.get('id')!r} is not a set id (letters, digits, '_', '-')")
+    for key, kind in (("frames", list), ("source", dict), ("settings", dict), ("stage", str)):
+        if not isinstance(manifest.get(key), kind):
+            raise bad(f"its '{key}' is missing or not a {kind.__name__}")
+    root = p.parent.parent
+    inside = Inside(root)
+    for i, row in enumerate(manifest["frames"]):
+        if not isinstance(row, dict):
+            raise bad(f"row {i} is not an object")
+        if not isinstance(row.get("index"), int) or isinstance(row["index"], bool):
+            raise bad(f"row {i} has no whole-number 'index'")
+        for key in _TEXT_OR_NONE:
+            if row.get(key) is not None and not isinstance(row[key], str):
+                raise bad(f"row {i}'s '{key}' is {row[key]!r}, not text")
+        if not row.get("dropped") and not row.get("file"):
+            raise bad(f"row {i} is kept but names no file")
+        for key in ("file", "thumb"):
+            if row.get(key):
+                check_stored(root, row[key], source=p, where=f"row {i}'s {key}", hint=DAMAGED_HINT, inside=inside)

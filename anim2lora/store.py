@@ -12,6 +12,8 @@ import threading
 import time
 from typing import Dict, Iterable, Mapping
 
+from .errors import BadInputError
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS analysis (
     content  TEXT NOT NULL,
@@ -32,8 +34,13 @@ class AnalysisStore:
         self.path = os.fspath(path)
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
         self._local = threading.local()
-        with self._conn() as conn:
-            conn.execute(_SCHEMA)
+        try:
+            with self._conn() as conn:
+                conn.execute(_SCHEMA)
+        except sqlite3.DatabaseError as e:    # random bytes, a truncated copy, another program's database
+            self.close()
+            raise BadInputError(f"{self.path}: not a readable analysis cache ({e}).",
+                                hint="Delete it: it is only a cache, and the next run builds it again.") from None
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

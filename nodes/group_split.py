@@ -3,6 +3,7 @@ frames into one set per group (A, B, A+B)."""
 
 from ..anim2lora.gallery import split_gallery
 from ..anim2lora.hashing import settings_digest
+from ..anim2lora.images import check_reference
 from ..anim2lora.people import identity
 from ..anim2lora.people.detectors import MODELS_FOLDER
 from ..anim2lora.people.export import write_groups
@@ -42,7 +43,10 @@ class CharacterReference:
     def add(self, name, images, references=(), mask=None):
         name = name.strip()
         check_names([n for n, _ in references] + [name])
-        return (tuple(references) + ((name, tuple(bgr_stills(images, mask))),),)
+        stills = tuple(bgr_stills(images, mask))
+        for k, still in enumerate(stills):
+            check_reference(still, f"reference {name}, picture {k + 1}")
+        return (tuple(references) + ((name, stills),),)
 
 
 def _setting_inputs() -> dict:

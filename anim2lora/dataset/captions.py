@@ -19,12 +19,16 @@ def group_names(group: str) -> List[str]:
     return [n.strip() for n in group.split("+") if n.strip()]
 
 
+def count_text(count_tag: str, n: int) -> str:
+    return count_tag.replace("{n}", str(n))
+
+
 def head_tags(group: str, trigger: str = "", count_tag: str = "{n}people") -> List[str]:
     """The pinned tags of a group's captions: ``A+B`` -> ``["A", "B", "2people"]`` (+ trigger)."""
     names = [n for n in group.split("+") if n]
     head = list(names)
     if len(names) > 1 and count_tag:
-        head.append(count_tag.format(n=len(names)))
+        head.append(count_text(count_tag, len(names)))
     if trigger.strip():
         head.append(trigger.strip())
     return list(dict.fromkeys(head))       # a trigger equal to a name is pinned once

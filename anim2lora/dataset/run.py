@@ -7,7 +7,7 @@ are cached per picture, so another threshold or blacklist writes captions again 
 """
 
 import os
-import shutil
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -16,10 +16,14 @@ from typing import Dict, List, Optional
 
 
 from ..errors import BadInputError, MissingModelError
-from ..frameset import link_or_copy, read_index, write_json_atomic
+from ..frameset import DAMAGED_HINT, link_or_copy, read_index, write_json_atomic, write_text_atomic
+from ..images import check_size, read_image
+from ..names import check_group
 from ..hashing import settings_digest
 from ..people.export import GroupSets, refuse_writing_into
 from ..progress import Progress
+from ..safe_paths import stored_path
+from ..staging import staging
 from ..store import AnalysisStore
 from .captions import caption_text, head_tags
 from .kohya import Subset, balanced_repeats, dataset_toml, folder_name, step_shares, thin_warnings
@@ -132,43 +136,47 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
     blacklist = Blacklist(split(settings.blacklist))
     items = {g: _pictures(groups, g, settings.use_crops) for g in order}
     repeats = balanced_repeats({g: len(v) for g, v in items.items()}, settings.balance, settings.max_repeats)
-    _clear_previous(out)
+    img = out / "img"
+    if img.exists() and not _written_here(out):
+        raise BadInputError(f"{img} is in the way: no earlier caption run wrote it, so it is left as it is.",
+                            hint="Give another --out folder, or move that folder away.")
     progress.set_total(sum(len(v) for v in items.values()))
     store = AnalysisStore(Path(scores) if scores else out / "analysis.sqlite")
     tags = _Tags(tagger, settings, store)
     subsets, frequency, done = [], {}, 0
     try:
-        for g in order:
-            head = head_tags(g, settings.trigger, settings.count_tag)
-            folder = out / "img" / folder_name(g, repeats[g])
-            subset = Subset(g, folder, repeats[g], len(head))
-            counted: Counter = Counter()
-            for frames, row in items[g]:
-                src = frames.image_path(row)
-                bgr = cv2.imread(os.fspath(src), cv2.IMREAD_COLOR)
-                if bgr is None:
-                    raise BadInputError(f"group {g}: cannot read {src}.", hint="Run GroupSplit again.")
-                found = tags.of(bgr, row.get("sha256") or "") + (["lineart"] if row.get("lineart") else [])
-                free = drop_overlaps(blacklist(unique(found)))
-                if settings.keep_tokens_separator:     # kohya would read it as the end of the head
-                    free = [t for t in free if settings.keep_tokens_separator not in t]
-                caption = caption_text(head, free, settings.keep_tokens_separator)
-                image = folder / Path(row["file"]).name
-                link_or_copy(src, image)
-                image.with_suffix(".txt").write_text(caption + "\n", encoding="utf-8")
-                subset.images.append(image)
-                subset.captions.append(caption)
-                counted.update([*head, *free])
-                done += 1
-                progress.update(done)
-            frequency[folder.name] = dict(counted.most_common())
-            subsets.append(subset)
+        with staging() as stage:
+            staged = stage.folder(img)
+            for g in order:
+                head = head_tags(g, settings.trigger, settings.count_tag)
+                folder = img / folder_name(g, repeats[g])
+                subset = Subset(g, folder, repeats[g], len(head))
+                counted: Counter = Counter()
+                for frames, row in items[g]:
+                    src = frames.image_path(row)
+                    bgr = read_image(src, cv2.IMREAD_COLOR, f"group {g}: picture", hint="Run GroupSplit again.")
+                    found = tags.of(bgr, row.get("sha256") or "") + (["lineart"] if row.get("lineart") else [])
+                    free = drop_overlaps(blacklist(unique(found)))
+                    if settings.keep_tokens_separator:     # kohya would read it as the end of the head
+                        free = [t for t in free if settings.keep_tokens_separator not in t]
+                    caption = caption_text(head, free, settings.keep_tokens_separator)
+                    image = folder / Path(row["file"]).name
+                    written = staged / folder.name / image.name
+                    link_or_copy(src, written)
+                    written.with_suffix(".txt").write_text(caption + "\n", encoding="utf-8")
+                    subset.images.append(image)
+                    subset.captions.append(caption)
+                    counted.update([*head, *free])
+                    done += 1
+                    progress.update(done)
+                frequency[folder.name] = dict(counted.most_common())
+                subsets.append(subset)
     finally:
         store.close()
     progress.update(done, force=True)
     config = out / CONFIG
-    config.write_text(dataset_toml(subsets, settings.resolution, keep_tokens_separator=settings.keep_tokens_separator),
-                      encoding="utf-8")
+    write_text_atomic(config, dataset_toml(subsets, settings.resolution,
+                                           keep_tokens_separator=settings.keep_tokens_separator))
     dataset = Dataset(out, config, subsets, settings.resolution, settings.keep_tokens_separator,
                       tagger.name if tagger else "offline", frequency)
     lineart = sorted({r["lineart"]["method"] for items_ in items.values() for _, r in items_ if r.get("lineart")})
@@ -185,29 +193,62 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
     return CaptionResult(dataset, settings, warnings, time.monotonic() - started, tags.ran)
 
 
-def _clear_previous(out: Path) -> None:
-    """Remove what an earlier run wrote here, finished or cut off: ``img/`` is this stage's own
-    folder, and a group gone (or its repeats changed) must not stay behind to be trained on.
-    Nothing else in ``out`` is touched."""
-    (out / INDEX).unlink(missing_ok=True)
-    (out / CONFIG).unlink(missing_ok=True)
+def _written_here(out: Path) -> bool:
+    """Whether ``out/img`` is this stage's: its index or config beside it, or (a run cut off by an
+    older version, which removed those first) nothing in it but kohya's ``<repeats>_<group>`` folders."""
     img = out / "img"
-    if img.is_dir() and not img.is_symlink():
-        shutil.rmtree(img)
+    if (out / INDEX).is_file() or (out / CONFIG).is_file():
+        return True
+    return img.is_dir() and not img.is_symlink() and all(
+        p.is_dir() and not p.is_symlink() and re.fullmatch(r"\d+_.+", p.name) for p in img.iterdir())
 
 
 def load_dataset(folder: os.PathLike) -> Dataset:
-    """The dataset a caption run wrote under ``folder`` (its ``dataset.json``)."""
+    """The dataset a caption run wrote under ``folder`` (its ``dataset.json``), checked through:
+    group names, folders inside ``img/``, every picture's size (from its header) and a caption
+    that is not blank, so training stops here, before any model is loaded."""
     folder = Path(folder)
     index = read_index(folder, INDEX, "dataset", "caption")
+    where = folder / INDEX
+
+    def bad(what: str) -> BadInputError:
+        return BadInputError(f"{where}: {what}.", hint=DAMAGED_HINT)
+
+    if not isinstance(index, dict) or not isinstance(index.get("groups"), dict):
+        raise bad('not a dataset index (it needs "groups": {name: {folder, repeats, keep_tokens}})')
     subsets = []
     for g, entry in index["groups"].items():
-        sub = Subset(g, folder / "img" / entry["folder"], entry["repeats"], entry["keep_tokens"])
+        check_group(g, f"{where}: group", hint=DAMAGED_HINT)
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), int) and not isinstance(entry[k], bool)
+                                                  for k in ("repeats", "keep_tokens")):
+            raise bad(f"group {g} needs whole-number repeats and keep_tokens")
+        name = entry.get("folder")
+        if name != folder_name(g, entry["repeats"]):        # the name the caption stage gives it, nothing else
+            raise bad(f"group {g}'s folder {name!r} is not a folder name of this stage's "
+                      f"('{folder_name(g, entry['repeats'])}')")
+        sub = Subset(g, stored_path(folder / "img", name, source=where, where=f"group {g}'s folder", hint=DAMAGED_HINT),
+                     entry["repeats"], entry["keep_tokens"])
+        if not sub.folder.is_dir():
+            raise BadInputError(f"{where}: group {g}'s folder {sub.folder} is missing.",
+                                hint=f"Run `python -m anim2lora caption` again into {folder}.")
         for image in sorted(p for p in sub.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+            check_size(image, "dataset picture", hint="Run the caption stage again.")
+            caption = image.with_suffix(".txt")
+            try:
+                text = caption.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as e:
+                raise BadInputError(f"{caption}: the picture's caption cannot be read ({e}).",
+                                    hint="Every picture needs a caption file of the same name: run the caption "
+                                         "stage again.") from None
+            if not text:
+                raise BadInputError(f"{caption}: an empty caption (blank or only spaces); the picture would train "
+                                    "with no name pinned.", hint="Write its tags, or run the caption stage again.")
             sub.images.append(image)
-            sub.captions.append(image.with_suffix(".txt").read_text(encoding="utf-8").strip())
+            sub.captions.append(text)
         subsets.append(sub)
-    settings = index.get("settings", {})
+    if not any(s.images for s in subsets):
+        raise BadInputError(f"dataset {folder} holds no pictures.", hint="Run the caption stage again.")
+    settings = index.get("settings") if isinstance(index.get("settings"), dict) else {}
     return Dataset(folder, folder / CONFIG, subsets, settings.get("resolution", 512),
                    settings.get("keep_tokens_separator", ""), index.get("tagger", "offline"),
                    index.get("tag_frequency", {}))

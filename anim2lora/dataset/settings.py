@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass
 
 from ..errors import BadInputError
 from ..specs import Spec, check_ranges
+from .captions import count_text
 from .tags import DEFAULT_BLACKLIST
 
 TAGGER_HELP = ("auto: the WD14 tagger in models/wd14_tagger/wd-v1-4-vit-tagger-v2 when it is there, else "
@@ -50,10 +51,11 @@ class CaptionSettings:
 
     def __post_init__(self):
         check_ranges(self, SPECS)
-        try:
-            count = self.count_tag.format(n=2)
-        except (KeyError, IndexError, ValueError):
-            raise BadInputError(f"count_tag '{self.count_tag}': use {{n}} for the number, e.g. '{{n}}people'.") from None
+        # {n} is replaced as text, never str.format: a format field could read attributes ({n.__class__})
+        if "{" in self.count_tag.replace("{n}", "") or "}" in self.count_tag.replace("{n}", ""):
+            raise BadInputError(f"count_tag '{self.count_tag}': only {{n}} may stand in braces (the number), "
+                                "e.g. '{n}people'.")
+        count = count_text(self.count_tag, 2)
         sep = self.keep_tokens_separator
         # kohya splits tags on commas and keeps only a caption's first line; each pinned part is one tag
         for name, value in (("trigger", self.trigger), ("count_tag", count)):

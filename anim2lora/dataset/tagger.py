@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..errors import MissingModelError
+from ..errors import BadInputError, MissingModelError
 from ..hub import fetch
 from ..runtime import Loaded, onnx_session, resolve_device
 
@@ -121,6 +121,9 @@ def tagger_files(models_dir: Optional[os.PathLike], name: str = DEFAULT_TAGGER.n
     model's into its folder if allowed; else None."""
     if models_dir is None:
         return None
+    if name in ("", ".", "..") or Path(name).name != name or "\\" in name:   # a folder's name, never a path
+        raise BadInputError(f"tagger '{name}': the name of a folder in {models_dir}, not a path.",
+                            hint="Give the tagger folder's name, or 'auto' or 'offline'.")
     found = next((f for f in _layouts(Path(models_dir), name) if all(p.is_file() for p in f.paths)), None)
     if found is None and allow_download and name == DEFAULT_TAGGER.name:
         found = next(_layouts(Path(models_dir), name))

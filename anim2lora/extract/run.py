@@ -1,9 +1,7 @@
 """VideoFrameExtract end to end: video file in, cached frame set out."""
 
 import os
-import shutil
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -13,6 +11,7 @@ from ..errors import BadInputError
 from ..frameset import KIND, SCHEMA, FrameSet, load, manifest_path, save
 from ..hashing import file_sha256, settings_digest
 from ..progress import Progress
+from ..staging import partial_name, remove, swap_in
 from ..store import AnalysisStore
 from ..video.frames import DamageLog, decode, frame_rotation
 from ..video.source import describe, open_video
@@ -72,8 +71,8 @@ def extract(video: os.PathLike, root: os.PathLike, settings: Optional[ExtractSet
 def _scan(video, container, stream, root, set_id, settings, progress, store, sha) -> dict:
     info = describe(video, container, stream)
     progress.set_total(info.frames_estimate)
-    staging = root / "frames" / f".{set_id}.partial-{uuid.uuid4().hex[:8]}"
     final = root / "frames" / set_id
+    staging = partial_name(final)
     damage = DamageLog()
     rows: List[dict] = []
     writer: Optional[FrameWriter] = None
@@ -100,14 +99,14 @@ def _scan(video, container, stream, root, set_id, settings, progress, store, sha
         _apply_cap(rows, settings.max_frames, staging)
         _resolve_hashes(rows)
         if final.exists():            # a concurrent run finished first: its files are identical
-            shutil.rmtree(staging, ignore_errors=True)
+            remove(staging)
         else:
-            os.replace(staging, final)
+            swap_in(staging, final)
     except BaseException:             # cancel (host interrupt is a BaseException), error, Ctrl-C
         frames.close()                # restores FFmpeg's log settings now, not at garbage collection
         if writer is not None:
             writer.close(cancel=True)
-        shutil.rmtree(staging, ignore_errors=True)
+        remove(staging)
         raise
     store.put_many("extract.scores", settings_digest({"settings": settings.effective(), "a": ALGORITHM}),
                    {f"video:{sha}:{r['index']}": r["scores"] for r in rows})

@@ -12,9 +12,10 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from ..errors import BadInputError, MissingModelError
-from ..frameset import FrameSet, write_json_atomic
+from ..frameset import FrameSet
 from ..hashing import bytes_sha256
-from ..people.export import INDEX, GroupSets, begin_writing, load_groups, refuse_writing_into
+from ..images import read_image
+from ..people.export import GroupSets, load_groups, refuse_writing_into, write_group_folders
 from ..png import encode_png
 from ..progress import Progress
 from ..specs import Spec, check_ranges
@@ -83,18 +84,15 @@ def _whiten_outside(grey: np.ndarray, rects: List[tuple]) -> np.ndarray:
     return np.where(keep, grey, 255).astype(np.uint8)
 
 
-def _line_set(source: FrameSet, out: Path, name: str, settings: LineArtSettings, extract, progress: Progress,
+def _line_set(source: FrameSet, folder: Path, name: str, settings: LineArtSettings, extract, progress: Progress,
               strokes: Dict[str, List[float]]) -> FrameSet:
     import cv2
 
-    folder = out / name
     method = extract.identity()["method"] if extract else "classical"
     rows = []
     for row in source.kept:
         src = source.image_path(row)
-        bgr = cv2.imread(os.fspath(src), cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise BadInputError(f"{name}: cannot read {src}.", hint="Run GroupSplit again.")
+        bgr = read_image(src, cv2.IMREAD_COLOR, f"{name}: picture", hint="Run GroupSplit again.")
         before = stroke_width(ink_of(bgr))
         grey = extract(bgr) if extract else lines(bgr)
         if settings.whiten_outside:
@@ -134,17 +132,11 @@ def prep_lineart(groups: GroupSets, out: os.PathLike, settings: Optional[LineArt
                             hint="Check GroupSplit's report.")
     refuse_writing_into(groups.folder, out, "LineArtPrep")
     extract = _extractor(settings, models_dir, device)
-    begin_writing(out, [*groups.groups, *(f"crops/{n}" for n in groups.crops)])
     progress.set_total(sum(len(s) for s in [*groups.groups.values(), *groups.crops.values()]))
     strokes = {"before": [], "after": [], "trained": []}
-    index = {"groups": {}, "crops": {}}
-    for g, s in groups.groups.items():
-        index["groups"][g] = str(_line_set(s, out, g, settings, extract, progress, strokes).path.relative_to(out))
-    for n, s in groups.crops.items():
-        made = _line_set(s, out, f"crops/{n}", settings, extract, progress, strokes)
-        index["crops"][n] = str(made.path.relative_to(out))
+    write_group_folders(out, groups.groups, groups.crops, lambda frames, folder, name: _line_set(
+        frames, folder, name, settings, extract, progress, strokes))
     progress.update(progress.done, force=True)
-    write_json_atomic(out / INDEX, index)
     return LineArtResult(load_groups(out), extract.identity()["method"] if extract else "classical", strokes,
                          time.monotonic() - started)
 

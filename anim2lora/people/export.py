@@ -7,49 +7,84 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Mapping
+from typing import Callable, Dict, Mapping, Optional, Set
 
 from ..errors import BadInputError
-from ..frameset import FrameSet, link_or_copy, load, read_index, save, write_json_atomic
+from ..frameset import DAMAGED_HINT, FrameSet, link_or_copy, load, read_index, save, write_json_atomic
+from ..names import check_group
+from ..safe_paths import stored_path
+from ..staging import staging
 
 INDEX = "groups.json"
 
 
 def export_set(frames: FrameSet, folder: Path) -> FrameSet:
-    """A self-contained copy of ``frames``' kept rows rooted at ``folder``."""
-    if folder.is_dir():   # a re-run replaces the folder's contents, never mixes two runs
-        shutil.rmtree(folder)
+    """A self-contained copy of ``frames``' kept rows rooted at ``folder`` (a new, empty folder)."""
     rows = []
-    for row in frames.kept:
+    for i, row in enumerate(frames.rows):
+        if row.get("dropped"):
+            continue
+        src = frames.image_path(row)
+        if not src.is_file():
+            raise BadInputError(f"{frames.path}: row {i}'s picture {row['file']} is missing.",
+                                hint="Its files were moved or deleted: run the stage that made the set again.")
         name = Path(row["file"]).name
-        link_or_copy(frames.image_path(row), folder / "images" / name)
+        link_or_copy(src, folder / "images" / name)
         rows.append({**row, "file": f"images/{name}"})
     return save(folder, {**frames.manifest, "frames": rows})
 
 
-def clear_previous(out: Path) -> None:
-    """Remove the group and crop folders an earlier run wrote to ``out`` (its index lists them,
-    finished or not): a group this run no longer has must not stay behind to be trained on.
-    Nothing else in ``out`` is touched."""
+def _listed(out: Path) -> Set[str]:
+    """The folder names an earlier run's index lists (finished or cut off): this stage's own."""
     try:
         index = json.loads((out / INDEX).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return
-    names = [*index.get("groups", {}), *(f"crops/{n}" for n in index.get("crops", {})), *index.get("pending", ())]
-    for name in names:
-        folder = out / name
-        if folder.resolve().parent in (out.resolve(), (out / "crops").resolve()) and folder.is_dir() \
-                and not folder.is_symlink():
+        return set()
+    if not isinstance(index, dict):
+        return set()
+    names = []
+    for key, prefix in (("groups", ""), ("crops", "crops/"), ("pending", "")):
+        entry = index.get(key)
+        names += [f"{prefix}{n}" for n in (entry if isinstance(entry, (dict, list)) else ()) if isinstance(n, str)]
+    return set(names)
+
+
+def _own_folder(out: Path, name: str) -> Optional[Path]:
+    """``out/<name>`` when ``name`` is a group or ``crops/<name>`` a crop set by the name check."""
+    group = name[len("crops/"):] if name.startswith("crops/") else name
+    try:
+        check_group(group, "folder")
+    except BadInputError:
+        return None
+    return out / name
+
+
+def write_group_folders(out: Path, groups: Mapping[str, FrameSet], crops: Mapping[str, FrameSet],
+                        write_set: Callable[[FrameSet, Path, str], FrameSet]) -> Dict[str, str]:
+    """Every group and crop set written by ``write_set(set, folder, name)`` into staged folders,
+    swapped into ``out`` only when all are written, then the index: a run that fails leaves the
+    earlier output as it was.  A folder in the way that no earlier index lists is not this stage's
+    and is refused, never replaced.  Returns the index's group entries (name -> manifest, relative)."""
+    out = Path(out)
+    finals = {**{g: g for g in groups}, **{f"crops/{n}": f"crops/{n}" for n in crops}}
+    earlier = _listed(out)
+    for name in finals:
+        final = out / name
+        if (final.exists() or final.is_symlink()) and name not in earlier:
+            raise BadInputError(f"{final} is in the way: no earlier run of this stage wrote it, so it is left as it is.",
+                                hint="Give another --out folder, or move that one away.")
+    index = {"groups": {}, "crops": {}}
+    with staging() as stage:
+        for key, sets, prefix in (("groups", groups, ""), ("crops", crops, "crops/")):
+            for name, frames in sets.items():
+                made = write_set(frames, stage.folder(out / f"{prefix}{name}"), f"{prefix}{name}")
+                index[key][name] = f"{prefix}{name}/{made.path.relative_to(made.root).as_posix()}"
+    write_json_atomic(out / INDEX, index)
+    for name in earlier - set(finals):        # a group this run no longer has must not stay to be trained on
+        folder = _own_folder(out, name)
+        if folder is not None and folder.is_dir() and not folder.is_symlink():
             shutil.rmtree(folder)
-    (out / INDEX).unlink()
-
-
-def begin_writing(out: Path, names) -> None:
-    """Clear an earlier run's folders, then list this run's before writing them: a run cut off
-    half-way leaves an index that the next run clears by."""
-    clear_previous(out)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / INDEX, {"pending": list(names)})
+    return index["groups"]
 
 
 def refuse_writing_into(source: Path, out: Path, stage: str) -> None:
@@ -62,15 +97,8 @@ def refuse_writing_into(source: Path, out: Path, stage: str) -> None:
 
 def export_groups(groups: Mapping[str, FrameSet], crops: Mapping[str, FrameSet], out: Path) -> Dict[str, str]:
     """Write every group and crop set under ``out``; returns group name -> manifest path."""
-    out = Path(out)
-    begin_writing(out, [*groups, *(f"crops/{n}" for n in crops)])
-    index = {"groups": {}, "crops": {}}
-    for g, s in groups.items():
-        index["groups"][g] = str(export_set(s, out / g).path.relative_to(out))
-    for name, s in crops.items():
-        index["crops"][name] = str(export_set(s, out / "crops" / name).path.relative_to(out))
-    write_json_atomic(out / INDEX, index)
-    return {g: str(out / p) for g, p in index["groups"].items()}
+    written = write_group_folders(Path(out), groups, crops, lambda frames, folder, _: export_set(frames, folder))
+    return {g: str(Path(out) / p) for g, p in written.items()}
 
 
 @dataclass(frozen=True)
@@ -88,8 +116,23 @@ def write_groups(groups: Mapping[str, FrameSet], crops: Mapping[str, FrameSet], 
 
 
 def load_groups(folder: os.PathLike) -> GroupSets:
-    """The groups a GroupSplit run wrote under ``folder`` (its ``groups.json``)."""
+    """The groups a GroupSplit run wrote under ``folder`` (its ``groups.json``), every name and
+    path in it checked before anything is read through it."""
     folder = Path(folder)
     index = read_index(folder, INDEX, "GroupSplit output", "groups")
-    return GroupSets(folder, {g: load(folder / p) for g, p in index["groups"].items()},
-                     {n: load(folder / p) for n, p in index.get("crops", {}).items()})
+    where = folder / INDEX
+    if isinstance(index, dict) and "pending" in index and "groups" not in index:
+        raise BadInputError(f"{where}: the run that wrote this folder was cut off before it finished.",
+                            hint="Run that stage (groups, onegroup or lineart) again into this folder.")
+    if not isinstance(index, dict) or not all(isinstance(index.get(k, {}), dict) for k in ("groups", "crops")) \
+            or "groups" not in index:
+        raise BadInputError(f"{where}: not a GroupSplit index (it needs \"groups\": {{name: manifest}}).",
+                            hint=DAMAGED_HINT)
+    sets = {}
+    for key, what in (("groups", "group"), ("crops", "crop set")):
+        sets[key] = {}
+        for name, rel in index.get(key, {}).items():
+            check_group(name, f"{where}: {what}", hint=DAMAGED_HINT)
+            sets[key][name] = load(stored_path(folder, rel, source=where, where=f"{what} {name}'s manifest",
+                                               hint=DAMAGED_HINT))
+    return GroupSets(folder, sets["groups"], sets["crops"])

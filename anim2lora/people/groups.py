@@ -7,7 +7,6 @@ set with the reason: a wrong name in a caption teaches the LoRA a stranger.
 """
 
 import os
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 from ..errors import BadInputError
 from ..frameset import FrameSet
 from ..hashing import bytes_sha256, settings_digest
+from ..names import UNKNOWN, check_names
 from ..png import encode_png
 from ..progress import Progress
 from ..specs import Spec, check_choice, check_ranges
@@ -30,11 +30,6 @@ from .run import count_frames, read_bgr
 from .settings import CountSettings
 from .tracks import by_shot, pooled
 
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}")
-UNKNOWN = "unknown"
-# names that would collide with the verdict or with the folders GroupSplit writes beside the groups
-RESERVED = {UNKNOWN: "characters that match no reference", "crops": "the crops folder",
-            "groups.json": "the index of the groups", "images": "a group's image folder", "sets": "a group's manifests"}
 MAX_CROP_AREA = 0.5       # crops under half the frame: a crop as big as the frame adds nothing
 THIN_GROUP = 20           # fewer frames than this: too thin to train on its own
 
@@ -102,18 +97,6 @@ class GroupResult:
                 "warnings": self.warnings}
 
 
-def check_names(names: Sequence[str], what: str = "reference name") -> None:
-    seen = set()
-    for name in names:
-        if not NAME.fullmatch(name or ""):
-            raise BadInputError(f"{what} '{name}': use letters, digits, space, '_', '.' or '-' "
-                                "(up to 40, starting with a letter or digit).")
-        if name.lower() in RESERVED:
-            raise BadInputError(f"{what} '{name}' is reserved (it names {RESERVED[name.lower()]}).",
-                                hint="Give the character another name.")
-        if name.lower() in seen:
-            raise BadInputError(f"{what} '{name}' is used twice.", hint="Give every character its own name.")
-        seen.add(name.lower())
 
 
 def on_white(picture: np.ndarray) -> np.ndarray:

@@ -5,14 +5,13 @@ Detections are cached per frame file (its sha256) in the analysis store, keyed b
 identity only: every counting setting re-judges the cached boxes in seconds.
 """
 
-import os
 import time
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
-from ..errors import BadInputError
+from ..images import read_image
 from ..frameset import FrameSet
 from ..hashing import settings_digest
 from ..progress import Progress
@@ -66,12 +65,8 @@ def keyed_settings(settings: CountSettings, detector: Detector) -> dict:
 def read_bgr(frames: FrameSet, row: Mapping) -> np.ndarray:
     import cv2
 
-    path = frames.image_path(row)
-    img = cv2.imread(os.fspath(path), cv2.IMREAD_COLOR) if path else None
-    if img is None:
-        raise BadInputError(f"frame {row['index']}: cannot read {path}.",
-                            hint="The frame set's files were moved or deleted: run the previous stage again.")
-    return img
+    return read_image(frames.image_path(row), cv2.IMREAD_COLOR, f"frame {row['index']}:",
+                      hint="The frame set's files were moved or deleted: run the previous stage again.")
 
 
 def text_rects(row: Mapping) -> List[Rect]:

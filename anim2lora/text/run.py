@@ -13,7 +13,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
-from ..errors import BadInputError
+from ..images import read_image
 from ..frameset import FrameSet
 from ..hashing import bytes_sha256, settings_digest
 from ..png import encode_png
@@ -70,11 +70,8 @@ def _read(frames: FrameSet, row: Mapping) -> Tuple[np.ndarray, bool]:
     """The frame as BGR, and whether its file is one-channel grey (edits are saved the same way)."""
     import cv2
 
-    path = frames.image_path(row)
-    img = cv2.imread(os.fspath(path), cv2.IMREAD_UNCHANGED) if path else None
-    if img is None:
-        raise BadInputError(f"frame {row['index']}: cannot read {path}.",
-                            hint="The frame set's files were moved or deleted: run the previous stage again.")
+    img = read_image(frames.image_path(row), cv2.IMREAD_UNCHANGED, f"frame {row['index']}:",
+                     hint="The frame set's files were moved or deleted: run the previous stage again.")
     if img.ndim == 2:
         return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR), True
     return img[:, :, :3], False

@@ -198,7 +198,9 @@ def _open_pickle(path: Path) -> _Tensors:
     try:
         state = _torch_load(path)
     except pickle.UnpicklingError as e:
-        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
+        # torch names the refused global differently across versions ("Unsupported global: GLOBAL x",
+        # "unsupported GLOBAL x whose module y is blocked")
+        found = re.search(r"[Uu]nsupported (?:global: )?GLOBAL (\S+)", str(e))
         if found:
             raise BadInputError(f"{path.name} holds Python objects besides its tensors ({found.group(1)}), which "
                                 f"are not loaded because unpickling them could run code.",

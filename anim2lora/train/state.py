@@ -13,6 +13,7 @@ from typing import Dict, List, Optional
 import torch
 
 from ..errors import BadInputError
+from ..staging import swap_in
 
 WEIGHTS, OPTIMIZER, META = "lora_fp32.safetensors", "optimizer.pt", "state.json"
 
@@ -39,12 +40,7 @@ def save_state(folder: os.PathLike, state: State) -> Path:
     torch.save({"optimizer": state.optimizer, "scheduler": state.scheduler, "scaler": state.scaler}, tmp / OPTIMIZER)
     (tmp / META).write_text(json.dumps({"step": state.step, "losses": state.losses,
                                         "fingerprint": state.fingerprint}, indent=1), encoding="utf-8")
-    old = folder.with_name(f".{folder.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_in(tmp, folder)
     return folder
 
 
@@ -62,11 +58,11 @@ def load_state(folder: os.PathLike, fingerprint: dict) -> Optional[State]:
             return None
         rest = torch.load(folder / OPTIMIZER, map_location="cpu", weights_only=True)
         weights = load_file(str(folder / WEIGHTS))
-    except (OSError, ValueError, RuntimeError, KeyError) as e:
+        return State(int(meta["step"]), [float(v) for v in meta["losses"]], weights, rest["optimizer"],
+                     rest["scheduler"], rest.get("scaler"), fingerprint)
+    except (OSError, ValueError, RuntimeError, KeyError, AttributeError, TypeError) as e:   # edited, truncated
         raise BadInputError(f"The saved training state in {folder} is damaged ({e}).",
                             hint="Delete that folder to start the run over, or turn resume off.") from None
-    return State(int(meta["step"]), list(meta["losses"]), weights, rest["optimizer"], rest["scheduler"],
-                 rest.get("scaler"), fingerprint)
 
 
 def clear_state(folder: os.PathLike) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..dataset.captions import group_names
 from ..errors import BadInputError
+from ..images import read_image
 from ..extract.cap import evenly
 from ..lineart.strokes import ink_of, stroke_width
 from ..people.groups import check_names, load_references, on_white
@@ -159,8 +160,6 @@ def read_pictures(paths: Sequence[os.PathLike]) -> List[Tuple[str, np.ndarray]]:
 
     out = []
     for path in paths:
-        img = cv2.imread(os.fspath(path), cv2.IMREAD_UNCHANGED)
-        if img is None:
-            raise BadInputError(f"image {path}: cannot read it.", hint="Give PNG or JPEG files.")
+        img = read_image(path, cv2.IMREAD_UNCHANGED, "image", hint="Give PNG or JPEG files.")
         out.append((str(Path(path)), img))
     return out
