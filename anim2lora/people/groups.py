@@ -25,7 +25,7 @@ from .detectors import Detector, load_detector
 from .boxes import area
 from .identity import EMBEDDER_NAMES, load_embedder
 from .matching import Matcher, Reference, Seen, character_crop, reference_crops, seen_in
-from .rules import CHARACTER, FULL, OVERLAP
+from .rules import CHARACTER, OVERLAP
 from .run import count_frames, read_bgr
 from .settings import CountSettings
 from .tracks import by_shot, pooled
@@ -154,8 +154,7 @@ def _judged(frames: FrameSet, count_settings: Optional[CountSettings], progress:
     characters it counted), else a count with ``count_settings`` (defaults when None)."""
     if count_settings is None and frames.stage == "count":
         return [_Judged(r["index"], "overlap" if r.get("overlap") else None,
-                        [Seen(tuple(p["rect"]), tuple(p["head"]) if p.get("head") else None,
-                              p.get("framing") == FULL and not p.get("by_face"))
+                        [Seen(tuple(p["rect"]), tuple(p["head"]) if p.get("head") else None, bool(p.get("uncut")))
                          for p in r.get("people", ()) if p["label"] in (CHARACTER, OVERLAP)])
                 for r in frames.kept]
     counted, _ = count_frames(frames, count_settings or CountSettings(), progress, detector)

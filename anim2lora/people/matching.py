@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import BadInputError
 from .boxes import Rect
 from .detectors import Detector
-from .rules import CHARACTER, FULL, count
+from .rules import CHARACTER, count
 from .settings import CountSettings
 
 CROP_PAD = 0.06           # share of the box added around a crop: the outline's own margin
@@ -37,7 +37,7 @@ class Seen:
 
     rect: Rect
     head: Optional[Rect] = None
-    whole: bool = False        # the whole figure is in view, outlined: its body tells too
+    whole: bool = False        # the whole figure is in view, outlined: its body tells too (Judged.uncut)
 
 
 def character_crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
@@ -52,8 +52,7 @@ def character_crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
 
 def seen_in(judged) -> Seen:
     """A counted character (rules.Judged) as the matcher needs it."""
-    return Seen(judged.box.rect, judged.head,
-                judged.framing == FULL and not judged.found_by_face)
+    return Seen(judged.box.rect, judged.head, judged.uncut)
 
 
 def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detector,

@@ -52,6 +52,7 @@ class Judged:
     framing: Optional[str] = None
     found_by_face: bool = False      # the body was taken from a face: no outline was found
     head: Optional[Rect] = None      # the whole head: every box found on it, hair included
+    uncut: bool = False              # an outline the frame does not cut: the whole figure is in view
 
     @property
     def persons(self) -> int:
@@ -66,6 +67,8 @@ class Judged:
             out["framing"] = self.framing
         if self.head:
             out["head"] = [round(v, 1) for v in self.head]
+        if self.uncut:
+            out["uncut"] = True
         if self.found_by_face:
             out["by_face"] = True
         return out
@@ -106,7 +109,7 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
     for face in _loose(heads, held):
         body = Box("person", _body_below(face, width, height, rules), face.score)
         j = _judge(body, [face], width, height, margin, rules, text, True, has_faces)
-        j.found_by_face = True
+        j.found_by_face, j.uncut = True, False
         judged.append(j)
     _far_figures(judged, rules)
     overlap = _overlaps(judged, rules)
@@ -201,7 +204,8 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
         return Judged(person, CHARACTER, "", distinct)
     on_it = [head_of(h) for h in whole if h is distinct[0] or _same_head(h, distinct[0])]
     head = (min(r[0] for r in on_it), min(r[1] for r in on_it), max(r[2] for r in on_it), max(r[3] for r in on_it))
-    return Judged(person, CHARACTER, "", distinct, framing(person.rect, head, height, rules), head=head)
+    return Judged(person, CHARACTER, "", distinct, framing(person.rect, head, height, rules), head=head,
+                  uncut=not edges)
 
 
 def _same_head(a: Box, b: Box) -> bool:
