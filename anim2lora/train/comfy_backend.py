@@ -166,7 +166,7 @@ class ComfyBackend(Backend):
         rgb = torch.nn.functional.interpolate(((rgb + 1) / 2).clamp(0, 1), scale_factor=8, mode="bilinear")
         return rgb
 
-    def encode_text(self, captions: List[str], clip_skip: int):
+    def encode_text(self, captions: List[str], clip_skip: int, sizes=None):
         model = self._clip_model
         model.reset_clip_options()
         model.set_clip_options({"layer": -clip_skip, "execution_device": self.device})
