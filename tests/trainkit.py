@@ -36,14 +36,17 @@ TINY_SDXL_UNET = dict(sample_size=8, in_channels=4, out_channels=4, layers_per_b
 TINY_CLIP_G = dict(TINY_CLIP, hidden_act="gelu", projection_dim=32, pad_token_id=0)
 
 
-def tiny_sdxl_backend(seed: int = 0, prediction_type: str = "epsilon"):
+def tiny_sdxl_backend(seed: int = 0, prediction_type: str = "epsilon", attention_first: bool = False):
+    """``attention_first``: cross-attention at the first level too (SDXL has none there), so a
+    LoRA reaches the full-resolution path of a model this small."""
     from diffusers import AutoencoderKL, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
     from anim2lora.train.sdxl import SdxlDiffusersBackend
 
     torch.manual_seed(seed)
-    unet = UNet2DConditionModel(**TINY_SDXL_UNET)
+    first = dict(down_block_types=("CrossAttnDownBlock2D",) * 2, up_block_types=("CrossAttnUpBlock2D",) * 2)
+    unet = UNet2DConditionModel(**{**TINY_SDXL_UNET, **(first if attention_first else {})})
     vae = AutoencoderKL(**TINY_VAE, scaling_factor=0.13025)
     te1 = CLIPTextModel(CLIPTextConfig(**TINY_CLIP))
     te2 = CLIPTextModelWithProjection(CLIPTextConfig(**TINY_CLIP_G))
