@@ -3,6 +3,7 @@
 conditioning, names and metadata, and v-prediction on the zero-terminal-SNR schedule."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -257,3 +258,58 @@ def test_resolution_0_trains_at_the_familys_own_size(tmp_path):
     with safe_open(str(result.lora), "pt") as f:
         assert f.metadata()["ss_resolution"] == "(1024, 1024)"
     assert result.resolution == 1024 and result.family == "SDXL"
+
+
+# --- single files and the command line ----------------------------------------------------------
+
+def _keys_file(path, shapes):
+    from safetensors.torch import save_file
+
+    save_file({k: torch.zeros(s) for k, s in shapes.items()}, str(path))
+    return path
+
+
+@pytest.mark.parametrize("shapes,named", [
+    ({"cond_stage_model.model.token_embedding.weight": (2, 2)}, "an SD2.x checkpoint"),
+    ({"model.diffusion_model.joint_blocks.0.x_block.attn.qkv.weight": (2, 2)}, "an SD3 checkpoint"),
+    ({"double_blocks.0.img_attn.qkv.weight": (2, 2)}, "a Flux model"),
+    ({"conditioner.embedders.0.model.token_embedding.weight": (2, 2)}, "an SDXL refiner checkpoint"),
+])
+def test_other_families_are_named_as_not_supported_yet(tmp_path, shapes, named):
+    from anim2lora.errors import BadInputError
+    from anim2lora.train.family import load_backend
+
+    with pytest.raises(BadInputError) as e:
+        load_backend(_keys_file(tmp_path / "other.safetensors", shapes))
+    assert f"other.safetensors is {named}; Anim2LoRA trains SD1.5 and SDXL-family" in e.value.message
+    assert "not supported yet" in e.value.hint
+
+
+def test_an_sdxl_file_is_read_as_sdxl_and_a_part_missing_is_named(tmp_path):
+    from anim2lora.errors import BadInputError
+    from anim2lora.train.family import detect, load_backend
+
+    shapes = {"model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn2.to_k.weight": (640, 2048),
+              "conditioner.embedders.1.model.positional_embedding": (77, 1280),
+              "conditioner.embedders.0.transformer.text_model.final_layer_norm.weight": (768,)}
+    assert detect(Path("x"), shapes) is FAMILY
+    with pytest.raises(BadInputError, match="has no VAE weights; Anim2LoRA needs a full SDXL checkpoint"):
+        load_backend(_keys_file(tmp_path / "partial.safetensors", shapes))
+
+
+@pytest.mark.skipif(not (os.environ.get("A2L_SDXL_CHECKPOINT") or os.environ.get("RANDOM_SDXL")),
+                    reason="set A2L_SDXL_CHECKPOINT (or RANDOM_SDXL) to a single-file SDXL checkpoint (7 GB) to "
+                           "load one")
+def test_a_full_size_sdxl_checkpoint_loads_every_weight_with_the_shipped_configs():
+    from anim2lora.train.family import load_backend
+
+    path = os.environ.get("A2L_SDXL_CHECKPOINT") or os.environ["RANDOM_SDXL"]
+    backend = load_backend(path, dtype=torch.bfloat16)        # bf16: one 7 GB copy in memory
+    assert isinstance(backend, SdxlDiffusersBackend) and backend.family is FAMILY
+    params = {name: sum(p.numel() for p in m.parameters()) for name, m in (
+        ("unet", backend.unet), ("vae", backend.vae), ("te1", backend.text_encoder), ("te2", backend.text_encoder_2))}
+    assert params == {"unet": 2_567_463_684, "vae": 83_653_863, "te1": 123_060_480, "te2": 694_659_840}
+    assert set(backend.unet_targets()) | set(backend.text_encoder_targets()) == set(json.loads(KOHYA_NAMES.read_text()))
+    with torch.no_grad():
+        cond = backend.encode_text(["1girl, lineart"], 2, FAMILY.picture_sizes(1024, 1024, 1))
+    assert cond.context.shape == (1, 77, 2048) and cond.pooled.shape == (1, 1280)
