@@ -27,6 +27,10 @@ from .checkpointing import blocks_named, checkpoint_blocks
 from .targets import module_paths, text_encoder_targets, unet_targets_by_map
 
 CHECKPOINTED = ("BasicTransformerBlock", "ResBlock")
+# ComfyUI's model configs (comfy/supported_models.py) of families the host backend does not train yet
+_NOT_YET = {"SDXL": "an SDXL-family model (SDXL, Illustrious, NoobAI, Pony)", "SDXLRefiner": "the SDXL refiner",
+            "SD20": "an SD2.x model", "SD21UnclipL": "an SD2.x model", "SD21UnclipH": "an SD2.x model",
+            "SD3": "an SD3 model", "Flux": "a Flux model", "FluxSchnell": "a Flux model"}
 
 
 def module_identity(module) -> str:
@@ -79,6 +83,12 @@ class ComfyBackend(Backend):
         self.alphas_cumprod = (1.0 / (1.0 + sampling.sigmas.float().cpu() ** 2))
         kinds = {cls.__name__ for cls in type(sampling).__mro__}
         self.prediction_type = "v_prediction" if "V_PREDICTION" in kinds else "epsilon"
+        family = type(getattr(getattr(model, "model", None), "model_config", None)).__name__
+        if family in _NOT_YET:
+            # SDXL's two encoders and size conditioning are trained on the command line for now
+            raise TrainingError(f"This MODEL is {_NOT_YET[family]}; TrainLoRA in ComfyUI trains SD1.x models for "
+                                "now.", hint="Load an SD1.5 checkpoint here, or train an SDXL-family checkpoint "
+                                             "with `python -m anim2lora train DATASET --checkpoint FILE --out DIR`.")
         if kinds & {"CONST", "EDM", "X0", "IMG_TO_IMG"}:
             raise TrainingError(f"This MODEL samples as {type(sampling).__name__}; TrainLoRA trains SD1.x "
                                 "models (epsilon or v-prediction).", hint="Load an SD1.5 checkpoint.")
