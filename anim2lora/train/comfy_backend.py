@@ -73,6 +73,12 @@ class ComfyBackend(Backend):
     encodes_before_training = True
 
     def __init__(self, model, clip, vae, host: HostMemory, *, train_text_encoder: bool, identity: str = "comfy"):
+        family = type(getattr(getattr(model, "model", None), "model_config", None)).__name__
+        if family in _NOT_YET:
+            # SDXL's two encoders and size conditioning are trained on the command line for now
+            raise TrainingError(f"This MODEL is {_NOT_YET[family]}; TrainLoRA in ComfyUI trains SD1.x models for "
+                                "now.", hint="Load an SD1.5 checkpoint here, or train an SDXL-family checkpoint "
+                                             "with `python -m anim2lora train DATASET --checkpoint FILE --out DIR`.")
         self.source_model, self.clip, self.vae, self.host = model, clip, vae, host
         self.device = torch.device(host.device)
         self.train_te = train_text_encoder
@@ -83,12 +89,6 @@ class ComfyBackend(Backend):
         self.alphas_cumprod = (1.0 / (1.0 + sampling.sigmas.float().cpu() ** 2))
         kinds = {cls.__name__ for cls in type(sampling).__mro__}
         self.prediction_type = "v_prediction" if "V_PREDICTION" in kinds else "epsilon"
-        family = type(getattr(getattr(model, "model", None), "model_config", None)).__name__
-        if family in _NOT_YET:
-            # SDXL's two encoders and size conditioning are trained on the command line for now
-            raise TrainingError(f"This MODEL is {_NOT_YET[family]}; TrainLoRA in ComfyUI trains SD1.x models for "
-                                "now.", hint="Load an SD1.5 checkpoint here, or train an SDXL-family checkpoint "
-                                             "with `python -m anim2lora train DATASET --checkpoint FILE --out DIR`.")
         if kinds & {"CONST", "EDM", "X0", "IMG_TO_IMG"}:
             raise TrainingError(f"This MODEL samples as {type(sampling).__name__}; TrainLoRA trains SD1.x "
                                 "models (epsilon or v-prediction).", hint="Load an SD1.5 checkpoint.")
