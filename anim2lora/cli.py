@@ -275,7 +275,8 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     from .train.settings import CHOICES, HELP, SPECS, TrainSettings
 
     d = TrainSettings()
-    p.add_argument("--checkpoint", required=True, help="a single-file SD1.5 checkpoint (.safetensors or .ckpt), "
+    p.add_argument("--checkpoint", required=True, help="a single-file SD1.5 or SDXL-family (SDXL 1.0, Illustrious, "
+                   "NoobAI, Pony) checkpoint (.safetensors or .ckpt), "
                    "as kept in ComfyUI's models/checkpoints")
     p.add_argument("--name", default=None, help=HELP["name"] + " (default: the --out file's stem, or anim2lora)")
     _add_number_options(p, SPECS, d)
@@ -325,17 +326,13 @@ def _train(dataset, checkpoint: str, lora: Path, settings, device: str, resume: 
     import signal
 
     from .runtime import resolve_device
-    from .train.backend import DiffusersBackend
     from .train.curve import loss_picture
+    from .train.family import load_backend
     from .train.loop import train
     from .train.report import train_report
-    from .train.sd15 import load_sd15
 
     device = resolve_device(device)
-    parts = load_sd15(checkpoint, device=device)
-    backend = DiffusersBackend(parts.unet, parts.vae, parts.text_encoder, parts.tokenizer, device=device,
-                               prediction_type=parts.prediction_type, alphas_cumprod=parts.alphas_cumprod,
-                               identity=Path(checkpoint).name)
+    backend = load_backend(checkpoint, device=device)      # SD1.5 or SDXL family, read from the file
     progress = _TrainProgress()
     previous = signal.signal(signal.SIGINT, lambda *_: progress.cancel_event.set())
     try:
@@ -610,7 +607,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_caption_options(p)
     p.set_defaults(run=cmd_caption)
 
-    p = sub.add_parser("train", help="TrainLoRA: kohya dataset + SD1.5 checkpoint -> LoRA (kohya format)")
+    p = sub.add_parser("train", help="TrainLoRA: kohya dataset + SD1.5 or SDXL-family checkpoint -> LoRA (kohya "
+                                     "format)")
     p.add_argument("dataset", help="the --out folder of the caption stage (it holds dataset.json)")
     _add_train_options(p)
     p.set_defaults(run=cmd_train)

@@ -10,6 +10,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from comfyhost import needs_host
 from conftest import REPO
 
@@ -175,6 +177,35 @@ def test_a_kohya_named_lora_loads_in_comfyui_with_no_key_left_over(random_sd15, 
     LoraLoader path patches: no 'lora key not loaded' warning."""
     result = _lora_check(random_sd15, _full_kohya_lora(tmp_path / "lora.safetensors"))
     assert result == {"missing": [], "unet_patches": 192, "clip_patches": 72}, result
+
+
+@pytest.mark.skipif(not os.environ.get("RANDOM_SDXL"), reason="set RANDOM_SDXL to a single-file SDXL checkpoint "
+                                                          "(a random one: ComfyUI's own classes, 7 GB)")
+def test_a_kohya_named_sdxl_lora_loads_in_comfyui_with_no_key_left_over(tmp_path):
+    """Every SDXL name the trainer gives (the set kohya's own code creates: 722 UNet, 72 CLIP-L,
+    192 CLIP-G) is one ComfyUI's LoraLoader patches on an SDXL checkpoint."""
+    import torch
+    from diffusers import UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    from anim2lora.train import sd15, sdxl
+    from anim2lora.train.lora_file import save_lora
+
+    config = UNet2DConditionModel.load_config(str(sdxl.CONFIG_DIR), subfolder="unet")
+    with torch.device("meta"):
+        unet = UNet2DConditionModel.from_config(config)
+        te1 = CLIPTextModel(CLIPTextConfig.from_pretrained(str(sd15.CONFIG_DIR / "text_encoder")))
+        te2 = CLIPTextModelWithProjection(CLIPTextConfig.from_pretrained(str(sdxl.CONFIG_DIR / "text_encoder_2")))
+    backend = sdxl.SdxlDiffusersBackend(unet, None, te1, te2)
+    tensors = {}
+    for model, paths in [(unet, backend.unet_targets())] + backend.text_encoders():
+        for name, path in paths.items():
+            out_features, in_features = model.get_submodule(path).weight.shape
+            tensors[f"{name}.lora_down.weight"] = torch.full((4, in_features), 0.01, dtype=torch.float16)
+            tensors[f"{name}.lora_up.weight"] = torch.full((out_features, 4), 0.01, dtype=torch.float16)
+            tensors[f"{name}.alpha"] = torch.tensor(2.0, dtype=torch.float16)
+    result = _lora_check(os.environ["RANDOM_SDXL"], save_lora(tmp_path / "xl.safetensors", tensors, {}))
+    assert result == {"missing": [], "unet_patches": 722, "clip_patches": 264}, result
 
 
 def _lora_check(checkpoint, lora):

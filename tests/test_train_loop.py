@@ -198,10 +198,10 @@ def test_every_step_encodes_its_own_shuffled_caption_with_the_names_first(tmp_pa
     seen = []
     real = backend.encode_text
 
-    def spy(captions, clip_skip):
+    def spy(captions, clip_skip, sizes=None):
         seen.extend(captions)
-        assert clip_skip == 2
-        return real(captions, clip_skip)
+        assert clip_skip == 2 and sizes is None       # SD1.5 takes no size conditioning
+        return real(captions, clip_skip, sizes)
 
     backend.encode_text = spy
     dataset = drawn_dataset(tmp_path / "d", repeats=(4, 4))

@@ -25,6 +25,34 @@ TINY_CLIP = dict(vocab_size=49408, hidden_size=32, intermediate_size=37, num_hid
                  max_position_embeddings=77, bos_token_id=49406, eos_token_id=49407, pad_token_id=49407)
 
 
+# SDXL's shape: no attention at the first level, two transformer layers deeper, a `text_time`
+# added embedding of 6 size values + CLIP-G's pooled output, context = CLIP-L ⊕ CLIP-G widths
+TINY_SDXL_UNET = dict(sample_size=8, in_channels=4, out_channels=4, layers_per_block=2, block_out_channels=(32, 64),
+                      down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                      up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), transformer_layers_per_block=(1, 2),
+                      cross_attention_dim=64, attention_head_dim=8, norm_num_groups=8, use_linear_projection=True,
+                      addition_embed_type="text_time", addition_time_embed_dim=8,
+                      projection_class_embeddings_input_dim=6 * 8 + 32)
+TINY_CLIP_G = dict(TINY_CLIP, hidden_act="gelu", projection_dim=32, pad_token_id=0)
+
+
+def tiny_sdxl_backend(seed: int = 0, prediction_type: str = "epsilon", attention_first: bool = False):
+    """``attention_first``: cross-attention at the first level too (SDXL has none there), so a
+    LoRA reaches the full-resolution path of a model this small."""
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    from anim2lora.train.sdxl import SdxlDiffusersBackend
+
+    torch.manual_seed(seed)
+    first = dict(down_block_types=("CrossAttnDownBlock2D",) * 2, up_block_types=("CrossAttnUpBlock2D",) * 2)
+    unet = UNet2DConditionModel(**{**TINY_SDXL_UNET, **(first if attention_first else {})})
+    vae = AutoencoderKL(**TINY_VAE, scaling_factor=0.13025)
+    te1 = CLIPTextModel(CLIPTextConfig(**TINY_CLIP))
+    te2 = CLIPTextModelWithProjection(CLIPTextConfig(**TINY_CLIP_G))
+    return SdxlDiffusersBackend(unet, vae, te1, te2, prediction_type=prediction_type, identity=f"tinyxl{seed}")
+
+
 def tiny_backend(seed: int = 0, prediction_type: str = "epsilon") -> DiffusersBackend:
     from diffusers import AutoencoderKL, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel

@@ -5,13 +5,29 @@ CLIP and VAE inside the host (``comfy_backend.py``, fed by the node's bridge) an
 models on the command line and in tests (``DiffusersBackend`` below).
 """
 
-from typing import Dict, List, Optional
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
+from .sd15 import FAMILY as SD15
 from .targets import module_paths, text_encoder_targets, unet_targets
 
 SD_LATENT_SCALE = 0.18215      # SD1.x VAE scaling factor
+
+
+@dataclass
+class Conditioning:
+    """What an SDXL-style UNet is conditioned on besides the timestep: the text's hidden states,
+    the pooled text embedding and each picture's size conditioning (original height, width, crop
+    top, left, target height, width).  SD1.x backends pass the hidden states alone, a tensor."""
+
+    context: torch.Tensor
+    pooled: torch.Tensor
+    sizes: Optional[torch.Tensor] = None
+
+    def to(self, dtype: torch.dtype) -> "Conditioning":
+        return Conditioning(self.context.to(dtype), self.pooled.to(dtype), self.sizes)
 
 
 class Backend:
@@ -23,6 +39,8 @@ class Backend:
     text_encoder: Optional[torch.nn.Module]
     prediction_type: str = "epsilon"
     alphas_cumprod: torch.Tensor
+    family = SD15                  # the model family (key names, conditioning, schedule, defaults)
+    zero_terminal_snr = False      # True: the model was trained so (NoobAI v-pred); the loop rescales
     keeps_adapters = True          # False: the LoRA layers are taken out again after training
     encodes_before_training = False  # True: every latent is encoded before the first step, cache or not
     identity = "model"             # names the VAE in the latent cache's key
@@ -42,6 +60,10 @@ class Backend:
     def text_encoder_targets(self) -> Dict[str, str]:
         raise NotImplementedError
 
+    def text_encoders(self) -> List[Tuple[torch.nn.Module, Dict[str, str]]]:
+        """Each text encoder with its targets (kohya name -> path), in the family's order."""
+        return [(self.text_encoder, self.text_encoder_targets())]
+
     def encode_images(self, pixels: torch.Tensor) -> torch.Tensor:
         """[B, 3, H, W] in -1..1 -> the latents the UNet denoises (scaled)."""
         raise NotImplementedError
@@ -50,10 +72,11 @@ class Backend:
         """Scaled latents -> [B, 3, H, W] in 0..1."""
         raise NotImplementedError
 
-    def encode_text(self, captions: List[str], clip_skip: int) -> torch.Tensor:
+    def encode_text(self, captions: List[str], clip_skip: int, sizes: Optional[Sequence[tuple]] = None):
+        """The captions' conditioning (``sizes``: the family's size conditioning per caption, or None)."""
         raise NotImplementedError
 
-    def predict(self, noisy: torch.Tensor, timesteps: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+    def predict(self, noisy: torch.Tensor, timesteps: torch.Tensor, cond) -> torch.Tensor:
         raise NotImplementedError
 
 
@@ -76,27 +99,32 @@ class DiffusersBackend(Backend):
         self._scale = getattr(getattr(vae, "config", None), "scaling_factor", SD_LATENT_SCALE)
         self._vae_on = False
 
+    def _text_models(self) -> list:
+        return [self.text_encoder]
+
     def begin(self, dtype, gradient_checkpointing):
-        for model in (self.unet, self.text_encoder):
+        for model in (self.unet, *self._text_models()):
             model.requires_grad_(False).to(self.device).train()
             if model.dtype != dtype:
                 model.to(dtype)
         self._vae_ready()
         if gradient_checkpointing:
             self.unet.enable_gradient_checkpointing()
-            self.text_encoder.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            for te in self._text_models():
+                te.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         return dtype
 
     def end(self):
         self.unet.eval()
-        self.text_encoder.eval()
         if getattr(self.unet, "is_gradient_checkpointing", False):
             self.unet.disable_gradient_checkpointing()
-        te = self.text_encoder          # transformers 5 renamed the flag; reading the old one warns
-        flag = "is_activation_checkpointing" if hasattr(te, "is_activation_checkpointing") else \
-            "is_gradient_checkpointing"
-        if getattr(te, flag, False):
-            te.gradient_checkpointing_disable()
+        for te in self._text_models():
+            te.eval()
+            # transformers 5 renamed the flag; reading the old one warns
+            flag = "is_activation_checkpointing" if hasattr(te, "is_activation_checkpointing") else \
+                "is_gradient_checkpointing"
+            if getattr(te, flag, False):
+                te.gradient_checkpointing_disable()
 
     def unet_targets(self):
         return module_paths(unet_targets(self.unet), self.unet)
@@ -123,7 +151,7 @@ class DiffusersBackend(Backend):
             out = self.vae.decode(latents.to(self.device, torch.float32) / self._scale).sample
         return (out.float().clamp(-1, 1) + 1) / 2
 
-    def encode_text(self, captions, clip_skip):
+    def encode_text(self, captions, clip_skip, sizes=None):
         length = self.text_encoder.config.max_position_embeddings         # 77 for SD1.x
         ids = self.tokenizer(captions, padding="max_length", max_length=length,
                              truncation=True, return_tensors="pt").input_ids.to(self.device)

@@ -27,6 +27,10 @@ from .checkpointing import blocks_named, checkpoint_blocks
 from .targets import module_paths, text_encoder_targets, unet_targets_by_map
 
 CHECKPOINTED = ("BasicTransformerBlock", "ResBlock")
+# ComfyUI's model configs (comfy/supported_models.py) of families the host backend does not train yet
+_NOT_YET = {"SDXL": "an SDXL-family model (SDXL, Illustrious, NoobAI, Pony)", "SDXLRefiner": "the SDXL refiner",
+            "SD20": "an SD2.x model", "SD21UnclipL": "an SD2.x model", "SD21UnclipH": "an SD2.x model",
+            "SD3": "an SD3 model", "Flux": "a Flux model", "FluxSchnell": "a Flux model"}
 
 
 def module_identity(module) -> str:
@@ -69,6 +73,12 @@ class ComfyBackend(Backend):
     encodes_before_training = True
 
     def __init__(self, model, clip, vae, host: HostMemory, *, train_text_encoder: bool, identity: str = "comfy"):
+        family = type(getattr(getattr(model, "model", None), "model_config", None)).__name__
+        if family in _NOT_YET:
+            # SDXL's two encoders and size conditioning are trained on the command line for now
+            raise TrainingError(f"This MODEL is {_NOT_YET[family]}; TrainLoRA in ComfyUI trains SD1.x models for "
+                                "now.", hint="Load an SD1.5 checkpoint here, or train an SDXL-family checkpoint "
+                                             "with `python -m anim2lora train DATASET --checkpoint FILE --out DIR`.")
         self.source_model, self.clip, self.vae, self.host = model, clip, vae, host
         self.device = torch.device(host.device)
         self.train_te = train_text_encoder
@@ -166,7 +176,7 @@ class ComfyBackend(Backend):
         rgb = torch.nn.functional.interpolate(((rgb + 1) / 2).clamp(0, 1), scale_factor=8, mode="bilinear")
         return rgb
 
-    def encode_text(self, captions: List[str], clip_skip: int):
+    def encode_text(self, captions: List[str], clip_skip: int, sizes=None):
         model = self._clip_model
         model.reset_clip_options()
         model.set_clip_options({"layer": -clip_skip, "execution_device": self.device})

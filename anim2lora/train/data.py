@@ -31,6 +31,7 @@ class Item:
     group: str
     bucket: Tuple[int, int]        # (width, height) trained at
     resized: Tuple[int, int]       # the picture's size before the crop to its bucket
+    original: Tuple[int, int] = (0, 0)   # the picture file's own size (SDXL's size conditioning)
 
 
 def _to_steps(x: float) -> int:
@@ -70,7 +71,8 @@ def items_of(dataset: Dataset, resolution: int) -> List[Item]:
                 raise BadInputError(f"dataset picture {image} cannot be read.",
                                     hint="Run Caption With Keep Tokens again to rewrite the dataset.")
             h, w = picture.shape[:2]
-            out.append(Item(len(out), image, caption, sub.keep_tokens, sub.group, *no_upscale_bucket(w, h, resolution)))
+            out.append(Item(len(out), image, caption, sub.keep_tokens, sub.group, *no_upscale_bucket(w, h, resolution),
+                            original=(w, h)))
     if not out:
         raise BadInputError(f"dataset {dataset.folder} holds no pictures.",
                             hint="Check the earlier stages' reports: every frame was filtered out.")

@@ -10,7 +10,7 @@ that loads and a state that resumes to the same weights an unbroken run would ha
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -23,6 +23,7 @@ from ..hashing import settings_digest
 from ..progress import Progress
 from . import adapters
 from .data import batches_per_epoch, epoch_batches, items_of, repeats_of, step_captions
+from .family import zero_terminal_snr
 from .latents import LatentCache
 from .lora_file import existing_owner, kohya_metadata, kohya_tensors, refuse_foreign, save_lora
 from .objective import add_noise, loss, noise_and_timesteps, target
@@ -52,6 +53,8 @@ class TrainResult:
     notes: List[str] = field(default_factory=list)
     modules: Dict[str, int] = field(default_factory=dict)
     setup_seconds: float = 0.0      # loading the models and encoding the latents, before the first step
+    resolution: int = 0             # the buckets' side it trained at (settings' 0 resolved)
+    family: str = "SD1.5"
 
     @property
     def seconds_per_step(self) -> float:
@@ -111,7 +114,15 @@ class _Run:
         total = self.steps_per_epoch * settings.epochs
         self.total = min(total, settings.max_steps) if settings.max_steps else total
         self.dtype = compute_dtype(settings.mixed_precision, backend.device)
-        self.prediction = backend.prediction_type if settings.prediction == "auto" else settings.prediction
+        self.family = backend.family
+        # v_prediction_zsnr: v-prediction over the zero-terminal-SNR schedule (kohya's
+        # --v_parameterization --zero_terminal_snr); auto follows the model
+        self.zero_terminal_snr = settings.prediction == "v_prediction_zsnr" or (
+            settings.prediction == "auto" and backend.zero_terminal_snr)
+        self.prediction = (backend.prediction_type if settings.prediction == "auto" else
+                           "v_prediction" if self.zero_terminal_snr else settings.prediction)
+        self.alphas_cumprod = (zero_terminal_snr(backend.alphas_cumprod) if self.zero_terminal_snr
+                               else backend.alphas_cumprod)
         self.notes: List[str] = []
         self.layers: Dict[str, object] = {}
         self.step = 0
@@ -121,7 +132,8 @@ class _Run:
     def metadata(self, epoch: float) -> Dict[str, str]:
         s = self.s
         return kohya_metadata(
-            rank=s.rank, alpha=s.alpha, name=self.lora_path.stem, clip_skip=s.clip_skip,
+            rank=s.rank, alpha=s.alpha, name=self.lora_path.stem, family=self.family,
+            clip_skip=s.clip_skip if self.family.uses_clip_skip else None,
             keep_tokens=self.dataset.keep_tokens, resolution=s.resolution, num_train_images=len(self.items),
             tag_frequency=self.dataset.tag_frequency, train_text_encoder=s.train_text_encoder,
             extra={"ss_sd_model_name": self.base_model, "ss_learning_rate": s.unet_lr, "ss_unet_lr": s.unet_lr,
@@ -136,6 +148,7 @@ class _Run:
                    "ss_mixed_precision": str(self.dtype).replace("torch.", ""),
                    "ss_noise_offset": s.noise_offset, "ss_min_snr_gamma": s.min_snr_gamma,
                    "ss_v_parameterization": self.prediction == "v_prediction",
+                   "ss_zero_terminal_snr": self.zero_terminal_snr,
                    "ss_shuffle_caption": s.shuffle_caption, "ss_caption_dropout_rate": s.caption_dropout,
                    "ss_caption_tag_dropout_rate": s.caption_tag_dropout,
                    "ss_keep_tokens_separator": self.dataset.keep_tokens_separator,
@@ -175,21 +188,26 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
     started = time.monotonic()
     progress = progress or Progress()
     refuse_foreign(lora_path)
+    if not settings.resolution:          # 0: the family's own size (SD1.5 512, SDXL 1024)
+        settings = replace(settings, resolution=backend.family.resolution)
     run = _Run(backend, dataset, settings, Path(lora_path), base_model, progress, on_event)
     s = settings
-    fingerprint = _fingerprint(s, run.items, run.repeats, run.prediction, base_model)
+    fingerprint = _fingerprint(s, run.items, run.repeats, run.prediction + "+zsnr" * run.zero_terminal_snr,
+                               f"{base_model} ({run.family.name})" if run.family.name != "sd15" else base_model)
     cache = LatentCache(backend, s.cache_latents, latent_dir)
     if s.cache_latents != "off" or backend.encodes_before_training:
         _encode_first(run, cache)
     unet_paths: Dict[str, str] = {}
-    te_paths: Dict[str, str] = {}
+    encoders: List[Tuple[torch.nn.Module, Dict[str, str]]] = []
     resumed_from, checkpoints, previews = 0, [], []
     try:
         run.dtype = backend.begin(run.dtype, s.gradient_checkpointing)
         unet_paths = backend.unet_targets()
-        te_paths = backend.text_encoder_targets() if s.train_text_encoder else {}
+        encoders = backend.text_encoders() if s.train_text_encoder else []
         unet_layers = adapters.inject(backend.unet, unet_paths, s.rank, s.alpha, s.seed)
-        te_layers = adapters.inject(backend.text_encoder, te_paths, s.rank, s.alpha, s.seed + 1)
+        te_layers = {}
+        for i, (encoder, paths) in enumerate(encoders):
+            te_layers.update(adapters.inject(encoder, paths, s.rank, s.alpha, s.seed + 1 + i))
         run.layers = {**unet_layers, **te_layers}
         groups = [{"params": adapters.parameters(unet_layers), "lr": s.unet_lr}]
         if te_layers:
@@ -233,12 +251,14 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
     finally:
         if not backend.keeps_adapters:
             adapters.remove(backend.unet, unet_paths)
-            adapters.remove(backend.text_encoder, te_paths)
+            for encoder, paths in encoders:
+                adapters.remove(encoder, paths)
         backend.end()
     return TrainResult(run.lora_path, run.step, run.total, run.steps_per_epoch, run.losses,
                        time.monotonic() - started, resumed_from, str(run.dtype).replace("torch.", ""),
                        run.prediction, len(run.items), cache.encoded, checkpoints, previews, run.notes,
-                       {"unet": len(unet_paths), "text_encoder": len(te_paths)}, steps_started - started)
+                       {"unet": len(unet_paths), "text_encoder": sum(len(paths) for _, paths in encoders)},
+                       steps_started - started, s.resolution, run.family.label)
 
 
 def _encode_first(run: "_Run", cache: LatentCache) -> None:
@@ -291,7 +311,7 @@ def _steps(run: _Run, cache: LatentCache, optimizer, scheduler, scaler, checkpoi
     micro = run.micro_of(run.step)
     autocast = torch.autocast(device_type=backend.device.type, dtype=run.dtype,
                               enabled=run.dtype != torch.float32)
-    ac = backend.alphas_cumprod.to(backend.device)
+    ac = run.alphas_cumprod.to(backend.device)
     pending: List[float] = []
     batches, batches_epoch = None, -1
     params = [p for g in optimizer.param_groups for p in g["params"]]
@@ -306,7 +326,7 @@ def _steps(run: _Run, cache: LatentCache, optimizer, scheduler, scaler, checkpoi
         noise, timesteps = noise_and_timesteps(latents, s.seed, micro, s.noise_offset, len(ac))
         with autocast:
             with torch.set_grad_enabled(s.train_text_encoder):
-                cond = backend.encode_text(captions, s.clip_skip)
+                cond = backend.encode_text(captions, s.clip_skip, run.family.item_sizes(batch))
             noisy = add_noise(latents, noise, timesteps, ac).to(run.dtype)
             prediction = backend.predict(noisy, timesteps, cond.to(run.dtype))
         value = loss(prediction, target(latents, noise, timesteps, ac, run.prediction), timesteps, ac,
@@ -370,7 +390,8 @@ def _epoch_end(run: _Run, epoch: int, checkpoints: list, previews: list) -> None
         for group, prompt in group_prompts(run.dataset):
             with torch.autocast(device_type=run.backend.device.type, dtype=run.dtype,
                                 enabled=run.dtype != torch.float32):
-                picture = ddim_batch(run.backend, prompt, size=size, seed=s.seed, clip_skip=s.clip_skip)[0]
+                picture = ddim_batch(run.backend, prompt, size=size, seed=s.seed, clip_skip=s.clip_skip,
+                                     alphas_cumprod=run.alphas_cumprod)[0]
             previews.append((group, epoch, picture))
             # the picture rides along (an RGB array) so a front end can show it as it comes
             run.on_event({"preview": group, "epoch": epoch, "step": run.step, "total": run.total, "picture": picture})

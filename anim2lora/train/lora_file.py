@@ -42,16 +42,21 @@ def model_hash(tensors: Mapping[str, object]) -> str:
     return h.hexdigest()
 
 
-def kohya_metadata(*, rank: int, alpha: float, name: str, clip_skip: int, keep_tokens: int, resolution: int,
+def kohya_metadata(*, rank: int, alpha: float, name: str, clip_skip, keep_tokens: int, resolution: int,
                    num_train_images: int, tag_frequency: Mapping[str, Mapping[str, int]], train_text_encoder: bool,
-                   network_args: Mapping[str, str] = None, extra: Mapping[str, str] = None) -> Dict[str, str]:
-    """The header's ``ss_*`` and ``modelspec.*`` entries (every value a string, as safetensors wants)."""
+                   network_args: Mapping[str, str] = None, extra: Mapping[str, str] = None,
+                   family=None) -> Dict[str, str]:
+    """The header's ``ss_*`` and ``modelspec.*`` entries (every value a string, as safetensors wants);
+    ``family`` (SD1.5 by default) gives the base model version and architecture, and a
+    ``clip_skip`` of None (SDXL, where kohya ignores it) is written as kohya writes it, "None"."""
+    version = family.base_model_version if family else "sd_v1"
+    architecture = family.architecture if family else "stable-diffusion-v1"
     meta = {
         "ss_network_module": "networks.lora",
         "ss_network_dim": str(rank),
         "ss_network_alpha": str(float(alpha)),
         "ss_network_args": json.dumps(dict(network_args or {})),
-        "ss_base_model_version": "sd_v1",
+        "ss_base_model_version": version,
         "ss_v2": "False",
         "ss_clip_skip": str(clip_skip),
         "ss_keep_tokens": str(keep_tokens),
@@ -62,7 +67,7 @@ def kohya_metadata(*, rank: int, alpha: float, name: str, clip_skip: int, keep_t
         "ss_network_train_unet_only": str(not train_text_encoder),
         "ss_training_finished_at": str(time.time()),
         "modelspec.sai_model_spec": "1.0.0",
-        "modelspec.architecture": "stable-diffusion-v1/lora",
+        "modelspec.architecture": f"{architecture}/lora",
         "modelspec.implementation": "https://github.com/Stability-AI/generative-models",
         "modelspec.title": name,
         "modelspec.resolution": f"{resolution}x{resolution}",

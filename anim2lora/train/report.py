@@ -28,7 +28,8 @@ def train_report(result: TrainResult, settings: TrainSettings) -> str:
                f"accumulation {s.gradient_accumulation}",
              f"modules adapted: UNet {result.modules.get('unet', 0)}, text encoder "
              f"{result.modules.get('text_encoder', 0)}; compute {result.precision}, {result.prediction}, "
-             f"clip skip {s.clip_skip}, resolution {s.resolution}, latents encoded {result.latents_encoded}"]
+             f"{result.family}, clip skip {s.clip_skip if result.family == 'SD1.5' else 'fixed (penultimate)'}, "
+             f"resolution {result.resolution or s.resolution}, latents encoded {result.latents_encoded}"]
     if result.losses:
         summary = loss_summary(result.losses)
         lines.append(f"loss: mean of the first {summary['window']} steps {summary['first']:.4f} -> last "

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Callable, Dict, Iterable, Optional
 import torch
 
 from ..errors import BadInputError, MissingModelError
+from .family import Family
 
 if TYPE_CHECKING:
     import diffusers
@@ -59,29 +60,38 @@ class Sd15Parts:
 def load_sd15(checkpoint: os.PathLike, *, device="cpu", dtype=torch.float32, prediction_type="auto") -> Sd15Parts:
     """The UNet, VAE, text encoder (all in eval mode, on ``device`` in ``dtype``), tokenizer,
     prediction type and noise schedule of a single-file SD1.5 checkpoint."""
+    with open_checkpoint(Path(checkpoint)) as tensors:
+        return _load_opened(Path(checkpoint), tensors, device=device, dtype=dtype, prediction_type=prediction_type)
+
+
+def check_prediction(prediction_type: str) -> None:
     if prediction_type not in ("auto",) + PREDICTION_TYPES:
         raise BadInputError(f"prediction type {prediction_type!r} is not one of auto, epsilon, v_prediction.")
+
+
+def _load_opened(path: Path, tensors: "_Tensors", *, device, dtype, prediction_type) -> Sd15Parts:
+    check_prediction(prediction_type)
     diffusers, transformers = _packages()
-    path = Path(checkpoint)
-    with _open(path) as tensors:
-        _check_sd15(path, tensors)
-        if prediction_type == "auto":
-            prediction_type = _detect_prediction(path, tensors)
-        read = functools.partial(tensors.take, device=device, dtype=dtype)
-        text_encoder = _load_text_encoder(path, read(CLIP), transformers.CLIPTextModel)
-        vae = _load_diffusers(path, "vae", read(VAE), diffusers.AutoencoderKL, _converter("convert_ldm_vae_checkpoint"))
-        unet = _load_diffusers(path, "unet", read(UNET), diffusers.UNet2DConditionModel,
-                               _converter("convert_ldm_unet_checkpoint"))
+    _check_sd15(path, tensors)
+    if prediction_type == "auto":
+        prediction_type = detect_prediction(path, tensors)
+    read = functools.partial(tensors.take, device=device, dtype=dtype)
+    text_encoder = load_text_encoder(path, read(CLIP), transformers.CLIPTextModel)
+    vae = load_diffusers(path, "vae", read(VAE), diffusers.AutoencoderKL, _converter("convert_ldm_vae_checkpoint"))
+    unet = load_diffusers(path, "unet", read(UNET), diffusers.UNet2DConditionModel,
+                          _converter("convert_ldm_unet_checkpoint"))
     return Sd15Parts(unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=clip_tokenizer(),
                      prediction_type=prediction_type, alphas_cumprod=alphas_cumprod())
 
 
-@functools.lru_cache(maxsize=1)
-def clip_tokenizer():
+@functools.lru_cache(maxsize=2)
+def clip_tokenizer(settings: Path = CONFIG_DIR / "tokenizer"):
     """SD1.5's CLIP tokenizer (openai/clip-vit-large-patch14's vocabulary, 77 tokens), built from
     the shipped merges.  transformers reads vocab.json + merges.txt from a folder (building it from
     keyword file paths yields wrong ids), so both are written to a temporary folder, read, and the
-    folder removed: nothing persists and the package folder may be read-only."""
+    folder removed: nothing persists and the package folder may be read-only.  ``settings`` is
+    the folder of its tokenizer_config.json and special_tokens_map.json: SDXL's CLIP-G shares
+    the vocabulary and merges but pads with "!" (``sdxl_config/tokenizer_2``)."""
     _packages()
     from transformers import CLIPTokenizer
 
@@ -90,7 +100,7 @@ def clip_tokenizer():
     folder = Path(tempfile.mkdtemp(prefix="a2l-clip-tokenizer-"))
     try:
         for name in ("tokenizer_config.json", "special_tokens_map.json"):
-            shutil.copyfile(CONFIG_DIR / "tokenizer" / name, folder / name)
+            shutil.copyfile(Path(settings) / name, folder / name)
         (folder / "merges.txt").write_text(merges_text, encoding="utf-8")
         (folder / "vocab.json").write_text(json.dumps(_clip_vocab(merges), ensure_ascii=False), encoding="utf-8")
         return CLIPTokenizer.from_pretrained(str(folder), local_files_only=True)
@@ -169,7 +179,7 @@ class _Tensors:
         self.shapes = {}
 
 
-def _open(path: Path) -> _Tensors:
+def open_checkpoint(path: Path) -> _Tensors:
     if not path.is_file():
         raise BadInputError(f"SD1.5 checkpoint {path} does not exist{' (it is a folder)' if path.is_dir() else ''}.",
                             hint=f"Check the path. {_CATCH_ALL}")
@@ -235,7 +245,7 @@ def _check_sd15(path: Path, tensors: _Tensors):
     """Raise, naming the model family, unless ``tensors`` holds a whole SD1.5 model."""
     shapes = tensors.shapes
     keys = shapes.keys()
-    family = _family(shapes)
+    family = other_model(shapes)
     if family:
         raise BadInputError(f"{path.name} is {family}; Anim2LoRA trains SD1.5.", hint=_CATCH_ALL)
     unet = _config("unet")
@@ -260,7 +270,7 @@ def _check_sd15(path: Path, tensors: _Tensors):
                             hint=_CATCH_ALL)
 
 
-def _family(shapes: Dict[str, tuple]) -> Optional[str]:
+def other_model(shapes: Dict[str, tuple]) -> Optional[str]:
     """The model family of a checkpoint that is plainly not SD1.5, said the way users name it."""
     keys = shapes.keys()
     if any(k.startswith("conditioner.embedders.1.") for k in keys):
@@ -281,7 +291,7 @@ def _family(shapes: Dict[str, tuple]) -> Optional[str]:
     return None
 
 
-def _detect_prediction(path: Path, tensors: _Tensors) -> str:
+def detect_prediction(path: Path, tensors: _Tensors) -> str:
     if "v_pred" in tensors.shapes:
         return "v_prediction"
     declared = str(tensors.metadata.get("modelspec.prediction_type", "")).strip().lower()
@@ -308,34 +318,38 @@ def _config(part: str) -> dict:
 
 # --- building the models ----------------------------------------------------------------------
 
-def _load_diffusers(path: Path, part: str, ldm: Dict[str, torch.Tensor], cls, convert: Callable):
-    config = cls.load_config(str(CONFIG_DIR), subfolder=part, local_files_only=True)
+def load_diffusers(path: Path, part: str, ldm: Dict[str, torch.Tensor], cls, convert: Callable,
+                   config_dir: Optional[Path] = None, family: str = "SD1.5"):
+    config = cls.load_config(str(config_dir or CONFIG_DIR), subfolder=part, local_files_only=True)
     try:
         weights = convert(ldm, config)
     except (KeyError, IndexError, RuntimeError) as e:  # a truncated or oddly pruned file
-        raise BadInputError(f"{path.name}: its {_LABELS[part]} weights do not have SD1.5's layout ({e!r}).",
-                            hint=f"The file is damaged or not SD1.5. {_CATCH_ALL}") from e
+        raise BadInputError(f"{path.name}: its {_LABELS[part]} weights do not have {family}'s layout ({e!r}).",
+                            hint=f"The file is damaged or not {family}. {_CATCH_ALL}") from e
     del ldm
     with torch.device("meta"):
         model = cls.from_config(config)
-    return _assign(path, _LABELS[part], model, weights)
+    return assign(path, _LABELS[part], model, weights, family=family)
 
 
-def _load_text_encoder(path: Path, ldm: Dict[str, torch.Tensor], cls):
+def load_text_encoder(path: Path, ldm: Dict[str, torch.Tensor], cls, config_dir: Optional[Path] = None,
+                      convert: Optional[Callable] = None, family: str = "SD1.5", label: str = "text encoder"):
+    """A CLIP text model from its single-file weights (``convert``: the single-file dict and the
+    meta-built model -> transformers keys; CLIP-L's converter by default)."""
     from transformers import CLIPTextConfig
 
-    config = CLIPTextConfig.from_pretrained(str(CONFIG_DIR / "text_encoder"), local_files_only=True)
-    weights = _converter("convert_ldm_clip_checkpoint")(ldm)
-    del ldm
+    config = CLIPTextConfig.from_pretrained(str(config_dir or CONFIG_DIR / "text_encoder"), local_files_only=True)
     with torch.device("meta"):
         model = cls(config)
+    weights = convert(ldm, model) if convert else _converter("convert_ldm_clip_checkpoint")(ldm)
+    del ldm
     # transformers >= 5.6 dropped the `text_model.` level of CLIPTextModel; older ones keep it.
     if not hasattr(model, "text_model"):
         weights = {k[len("text_model."):] if k.startswith("text_model.") else k: v for k, v in weights.items()}
     # position_ids is a fixed arange that old checkpoints saved and newer transformers no longer do.
     expected = model.state_dict().keys()
     weights = {k: v for k, v in weights.items() if k in expected or not k.endswith("position_ids")}
-    model = _assign(path, "text encoder", model, weights, optional="position_ids")
+    model = assign(path, label, model, weights, optional="position_ids", family=family)
     for name, buffer in model.named_buffers():
         if buffer.is_meta and name.endswith("position_ids"):
             owner = model.get_submodule(name.rpartition(".")[0])
@@ -344,7 +358,8 @@ def _load_text_encoder(path: Path, ldm: Dict[str, torch.Tensor], cls):
     return model
 
 
-def _assign(path: Path, part: str, model, weights: Dict[str, torch.Tensor], optional: str = None):
+def assign(path: Path, part: str, model, weights: Dict[str, torch.Tensor], optional: str = None,
+           family: str = "SD1.5"):
     """Load ``weights`` into a meta-built ``model`` as its own tensors, every key accounted for
     (keys ending in ``optional`` may be absent)."""
     expected = model.state_dict().keys()
@@ -353,15 +368,38 @@ def _assign(path: Path, part: str, model, weights: Dict[str, torch.Tensor], opti
     if missing or unexpected:
         found = ", ".join(f"{len(v)} {what} (e.g. {v[0]})" for what, v in (("missing", missing),
                                                                           ("unexpected", unexpected)) if v)
-        raise BadInputError(f"{path.name}: its {part} weights do not match SD1.5's: {found}.",
-                            hint=f"The file is damaged or not an SD1.5 model. {_CATCH_ALL}")
+        raise BadInputError(f"{path.name}: its {part} weights do not match {family}'s: {found}.",
+                            hint=f"The file is damaged or not an {family} model. {_CATCH_ALL}")
     try:
         model.load_state_dict(weights, strict=False, assign=True)
     except RuntimeError as e:   # shape mismatches: a model of the same layout but other sizes
-        raise BadInputError(f"{path.name}: its {part} weights have other sizes than SD1.5's "
+        raise BadInputError(f"{path.name}: its {part} weights have other sizes than {family}'s "
                             f"({str(e).splitlines()[-1].strip()}).", hint=_CATCH_ALL) from e
     return model.eval()
 
 
 def _device(model) -> torch.device:
     return next(p.device for p in model.parameters())
+
+
+# --- the family ---------------------------------------------------------------------------------
+
+class Sd15Family(Family):
+    name, label = "sd15", "SD1.5"
+    base_model_version, architecture = "sd_v1", "stable-diffusion-v1"
+    resolution = 512
+
+    def owns(self, shapes):
+        # whatever is not plainly another model goes to SD1.5's checks, which say what is wrong with it
+        return other_model(shapes) is None
+
+    def load(self, path, tensors, *, device, dtype, prediction_type, identity):
+        from .backend import DiffusersBackend
+
+        parts = _load_opened(path, tensors, device=device, dtype=dtype, prediction_type=prediction_type)
+        return DiffusersBackend(parts.unet, parts.vae, parts.text_encoder, parts.tokenizer, device=device,
+                                prediction_type=parts.prediction_type, alphas_cumprod=parts.alphas_cumprod,
+                                identity=identity)
+
+
+FAMILY = Sd15Family()

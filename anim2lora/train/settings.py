@@ -13,7 +13,7 @@ from ..specs import Spec, check_choice, check_ranges
 OPTIMIZERS = ("adamw", "adamw8bit")
 SCHEDULERS = ("constant", "constant_with_warmup", "linear", "cosine")
 PRECISIONS = ("auto", "no", "fp16", "bf16")
-PREDICTIONS = ("auto", "epsilon", "v_prediction")
+PREDICTIONS = ("auto", "epsilon", "v_prediction", "v_prediction_zsnr")
 LATENT_CACHES = ("memory", "disk", "off")
 
 SPECS = {
@@ -42,8 +42,9 @@ SPECS = {
     "noise_offset": Spec(0.0, 1.0, 0.01, "kohya's noise offset (0.05-0.1 helps pure white and black; 0: off)."),
     "min_snr_gamma": Spec(0.0, 20.0, 0.5, "Min-SNR weighting gamma (5 is usual; 0: off)."),
     "max_steps": Spec(0, 10 ** 7, 1, "Stop after this many optimizer steps (0: run every epoch)."),
-    "resolution": Spec(256, 2048, 64, "Training resolution: aspect buckets of 64 px with at most "
-                       "resolution² pixels, never enlarging a picture (kohya's bucket_no_upscale)."),
+    "resolution": Spec(0, 2048, 64, "Training resolution: aspect buckets of 64 px with at most "
+                       "resolution² pixels, never enlarging a picture (kohya's bucket_no_upscale). 0: the "
+                       "model's own size (SD1.5 512, SDXL 1024)."),
     "save_every_n_epochs": Spec(0, 1000, 1, "Also save <name>-<epoch>.safetensors every n epochs (0: only "
                                 "the final LoRA)."),
     "sample_every_n_epochs": Spec(0, 1000, 1, "Draw a preview of each group every n epochs (0: none)."),
@@ -58,7 +59,9 @@ HELP = {
     "lr_scheduler": "How the learning rate moves over the run, after the warmup.",
     "mixed_precision": "Compute type of the frozen model (the LoRA's own weights stay float32). auto: bf16 "
                        "where the GPU supports it, else fp16 on CUDA, float32 on the CPU.",
-    "prediction": "What the model predicts: auto reads the checkpoint (SD1.5: epsilon).",
+    "prediction": "What the model predicts: auto reads the checkpoint (SD1.5, SDXL: epsilon; NoobAI's v-pred "
+                  "release: v-prediction with zero-terminal SNR). v_prediction_zsnr: v-prediction on the "
+                  "zero-terminal-SNR schedule (kohya's --v_parameterization --zero_terminal_snr).",
     "cache_latents": "Encode each picture once (memory, or disk under the dataset so a re-run skips it) "
                      "instead of at every step.",
     "gradient_checkpointing": "Recompute activations in the backward pass: much less memory, ~25% slower.",
@@ -94,12 +97,14 @@ class TrainSettings:
     prediction: str = "auto"
     cache_latents: str = "memory"
     max_steps: int = 0
-    resolution: int = 512
+    resolution: int = 0                 # 0: the family's own (SD1.5 512, SDXL 1024)
     save_every_n_epochs: int = 0
     sample_every_n_epochs: int = 0
 
     def __post_init__(self):
         check_ranges(self, SPECS)
+        if 0 < self.resolution < 256:
+            raise BadInputError(f"resolution {self.resolution}: 0 (the model's own size) or 256 to 2048.")
         for name, allowed in CHOICES.items():
             check_choice(name, getattr(self, name), allowed)
         if not self.name.strip() or any(c in self.name for c in '/\\:*?"<>|') or self.name.startswith("."):

@@ -9,7 +9,7 @@ paths, so the standard name is built from the layer number, not derived from the
 """
 
 import re
-from typing import Dict
+from typing import Callable, Dict
 
 UNET_PREFIX, TE_PREFIX = "lora_unet", "lora_te"
 _UNET = re.compile(r"(?:down_blocks\.\d+|up_blocks\.\d+|mid_block)\.attentions\.\d+\."
@@ -17,23 +17,27 @@ _UNET = re.compile(r"(?:down_blocks\.\d+|up_blocks\.\d+|mid_block)\.attentions\.
 _TE = re.compile(r"(?:text_model\.)?encoder\.layers\.(\d+)\.(self_attn\.(?:q|k|v|out)_proj|mlp\.fc[12])")
 
 
-def unet_targets(unet) -> Dict[str, object]:
-    """kohya name -> module (peft's wrapper once adapted), for a diffusers UNet2DConditionModel."""
+def unet_targets(unet, rename: Callable[[str], str] = None) -> Dict[str, object]:
+    """kohya name -> module (peft's wrapper once adapted), for a diffusers UNet2DConditionModel.
+    kohya names SD1.x modules by their diffusers path; ``rename`` maps that path to the one
+    kohya uses instead (SDXL: the original SGM path, ``input_blocks.4.1…``)."""
     import torch
 
-    return {f"{UNET_PREFIX}_{name.replace('.', '_')}": module for name, module in unet.named_modules()
+    rename = rename or (lambda path: path)
+    return {f"{UNET_PREFIX}_{rename(name).replace('.', '_')}": module for name, module in unet.named_modules()
             if _UNET.fullmatch(name) and isinstance(_base(module), (torch.nn.Linear, torch.nn.Conv2d))}
 
 
-def text_encoder_targets(text_encoder) -> Dict[str, object]:
-    """kohya name -> module, for a transformers CLIPTextModel of any version."""
+def text_encoder_targets(text_encoder, prefix: str = TE_PREFIX) -> Dict[str, object]:
+    """kohya name -> module, for a transformers CLIPTextModel(WithProjection) of any version;
+    ``prefix``: lora_te (SD1.x), lora_te1 / lora_te2 (SDXL's CLIP-L / CLIP-G)."""
     import torch
 
     out = {}
     for name, module in text_encoder.named_modules():
         m = _TE.fullmatch(name)
         if m and isinstance(_base(module), torch.nn.Linear):
-            out[f"{TE_PREFIX}_text_model_encoder_layers_{m.group(1)}_{m.group(2).replace('.', '_')}"] = module
+            out[f"{prefix}_text_model_encoder_layers_{m.group(1)}_{m.group(2).replace('.', '_')}"] = module
     return out
 
 
