@@ -82,6 +82,8 @@ def test_truth_lies_on_the_drawn_pixels(kind):
                 assert (layer.face >= 128).sum() == 0 or kind == "fragment"    # a back view has no face at all
             if p["role"] == "character":
                 assert p["face_pixels"] > 0 and p["head_seen"] >= 0.9
+                x0, y0, x1, y1 = p["face_box"]
+                assert (layer.face[y0:y1, x0:x1] >= 128).mean() > 0.4 and 0 < x0 and x1 < W and 0 < y0 and y1 < H
             if p["body"]:
                 x0, y0, x1, y1 = p["body"]
                 assert 0 <= x0 < x1 <= W and 0 <= y0 < y1 <= H
@@ -124,7 +126,7 @@ def test_close_ups_fill_the_frame_and_full_shots_show_the_feet():
         _, t = rs.frame(shot, 0, "line", W, H)
         for p in t["people"]:
             if p["role"] == "character" and p["shot"] in heights:
-                heights[p["shot"]].append((p["head"][3] - p["head"][1]) / H)
+                heights[p["shot"]].append(1.07 * p["unit"] / H)         # crown to chin, hair cut or not
                 if p["shot"] == "full":
                     assert p["body"][3] < H
     assert heights["close-up"] and min(heights["close-up"]) >= 0.4 and max(heights["close-up"]) <= 0.75

@@ -21,10 +21,12 @@ per person its name (A, B, C the stranger, X an extra), role (``character``: a h
 visible face, counted; ``fragment``: part of a body without its own visible face, such as the
 back of the near figure in an over-the-shoulder shot or a shoulder and arm at the frame edge;
 ``extra``: a small figure far behind), framing, head box (hair and face above the chin, None for
-a fragment), body box (every pixel of it in view, after whatever stands in front), face pixels in
-view and the share of its head in view.  The expected group is A, B or A+B, or None with a
-reason: ``empty``, ``fragment-only``, ``stranger`` (a face that is neither A nor B), ``overlap``
-(two bodies fused).  ``frame`` checks these promises on the pixels and raises on a broken one.
+a fragment; a close-up's may be cut at the top, as real close-ups cut the hair), face box (skin
+and eyes, always whole for a character), body box (every pixel of it in view, after whatever
+stands in front), face pixels in view and the share of its head in view.  The expected group
+is A, B or A+B, or None with a reason: ``empty``, ``fragment-only``, ``stranger`` (a face that
+is neither A nor B), ``overlap`` (two bodies fused).  ``frame`` checks these promises on the
+pixels and raises on a broken one.
 
 Framing: ``shot`` is one of close-up (head and shoulders, cut at the chest), bust (cut under the
 chest), medium (waist up), cowboy (thighs up) and full; ``framing`` is the coarse class the
@@ -54,11 +56,11 @@ SHOTS = ("close-up", "bust", "medium", "cowboy", "full")
 FRAMING = {"close-up": "close-up", "bust": "medium", "medium": "medium", "cowboy": "medium", "full": "full"}
 FRAMINGS = ("close-up", "medium", "full")
 # (low, high) of where the frame's bottom edge cuts the body, in head units below the head's centre
-CUT = {"close-up": (1.05, 1.45), "bust": (1.9, 2.4), "medium": (2.8, 3.3), "cowboy": (4.3, 4.9)}
+CUT = {"close-up": (1.0, 1.4), "bust": (1.9, 2.4), "medium": (2.8, 3.3), "cowboy": (4.3, 4.9)}
 DRAWINGS = 4          # drawings per shot
 HOLD = 2              # frames per drawing: on twos
 PAN = 1.6             # a panning shot's plate width against the frame's
-CROWN = 0.62          # head units from the head's centre to the top of the hair
+CROWN = 0.75          # head units from the head's centre to the top of the hair (spikes, a tilt)
 MIN_GAP = 0.03        # of the frame width, between side-by-side characters' bodies
 WORDS = ("I told you already.", "Wait for me!", "Where were you?", "Is this the place?", "Let's go home.",
          "It's late...", "Thank you.", "No way!")
@@ -160,7 +162,8 @@ class _Draft:
             feet = r.uniform(0.88, 0.97)
             unit = r.uniform(0.1, (feet - 0.03) / (FEET + CROWN))
             return unit, feet - FEET * unit
-        top = r.uniform(0.03, 0.12)
+        # close-ups often lose the top of the hair to the frame edge; the face stays whole
+        top = r.uniform(-0.1, 0.05) if shot == "close-up" else r.uniform(0.02, 0.1)
         cut = r.uniform(*CUT[shot])
         unit = (1 - top) / (cut + CROWN)
         return unit, top + CROWN * unit
@@ -538,13 +541,14 @@ def _truth(shot: Shot, step: int, style: str, light: Light, layers: list, text: 
         body = ink_box((layer.alpha >= 128) & seen)
         heads = layer.head >= 128
         head = ink_box(heads & seen)
-        face = int(((layer.face >= 128) & seen).sum())
+        faces = (layer.face >= 128) & seen
+        face, face_box = int(faces.sum()), ink_box(faces)
         head_seen = float((heads & seen).sum()) / max(1, int(heads.sum()))
         covered |= layer.alpha >= 128
         people.append({"name": c.name, "role": c.role, "shot": c.shot, "framing": FRAMING.get(c.shot),
                        "head": head if c.role != "fragment" else None, "body": body, "face_pixels": face,
                        "fragment": c.role == "fragment", "unit": round(c.unit * height, 1),
-                       "head_seen": round(head_seen, 3)})
+                       "face_box": face_box if c.role != "fragment" else None, "head_seen": round(head_seen, 3)})
     return {"half": shot.half, "shot": shot.number, "kind": shot.kind, "style": style, "background": shot.background,
             "light": light.name, "dimmed": round(light.gain[0] / max(1e-6, shot.light.gain[0]), 3),
             "camera": "pan" if shot.kind == "pan" else "drift", "step": step,
@@ -558,10 +562,13 @@ def _check(t: dict, width: int, height: int) -> None:
     chars = [p for p in t["people"] if p["role"] == "character"]
     problems = []
     for p in chars:
-        h = p["head"]
-        if h is None or p["head_seen"] < 0.9 or p["face_pixels"] == 0:
+        h, f = p["head"], p["face_box"]
+        if h is None or f is None or p["head_seen"] < 0.9:
             problems.append(f"{p['name']}'s head or face hidden")
-        elif h[0] <= 0 or h[1] <= 0 or h[2] >= width or h[3] >= height:
+        elif f[0] <= 0 or f[1] <= 0 or f[2] >= width or f[3] >= height:
+            problems.append(f"{p['name']}'s face cut by the frame edge")
+        # a close-up may lose the top of its hair to the frame edge, nothing else of its head
+        elif h[0] <= 0 or h[2] >= width or h[3] >= height or (h[1] <= 0 and p["shot"] != "close-up"):
             problems.append(f"{p['name']}'s head cut by the frame edge")
         if any(separated(h or [0, 0, 0, 0], x, 0) is False for x in t["text"]):
             problems.append(f"text on {p['name']}'s head")
