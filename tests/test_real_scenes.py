@@ -195,3 +195,15 @@ def test_grade_tallies_per_framing_background_and_kind(tmp_path):
     assert len(g["misses"]) == 1 and "truth A+B, got A" in g["misses"][0]
     assert set(g["per_background"]) <= set(BACKGROUNDS) and g["per_kind"]
     assert sum(int(v.split("/")[1]) for v in g["per_kind"].values()) == len(kept)
+
+
+def test_realclip_command_writes_a_half_with_its_stills(tmp_path, capsys):
+    from anim2lora.cli import main
+
+    assert main(["realclip", "--half", "holdout", "--style", "line", "--width", "256", "--height", "144",
+                 "--out", str(tmp_path), "--json"]) == 0
+    written = json.loads(capsys.readouterr().out)
+    truth = json.loads((tmp_path / "real_holdout_line.mp4.truth.json").read_text())
+    assert written["frames"] == len(truth["frames"]) == len(rs.real_set("holdout")) * rs.DRAWINGS * rs.HOLD
+    assert truth["half"] == "holdout" and truth["width"] == 256
+    assert sorted(p.name for p in (tmp_path / "refs").iterdir()) == [f"{n}_{i}.png" for n in "AB" for i in (1, 2, 3)]
