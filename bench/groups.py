@@ -22,17 +22,17 @@ embedder.  Goals (issue 15, on the holdout half): accuracy >= 0.95 overall and >
 framing and background kind, 0 false A+B, in line art and in colour.
 
 Before issue 15's rewrite (the detection code of f623277), on 2 CPU cores shared with other work
-(load average 5 to 11: frames/s are comparable only within one run; an earlier run on a quieter
-machine measured about twice these speeds):
+(load average about 1 to 4 during the run; frames/s are comparable only within one run: under a
+load of 5 to 11 the same code measured about half these speeds):
 
     half     style   frames accuracy worst false A+B  frames/s 640x360  1080p
-    holdout  line       127    0.386  0.17         0              5.0    1.8
-    holdout  colour      98    0.204  0.13         0              3.3    1.2
-    tune     line       129    0.279  0.21         0              6.0    1.6
-    tune     colour     100    0.200  0.14         0              4.1    0.8
+    holdout  line       127    0.362  0.17         0             18.1    5.5
+    holdout  colour      96    0.208  0.14         0             12.9    4.5
+    tune     line       129    0.302  0.19         0             16.8    6.1
+    tune     colour     100    0.200  0.14         0              9.0    3.5
 
 (worst: the lowest share right of any framing or background kind.  Coloured, nobody was named at
-all: 0.20 is the share of frames whose truth is no group.)
+all: about 0.20 is the share of frames whose truth is no group.)
 """
 
 import argparse
