@@ -21,17 +21,18 @@ split (GroupSplit, reference stills of A and B), with an empty cache, by the off
 embedder.  Goals (issue 15, on the holdout half): accuracy >= 0.95 overall and >= 0.90 in every
 framing and background kind, 0 false A+B, in line art and in colour.
 
-Before issue 15's rewrite (the detection code of f623277; 2 CPU cores shared with other work, so
-frames/s vary by about a third from run to run):
+Before issue 15's rewrite (the detection code of f623277), on 2 CPU cores shared with other work
+(load average about 1 to 4 during the run; frames/s are comparable only within one run: under a
+load of 5 to 11 the same code measured about half these speeds):
 
     half     style   frames accuracy worst false A+B  frames/s 640x360  1080p
-    holdout  line       127    0.402  0.17         0             11.3    2.7
-    holdout  colour      98    0.204  0.13         0              7.2    2.0
-    tune     line       129    0.287  0.21         0             10.7    3.6
-    tune     colour     100    0.200  0.14         0              5.5    1.6
+    holdout  line       127    0.362  0.17         0             18.1    5.5
+    holdout  colour      96    0.208  0.14         0             12.9    4.5
+    tune     line       129    0.302  0.19         0             16.8    6.1
+    tune     colour     100    0.200  0.14         0              9.0    3.5
 
-(worst: the lowest share right of any framing or background kind; coloured, nobody was named at
-all, and 0.20 is the share of frames whose truth is no group.)
+(worst: the lowest share right of any framing or background kind.  Coloured, nobody was named at
+all: about 0.20 is the share of frames whose truth is no group.)
 """
 
 import argparse

@@ -9,15 +9,16 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from anim2lora.demo import real_scenes as rs
+from anim2lora.demo import real_scenes as rs, real_shots as story
 from anim2lora.demo.anime import INK, LOOKS, Layer, draw
+from anim2lora.demo.grading import overlap_share
 from anim2lora.demo.plates import KINDS as BACKGROUNDS, line_art, plate
 
 W, H = 320, 180
 
 
-def _shot(half: str, kind: str, n: int = 0) -> rs.Shot:
-    return [s for s in rs.real_set(half) if s.kind == kind][n]
+def _shot(half: str, kind: str, n: int = 0) -> story.Shot:
+    return [s for s in story.real_set(half) if s.kind == kind][n]
 
 
 def test_same_seed_same_pixels_and_the_halves_differ():
@@ -25,27 +26,27 @@ def test_same_seed_same_pixels_and_the_halves_differ():
     a, ta = rs.frame(shot, 1, "colour", W, H)
     b, tb = rs.frame(shot, 1, "colour", W, H)
     assert np.array_equal(a, b) and ta == tb
-    other = rs.frame(rs.real_set("holdout")[shot.number], 1, "colour", W, H)[0]
+    other = rs.frame(story.real_set("holdout")[shot.number], 1, "colour", W, H)[0]
     assert np.abs(a.astype(int) - other.astype(int)).mean() > 10
 
 
 def test_halves_share_no_seed_plate_or_pose():
-    tune, hold = rs.real_set("tune"), rs.real_set("holdout")
+    tune, hold = story.real_set("tune"), story.real_set("holdout")
     assert not {s.plate_seed for s in tune} & {s.plate_seed for s in hold}
     poses = lambda shots: {(c.pose, round(c.x, 6)) for s in shots for c in s.cast}   # noqa: E731
     assert not poses(tune) & poses(hold)
     with pytest.raises(ValueError, match="half"):
-        rs.real_set("train")
+        story.real_set("train")
 
 
-@pytest.mark.parametrize("half", rs.HALVES)
+@pytest.mark.parametrize("half", story.HALVES)
 def test_every_framing_background_and_shot_kind_in_each_half(half):
-    shots = rs.real_set(half)
-    assert {s.kind for s in shots} == set(rs.SHOT_KINDS)
+    shots = story.real_set(half)
+    assert {s.kind for s in shots} == set(story.SHOT_KINDS)
     assert {s.background for s in shots} == set(BACKGROUNDS)
     fine = {c.shot for s in shots for c in s.cast if c.role == "character"}
-    assert fine == set(rs.SHOTS)
-    assert {rs.FRAMING[f] for f in fine} == set(rs.FRAMINGS)
+    assert fine == set(story.SHOTS)
+    assert {story.FRAMING[f] for f in fine} == set(story.FRAMINGS)
     assert {s.group for s in shots} >= {"A", "B", "A+B", None}
     assert {s.reason for s in shots} == {None, "empty", "fragment-only", "stranger", "overlap"}
     # over-the-shoulder shots come as shot/reverse-shot: each of A and B is the near one
@@ -53,7 +54,7 @@ def test_every_framing_background_and_shot_kind_in_each_half(half):
     assert near == {"A", "B"}
 
 
-def _head_pixels(t: dict, img_style: str, shot: rs.Shot, step: int) -> list:
+def _head_pixels(t: dict, img_style: str, shot: story.Shot, step: int) -> list:
     """Each person's own head mask, drawn alone."""
     out = []
     camera = shot.camera + shot.pan * step
@@ -82,6 +83,8 @@ def test_truth_lies_on_the_drawn_pixels(kind):
                 assert (layer.face >= 128).sum() == 0 or kind == "fragment"    # a back view has no face at all
             if p["role"] == "character":
                 assert p["face_pixels"] > 0 and p["head_seen"] >= 0.9
+                x0, y0, x1, y1 = p["face_box"]
+                assert (layer.face[y0:y1, x0:x1] >= 128).mean() > 0.4 and 0 < x0 and x1 < W and 0 < y0 and y1 < H
             if p["body"]:
                 x0, y0, x1, y1 = p["body"]
                 assert 0 <= x0 < x1 <= W and 0 <= y0 < y1 <= H
@@ -90,7 +93,7 @@ def test_truth_lies_on_the_drawn_pixels(kind):
 
 
 def test_a_fragment_at_the_edge_shows_no_face_in_frame():
-    for shot in [s for s in rs.real_set("tune") if s.kind == "fragment"]:
+    for shot in [s for s in story.real_set("tune") if s.kind == "fragment"]:
         _, t = rs.frame(shot, 2, "line", W, H)
         frag = [p for p in t["people"] if p["role"] == "fragment"]
         assert frag and all(p["face_pixels"] == 0 for p in frag)
@@ -98,17 +101,17 @@ def test_a_fragment_at_the_edge_shows_no_face_in_frame():
 
 
 def test_characters_apart_unless_overlapping_and_extras_small():
-    for shot in rs.real_set("tune"):
+    for shot in story.real_set("tune"):
         _, t = rs.frame(shot, 1, "line", W, H)       # frame() checks its promises and raises on a broken one
         chars = [p for p in t["people"] if p["role"] == "character"]
         if shot.kind == "overlap":
-            assert rs.overlap_share(chars[0]["body"], chars[1]["body"]) >= 0.3
+            assert overlap_share(chars[0]["body"], chars[1]["body"]) >= 0.3
         extras = [p for p in t["people"] if p["role"] == "extra"]
         assert all(e["unit"] < 0.5 * min(c["unit"] for c in chars) for e in extras)
 
 
 def test_a_table_hides_the_waists_behind_it():
-    shots = [s for s in rs.real_set("holdout") if s.table]
+    shots = [s for s in story.real_set("holdout") if s.table]
     assert shots
     for shot in shots[:3]:
         _, t = rs.frame(shot, 0, "colour", W, H)
@@ -120,11 +123,11 @@ def test_a_table_hides_the_waists_behind_it():
 
 def test_close_ups_fill_the_frame_and_full_shots_show_the_feet():
     heights = {"close-up": [], "full": []}
-    for shot in rs.real_set("tune"):
+    for shot in story.real_set("tune"):
         _, t = rs.frame(shot, 0, "line", W, H)
         for p in t["people"]:
             if p["role"] == "character" and p["shot"] in heights:
-                heights[p["shot"]].append((p["head"][3] - p["head"][1]) / H)
+                heights[p["shot"]].append(1.07 * p["unit"] / H)         # crown to chin, hair cut or not
                 if p["shot"] == "full":
                     assert p["body"][3] < H
     assert heights["close-up"] and min(heights["close-up"]) >= 0.4 and max(heights["close-up"]) <= 0.75
@@ -136,7 +139,7 @@ def test_line_style_is_dark_lines_on_white_and_colour_is_lit():
     line, _ = rs.frame(shot, 0, "line", W, H)
     assert np.median(line) >= 250 and line.min() <= max(INK) + 10
     assert np.abs(line[..., 0].astype(int) - line[..., 2]).max() < 60          # no colour fills
-    dark = [s for s in rs.real_set("tune") if s.background == "dark" and s.cast][0]
+    dark = [s for s in story.real_set("tune") if s.background == "dark" and s.cast][0]
     img, t = rs.frame(dark, 0, "colour", W, H)
     assert t["light"].startswith("night") and img.mean() < 90
 
@@ -155,7 +158,7 @@ def test_clip_and_truth_file(tmp_path):
     rows = rs.write_real_clip(video, "tune", "colour", W, H, shots=3)
     truth = json.loads((tmp_path / "real.mp4.truth.json").read_text())
     assert video.stat().st_size > 0 and truth["half"] == "tune" and truth["style"] == "colour"
-    assert len(rows) == len(truth["frames"]) == 3 * rs.DRAWINGS * rs.HOLD
+    assert len(rows) == len(truth["frames"]) == 3 * story.DRAWINGS * story.HOLD
     assert [r["held"] for r in rows[:2]] == [False, True]       # on twos
     assert {"background", "light", "people", "group", "reason", "kind", "text"} <= set(rows[0])
 
@@ -193,3 +196,15 @@ def test_grade_tallies_per_framing_background_and_kind(tmp_path):
     assert len(g["misses"]) == 1 and "truth A+B, got A" in g["misses"][0]
     assert set(g["per_background"]) <= set(BACKGROUNDS) and g["per_kind"]
     assert sum(int(v.split("/")[1]) for v in g["per_kind"].values()) == len(kept)
+
+
+def test_realclip_command_writes_a_half_with_its_stills(tmp_path, capsys):
+    from anim2lora.cli import main
+
+    assert main(["realclip", "--half", "holdout", "--style", "line", "--width", "256", "--height", "144",
+                 "--out", str(tmp_path), "--json"]) == 0
+    written = json.loads(capsys.readouterr().out)
+    truth = json.loads((tmp_path / "real_holdout_line.mp4.truth.json").read_text())
+    assert written["frames"] == len(truth["frames"]) == len(story.real_set("holdout")) * story.DRAWINGS * story.HOLD
+    assert truth["half"] == "holdout" and truth["width"] == 256
+    assert sorted(p.name for p in (tmp_path / "refs").iterdir()) == [f"{n}_{i}.png" for n in "AB" for i in (1, 2, 3)]

@@ -368,10 +368,10 @@ def _features(pen: Pen, look: Look, pose: Pose, t: float) -> None:
     pen.stroke([(shift + 0.1 * t + 0.02, 0.25), (shift + 0.1 * t, 0.28)], head=True, width=0.02)
     mx, mw = 0.8 * shift, 0.055 * (1 - 0.4 * abs(t))      # the mouth stays inside a turned jaw
     if pose.mouth:
-        pen.fill(_arc(mx, 0.345, mw, 0.04, 0, 180, 10), (150, 50, 60), head=True, line=INK)
-        pen.stroke([(mx - mw, 0.345), (mx + mw, 0.345)], head=True, width=0.02)
+        pen.fill(_arc(mx, 0.325, mw, 0.028, 0, 180, 10), (150, 50, 60), head=True, line=INK, ink=False)
+        pen.stroke([(mx - mw, 0.325), (mx + mw, 0.325)], head=True, width=0.018)
     else:
-        pen.stroke([(mx - mw * 0.9, 0.345), (mx + mw * 0.8, 0.34)], head=True, width=0.02)
+        pen.stroke([(mx - mw * 0.9, 0.33), (mx + mw * 0.8, 0.325)], head=True, width=0.018)
 
 
 def _hair_behind(pen: Pen, look: Look, t: float) -> None:
