@@ -106,9 +106,9 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
         inside = [h for h in heads if inside_share(h.rect, person.rect) >= HEAD_INSIDE]
         held.extend(inside)
         judged.append(_judge(person, inside, width, height, margin, rules, text, has_heads, has_faces))
-    for face in _loose(heads, held):
-        body = Box("person", _body_below(face, width, height, rules), face.score)
-        j = _judge(body, [face], width, height, margin, rules, text, True, has_faces)
+    for group in _stacks(_loose(heads, held)):
+        body = Box("person", _union([_body_below(f, width, height, rules) for f in group]), group[0].score)
+        j = _judge(body, group, width, height, margin, rules, text, True, has_faces)
         j.found_by_face, j.uncut = True, False
         judged.append(j)
     _far_figures(judged, rules)
@@ -132,6 +132,24 @@ def _loose(heads: Sequence[Box], held: Sequence[Box]) -> List[Box]:
             continue
         out.append(h)
     return out
+
+
+def _stacks(faces: List[Box]) -> List[List[Box]]:
+    """Loose faces, those standing one on another kept together: a face right under another is
+    a head in front of someone else's (or hair taken for a face) and judged as one fused box,
+    never as two characters side by side."""
+    groups: List[List[Box]] = []
+    for f in faces:
+        home = next((g for g in groups if any(stacked(f.rect, o.rect) for o in g)), None)
+        if home is None:
+            groups.append([f])
+        else:
+            home.append(f)
+    return groups
+
+
+def _union(rects: Sequence[Rect]) -> Rect:
+    return (min(r[0] for r in rects), min(r[1] for r in rects), max(r[2] for r in rects), max(r[3] for r in rects))
 
 
 def _near(a: Rect, b: Rect) -> bool:
