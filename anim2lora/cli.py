@@ -166,7 +166,7 @@ def _read_refs(pairs, flag: str = "--ref") -> dict:
     import cv2
 
     from .errors import BadInputError
-    from .images import check_reference, read_image
+    from .image.files import check_reference, read_image
 
     stills: dict = {}
     for pair in pairs:

@@ -5,25 +5,14 @@ Host-free: it picks rows and their picture files; the node adapter turns each fi
 reference the browser can fetch (``nodes.bridge.view_ref``)."""
 
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from .frameset import FrameSet
+from .image.spread import evenly_with_ends
 
 PER_SIDE = 48        # frames shown per side (kept, rejected)
 
 Labelled = Tuple[str, Mapping, Optional[Path]]      # (reason or group, row, picture file)
-
-
-def spread(items: Sequence, n: int) -> list:
-    """Up to ``n`` of ``items`` evenly spaced over the whole sequence, first and last included."""
-    if n <= 0:
-        return []
-    if len(items) <= n:
-        return list(items)
-    if n == 1:
-        return [items[len(items) // 2]]
-    step = (len(items) - 1) / (n - 1)
-    return [items[round(i * step)] for i in range(n)]
 
 
 def _quotas(sizes: Mapping[str, int], cap: int) -> Dict[str, int]:
@@ -52,7 +41,7 @@ def choose(labelled: Iterable[Labelled], cap: int = PER_SIDE) -> List[Labelled]:
     for item in labelled:
         by_label.setdefault(item[0], []).append(item)
     quota = _quotas({k: len(v) for k, v in by_label.items()}, cap)
-    picked = [item for k, items in by_label.items() for item in spread(items, quota[k])]
+    picked = [item for k, items in by_label.items() for item in evenly_with_ends(items, quota[k])]
     return sorted(picked, key=lambda item: (item[1].get("index", 0), item[0]))
 
 

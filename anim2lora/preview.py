@@ -4,8 +4,9 @@ from typing import Callable, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .extract.cap import evenly
 from .frameset import FrameSet
+from .image.files import read_or_none
+from .image.spread import evenly
 
 
 def contact_sheet(frames: FrameSet, rows: Optional[Sequence[Mapping]] = None, *, max_tiles: int = 24,
@@ -24,8 +25,7 @@ def contact_sheet(frames: FrameSet, rows: Optional[Sequence[Mapping]] = None, *,
     tile_h = max(1, int(round(tile_w * aspect)))
     tiles = []
     for row in rows:
-        path = frames.thumb_path(row)
-        img = cv2.imread(str(path), cv2.IMREAD_COLOR) if path else None
+        img = read_or_none(frames.thumb_path(row))
         if img is None:
             tiles.append(None)
             continue

@@ -50,7 +50,7 @@ def bgr_stills(images, mask=None) -> list:
     """ComfyUI's IMAGE batch (float [B, H, W, C] in 0-1) as BGR uint8 pictures.  Transparency (an
     RGBA batch's alpha, or LoadImage's MASK, which is 1 where the PNG was transparent) is laid
     on white by the core, as reference stills are drawn."""
-    from ..anim2lora.people.groups import on_white
+    from ..anim2lora.image.paper import on_white
 
     arr = uint8_pictures(images)
     if mask is not None and arr.shape[-1] == 3:

@@ -3,7 +3,7 @@ frames into one set per group (A, B, A+B)."""
 
 from ..anim2lora.gallery import split_gallery
 from ..anim2lora.hashing import settings_digest
-from ..anim2lora.images import check_reference
+from ..anim2lora.image.files import check_reference
 from ..anim2lora.people import identity
 from ..anim2lora.people.detectors import MODELS_FOLDER
 from ..anim2lora.people.export import write_groups

@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from anim2lora.demo.people_scenes import reference_stills, scene
-from anim2lora.gallery import PER_SIDE, choose, filter_gallery, gallery, spread
+from anim2lora.gallery import PER_SIDE, choose, filter_gallery, gallery
+from anim2lora.image.spread import evenly_with_ends as spread
 from anim2lora.people.run import count_people
 from framesets import frameset_of
 from nodekit import widget_defaults

@@ -379,7 +379,7 @@ def test_a_typed_name_that_is_not_a_name_is_refused(capsys, tmp_path, cache, dat
 def test_the_size_is_read_from_every_format_s_header(tmp_path, ext, channels):
     import cv2
 
-    from anim2lora.images import header_size
+    from anim2lora.image.files import header_size
 
     path = tmp_path / f"p{ext}"
     picture = np.random.default_rng(0).integers(0, 255, (23, 37, channels), np.uint8)

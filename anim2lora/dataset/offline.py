@@ -9,14 +9,14 @@ from typing import List
 
 import numpy as np
 
+from ..image.masks import background_colours, foreground
+
 GREY_TOLERANCE = 12       # channel spread still counted as grey (compression noise)
 WHITE = 235               # a background this bright in every channel is white
 EDGE = 0.01               # ink within this share of the height from the bottom is cut by the frame
 
 
 def measured_tags(bgr: np.ndarray) -> List[str]:
-    from ..people.ink import background_colours, foreground
-
     tags = []
     spread = bgr.max(axis=2).astype(np.int16) - bgr.min(axis=2)
     if np.mean(spread <= GREY_TOLERANCE) > 0.99:

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional
 
 from ..errors import BadInputError, MissingModelError
 from ..frameset import DAMAGED_HINT, link_or_copy, read_index, write_json_atomic, write_text_atomic
-from ..images import check_size, read_image
+from ..image.files import check_size, read_image
 from ..names import check_group
 from ..hashing import settings_digest
 from ..people.export import GroupSets, refuse_writing_into

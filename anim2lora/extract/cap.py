@@ -3,15 +3,7 @@
 from collections import defaultdict
 from typing import Dict, List, Mapping, Sequence, Set
 
-
-def evenly(items: Sequence, n: int) -> List:
-    """``n`` items spread evenly over ``items`` (the middle of each of ``n`` equal stretches)."""
-    if n >= len(items):
-        return list(items)
-    if n <= 0:
-        return []
-    step = len(items) / n
-    return [items[int(step * i + step / 2)] for i in range(n)]
+from ..image.spread import evenly
 
 
 def spread(rows: Sequence[Mapping], cap: int) -> Set[int]:

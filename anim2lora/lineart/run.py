@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import BadInputError, MissingModelError
 from ..frameset import FrameSet
 from ..hashing import bytes_sha256
-from ..images import read_image
+from ..image.files import read_image, read_or_none
 from ..people.export import GroupSets, load_groups, refuse_writing_into, write_group_folders
 from ..png import encode_png
 from ..progress import Progress
@@ -164,8 +164,7 @@ def lineart_sheet(result: LineArtResult, count: int = 8, width: int = 1024) -> n
     tiles = []
     for s in result.groups.groups.values():
         for row in s.kept[:max(1, count // max(1, len(result.groups.groups)))]:
-            line = cv2.imread(os.fspath(s.image_path(row)), cv2.IMREAD_COLOR)
-            raw = cv2.imread(row["lineart"]["source_file"], cv2.IMREAD_COLOR)
+            line, raw = read_or_none(s.image_path(row)), read_or_none(row["lineart"]["source_file"])
             if line is None or raw is None:
                 continue
             half = width // 2

@@ -10,6 +10,8 @@ from typing import Tuple
 
 import numpy as np
 
+from ..image.masks import background_colours, dark_ink
+
 MAX_STROKE = 0.03         # dark things up to this share of the height across are lines (wider ones are fills)
 FAINT, SOLID = 18, 90     # darkness under the local background: below FAINT is paper, from SOLID full black
 
@@ -49,8 +51,6 @@ def ridge(ink: np.ndarray):
 def ink_of(bgr: np.ndarray, colours=None) -> np.ndarray:
     """The BGR picture's own dark lines, black on white, for measuring it before extraction;
     ``colours``: its background colours, when the caller has found them already."""
-    from ..people.ink import background_colours, dark_ink
-
     colours = background_colours(bgr) if colours is None else colours
     return np.where(dark_ink(bgr, colours) > 0, 0, 255).astype(np.uint8)
 

@@ -17,6 +17,8 @@ import numpy as np
 from ..errors import BadInputError
 from ..frameset import FrameSet
 from ..hashing import bytes_sha256, settings_digest
+from ..image.files import read_frame
+from ..image.paper import on_white
 from ..names import UNKNOWN, check_names
 from ..png import encode_png
 from ..progress import Progress
@@ -26,7 +28,7 @@ from .boxes import area
 from .identity import EMBEDDER_NAMES, load_embedder
 from .matching import Matcher, Reference, Seen, character_crop, reference_crops, seen_in
 from .rules import CHARACTER, OVERLAP
-from .run import count_frames, read_bgr
+from .run import count_frames
 from .settings import CountSettings
 from .tracks import by_shot, pooled
 
@@ -95,25 +97,6 @@ class GroupResult:
                 "rejected_set": str(self.rejected.path),
                 "embedder": {**self.embedder, "threshold": round(self.threshold, 4), "seconds": round(self.seconds, 2)},
                 "warnings": self.warnings}
-
-
-
-
-def on_white(picture: np.ndarray) -> np.ndarray:
-    """A still as read from any file (grey, BGR or BGRA, 8 or 16 bit) as BGR uint8, transparent
-    parts laid on white: on black a drawing's dark lines would vanish."""
-    import cv2
-
-    img = picture
-    if img.dtype != np.uint8:
-        img = (img.astype(np.float32) * (255.0 / np.iinfo(img.dtype).max if img.dtype.kind in "ui" else 255.0))
-        img = img.clip(0, 255).round().astype(np.uint8)
-    if img.ndim == 2 or img.shape[2] == 1:
-        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    if img.shape[2] == 4:
-        alpha = img[..., 3:4].astype(np.float32) / 255.0
-        return (img[..., :3] * alpha + 255.0 * (1.0 - alpha)).round().astype(np.uint8)
-    return np.ascontiguousarray(img[..., :3])
 
 
 def load_references(stills: Mapping[str, Sequence[np.ndarray]], detector: Detector,
@@ -196,7 +179,7 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
                 results[j.index] = FrameGroup(j.index, None, j.reason or "no_character", [])
         distances, cut = [], []
         for j in shown:        # one frame in memory at a time: a shot can be long and 4K
-            bgr = read_bgr(frames, rows[j.index])
+            bgr = read_frame(frames, rows[j.index])
             distances.append(matcher.per_name(bgr, j.characters))
             limit = MAX_CROP_AREA * bgr.shape[0] * bgr.shape[1]
             cut.append([character_crop(bgr, c.rect) if settings.crops and area(c.rect) < limit else None

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import BadInputError, MissingModelError
 from ..hub import fetch
+from ..image.masks import background_colours, dark_ink, unlike
 from ..runtime import Loaded, onnx_session, resolve_device
 
 EMBEDDER_NAMES = ("auto", "features", "ccip")
@@ -185,8 +186,6 @@ def _drawing(bgr: np.ndarray):
     coloured pixels inside its outline (bool), without the background showing between its legs
     or arms."""
     import cv2
-
-    from .ink import background_colours, dark_ink, unlike
 
     colours = background_colours(bgr)
     ink = dark_ink(bgr, colours)

@@ -14,6 +14,7 @@ from typing import List, Mapping, Optional, Sequence
 import numpy as np
 
 from ..errors import BadInputError
+from ..image.crops import padded_crop
 from .boxes import Rect
 from .detectors import Detector
 from .rules import CHARACTER, count
@@ -42,12 +43,7 @@ class Seen:
 
 def character_crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
     """A character's box cut out with its outline's margin, as GroupSplit and the verdict compare it."""
-    h, w = bgr.shape[:2]
-    x0, y0, x1, y1 = rect
-    px, py = (x1 - x0) * pad, (y1 - y0) * pad
-    x0, y0 = max(0, int(x0 - px)), max(0, int(y0 - py))
-    x1, y1 = min(w, int(np.ceil(x1 + px))), min(h, int(np.ceil(y1 + py)))
-    return np.ascontiguousarray(bgr[y0:y1, x0:x1])
+    return padded_crop(bgr, rect, pad)
 
 
 def seen_in(judged) -> Seen:

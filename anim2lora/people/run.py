@@ -9,9 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence
 
-import numpy as np
-
-from ..images import read_image
+from ..image.files import read_frame
 from ..frameset import FrameSet
 from ..hashing import settings_digest
 from ..progress import Progress
@@ -62,13 +60,6 @@ def keyed_settings(settings: CountSettings, detector: Detector) -> dict:
     return {**keyed, "ran": detector.identity()}
 
 
-def read_bgr(frames: FrameSet, row: Mapping) -> np.ndarray:
-    import cv2
-
-    return read_image(frames.image_path(row), cv2.IMREAD_COLOR, f"frame {row['index']}:",
-                      hint="The frame set's files were moved or deleted: run the previous stage again.")
-
-
 def text_rects(row: Mapping) -> List[Rect]:
     """Burned-in text the text filter found in this frame and left in it (a crop cut it away)."""
     if (row.get("edit") or {}).get("action") == "crop":
@@ -100,7 +91,7 @@ class Detections:
         hit = self._cached.get(content)
         if hit is not None:
             return [Box.from_json(b) for b in hit["boxes"]], tuple(hit["size"])
-        bgr = read_bgr(self.frames, row)
+        bgr = read_frame(self.frames, row)
         found = self.detector.detect(bgr, text_rects(row))
         size = (bgr.shape[1], bgr.shape[0])
         self.ran += 1

@@ -5,7 +5,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from .backends import pad_rect
+from ..image.crops import pad_rect
 
 Rect = Tuple[float, float, float, float]
 MAX_BAND = 0.35        # never crop away more than this share of the height

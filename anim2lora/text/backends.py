@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import Anim2LoRAError, MissingModelError
+from ..image.crops import pad_rect
 from ..runtime import resolve_device
 
 Quad = Tuple[Tuple[float, float], ...]     # four corners, clockwise from top-left
@@ -81,8 +82,7 @@ def line_crop(bgr: np.ndarray, quad: Quad) -> Optional[np.ndarray]:
     """The pixels of one text line, turned horizontal when the line runs top to bottom (as the
     PP-OCR and CRAFT recognisers expect)."""
     h, w = bgr.shape[:2]
-    x0, y0, x1, y1 = quad_rect(quad)
-    x0, y0, x1, y1 = max(0, int(x0)), max(0, int(y0)), min(w, int(np.ceil(x1))), min(h, int(np.ceil(y1)))
+    x0, y0, x1, y1 = pad_rect(quad_rect(quad), 0, 0, w, h)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
     crop = bgr[y0:y1, x0:x1]
@@ -94,11 +94,6 @@ def quad_rect(quad: Quad) -> Tuple[float, float, float, float]:
     xs, ys = [p[0] for p in quad], [p[1] for p in quad]
     return min(xs), min(ys), max(xs), max(ys)
 
-
-def pad_rect(r, pad_x: float, pad_y: float, w: int, h: int) -> Tuple[int, int, int, int]:
-    """``r`` grown by the pads, in whole pixels, clipped to a ``w`` x ``h`` image."""
-    return (max(0, int(r[0] - pad_x)), max(0, int(r[1] - pad_y)),
-            min(w, int(np.ceil(r[2] + pad_x))), min(h, int(np.ceil(r[3] + pad_y))))
 
 
 def as_quad(points: Sequence[Sequence[float]], scale: float = 1.0, dx: float = 0.0, dy: float = 0.0) -> Quad:

@@ -13,7 +13,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
-from ..images import read_image
+from ..image.files import read_frame
 from ..frameset import FrameSet
 from ..hashing import bytes_sha256, settings_digest
 from ..png import encode_png
@@ -70,8 +70,7 @@ def _read(frames: FrameSet, row: Mapping) -> Tuple[np.ndarray, bool]:
     """The frame as BGR, and whether its file is one-channel grey (edits are saved the same way)."""
     import cv2
 
-    img = read_image(frames.image_path(row), cv2.IMREAD_UNCHANGED, f"frame {row['index']}:",
-                     hint="The frame set's files were moved or deleted: run the previous stage again.")
+    img = read_frame(frames, row, cv2.IMREAD_UNCHANGED)
     if img.ndim == 2:
         return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR), True
     return img[:, :, :3], False

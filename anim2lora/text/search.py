@@ -18,7 +18,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .backends import OcrBackend, TextBox, pad_rect
+from ..image.crops import pad_rect
+from .backends import OcrBackend, TextBox
 from .rules import boxlike, rect, thickness
 
 GATE_TEXT_PX = 10       # the detector still finds text lines this tall

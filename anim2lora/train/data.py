@@ -16,8 +16,11 @@ import numpy as np
 from ..dataset.captions import per_step
 from ..dataset.run import Dataset
 from ..errors import BadInputError
+from ..image.files import read_image
+from ..image.paper import on_white
 
 STEP = 64            # kohya's bucket_reso_steps
+REWRITE_HINT = "Run Caption With Keep Tokens again to rewrite the dataset."
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,7 @@ def items_of(dataset: Dataset, resolution: int) -> List[Item]:
     out = []
     for sub in dataset.subsets:
         for image, caption in zip(sub.images, sub.captions):
-            picture = cv2.imread(str(image), cv2.IMREAD_UNCHANGED)
-            if picture is None:
-                raise BadInputError(f"dataset picture {image} cannot be read.",
-                                    hint="Run Caption With Keep Tokens again to rewrite the dataset.")
+            picture = read_image(image, cv2.IMREAD_UNCHANGED, "dataset picture", hint=REWRITE_HINT)
             h, w = picture.shape[:2]
             out.append(Item(len(out), image, caption, sub.keep_tokens, sub.group, *no_upscale_bucket(w, h, resolution),
                             original=(w, h)))
@@ -127,7 +127,8 @@ def load_pixels(item: Item) -> np.ndarray:
     resizes it (down, to its area), then cut to the bucket around the middle."""
     import cv2
 
-    bgr = _three_channels(cv2.imread(str(item.image), cv2.IMREAD_UNCHANGED))
+    # transparent line art is drawn on white paper
+    bgr = on_white(read_image(item.image, cv2.IMREAD_UNCHANGED, "dataset picture", hint=REWRITE_HINT))
     h, w = bgr.shape[:2]
     if (w, h) != item.resized:
         bgr = cv2.resize(bgr, item.resized, interpolation=cv2.INTER_AREA)
@@ -140,14 +141,6 @@ def load_pixels(item: Item) -> np.ndarray:
                                  item.bucket[0] - rgb.shape[1], cv2.BORDER_CONSTANT, value=(255, 255, 255))
     return (rgb.astype(np.float32).transpose(2, 0, 1) / 127.5) - 1.0
 
-
-def _three_channels(picture: np.ndarray) -> np.ndarray:
-    if picture.ndim == 2:
-        return np.repeat(picture[..., None], 3, axis=2)
-    if picture.shape[2] == 4:          # transparent line art is drawn on white paper
-        alpha = picture[..., 3:4].astype(np.float32) / 255.0
-        return (picture[..., :3] * alpha + 255.0 * (1.0 - alpha)).round().astype(np.uint8)
-    return picture
 
 
 def _mix(seed: int, what: str, n: int) -> int:

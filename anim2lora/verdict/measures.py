@@ -9,7 +9,7 @@ from typing import Optional
 import numpy as np
 
 from ..lineart.strokes import ink_of, stroke_width
-from ..people.ink import BG_TOLERANCE, background_colours, unlike
+from ..image.masks import BG_TOLERANCE, background_colours, unlike
 
 # paper is white within the tolerance the ink detector grants a background colour: off-white or
 # pale-grey paper is paper, not a backdrop that stuck

@@ -12,10 +12,11 @@ import numpy as np
 
 from ..dataset.captions import group_names
 from ..errors import BadInputError
-from ..images import read_image
-from ..extract.cap import evenly
+from ..image.files import read_image, read_or_none
+from ..image.paper import on_white
+from ..image.spread import evenly
 from ..lineart.strokes import ink_of, stroke_width
-from ..people.groups import check_names, load_references, on_white
+from ..people.groups import check_names, load_references
 from ..people.matching import Matcher, seen_in
 from ..people.detectors import load_detector
 from ..people.identity import load_embedder
@@ -59,14 +60,12 @@ def dataset_line_width(folder: os.PathLike) -> float:
     """The median stroke width of a caption stage's pictures (its ``dataset.json`` folder),
     measured as generated pictures are: LineArtPrep records widths too, but on its own extracted
     lines with another ink threshold, and a like-for-like comparison needs one measure."""
-    import cv2
-
     from ..dataset.run import load_dataset
 
     pictures = [p for s in load_dataset(folder).subsets for p in s.images]
     widths = []
     for path in evenly(pictures, DATASET_SAMPLE):
-        bgr = cv2.imread(os.fspath(path), cv2.IMREAD_COLOR)
+        bgr = read_or_none(path)
         width = stroke_width(ink_of(bgr)) if bgr is not None else 0.0     # look()'s width, and nothing else
         if width > 0:
             widths.append(width)

@@ -1,14 +1,18 @@
 """Pictures read from disk (reference stills, frames, dataset pictures) with their size read from
 the file's header first: a 12000x12000 PNG decodes to 430 MB per copy and takes half a minute,
-so a picture over ``MAX_PIXELS`` is refused before it is decoded, with the limit in the message."""
+so a picture over ``MAX_PIXELS`` is refused before it is decoded, with the limit in the message.
+
+Every stage reads its pictures here: ``read_image`` where a missing picture is the user's to
+fix, ``read_frame`` for a frame set's own files, ``read_or_none`` where a picture that cannot be
+read only leaves a gap (a contact sheet, a sample to measure)."""
 
 import os
 import struct
-from typing import Optional, Tuple
+from typing import Mapping, Optional, Tuple
 
 import numpy as np
 
-from .errors import BadInputError
+from ..errors import BadInputError
 
 MAX_PIXELS = 40_000_000        # 8K video is 33 MP; nothing the pack trains on needs more
 MIN_SIDE = 16                  # under this a still shows no character a detector can find
@@ -101,6 +105,31 @@ def read_image(path: os.PathLike, flags: int, what: str, hint: str = "Give a PNG
     if img.shape[0] * img.shape[1] > MAX_PIXELS:
         raise _too_big(what, path, img.shape[1], img.shape[0])
     return img
+
+
+FRAME_HINT = "The frame set's files were moved or deleted: run the previous stage again."
+
+
+def read_frame(frames, row: Mapping, flags: Optional[int] = None) -> np.ndarray:
+    """A frame set's picture for ``row`` (BGR unless ``flags`` says otherwise), or an error naming
+    the frame."""
+    import cv2
+
+    return read_image(frames.image_path(row), cv2.IMREAD_COLOR if flags is None else flags,
+                      f"frame {row['index']}:", hint=FRAME_HINT)
+
+
+def read_or_none(path: Optional[os.PathLike], flags: Optional[int] = None) -> Optional[np.ndarray]:
+    """The picture (BGR unless ``flags`` says otherwise), or None where there is none to read:
+    no path, a missing or unreadable file, or one over ``MAX_PIXELS``."""
+    import cv2
+
+    if path is None:
+        return None
+    try:
+        return read_image(path, cv2.IMREAD_COLOR if flags is None else flags, "picture")
+    except BadInputError:
+        return None
 
 
 def check_reference(img: np.ndarray, what: str) -> None:

@@ -1,0 +1,69 @@
+"""Ink and background masks of a drawn picture, as the stages find them alike: the flat colours
+around its border (its background), what differs from them (bodies, fills), and its dark lines.
+The offline person detector, GroupSplit's embedder, LineArtPrep's measures, the offline tagger
+and the verdict all read a drawing through these, so a number means the same in each report."""
+
+import numpy as np
+
+BG_TOLERANCE = 40          # colour distance (max over channels) still counted as background
+LINE_SPAN = 0.3            # straight runs longer than this share of the frame are scenery lines;
+UPRIGHT_SPAN = 0.6         # upright ones this long (a standing body's outline runs half its height)
+LINE_WIDTH = 0.01          # when thinner than this share of the height (half-width): wider runs are paint
+INK_DARK, INK_LUMA = 80, 0.55  # ink: luma under 80 and under 55 % of the background's
+
+
+def background_colours(small: np.ndarray) -> np.ndarray:
+    """The flat colours that cover the frame's border: sky and floor, paper, a painted wall."""
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]).astype(np.int32)
+    keys, counts = np.unique(border // 16, axis=0, return_counts=True)
+    common = keys[counts >= 0.1 * len(border)]
+    colours = [np.median(border[(border // 16 == k).all(axis=1)], axis=0) for k in common]
+    return np.array(colours or [np.median(border, axis=0)], np.int32)
+
+
+def dark_ink(bgr: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """The dark lines a drawing is made of (uint8 mask): dark in themselves, not only against the
+    background colours ``colours``, so that a red dress on a bright wall stays paint."""
+    import cv2
+
+    luma = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    paper = min(0.299 * c[2] + 0.587 * c[1] + 0.114 * c[0] for c in colours)
+    return ((luma < min(INK_DARK, INK_LUMA * paper)) * 255).astype(np.uint8)
+
+
+def lines_in_the_dark(bgr: np.ndarray) -> np.ndarray:
+    """Outlines dark against what is around them (uint8 mask): on a dark or lit background the
+    darkest colour on the frame's border is no paper to measure ink against, but a character's
+    outline is still much darker than its own fills beside it."""
+    import cv2
+
+    luma = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    k = max(3, (bgr.shape[0] // 40) | 1)
+    around = cv2.dilate(luma, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    return ((luma < INK_DARK) & (luma.astype(np.int16) < INK_LUMA * around.astype(np.int16))).astype(np.uint8) * 255
+
+
+def unlike(bgr: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """Pixels unlike every one of the background ``colours`` (bool)."""
+    pix = bgr.astype(np.int32)
+    out = np.ones(bgr.shape[:2], bool)
+    for colour in colours:
+        out &= np.abs(pix - colour).max(axis=2) > BG_TOLERANCE
+    return out
+
+
+def foreground(small: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """Pixels unlike every background colour in ``colours``, without thin straight scenery lines."""
+    import cv2
+
+    h, w = small.shape[:2]
+    mask = unlike(small, colours).astype(np.uint8) * 255
+    # only thin runs can be scenery lines: a painted body is as tall as one, but solid
+    t = max(2, round(LINE_WIDTH * h))
+    thin = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN,
+                                               cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * t + 1, 2 * t + 1))))
+    lines = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(1, int(w * LINE_SPAN)), 1)))
+    lines |= cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(1, int(h * UPRIGHT_SPAN)))))
+    lines &= thin
+    # a character standing on the floor line keeps its feet: only the line's own pixels go
+    return cv2.subtract(mask, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
