@@ -4,7 +4,8 @@ On disk, under one cache root::
 
     <root>/frames/<extraction id>/<source index>.png   the images, written once
     <root>/sets/<set id>.json                          one manifest per set
-    <root>/analysis.sqlite                             per-frame analysis cache (store.py)
+
+(the whole cache root is laid out in cache_layout.py).
 
 A manifest holds a row per frame: source index, timestamp, shot, scores and, for a frame that
 did not make it, ``dropped`` with the reason.  Sets are immutable: a filter writes a new manifest
@@ -21,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
+from .cache_layout import SETS
 from .errors import BadInputError
 from .hashing import settings_digest
 from .safe_paths import Inside, check_stored
@@ -186,7 +188,7 @@ def link_or_copy(src: Path, dst: Path) -> None:
 
 
 def manifest_path(root: Path, set_id: str) -> Path:
-    return Path(root) / "sets" / f"{set_id}.json"
+    return Path(root) / SETS / f"{set_id}.json"
 
 
 def save(root: Path, manifest: Mapping) -> FrameSet:
@@ -199,7 +201,7 @@ def load(path: os.PathLike) -> FrameSet:
     """Load a set from its manifest file, or from a cache root holding exactly one set."""
     p = Path(path)
     if p.is_dir():
-        candidates = sorted((p / "sets").glob("*.json")) if (p / "sets").is_dir() else []
+        candidates = sorted((p / SETS).glob("*.json")) if (p / SETS).is_dir() else []
         if len(candidates) != 1:
             raise BadInputError(f"{p}: expected a frame-set manifest (sets/<id>.json); found {len(candidates)}.",
                                 hint="Pass the manifest path printed by the previous stage.")

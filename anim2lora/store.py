@@ -10,7 +10,7 @@ import os
 import sqlite3
 import threading
 import time
-from typing import Dict, Iterable, Mapping
+from typing import Dict, Iterable, Mapping, Optional
 
 from .errors import BadInputError
 
@@ -82,3 +82,43 @@ class AnalysisStore:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+class CachedAnalysis:
+    """One analyzer's results under one settings key, as a stage uses them: looked up per content
+    (or all at once with ``prefetch``), and each new result stored the moment it is found, so a
+    cancelled run keeps every one it finished.  Content ``""`` (a picture whose sha256 is not
+    known) is never looked up nor stored.  ``ran`` counts the results found afresh."""
+
+    def __init__(self, path: os.PathLike, analyzer: str, key: str):
+        self.store = AnalysisStore(path)
+        self.analyzer, self.key = analyzer, key
+        self.ran = 0
+        self._prefetched: Optional[Dict[str, object]] = None
+
+    def prefetch(self, contents: Iterable[str]) -> None:
+        """Read the results of ``contents`` in one query; later look-ups read nothing else."""
+        self._prefetched = self.store.get_many(self.analyzer, self.key, [c for c in contents if c])
+
+    def cached(self, content: str):
+        """The stored result for ``content``, or None."""
+        if not content:
+            return None
+        if self._prefetched is not None:
+            return self._prefetched.get(content)
+        return self.store.get(self.analyzer, self.key, content)
+
+    def found(self, content: str, value) -> None:
+        """A result the analyzer has just produced for ``content``."""
+        self.ran += 1
+        if content:
+            self.store.put(self.analyzer, self.key, content, value)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "CachedAnalysis":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,5 +1,6 @@
 """CaptionWithKeepTokens: GroupSplit's groups in; a kohya dataset with pinned names out."""
 
+from ..anim2lora import cache_layout
 from ..anim2lora.dataset import tagger as wd14
 from ..anim2lora.dataset.report import caption_report
 from ..anim2lora.dataset.run import build_dataset
@@ -51,10 +52,10 @@ class CaptionWithKeepTokens:
     def caption(self, groups, unique_id=None, **settings):
         settings = CaptionSettings(**settings)
         key = settings_digest({"groups": str(groups.folder), "settings": settings.to_dict()}, 12)
-        result = build_dataset(groups, bridge.cache_root() / "datasets" / key, settings,
+        result = build_dataset(groups, bridge.cache_root() / cache_layout.DATASETS / key, settings,
                                bridge.progress(0, unique_id), device=bridge.torch_device(),
                                models_dir=bridge.models_dir(wd14.MODELS_FOLDER),
-                               scores=bridge.cache_root() / "analysis.sqlite")
+                               scores=cache_layout.analysis_path(bridge.cache_root()))
         report = caption_report(result)
         return {"ui": {"a2l_report": [report]}, "result": (result.dataset, str(result.dataset.folder), report)}
 

@@ -1,6 +1,7 @@
 """CharacterReference and GroupSplit: name the characters from reference stills, and split the
 frames into one set per group (A, B, A+B)."""
 
+from ..anim2lora import cache_layout
 from ..anim2lora.gallery import split_gallery
 from ..anim2lora.hashing import settings_digest
 from ..anim2lora.image.files import check_reference
@@ -89,7 +90,7 @@ class GroupSplit:
                              embed_models=bridge.models_dir(identity.MODELS_FOLDER))
         key = settings_digest({"groups": {g: s.id for g, s in result.groups.items()}, "rejected": result.rejected.id,
                                "crops": {n: s.id for n, s in result.crops.items()}}, 12)
-        groups = write_groups(result.groups, result.crops, bridge.cache_root() / "groups" / key)
+        groups = write_groups(result.groups, result.crops, bridge.cache_root() / cache_layout.GROUPS / key)
         report = group_report(result) + f"\ngroup folders: {groups.folder}"
         ui = {"a2l_report": [report], "a2l_groups": [group_counts(result)],
               "a2l_gallery": bridge.gallery_ui(split_gallery(result.groups, result.rejected))}

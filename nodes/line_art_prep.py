@@ -1,5 +1,6 @@
 """LineArtPrep: grouped frames in; the same groups as clean dark lines on white out."""
 
+from ..anim2lora import cache_layout
 from ..anim2lora.hashing import settings_digest
 from ..anim2lora.lineart import learned
 from ..anim2lora.lineart.run import METHOD_HELP, SPECS, LineArtSettings, lineart_report, lineart_sheet, prep_lineart
@@ -35,8 +36,8 @@ class LineArtPrep:
     def prep(self, groups, unique_id=None, **settings):
         settings = LineArtSettings(**settings)
         key = settings_digest({"groups": str(groups.folder), "settings": settings.__dict__}, 12)
-        result = prep_lineart(groups, bridge.cache_root() / "lineart" / key, settings, bridge.progress(0, unique_id),
-                              device=bridge.torch_device(), models_dir=bridge.models_dir(learned.MODELS_FOLDER))
+        result = prep_lineart(groups, bridge.cache_root() / cache_layout.LINEART / key, settings,
+                              bridge.progress(0, unique_id), device=bridge.torch_device(), models_dir=bridge.models_dir(learned.MODELS_FOLDER))
         report = lineart_report(result)
         return {"ui": {"a2l_report": [report]}, "result": (result.groups, image_batch(lineart_sheet(result)), report)}
 

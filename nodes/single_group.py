@@ -1,5 +1,6 @@
 """SingleGroup: a frame set in; the same frames as one group out (no reference stills)."""
 
+from ..anim2lora import cache_layout
 from ..anim2lora.people.single_group import single_group, single_group_report
 from . import bridge
 from .comfy_types import FRAMES, GROUPS
@@ -25,7 +26,7 @@ class SingleGroup:
                                 "caption (letters, digits, space, '_', '.', '-')."})}}
 
     def group(self, frames, name):
-        out = bridge.cache_root() / "groups" / f"single-{frames.id[:12]}-{name.strip()}"
+        out = bridge.cache_root() / cache_layout.GROUPS / f"single-{frames.id[:12]}-{name.strip()}"
         groups = single_group(frames, name, out)
         report = single_group_report(groups)
         return {"ui": {"a2l_report": [report]}, "result": (groups, report)}

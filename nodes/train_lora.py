@@ -5,6 +5,7 @@ on its device."""
 import logging
 import time
 
+from ..anim2lora import cache_layout
 from ..anim2lora.train.lora_file import refuse_foreign
 from ..anim2lora.train.settings import CHOICES, HELP, SPECS, TrainSettings
 from . import bridge
@@ -93,7 +94,7 @@ class TrainLoRA:
         refuse_foreign(lora_path)          # before any model is touched
         backend = ComfyBackend(model, clip, vae, bridge.host_memory(), train_text_encoder=settings.train_text_encoder,
                                identity=module_identity(getattr(vae, "first_stage_model", None)))
-        state_dir = bridge.cache_root() / "train_state" / settings.name
+        state_dir = bridge.cache_root() / cache_layout.TRAIN_STATE / settings.name
         progress = bridge.progress(0, unique_id)
 
         logged = [0.0]
@@ -110,7 +111,7 @@ class TrainLoRA:
 
         with torch.inference_mode(False):        # ComfyUI runs nodes under inference_mode
             result = train(backend, dataset, settings, lora_path, state_dir=state_dir,
-                           latent_dir=bridge.cache_root() / "latents", progress=progress, on_event=on_event,
+                           latent_dir=bridge.cache_root() / cache_layout.LATENTS, progress=progress, on_event=on_event,
                            resume=resume, base_model=_base_model(prompt, unique_id, model, module_identity))
         trained_model, trained_clip = bridge.apply_lora(model, clip, result.lora, settings.clip_skip)
         report = train_report(result, settings)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 
+from ..cache_layout import analysis_path
 from ..errors import BadInputError, MissingModelError
 from ..frameset import DAMAGED_HINT, link_or_copy, read_index, write_json_atomic, write_text_atomic
 from ..image.files import check_size, read_image
@@ -24,7 +25,7 @@ from ..people.export import GroupSets, refuse_writing_into
 from ..progress import Progress
 from ..safe_paths import stored_path
 from ..staging import staging
-from ..store import AnalysisStore
+from ..store import CachedAnalysis
 from .captions import caption_text, head_tags
 from .kohya import Subset, balanced_repeats, dataset_toml, folder_name, step_shares, thin_warnings
 from .offline import measured_tags
@@ -83,23 +84,15 @@ def _pictures(groups: GroupSets, group: str, use_crops: bool) -> List[tuple]:
     return items
 
 
-class _Tags:
-    """Tags per picture: from the tagger (cached by the picture's sha256) or measured offline."""
-
-    def __init__(self, tagger: Optional[Wd14Tagger], settings: CaptionSettings, store: AnalysisStore):
-        self.tagger, self.settings, self.store, self.ran = tagger, settings, store, 0
-        self.key = settings_digest(tagger.identity() if tagger else {"offline": 1}, 16)
-
-    def of(self, bgr, sha: str) -> List[str]:
-        if self.tagger is None:
-            return measured_tags(bgr)
-        scores = self.store.get(ANALYZER, self.key, sha) if sha else None
-        if scores is None:
-            scores = self.tagger.scores([bgr])[0]
-            self.ran += 1
-            if sha:
-                self.store.put(ANALYZER, self.key, sha, scores)
-        return self.tagger.tags(scores, self.settings.general_threshold, self.settings.character_threshold)
+def _tags(tagger: Optional[Wd14Tagger], scores: CachedAnalysis, settings: CaptionSettings, bgr, sha: str) -> List[str]:
+    """A picture's tags: the tagger's (its scores cached by the picture's sha256) or measured offline."""
+    if tagger is None:
+        return measured_tags(bgr)
+    found = scores.cached(sha)
+    if found is None:
+        found = tagger.scores([bgr])[0]
+        scores.found(sha, found)
+    return tagger.tags(found, settings.general_threshold, settings.character_threshold)
 
 
 def _choose_tagger(settings: CaptionSettings, models_dir, device: str) -> Optional[Wd14Tagger]:
@@ -141,10 +134,9 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
         raise BadInputError(f"{img} is in the way: no earlier caption run wrote it, so it is left as it is.",
                             hint="Give another --out folder, or move that folder away.")
     progress.set_total(sum(len(v) for v in items.values()))
-    store = AnalysisStore(Path(scores) if scores else out / "analysis.sqlite")
-    tags = _Tags(tagger, settings, store)
     subsets, frequency, done = [], {}, 0
-    try:
+    key = settings_digest(tagger.identity() if tagger else {"offline": 1}, 16)
+    with CachedAnalysis(Path(scores) if scores else analysis_path(out), ANALYZER, key) as cache:
         with staging() as stage:
             staged = stage.folder(img)
             for g in order:
@@ -155,7 +147,8 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
                 for frames, row in items[g]:
                     src = frames.image_path(row)
                     bgr = read_image(src, cv2.IMREAD_COLOR, f"group {g}: picture", hint="Run GroupSplit again.")
-                    found = tags.of(bgr, row.get("sha256") or "") + (["lineart"] if row.get("lineart") else [])
+                    found = (_tags(tagger, cache, settings, bgr, row.get("sha256") or "")
+                             + (["lineart"] if row.get("lineart") else []))
                     free = drop_overlaps(blacklist(unique(found)))
                     if settings.keep_tokens_separator:     # kohya would read it as the end of the head
                         free = [t for t in free if settings.keep_tokens_separator not in t]
@@ -171,8 +164,6 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
                     progress.update(done)
                 frequency[folder.name] = dict(counted.most_common())
                 subsets.append(subset)
-    finally:
-        store.close()
     progress.update(done, force=True)
     config = out / CONFIG
     write_text_atomic(config, dataset_toml(subsets, settings.resolution,
@@ -190,7 +181,7 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
         warnings.append(f"the line art was sized for resolution {', '.join(map(str, sorted(sized - {0})))} but the "
                         f"dataset trains at {settings.resolution}: kohya will size the pictures again. Use one "
                         "resolution in both nodes.")
-    return CaptionResult(dataset, settings, warnings, time.monotonic() - started, tags.ran)
+    return CaptionResult(dataset, settings, warnings, time.monotonic() - started, cache.ran)
 
 
 def _written_here(out: Path) -> bool:

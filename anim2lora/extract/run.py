@@ -12,6 +12,7 @@ from ..frameset import KIND, SCHEMA, FrameSet, load, manifest_path, save
 from ..hashing import file_sha256, settings_digest
 from ..progress import Progress
 from ..staging import partial_name, remove, swap_in
+from ..cache_layout import FRAMES, analysis_path
 from ..store import AnalysisStore
 from ..video.frames import DamageLog, decode, frame_rotation
 from ..video.source import describe, open_video
@@ -53,11 +54,11 @@ def extract(video: os.PathLike, root: os.PathLike, settings: Optional[ExtractSet
     settings = settings or ExtractSettings()
     progress = progress or Progress()
     container, stream = open_video(video)
-    store = AnalysisStore(root / "analysis.sqlite")
+    store = AnalysisStore(analysis_path(root))
     try:
         sha = video_sha256(video, store, progress)
         set_id = settings_digest({"video": sha, "settings": settings.effective(), "algorithm": ALGORITHM}, 20)
-        if manifest_path(root, set_id).is_file() and (root / "frames" / set_id).is_dir():
+        if manifest_path(root, set_id).is_file() and (root / FRAMES / set_id).is_dir():
             return ExtractResult(load(manifest_path(root, set_id)), cached=True)
         started = time.monotonic()
         manifest = _scan(video, container, stream, root, set_id, settings, progress, store, sha)
@@ -71,7 +72,7 @@ def extract(video: os.PathLike, root: os.PathLike, settings: Optional[ExtractSet
 def _scan(video, container, stream, root, set_id, settings, progress, store, sha) -> dict:
     info = describe(video, container, stream)
     progress.set_total(info.frames_estimate)
-    final = root / "frames" / set_id
+    final = root / FRAMES / set_id
     staging = partial_name(final)
     damage = DamageLog()
     rows: List[dict] = []
@@ -126,11 +127,11 @@ def _record(decision, writer: FrameWriter, set_id: str) -> dict:
            "scores": c.scores, "dropped": reason, "file": None}
     if reason is None:
         name = f"{c.index:07d}.png"
-        row["file"] = f"frames/{set_id}/{name}"
+        row["file"] = f"{FRAMES}/{set_id}/{name}"
         row["_sha"] = writer.submit(c.frame, name)
     elif reason in THUMB_REASONS:
         name = f"{c.index:07d}.jpg"
-        row["thumb"] = f"frames/{set_id}/{THUMBS}/{name}"
+        row["thumb"] = f"{FRAMES}/{set_id}/{THUMBS}/{name}"
         writer.submit_thumbnail(c.drawing.look.thumb, name)
     c.frame = None   # let the decoder reuse the buffer
     return row

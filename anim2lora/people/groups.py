@@ -14,6 +14,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..cache_layout import FRAMES
 from ..errors import BadInputError
 from ..frameset import FrameSet
 from ..hashing import bytes_sha256, settings_digest
@@ -167,7 +168,7 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
     key = _keyed(settings, counting, count_settings is not None, stills, detector, embedder, threshold)
     progress.set_total(len(judged))
     rows = {r["index"]: r for r in frames.kept}
-    crop_dir = f"frames/crops-{settings_digest({'parent': frames.id, **key}, 16)}"
+    crop_dir = f"{FRAMES}/crops-{settings_digest({'parent': frames.id, **key}, 16)}"
     results: Dict[int, FrameGroup] = {}
     crop_rows: Dict[str, List[dict]] = {n: [] for n in names}
     done = 0

@@ -7,13 +7,14 @@ identity only: every counting setting re-judges the cached boxes in seconds.
 
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional
 
 from ..image.files import read_frame
 from ..frameset import FrameSet
+from ..cache_layout import analysis_path
 from ..hashing import settings_digest
 from ..progress import Progress
-from ..store import AnalysisStore
+from ..store import CachedAnalysis
 from .boxes import Box, Rect
 from .detectors import Detector, load_detector
 from .rules import Count, count, frame_reason
@@ -67,61 +68,47 @@ def text_rects(row: Mapping) -> List[Rect]:
     return [tuple(t["rect"]) for t in row.get("text", ())]
 
 
-class Detections:
-    """Boxes per frame, from the cache or the detector; cached as soon as they are found."""
+def _detections(frames: FrameSet, detector: Detector) -> CachedAnalysis:
+    """The detector's boxes per frame, as cached beside the frames."""
+    key = settings_digest({"detector": detector.identity(), "algorithm": ALGORITHM})
+    return CachedAnalysis(analysis_path(frames.root), ANALYZER, key)
 
-    def __init__(self, frames: FrameSet, detector: Detector):
-        self.frames, self.detector = frames, detector
-        self.key = settings_digest({"detector": detector.identity(), "algorithm": ALGORITHM})
-        self.store = AnalysisStore(frames.root / "analysis.sqlite")
-        self.ran = 0
-        self._cached: Dict[str, object] = {}
 
-    @staticmethod
-    def content(row: Mapping) -> str:
-        text = text_rects(row)
-        return (row.get("sha256") or "") + (f":{settings_digest(text, 12)}" if text else "")
+def _content(row: Mapping) -> str:
+    """The frame file, and the text left in it (its ink is not a body's); "" without a sha256."""
+    sha, text = row.get("sha256") or "", text_rects(row)
+    return sha + (f":{settings_digest(text, 12)}" if sha and text else "")
 
-    def prefetch(self, rows: Sequence[Mapping]) -> None:
-        self._cached = self.store.get_many(ANALYZER, self.key, [self.content(r) for r in rows])
 
-    def boxes(self, row: Mapping) -> tuple:
-        """(boxes, (width, height)) of one frame; the size is cached too, so re-judging reads no image."""
-        content = self.content(row)
-        hit = self._cached.get(content)
-        if hit is not None:
-            return [Box.from_json(b) for b in hit["boxes"]], tuple(hit["size"])
-        bgr = read_frame(self.frames, row)
-        found = self.detector.detect(bgr, text_rects(row))
-        size = (bgr.shape[1], bgr.shape[0])
-        self.ran += 1
-        if row.get("sha256"):
-            self.store.put(ANALYZER, self.key, content, {"size": size, "boxes": [b.to_json() for b in found]})
-        return found, size
-
-    def close(self) -> None:
-        self.store.close()
+def _boxes(cache: CachedAnalysis, frames: FrameSet, detector: Detector, row: Mapping) -> tuple:
+    """(boxes, (width, height)) of one frame; the size is cached too, so re-judging reads no image."""
+    content = _content(row)
+    hit = cache.cached(content)
+    if hit is not None:
+        return [Box.from_json(b) for b in hit["boxes"]], tuple(hit["size"])
+    bgr = read_frame(frames, row)
+    found = detector.detect(bgr, text_rects(row))
+    size = (bgr.shape[1], bgr.shape[0])
+    cache.found(content, {"size": size, "boxes": [b.to_json() for b in found]})
+    return found, size
 
 
 def count_frames(frames: FrameSet, settings: CountSettings, progress: Progress, detector: Detector) -> tuple:
     """(FrameCount per kept frame, frames the detector ran on)."""
     rows = frames.kept
     progress.set_total(len(rows))
-    detections = Detections(frames, detector)
     results = []
-    try:
-        detections.prefetch(rows)
+    with _detections(frames, detector) as cache:
+        cache.prefetch(_content(r) for r in rows)
         for n, row in enumerate(rows):
-            boxes, size = detections.boxes(row)
+            boxes, size = _boxes(cache, frames, detector, row)
             c = count(boxes, size[0], size[1], settings.rules, text_rects(row), detector.has_heads, detector.has_faces)
             results.append(FrameCount(row["index"], c, size,
                                       frame_reason(c, settings.min_count, settings.max_count, settings.keep_overlap,
                                                    settings.kept_framings)))
             progress.update(n + 1)
         progress.update(len(rows), force=True)
-    finally:
-        detections.close()
-    return results, detections.ran
+    return results, cache.ran
 
 
 def count_people(frames: FrameSet, settings: Optional[CountSettings] = None, progress: Optional[Progress] = None,

@@ -15,10 +15,11 @@ import numpy as np
 
 from ..image.files import read_frame
 from ..frameset import FrameSet
+from ..cache_layout import FRAMES, analysis_path
 from ..hashing import bytes_sha256, settings_digest
 from ..png import encode_png
 from ..progress import Progress
-from ..store import AnalysisStore
+from ..store import CachedAnalysis
 from .actions import Edit, mask_text, plan_crop
 from .backends import TextBox, load_backend
 from .rules import judge
@@ -86,19 +87,17 @@ def text_filter(frames: FrameSet, settings: Optional[TextSettings] = None, progr
     identity = backend.identity()
     key = settings_digest({"backend": identity, **settings.search_key(), "algorithm": ALGORITHM})
     rows = frames.kept
-    store = AnalysisStore(frames.root / "analysis.sqlite")
-    edits_dir = f"frames/text-{settings_digest({'parent': frames.id, 'settings': settings.to_dict()}, 12)}"
+    edits_dir = f"{FRAMES}/text-{settings_digest({'parent': frames.id, 'settings': settings.to_dict()}, 12)}"
     search = TextSearch(backend, settings.min_text_height, settings.fast)
     progress.set_total(len(rows))
     results: List[FrameText] = []
     updates: Dict[int, dict] = {}
-    ocr_frames = 0
     prev: Optional[Tuple[object, np.ndarray, List[TextBox]]] = None   # (shot, reference picture, reads)
-    try:
-        cached = store.get_many(ANALYZER, key, [r.get("sha256") or "" for r in rows])
+    with CachedAnalysis(analysis_path(frames.root), ANALYZER, key) as reads_cache:
+        reads_cache.prefetch(r.get("sha256") or "" for r in rows)
         for n, row in enumerate(rows):
             bgr, grey_file = _read(frames, row)
-            hit = cached.get(row.get("sha256") or "")
+            hit = reads_cache.cached(row.get("sha256") or "")
             if hit is not None:
                 reads, found_how, looked = [TextBox.from_json(b) for b in hit["reads"]], "cache", 0.0
             else:
@@ -107,10 +106,8 @@ def text_filter(frames: FrameSet, settings: Optional[TextSettings] = None, progr
                 # background in hue alone
                 found = search.find(bgr, bgr, None if same_shot is None else same_shot[1:])
                 reads, found_how, looked = found.reads, found.how, found.looked
-                ocr_frames += 1
-                if row.get("sha256"):
-                    store.put(ANALYZER, key, row["sha256"], {"reads": [b.to_json() for b in reads],
-                                                             "how": found.how, "looked": round(looked, 4)})
+                reads_cache.found(row.get("sha256") or "", {"reads": [b.to_json() for b in reads],
+                                                            "how": found.how, "looked": round(looked, 4)})
             if hit is None:
                 prev = (row.get("shot"), found.reference, reads)
             else:   # a frame looked at whole is its own reference; after a carried-over one, look afresh
@@ -122,9 +119,7 @@ def text_filter(frames: FrameSet, settings: Optional[TextSettings] = None, progr
             results.append(result)
             progress.update(n + 1)
         progress.update(len(rows), force=True)
-    finally:
-        store.close()
-    return _sets(frames, settings, results, updates, identity, backend.device, started, ocr_frames)
+    return _sets(frames, settings, results, updates, identity, backend.device, started, reads_cache.ran)
 
 
 def _decide(index: int, reads: List[TextBox], bgr: np.ndarray, settings: TextSettings) -> FrameText:
