@@ -24,7 +24,7 @@ def clean_all(raw: np.ndarray, settings: SampleSettings) -> np.ndarray:
 
 def sample_line_art(backend, settings: SampleSettings, dataset=None) -> Sampled:
     """Line art of ``settings.characters`` from any trainer backend (a LoRA already in it)."""
-    from ..train.previews import ddim_batch
+    from .ddim import ddim_batch     # torch: imported when sampling, not with the pack
 
     positive = line_art_prompt(settings.characters, settings.prompt, dataset)
     raw = ddim_batch(backend, positive, size=(settings.width, settings.height), seed=settings.seed,

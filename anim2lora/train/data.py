@@ -18,6 +18,7 @@ from ..dataset.run import Dataset
 from ..errors import BadInputError
 from ..image.files import read_image
 from ..image.paper import on_white
+from ..seeds import stream_seed
 
 STEP = 64            # kohya's bucket_reso_steps
 REWRITE_HINT = "Run Caption With Keep Tokens again to rewrite the dataset."
@@ -87,7 +88,7 @@ def epoch_batches(items: Sequence[Item], repeats: Dict[str, int], batch_size: in
                   epoch: int) -> List[List[Item]]:
     """One epoch as kohya builds it: every picture ``repeats`` times, grouped by bucket, each
     bucket shuffled and cut into batches, the batches shuffled."""
-    rng = random.Random(_mix(seed, "epoch", epoch))
+    rng = random.Random(stream_seed(seed, "epoch", epoch))
     buckets: Dict[Tuple[int, int], List[Item]] = {}
     for item in items:
         buckets.setdefault(item.bucket, []).extend([item] * repeats[item.group])
@@ -111,7 +112,7 @@ def step_captions(batch: Sequence[Item], seed: int, micro_step: int, *, shuffle:
                   caption_dropout: float, separator: str) -> List[str]:
     """The captions one step's text encoder sees: kohya's per-step shuffle and dropout after the
     pinned head, drawn anew at every step (so the text encoder runs per step, not once)."""
-    rng = random.Random(_mix(seed, "caption", micro_step))
+    rng = random.Random(stream_seed(seed, "caption", micro_step))
     out = []
     for item in batch:
         if caption_dropout > 0 and rng.random() < caption_dropout:
@@ -140,19 +141,3 @@ def load_pixels(item: Item) -> np.ndarray:
         rgb = cv2.copyMakeBorder(np.ascontiguousarray(rgb), 0, item.bucket[1] - rgb.shape[0], 0,
                                  item.bucket[0] - rgb.shape[1], cv2.BORDER_CONSTANT, value=(255, 255, 255))
     return (rgb.astype(np.float32).transpose(2, 0, 1) / 127.5) - 1.0
-
-
-
-def _mix(seed: int, what: str, n: int) -> int:
-    """A seed for (run seed, purpose, counter): independent streams without shared state."""
-    import hashlib
-
-    return int.from_bytes(hashlib.sha256(f"{seed}:{what}:{n}".encode()).digest()[:8], "little")
-
-
-def torch_generator(seed: int, what: str, n: int):
-    import torch
-
-    g = torch.Generator(device="cpu")
-    g.manual_seed(_mix(seed, what, n))
-    return g

@@ -21,14 +21,14 @@ from ..dataset.run import Dataset
 from ..errors import CancelledError, TrainingError
 from ..hashing import settings_digest
 from ..progress import Progress
+from ..sample.ddim import ddim_batch
+from ..sample.prompts import group_prompts
 from . import adapters
 from .data import batches_per_epoch, epoch_batches, items_of, repeats_of, step_captions
 from .family import zero_terminal_snr
 from .latents import LatentCache
 from .lora_file import existing_owner, kohya_metadata, kohya_tensors, refuse_foreign, save_lora
 from .objective import add_noise, loss, noise_and_timesteps, target
-from ..sample.prompts import group_prompts
-from .previews import ddim_batch
 from .settings import TrainSettings
 from .state import State, clear_state, load_state, save_state
 

@@ -2,7 +2,7 @@
 
 import torch
 
-from .data import torch_generator
+from ..seeds import torch_generator
 
 
 def noise_and_timesteps(latents: torch.Tensor, seed: int, micro_step: int, noise_offset: float, steps: int):

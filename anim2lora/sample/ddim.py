@@ -1,14 +1,14 @@
-"""Preview pictures during training, drawn with the backend's own denoiser: deterministic DDIM
-over the training schedule with classifier-free guidance.  Plain on purpose: a glance at what
-the LoRA has learned so far, and LineArtSampler's sampler where there is no host (the command
-line, tests); inside ComfyUI the node samples with the host's own samplers."""
+"""The headless sampler: deterministic DDIM with classifier-free guidance on any trainer backend's
+own denoiser.  Plain on purpose: LineArtSampler's sampler where there is no host (the command
+line, tests), and the training loop's previews over the schedule it trains on; inside ComfyUI
+the node samples with the host's own samplers."""
 
 from typing import Tuple
 
 import numpy as np
 import torch
 
-from .data import torch_generator
+from ..seeds import torch_generator
 
 
 def ddim_batch(backend, prompt: str, *, size: Tuple[int, int], seed: int, batch: int = 1, steps: int = 20,
