@@ -1,8 +1,8 @@
 """SingleGroup: a frame set in; the same frames as one group out (no reference stills)."""
 
-from ..anim2lora.people.single_group import single_group, single_group_report
+from ..anim2lora.people.single_group import SingleGroupSettings, single_group, single_group_report
 from . import bridge
-from .comfy_types import FRAMES, GROUPS
+from .comfy_types import FRAMES, GROUPS, setting_inputs
 
 
 class SingleGroup:
@@ -21,8 +21,7 @@ class SingleGroup:
     def INPUT_TYPES(cls):
         return {"required": {
             "frames": (FRAMES, {"tooltip": "A frame set from Video Frame Extract or a filter."}),
-            "name": ("STRING", {"default": "anim", "tooltip": "The group's name: the tag pinned first in every "
-                                "caption (letters, digits, space, '_', '.', '-')."})}}
+            **setting_inputs(SingleGroupSettings)}}
 
     def group(self, frames, name):
         out = bridge.cache_root() / "groups" / f"single-{frames.id[:12]}-{name.strip()}"

@@ -24,4 +24,5 @@ def test_every_nodes_widget_list_is_as_locked(pack):
         assert _widgets(now[name]) == _widgets(locked[name]), f"{name}: widget names or order. {HOW}"
         for section in ("required", "optional", "hidden"):
             for key, entry in locked[name].get(section, {}).items():
-                assert now[name][section][key] == entry, f"{name}.{key}: kind, default, range, choices or tooltip. {HOW}"
+                assert now[name][section][key] == entry, \
+                    f"{name}.{key}: kind, default, range, choices or tooltip. {HOW}"
