@@ -121,6 +121,7 @@ def test_the_node_and_the_command_line_take_the_declared_defaults(pack):
                           (["groups", "s.json", "--ref", "A=a.png"], [GroupSettings, CountSettings]),
                           (["onegroup", "s.json"], [SingleGroupSettings]), (["lineart", "g"], [LineArtSettings]),
                           (["caption", "g"], [CaptionSettings]),
+                          (["sample", "l", "--checkpoint", "c"], [SampleSettings]),
                           (["train", "d", "--checkpoint", "c", "--name", "anim2lora"], [TrainSettings, RunOptions]),
                           (["verdict", "a.png"], [VerdictSettings])):
         args = parser.parse_args([*argv, "--out", "o"])
