@@ -4,28 +4,10 @@ from ..anim2lora import cache_layout
 from ..anim2lora.dataset import tagger as wd14
 from ..anim2lora.dataset.report import caption_report
 from ..anim2lora.dataset.run import build_dataset
-from ..anim2lora.dataset.settings import (BLACKLIST_HELP, COUNT_HELP, CROPS_HELP, DOWNLOAD_HELP, SEPARATOR_HELP,
-                                          SPECS, TAGGER_HELP, TRIGGER_HELP, CaptionSettings)
+from ..anim2lora.dataset.settings import CaptionSettings
 from ..anim2lora.hashing import settings_digest
 from . import bridge
-from .comfy_types import DATASET, GROUPS, flag_input, number_inputs
-
-
-def _setting_inputs() -> dict:
-    d = CaptionSettings()
-    taggers = ["auto", "offline"] + [t for t in wd14.installed(bridge.models_dir(wd14.MODELS_FOLDER))
-                                     if t not in ("auto", "offline")]
-    inputs = {
-        "tagger": (taggers, {"default": d.tagger, "tooltip": TAGGER_HELP}),
-        "trigger": ("STRING", {"default": d.trigger, "tooltip": TRIGGER_HELP}),
-        "count_tag": ("STRING", {"default": d.count_tag, "tooltip": COUNT_HELP}),
-        "keep_tokens_separator": ("STRING", {"default": d.keep_tokens_separator, "tooltip": SEPARATOR_HELP}),
-        "blacklist": ("STRING", {"default": d.blacklist, "multiline": True, "tooltip": BLACKLIST_HELP}),
-        "use_crops": ("BOOLEAN", {"default": d.use_crops, "tooltip": CROPS_HELP}),
-    }
-    inputs.update(number_inputs(SPECS, d))
-    inputs["allow_download"] = flag_input(d.allow_download, DOWNLOAD_HELP)
-    return inputs
+from .comfy_types import DATASET, GROUPS, setting_inputs
 
 
 class CaptionWithKeepTokens:
@@ -46,7 +28,9 @@ class CaptionWithKeepTokens:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {"groups": (GROUPS, {"tooltip": "The groups from Group Split."}), **_setting_inputs()},
+        installed = {"tagger": wd14.installed(bridge.models_dir(wd14.MODELS_FOLDER))}
+        return {"required": {"groups": (GROUPS, {"tooltip": "The groups from Group Split."}),
+                             **setting_inputs(CaptionSettings, installed)},
                 "hidden": {"unique_id": "UNIQUE_ID"}}
 
     def caption(self, groups, unique_id=None, **settings):

@@ -5,14 +5,27 @@ import numpy as np
 FRAMES = "A2L_FRAMES"   # anim2lora.frameset.FrameSet: a manifest of frames on disk
 
 
-def number_inputs(specs, defaults) -> dict:
-    """INT/FLOAT widgets from a core settings table: same defaults, ranges and help as the CLI."""
+def setting_inputs(record, installed=None, optional: bool = False) -> dict:
+    """The widgets of a core settings record, from its one declaration (anim2lora/specs.py), in
+    its field order; ``installed``: setting name -> the installed models listed after its
+    choices; ``optional``: the settings declared optional instead of the required ones."""
+    from ..anim2lora.specs import declared
+
     inputs = {}
-    for name, spec in specs.items():
-        default = getattr(defaults, name)
-        kind = "INT" if isinstance(default, int) else "FLOAT"
-        inputs[name] = (kind, {"default": default, "min": spec.low, "max": spec.high, "step": spec.step,
-                               "tooltip": spec.help})
+    for name, spec in declared(record).items():
+        if spec.optional != optional:
+            continue
+        options = {"default": spec.default, **spec.widget, "tooltip": spec.help}
+        if spec.choices is not None:
+            kind = list(spec.choices) + [c for c in (installed or {}).get(name, ()) if c not in spec.choices]
+        elif spec.kind is bool:
+            kind = "BOOLEAN"
+        elif spec.kind in (int, float):
+            kind = "INT" if spec.kind is int else "FLOAT"
+            options.update({"min": spec.low, "max": spec.high, "step": spec.step})
+        else:
+            kind = "STRING"
+        inputs[name] = (kind, options)
     return inputs
 
 
@@ -21,10 +34,6 @@ def filter_inputs(settings: dict, frames_tooltip: str = "A frame set from Video 
     on its own node."""
     return {"required": {"frames": (FRAMES, {"tooltip": frames_tooltip}), **settings},
             "hidden": {"unique_id": "UNIQUE_ID"}}
-
-
-def flag_input(default: bool, tooltip: str) -> tuple:
-    return ("BOOLEAN", {"default": default, "tooltip": tooltip})
 
 
 def image_batch(rgb: np.ndarray):

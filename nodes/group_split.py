@@ -9,10 +9,9 @@ from ..anim2lora.people import identity
 from ..anim2lora.people.detectors import MODELS_FOLDER
 from ..anim2lora.people.export import write_groups
 from ..anim2lora.people.group_report import group_counts, group_report, group_sheet
-from ..anim2lora.people.groups import EMBEDDER_HELP, SPECS, GroupSettings, check_names, group_split
+from ..anim2lora.people.groups import GroupSettings, check_names, group_split
 from . import bridge
-from .comfy_types import (FRAMES, GROUPS, REFERENCES, bgr_stills, filter_inputs, flag_input, image_batch,
-                          number_inputs)
+from .comfy_types import FRAMES, GROUPS, REFERENCES, bgr_stills, filter_inputs, image_batch, setting_inputs
 
 
 class CharacterReference:
@@ -50,17 +49,6 @@ class CharacterReference:
         return (tuple(references) + ((name, stills),),)
 
 
-def _setting_inputs() -> dict:
-    defaults = GroupSettings()
-    inputs = {"embedder": (list(identity.EMBEDDER_NAMES), {"default": defaults.embedder, "tooltip": EMBEDDER_HELP})}
-    inputs.update(number_inputs(SPECS, defaults))
-    inputs["crops"] = ("BOOLEAN", {"default": defaults.crops, "tooltip": "Also cut every named character out "
-                       "to its own still (under half the frame) as extra solo training data."})
-    inputs["allow_download"] = flag_input(defaults.allow_download, "ccip: download the model files from "
-                                              "Hugging Face (pinned revision; needs internet).")
-    return inputs
-
-
 class GroupSplit:
     DESCRIPTION = ("Names every counted character after the nearest reference still and puts each frame in "
                    "the group of the characters it shows (A, B, A+B). Frames with an unknown character or "
@@ -79,7 +67,7 @@ class GroupSplit:
     @classmethod
     def INPUT_TYPES(cls):
         return filter_inputs({"references": (REFERENCES, {"tooltip": "The characters, from Character Reference "
-                                                          "nodes."}), **_setting_inputs()},
+                                                          "nodes."}), **setting_inputs(GroupSettings)},
                              "A frame set, best from Person Count Filter (its counting settings are reused).")
 
     def split(self, frames, references, unique_id=None, **settings):

@@ -3,9 +3,9 @@
 from ..anim2lora import cache_layout
 from ..anim2lora.hashing import settings_digest
 from ..anim2lora.lineart import learned
-from ..anim2lora.lineart.run import METHOD_HELP, SPECS, LineArtSettings, lineart_report, lineart_sheet, prep_lineart
+from ..anim2lora.lineart.run import LineArtSettings, lineart_report, lineart_sheet, prep_lineart
 from . import bridge
-from .comfy_types import GROUPS, image_batch, number_inputs
+from .comfy_types import GROUPS, image_batch, setting_inputs
 
 
 class LineArtPrep:
@@ -23,14 +23,9 @@ class LineArtPrep:
 
     @classmethod
     def INPUT_TYPES(cls):
-        d = LineArtSettings()
-        methods = ["auto", "classical"] + learned.installed(bridge.models_dir(learned.MODELS_FOLDER))
+        installed = {"method": learned.installed(bridge.models_dir(learned.MODELS_FOLDER))}
         return {"required": {"groups": (GROUPS, {"tooltip": "The groups from Group Split."}),
-                             "method": (methods, {"default": d.method, "tooltip": METHOD_HELP}),
-                             **number_inputs(SPECS, d),
-                             "whiten_outside": ("BOOLEAN", {"default": d.whiten_outside, "tooltip": "Turn "
-                                                "everything outside the named characters' boxes white (scenery "
-                                                "lines included)."})},
+                             **setting_inputs(LineArtSettings, installed)},
                 "hidden": {"unique_id": "UNIQUE_ID"}}
 
     def prep(self, groups, unique_id=None, **settings):

@@ -4,15 +4,11 @@ and raw."""
 
 from ..anim2lora.sample.prompts import line_art_prompt
 from ..anim2lora.sample.run import clean_all
-from ..anim2lora.sample.settings import HELP, SPECS, SampleSettings
+from ..anim2lora.sample.settings import SampleSettings
 from . import bridge
-from .comfy_types import DATASET, flag_input, image_batch, number_inputs, uint8_pictures
+from .comfy_types import DATASET, image_batch, setting_inputs, uint8_pictures
 
 NO_LORA = "None"
-
-
-def _text(default: str, tooltip: str, multiline: bool = False) -> tuple:
-    return ("STRING", {"default": default, "multiline": multiline, "tooltip": tooltip})
 
 
 class LineArtSampler:
@@ -30,38 +26,32 @@ class LineArtSampler:
 
     @classmethod
     def INPUT_TYPES(cls):
-        d = SampleSettings()
-        numbers = number_inputs(SPECS, d)
-        numbers["seed"][1]["control_after_generate"] = True
         samplers, schedulers = bridge.sampler_names(), bridge.scheduler_names()
-        return {"required": {
+        # the host's own choices, each placed before the setting it has always preceded
+        host = {"lora_strength": {"lora_name": ([NO_LORA] + bridge.lora_names(), {
+                    "default": NO_LORA, "tooltip": "A LoRA from the loras folder to apply as Load LoRA does; None "
+                    "when the model already has one."})},
+                "width": {"sampler_name": (samplers, {"default": "euler", "tooltip": "The host's sampler, as "
+                                                      "KSampler's."}),
+                          "scheduler": (schedulers, {"default": "normal", "tooltip": "The host's scheduler, as "
+                                                     "KSampler's."})}}
+        required = {
             "model": ("MODEL", {"tooltip": "The model (Train LoRA's, with its LoRA applied, or Load Checkpoint's)."}),
             "clip": ("CLIP", {"tooltip": "Its CLIP; clip skip stays as set upstream (Train LoRA sets the one it "
                                          "trained with)."}),
-            "vae": ("VAE", {"tooltip": "The VAE that decodes the pictures."}),
-            "lora_name": ([NO_LORA] + bridge.lora_names(), {"default": NO_LORA, "tooltip": "A LoRA from the "
-                          "loras folder to apply as Load LoRA does; None when the model already has one."}),
-            "lora_strength": ("FLOAT", {"default": 1.0, "min": -10.0, "max": 10.0, "step": 0.01,
-                                        "tooltip": "Strength of that LoRA on the model and the CLIP."}),
-            "characters": _text(d.characters, HELP["characters"]),
-            "prompt": _text(d.prompt, HELP["prompt"], multiline=True),
-            "negative": _text(d.negative, HELP["negative"], multiline=True),
-            "seed": numbers["seed"], "steps": numbers["steps"], "cfg": numbers["cfg"],
-            "sampler_name": (samplers, {"default": "euler", "tooltip": "The host's sampler, as KSampler's."}),
-            "scheduler": (schedulers, {"default": "normal", "tooltip": "The host's scheduler, as KSampler's."}),
-            "width": numbers["width"], "height": numbers["height"], "batch_size": numbers["batch_size"],
-            "white_background": flag_input(d.white_background, HELP["white_background"]),
-            "desaturate": flag_input(d.desaturate, HELP["desaturate"]),
-            "binarise": flag_input(d.binarise, HELP["binarise"]),
-            "thin": numbers["thin"]},
-            "optional": {"dataset": (DATASET, {"tooltip": "The dataset the LoRA was trained on (Caption With Keep "
-                                               "Tokens): its group names and pinned tokens."})}}
+            "vae": ("VAE", {"tooltip": "The VAE that decodes the pictures."})}
+        for name, entry in setting_inputs(SampleSettings).items():
+            required.update(host.get(name, {}))
+            required[name] = entry
+        return {"required": required,
+                "optional": {"dataset": (DATASET, {"tooltip": "The dataset the LoRA was trained on (Caption With "
+                                                   "Keep Tokens): its group names and pinned tokens."})}}
 
-    def sample(self, model, clip, vae, lora_name, lora_strength, sampler_name, scheduler, dataset=None, **settings):
+    def sample(self, model, clip, vae, lora_name, sampler_name, scheduler, dataset=None, **settings):
         settings = SampleSettings(**settings)
         positive = line_art_prompt(settings.characters, settings.prompt, dataset)     # refuses unknown names first
-        if lora_name != NO_LORA and lora_strength != 0:
-            model, clip = bridge.apply_lora(model, clip, bridge.lora_path(lora_name), strength=lora_strength)
+        if lora_name != NO_LORA and settings.lora_strength != 0:
+            model, clip = bridge.apply_lora(model, clip, bridge.lora_path(lora_name), strength=settings.lora_strength)
         raw = bridge.sample_images(model, vae, bridge.encode_prompt(clip, positive),
                                    bridge.encode_prompt(clip, settings.negative), seed=settings.seed,
                                    steps=settings.steps, cfg=settings.cfg, sampler_name=sampler_name,

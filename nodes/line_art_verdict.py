@@ -7,8 +7,9 @@ from ..anim2lora.people import identity
 from ..anim2lora.people.detectors import MODELS_FOLDER
 from ..anim2lora.verdict.report import compare, grid, markdown
 from ..anim2lora.verdict.run import dataset_line_width, judge
+from ..anim2lora.verdict.settings import VerdictSettings
 from . import bridge
-from .comfy_types import DATASET, REFERENCES, VERDICT, bgr_stills, image_batch
+from .comfy_types import DATASET, REFERENCES, VERDICT, bgr_stills, image_batch, setting_inputs
 
 
 class LineArtVerdict:
@@ -31,12 +32,7 @@ class LineArtVerdict:
         return {"required": {
                     "images": ("IMAGE", {"tooltip": "The generated pictures as drawn: Line Art Sampler's raw output (its "
                                          "clean-up would hide a stuck background or colour bleed)."}),
-                    "ask": ("STRING", {"default": "", "tooltip": "The characters the pictures were asked for, "
-                                       "e.g. A+B: the count and fused heads are judged against it (empty: not "
-                                       "judged)."}),
-                    "line_width": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 64.0, "step": 0.5,
-                                             "tooltip": "The reference stroke width in px; 0 measures it on the "
-                                             "dataset's pictures (no dataset: the width is not judged)."})},
+                    **setting_inputs(VerdictSettings)},
                 "optional": {
                     "references": (REFERENCES, {"tooltip": "The characters, from Character Reference nodes: "
                                                 "resemblance is measured against their stills."}),

@@ -1,22 +1,12 @@
 """PersonCountFilter: a frame set in; the frames showing the wanted number of characters out."""
 
 from ..anim2lora.gallery import filter_gallery
-from ..anim2lora.people.detectors import DETECTOR_NAMES, MODELS_FOLDER
+from ..anim2lora.people.detectors import MODELS_FOLDER
 from ..anim2lora.people.report import count_report, count_sheet
 from ..anim2lora.people.run import count_people
-from ..anim2lora.people.settings import (DETECTOR_HELP, DOWNLOAD_HELP, FRAMING_CHOICES, FRAMINGS_HELP, OVERLAP_HELP,
-                                         SPECS, CountSettings)
+from ..anim2lora.people.settings import CountSettings
 from . import bridge
-from .comfy_types import FRAMES, filter_inputs, flag_input, image_batch, number_inputs
-
-
-def _setting_inputs() -> dict:
-    defaults = CountSettings()
-    inputs = {"detector": (list(DETECTOR_NAMES), {"default": defaults.detector, "tooltip": DETECTOR_HELP})}
-    inputs.update(number_inputs(SPECS, defaults))
-    inputs["keep_overlap"] = ("BOOLEAN", {"default": defaults.keep_overlap, "tooltip": OVERLAP_HELP})
-    inputs["allow_download"] = flag_input(defaults.allow_download, DOWNLOAD_HELP)
-    return inputs
+from .comfy_types import FRAMES, filter_inputs, image_batch, setting_inputs
 
 
 class PersonCountFilter:
@@ -36,10 +26,9 @@ class PersonCountFilter:
 
     @classmethod
     def INPUT_TYPES(cls):
-        inputs = filter_inputs(_setting_inputs())
+        inputs = filter_inputs(setting_inputs(CountSettings))
         # optional, after every older widget: saved workflows and API prompts without it keep loading
-        inputs["optional"] = {"framings": (list(FRAMING_CHOICES), {"default": CountSettings().framings,
-                                                                  "tooltip": FRAMINGS_HELP})}
+        inputs["optional"] = setting_inputs(CountSettings, optional=True)
         return inputs
 
     def filter(self, frames, unique_id=None, **settings):

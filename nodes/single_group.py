@@ -1,9 +1,9 @@
 """SingleGroup: a frame set in; the same frames as one group out (no reference stills)."""
 
 from ..anim2lora import cache_layout
-from ..anim2lora.people.single_group import single_group, single_group_report
+from ..anim2lora.people.single_group import SingleGroupSettings, single_group, single_group_report
 from . import bridge
-from .comfy_types import FRAMES, GROUPS
+from .comfy_types import FRAMES, GROUPS, setting_inputs
 
 
 class SingleGroup:
@@ -22,8 +22,7 @@ class SingleGroup:
     def INPUT_TYPES(cls):
         return {"required": {
             "frames": (FRAMES, {"tooltip": "A frame set from Video Frame Extract or a filter."}),
-            "name": ("STRING", {"default": "anim", "tooltip": "The group's name: the tag pinned first in every "
-                                "caption (letters, digits, space, '_', '.', '-')."})}}
+            **setting_inputs(SingleGroupSettings)}}
 
     def group(self, frames, name):
         out = bridge.cache_root() / cache_layout.GROUPS / f"single-{frames.id[:12]}-{name.strip()}"

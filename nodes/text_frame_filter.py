@@ -1,25 +1,11 @@
 """TextFrameFilter: a frame set in; the frames without burned-in text, and those with it, out."""
 
 from ..anim2lora.gallery import filter_gallery
-from ..anim2lora.text.backends import BACKEND_NAMES
 from ..anim2lora.text.report import rejected_sheet, text_report
 from ..anim2lora.text.run import text_filter
-from ..anim2lora.text.settings import (ACTION_HELP, ACTIONS, BACKEND_HELP, DOWNLOAD_HELP, FAST_HELP, SPECS,
-                                       TextSettings)
+from ..anim2lora.text.settings import TextSettings
 from . import bridge
-from .comfy_types import FRAMES, filter_inputs, flag_input, image_batch, number_inputs
-
-
-def _setting_inputs() -> dict:
-    defaults = TextSettings()
-    inputs = {
-        "backend": (list(BACKEND_NAMES), {"default": defaults.backend, "tooltip": BACKEND_HELP}),
-        "action": (list(ACTIONS), {"default": defaults.action, "tooltip": ACTION_HELP}),
-    }
-    inputs.update(number_inputs(SPECS, defaults))
-    inputs["fast"] = ("BOOLEAN", {"default": defaults.fast, "tooltip": FAST_HELP})
-    inputs["allow_download"] = flag_input(defaults.allow_download, DOWNLOAD_HELP)
-    return inputs
+from .comfy_types import FRAMES, filter_inputs, image_batch, setting_inputs
 
 
 class TextFrameFilter:
@@ -39,7 +25,7 @@ class TextFrameFilter:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return filter_inputs(_setting_inputs())
+        return filter_inputs(setting_inputs(TextSettings))
 
     def filter(self, frames, unique_id=None, **settings):
         settings = TextSettings(**settings)

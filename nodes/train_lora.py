@@ -7,26 +7,13 @@ import time
 
 from ..anim2lora import cache_layout
 from ..anim2lora.train.lora_file import refuse_foreign
-from ..anim2lora.train.settings import CHOICES, HELP, SPECS, TrainSettings
+from ..anim2lora.train.settings import RunOptions, TrainSettings
 from . import bridge
-from .comfy_types import DATASET, image_batch, number_inputs
+from .comfy_types import DATASET, image_batch, setting_inputs
 
 log = logging.getLogger("anim2lora")
 EVENT = "anim2lora.train"
 LOG_EVERY = 5.0          # seconds between step lines in ComfyUI's console
-
-
-def _setting_inputs() -> dict:
-    d = TrainSettings()
-    inputs = {"name": ("STRING", {"default": d.name, "tooltip": HELP["name"]})}
-    inputs.update(number_inputs(SPECS, d))
-    for name, allowed in CHOICES.items():
-        inputs[name] = (list(allowed), {"default": getattr(d, name), "tooltip": HELP[name]})
-    for name in ("gradient_checkpointing", "shuffle_caption"):
-        inputs[name] = ("BOOLEAN", {"default": getattr(d, name), "tooltip": HELP[name]})
-    inputs["resume"] = ("BOOLEAN", {"default": True, "tooltip": "Continue a stopped run of the same name, "
-                                    "dataset and settings from its saved state (cancel keeps one)."})
-    return inputs
 
 
 def _browser_event(event: dict, unique_id, name: str) -> dict:
@@ -78,7 +65,7 @@ class TrainLoRA:
                                                           "Layer)."}),
                              "vae": ("VAE", {"tooltip": "Its VAE, to encode the dataset's pictures."}),
                              "dataset": (DATASET, {"tooltip": "The dataset from Caption With Keep Tokens."}),
-                             **_setting_inputs()},
+                             **setting_inputs(TrainSettings), **setting_inputs(RunOptions)},
                 "hidden": {"unique_id": "UNIQUE_ID", "prompt": "PROMPT"}}
 
     def train(self, model, clip, vae, dataset, resume=True, unique_id=None, prompt=None, **settings):

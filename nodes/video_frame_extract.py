@@ -5,18 +5,11 @@ import os
 from ..anim2lora.errors import Anim2LoRAError
 from ..anim2lora.extract.report import text_report
 from ..anim2lora.extract.run import extract
-from ..anim2lora.extract.settings import SAMPLING_HELP, SAMPLING_MODES, SPECS, ExtractSettings
+from ..anim2lora.extract.settings import ExtractSettings
 from ..anim2lora.gallery import filter_gallery
 from ..anim2lora.preview import contact_sheet
 from . import bridge
-from .comfy_types import FRAMES, image_batch, number_inputs
-
-
-def _setting_inputs() -> dict:
-    """Node inputs from the core's settings table: same defaults, ranges and help as the CLI."""
-    defaults = ExtractSettings()
-    return {"sampling": (list(SAMPLING_MODES), {"default": defaults.sampling, "tooltip": SAMPLING_HELP}),
-            **number_inputs(SPECS, defaults)}
+from .comfy_types import FRAMES, image_batch, setting_inputs
 
 
 class VideoFrameExtract:
@@ -40,7 +33,7 @@ class VideoFrameExtract:
                 "video": (bridge.list_videos(), {
                     "video_upload": True,
                     "tooltip": "A video in ComfyUI's input folder (mp4, mkv, webm, mov, avi, gif)."}),
-                **_setting_inputs(),
+                **setting_inputs(ExtractSettings),
             },
             "hidden": {"unique_id": "UNIQUE_ID"},
         }

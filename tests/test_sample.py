@@ -186,3 +186,56 @@ def test_the_node_refuses_unknown_characters_and_a_missing_host_before_sampling(
     assert type(caught.value).__name__ == "BadInputError"
     with pytest.raises(Exception, match="needs ComfyUI"):
         cls().sample(model=None, clip=None, vae=None, **settings)
+
+
+# --- a LoRA file merged for sampling without a host -----------------------------------------------
+
+def test_a_merged_lora_file_draws_as_the_model_it_was_trained_on(tmp_path):
+    """train() leaves its LoRA layers in the backend; the file it wrote, merged into a fresh copy of
+    the same base model, gives the same UNet and text-encoder outputs (to the file's fp16) and the
+    same pictures."""
+    import torch
+
+    from anim2lora.sample.lora import merge_lora
+    from anim2lora.train.loop import train
+    from anim2lora.train.settings import TrainSettings
+
+    trained = tiny_backend()
+    dataset = drawn_dataset(tmp_path / "d")
+    settings = TrainSettings(resolution=256, rank=4, alpha=2.0, epochs=1, warmup_steps=0, lr_scheduler="constant",
+                             gradient_checkpointing=False, min_snr_gamma=0.0, unet_lr=5e-3, text_encoder_lr=5e-3)
+    result = train(trained, dataset, settings, tmp_path / "loras" / "mine.safetensors")
+    merged, base = tiny_backend(), tiny_backend()
+    assert merge_lora(merged, result.lora) == result.modules["unet"] + result.modules["text_encoder"]
+
+    g = torch.Generator().manual_seed(5)
+    x, cond = torch.randn((1, 4, 8, 8), generator=g), torch.randn((1, 77, 32), generator=g)
+    ids = trained.tokenizer(["A, B, 2people"], padding="max_length", max_length=77, return_tensors="pt").input_ids
+    with torch.no_grad():
+        unet = {k: b.unet(x, torch.tensor([500]), encoder_hidden_states=cond).sample
+                for k, b in (("trained", trained), ("merged", merged), ("base", base))}
+        te = {k: b.text_encoder(ids).last_hidden_state for k, b in (("trained", trained), ("merged", merged))}
+    assert (unet["trained"] - unet["base"]).abs().max() > 1e-3, "training changed the model"
+    assert torch.allclose(unet["merged"], unet["trained"], atol=2e-3), (unet["merged"] - unet["trained"]).abs().max()
+    assert torch.allclose(te["merged"], te["trained"], atol=2e-3), (te["merged"] - te["trained"]).abs().max()
+
+    ask = SampleSettings(characters="A", steps=3, width=64, height=64, batch_size=2)
+    drawn = {k: sample_line_art(b, ask, dataset).raw.astype(int) for k, b in (("trained", trained), ("merged", merged))}
+    assert drawn["merged"].shape == (2, 64, 64, 3)
+    assert np.abs(drawn["merged"] - drawn["trained"]).max() <= 2
+
+
+def test_a_lora_of_another_model_is_refused_naming_a_module(tmp_path):
+    import torch
+    from safetensors.torch import save_file
+
+    from anim2lora.sample.lora import merge_lora
+
+    path = tmp_path / "other.safetensors"
+    save_file({"lora_unet_not_here.lora_down.weight": torch.zeros(4, 8),
+               "lora_unet_not_here.lora_up.weight": torch.zeros(8, 4)}, str(path))
+    with pytest.raises(BadInputError, match="1 of its 1 modules are not in this checkpoint.*lora_unet_not_here"):
+        merge_lora(tiny_backend(), path)
+    (tmp_path / "broken.safetensors").write_bytes(b"not a file")
+    with pytest.raises(BadInputError, match="broken.safetensors: cannot read it"):
+        merge_lora(tiny_backend(), tmp_path / "broken.safetensors")

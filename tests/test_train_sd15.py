@@ -357,3 +357,36 @@ def test_the_train_command_trains_a_single_file_checkpoint(tiny_config, tmp_path
     with safe_open(str(lora), "pt") as f:
         assert f.metadata()["ss_sd_model_name"] == "tiny.safetensors"
         assert f.metadata()["ss_steps"] == str(out["steps"])
+
+
+def test_the_sample_command_draws_every_group_with_the_trained_lora(tiny_config, tmp_path, capsys):
+    """``python -m anim2lora sample LORA --checkpoint CKPT --dataset DIR --every-group``: the LoRA
+    the train command wrote, merged into the same single-file checkpoint, draws each group of the
+    dataset from its pinned tokens, cleaned and raw; an unknown group is refused before loading."""
+    import json as _json
+
+    import cv2
+
+    from anim2lora import cli
+    from trainkit import drawn_dataset
+
+    _, state, _ = tiny_config
+    ckpt = _save(tmp_path / "tiny.safetensors", state)
+    drawn_dataset(tmp_path / "ds")
+    lora = tmp_path / "loras" / "mine.safetensors"
+    assert cli.main(["train", str(tmp_path / "ds"), "--checkpoint", str(ckpt), "--out", str(lora), "--rank", "4",
+                     "--resolution", "256", "--epochs", "1", "--no-gradient-checkpointing", "--json"]) == 0
+    capsys.readouterr()
+    args = ["sample", str(lora), "--checkpoint", str(ckpt), "--dataset", str(tmp_path / "ds"), "--steps", "2",
+            "--width", "64", "--height", "64", "--batch-size", "2", "--out", str(tmp_path / "s")]
+    assert cli.main([*args, "--every-group", "--json"]) == 0
+    out = _json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(out["groups"]) == {"A", "A+B"} and out["modules"] > 0
+    assert out["groups"]["A+B"]["positive"].startswith("A, B, 2people, lineart, monochrome")
+    for group in ("A", "A+B"):
+        assert len(out["groups"][group]["pictures"]) == 2
+        for k in (1, 2):
+            for name in (f"{group}_{k}.png", f"{group}_{k}_raw.png"):
+                assert cv2.imread(str(tmp_path / "s" / name)).shape == (64, 64, 3), name
+    assert cli.main([*args, "--characters", "B"]) == 2
+    assert "characters: 'B' is not a group of the dataset" in capsys.readouterr().err

@@ -220,7 +220,7 @@ def test_the_command_line_prints_the_verdict_and_compares(tmp_path, capsys):
     assert "| Measure | v1 (2 pictures) | this run (1 pictures) | Better |" in again["compare"], "the earlier run is named by its folder"
     from pathlib import Path
 
-    from anim2lora.cli import _run_label
+    from anim2lora.cli.verdict import run_label as _run_label
 
     assert [_run_label(Path(p)) for p in ("v1/verdict/verdict.json", "runs/v1_naive.json")] == ["v1", "v1_naive"]
     assert main(["verdict", paths[0], "--refs", "A", "--out", str(tmp_path / "v3")]) == 2
@@ -251,7 +251,7 @@ def test_the_node_judges_a_batch_and_compares_with_the_previous(pack, host_dirs)
 def test_the_demo_samples_every_group_with_the_trained_lora_and_judges_it(tmp_path):
     """`demo --checkpoint`'s last step on the trainer's backend: two cleaned samples per group and
     a verdict per group, written beside them."""
-    from anim2lora.cli import _demo_verdict
+    from anim2lora.cli.demo import demo_verdict as _demo_verdict
     from anim2lora.demo.people_scenes import reference_stills
     from trainkit import drawn_dataset, tiny_backend
 

@@ -18,28 +18,29 @@ from ..image.files import read_image, read_or_none
 from ..people.export import GroupSets, load_groups, refuse_writing_into, write_group_folders
 from ..png import encode_png
 from ..progress import Progress
-from ..specs import Spec, check_ranges
+from ..specs import check_declared, setting
 from . import learned
 from .strokes import bucket, fit_bucket, ink_of, lines, stroke_width
 
-METHOD_HELP = ("auto: the first ONNX line extractor in models/lineart when there is one, else classical. "
-               "classical: lines are what is darker than the paper or paint around them; fills and flat "
-               "backgrounds turn white. Or the name of an .onnx file in models/lineart.")
-SPECS = {
-    "resolution": Spec(0, 2048, 64, "Pictures are sized to kohya's bucket for this training resolution, never "
-                       "enlarged past their own size (enlarging thickens lines); 0 keeps their size."),
-}
 PAD = 0.04                # paper kept around a character's box when everything else turns white
 
 
 @dataclass(frozen=True)
 class LineArtSettings:
-    method: str = "auto"
-    resolution: int = 512
-    whiten_outside: bool = True
+    method: str = setting(
+        "auto", "auto: the first ONNX line extractor in models/lineart when there is one, else classical. "
+        "classical: lines are what is darker than the paper or paint around them; fills and flat backgrounds "
+        "turn white. Or the name of an .onnx file in models/lineart.", choices=("auto", "classical"),
+        installed=True)
+    resolution: int = setting(
+        512, "Pictures are sized to kohya's bucket for this training resolution, never enlarged past their own "
+        "size (enlarging thickens lines); 0 keeps their size.", low=0, high=2048, step=64)
+    whiten_outside: bool = setting(
+        True, "Turn everything outside the named characters' boxes white (scenery lines included).",
+        old_flags={"--keep-outside": False})
 
     def __post_init__(self):
-        check_ranges(self, SPECS)
+        check_declared(self)
         if 0 < self.resolution < 256:
             raise BadInputError(f"resolution: {self.resolution} is under kohya's smallest bucket side (256); "
                                 "use 0 (keep the size) or 256 and up.")

@@ -23,7 +23,7 @@ from ..image.paper import on_white
 from ..names import UNKNOWN, check_names
 from ..png import encode_png
 from ..progress import Progress
-from ..specs import Spec, check_choice, check_ranges
+from ..specs import check_declared, setting
 from .detectors import Detector, load_detector
 from .boxes import area
 from .identity import EMBEDDER_NAMES, load_embedder
@@ -36,27 +36,26 @@ from .tracks import by_shot, pooled
 MAX_CROP_AREA = 0.5       # crops under half the frame: a crop as big as the frame adds nothing
 THIN_GROUP = 20           # fewer frames than this: too thin to train on its own
 
-EMBEDDER_HELP = ("auto: CCIP (deepghs' anime character identity model) when its files are in models/ccip, "
-                 "else features. features: no model; outline shape and fill colours. ccip: require the model files.")
-SPECS = {
-    "threshold": Spec(0.0, 1.0, 0.01, "Largest distance to a character's nearest reference still that still "
-                      "names it; 0 uses the embedder's own tuned value (features 0.38, ccip its metrics.json)."),
-    "min_margin": Spec(0.0, 1.0, 0.01, "The nearest character must be nearer than the next one by at least this "
-                       "much; closer calls are 'unknown'."),
-}
-
 
 @dataclass(frozen=True)
 class GroupSettings:
-    embedder: str = "auto"
-    threshold: float = 0.0
-    min_margin: float = 0.02
-    crops: bool = True
-    allow_download: bool = False
+    embedder: str = setting(
+        "auto", "auto: CCIP (deepghs' anime character identity model) when its files are in models/ccip, else "
+        "features. features: no model; outline shape and fill colours. ccip: require the model files.",
+        choices=EMBEDDER_NAMES)
+    threshold: float = setting(
+        0.0, "Largest distance to a character's nearest reference still that still names it; 0 uses the "
+        "embedder's own tuned value (features 0.38, ccip its metrics.json).", low=0.0, high=1.0, step=0.01)
+    min_margin: float = setting(
+        0.02, "The nearest character must be nearer than the next one by at least this much; closer calls are "
+        "'unknown'.", low=0.0, high=1.0, step=0.01)
+    crops: bool = setting(True, "Also cut every named character out to its own still (under half the frame) as "
+                          "extra solo training data.")
+    allow_download: bool = setting(False, "ccip: download the model files from Hugging Face (pinned revision; "
+                                   "needs internet).")
 
     def __post_init__(self):
-        check_choice("embedder", self.embedder, EMBEDDER_NAMES)
-        check_ranges(self, SPECS)
+        check_declared(self)
 
 
 @dataclass

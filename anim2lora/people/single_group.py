@@ -1,12 +1,20 @@
 """All of a frame set as one group, nobody named: the write-up's v1 ("~300 lumped together"),
 kept runnable so its failures can be measured against v2's, or one character's own animation."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadInputError
 from ..frameset import FrameSet
+from ..specs import setting
 from .export import GroupSets, write_groups
 from .groups import check_names
+
+
+@dataclass(frozen=True)
+class SingleGroupSettings:
+    name: str = setting("anim", "The group's name: the tag pinned first in every caption (letters, digits, space, "
+                        "'_', '.', '-').")
 
 
 def single_group(frames: FrameSet, name: str, out: Path) -> GroupSets:

@@ -1,53 +1,44 @@
-"""LineArtSampler's settings: one record and one table of ranges and help texts for the node and
-headless sampling alike.  The host's own choices (sampler, scheduler, LoRA) stay with the node."""
+"""LineArtSampler's settings, each declared once (anim2lora/specs.py), for the node and headless
+sampling alike.  The host's own choices (sampler, scheduler, the LoRA's file) stay with the node."""
 
 from dataclasses import dataclass
 
-from ..specs import Spec, check_ranges
+from ..specs import check_declared, setting
 from .prompts import NEGATIVE, TEMPLATE
-
-SPECS = {
-    "seed": Spec(0, 2 ** 64 - 1, 1, "The noise: the same seed and settings draw the same pictures."),
-    "steps": Spec(1, 10000, 1, "Denoising steps."),
-    "cfg": Spec(0.0, 100.0, 0.1, "Classifier-free guidance: how strongly the prompt (and the negative) steer."),
-    "width": Spec(16, 8192, 8, "Picture width in pixels (SD1.5: 512 area, as the LoRA was trained)."),
-    "height": Spec(16, 8192, 8, "Picture height in pixels."),
-    "batch_size": Spec(1, 64, 1, "Pictures per run, from the one seed (each gets its own noise)."),
-    "thin": Spec(0, 32, 1, "Clean-up: take this many pixels off the width of every line (0: leave them); "
-                 "a line thinner than that keeps a one-pixel middle."),
-}
-
-HELP = {
-    "characters": "Who to draw: a group of the dataset ('A', 'B', 'A+B'). The prompt starts with that group's "
-                  "pinned tokens, exactly as its captions began. Empty: no character.",
-    "prompt": "Your own text, appended after '" + TEMPLATE.format(head="<pinned tokens>") + "'.",
-    "negative": "What line art must not have: the source write-up's failures (colour, backgrounds, ghost "
-                "text, fused or extra figures, missing arms, thick lines).",
-    "white_background": "Clean-up: paper, backgrounds and flat fills pure white (the classical line "
-                        "extractor decides what is a line); lines keep their colour unless desaturated.",
-    "desaturate": "Clean-up: grey only, no colour bleeding onto the lines.",
-    "binarise": "Clean-up: black and white only (Otsu's threshold).",
-}
 
 
 @dataclass(frozen=True)
 class SampleSettings:
-    characters: str = ""
-    prompt: str = ""
-    negative: str = NEGATIVE
-    seed: int = 0
-    steps: int = 20
-    cfg: float = 7.0
-    width: int = 512
-    height: int = 512
-    batch_size: int = 1
-    white_background: bool = True
-    desaturate: bool = True
-    binarise: bool = False
-    thin: int = 0
+    lora_strength: float = setting(1.0, "Strength of that LoRA on the model and the CLIP.", low=-10.0, high=10.0,
+                                   step=0.01)
+    characters: str = setting(
+        "", "Who to draw: a group of the dataset ('A', 'B', 'A+B'). The prompt starts with that group's pinned "
+        "tokens, exactly as its captions began. Empty: no character.", widget={"multiline": False})
+    prompt: str = setting("", "Your own text, appended after '" + TEMPLATE.format(head="<pinned tokens>") + "'.",
+                          widget={"multiline": True})
+    negative: str = setting(NEGATIVE, "What line art must not have: the source write-up's failures (colour, "
+                            "backgrounds, ghost text, fused or extra figures, missing arms, thick lines).",
+                            widget={"multiline": True})
+    seed: int = setting(0, "The noise: the same seed and settings draw the same pictures.", low=0, high=2 ** 64 - 1,
+                        step=1, widget={"control_after_generate": True})
+    steps: int = setting(20, "Denoising steps.", low=1, high=10000, step=1)
+    cfg: float = setting(7.0, "Classifier-free guidance: how strongly the prompt (and the negative) steer.",
+                         low=0.0, high=100.0, step=0.1)
+    width: int = setting(512, "Picture width in pixels (SD1.5: 512 area, as the LoRA was trained).", low=16,
+                         high=8192, step=8)
+    height: int = setting(512, "Picture height in pixels.", low=16, high=8192, step=8)
+    batch_size: int = setting(1, "Pictures per run, from the one seed (each gets its own noise).", low=1, high=64,
+                              step=1)
+    white_background: bool = setting(True, "Clean-up: paper, backgrounds and flat fills pure white (the classical "
+                                     "line extractor decides what is a line); lines keep their colour unless "
+                                     "desaturated.")
+    desaturate: bool = setting(True, "Clean-up: grey only, no colour bleeding onto the lines.")
+    binarise: bool = setting(False, "Clean-up: black and white only (Otsu's threshold).")
+    thin: int = setting(0, "Clean-up: take this many pixels off the width of every line (0: leave them); a line "
+                        "thinner than that keeps a one-pixel middle.", low=0, high=32, step=1)
 
     def __post_init__(self):
-        check_ranges(self, SPECS)
+        check_declared(self)
 
     @property
     def cleanup(self) -> dict:
