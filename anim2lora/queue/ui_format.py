@@ -65,7 +65,7 @@ def _misfit(node: dict, slots: List[Slot], values: list) -> Optional[str]:
     for slot, value in zip(slots, values):
         if misfit(slot, value):
             what = "a control mode (fixed, increment, decrement, randomize)" if slot.kind == "CONTROL" \
-                else f"a {slot.kind} value"
+                else f"{'an' if slot.kind[0] in 'AEIOU' else 'a'} {slot.kind} value"
             return (f"widget {slot.name!r} holds {value!r}, which is not {what}: the saved values do not line up "
                     f"with the node's widgets on this host ({names})")
     return None
