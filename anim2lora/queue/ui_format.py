@@ -219,7 +219,7 @@ def ui_to_api(workflow: dict, object_info: Callable[[str], dict]) -> Dict[str, d
                 if fed is not None:
                     inputs[name] = [fed[1], fed[2]] if fed[0] == "link" else _prompt_value(fed[1])
                     continue
-            if widget and name in values:
+            if widget and values.get(name) is not None:      # a hole: a widget the front end does not send
                 inputs[name] = _prompt_value(values[name])
         title = node.get("title") or info.get("display_name") or kind
         prompt[str(node["id"])] = {"inputs": inputs, "class_type": kind, "_meta": {"title": title}}
