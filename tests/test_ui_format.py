@@ -183,3 +183,9 @@ def test_the_converter_leaves_the_workflow_as_it_was(infos):
     kept = copy.deepcopy(ui)
     ui_to_api(ui, infos.__getitem__)
     assert ui == kept
+
+
+def test_a_hole_in_the_saved_values_is_not_sent(infos):
+    """The front end saves null for a widget it keeps out of the file; it sends nothing for it."""
+    prompt = _convert([_node(1, "LoadClip", ["a.mp4", None, "image", True])], infos)
+    assert prompt["1"]["inputs"] == {"clip": "a.mp4", "loop": True}

@@ -52,7 +52,7 @@ def _saved_inputs(node: dict) -> Dict[str, dict]:
     return {entry["name"]: entry for entry in node.get("inputs") or [] if isinstance(entry, dict) and "name" in entry}
 
 
-def _misfit(node: dict, slots: List[Slot], values: list) -> Optional[str]:
+def _why_unfit(node: dict, slots: List[Slot], values: list) -> Optional[str]:
     """Why ``values`` cannot be read along ``slots``, or None when they can."""
     names = ", ".join(slot.name for slot in slots) or "none"
     lacking = [slot.name for slot in slots[len(values):] if not slot.optional]
@@ -91,10 +91,10 @@ def widget_values(node: dict, info: dict) -> Dict[str, object]:
         _refuse(node, f"its widgets_values is {type(values).__name__}, not a list of values.")
     values = list(values or [])
     slots = widget_slots(info, _saved_inputs(node))
-    problem = _misfit(node, slots, values)
+    problem = _why_unfit(node, slots, values)
     if problem is None:
         return {slot.input: value for slot, value in zip(slots, values) if slot.input is not None}
-    if isinstance(named, dict) and all(slot.input in named for slot in slots if slot.input is not None):
+    if isinstance(named, dict) and all(slot.input in named for slot in slots if slot.input and not slot.optional):
         return dict(named)           # names outlive a change of the node's layout
     _refuse(node, problem + ".", hint=RESAVE)
 
