@@ -136,7 +136,7 @@ def test_core_and_pack_nodes_convert_as_the_front_end_sends_them(host):
             refused.append(f"{kind}: {e}")
             continue
         declared = {n for n, _ in declared_inputs(infos[kind])}
-        sent = {k: v for k, v in made["prompt"][node_id]["inputs"].items() if k in declared}
+        sent = {k: v for k, v in made["prompt"].get(node_id, {}).get("inputs", {}).items() if k in declared}
         (converted if got == sent else differ).append(kind if got == sent else (kind, got, sent))
     assert differ == [], differ
     assert {"KSampler", "KSamplerAdvanced", "LoadImage", "CheckpointLoaderSimple", "TrainLoRA",
