@@ -347,6 +347,25 @@ def test_a_canvas_workflow_is_queued_as_its_api_twin_with_uploaded_stills(comfy,
     assert fake.prompts[0]["prompt"] == want
 
 
+def test_a_canvas_file_that_does_not_fit_the_hosts_nodes_is_refused_before_anything_is_sent(comfy, tmp_path, capsys):
+    """A node the host lacks, or values shifted against the host's definition: exit 2 with the node
+    named on stderr, no traceback, nothing uploaded or queued."""
+    fake = comfy()
+    for change, says in ((lambda n: n.update(type="NoSuchFilter"), "error: Node #2 NoSuchFilter: ComfyUI at "),
+                         (lambda n: n["widgets_values"].insert(0, "paddle"),
+                          "error: Node #2 TextFrameFilter: widget 'min_score' holds 'drop', which is not a FLOAT value")):
+        ui = json.loads((REPO / "workflows" / "v2_clean.json").read_text())
+        node = next(n for n in ui["nodes"] if n["id"] == 2)
+        node.pop("widgets_values_named")
+        change(node)
+        workflow = tmp_path / "edited.json"
+        workflow.write_text(json.dumps(ui))
+        assert main([str(workflow), "--server", fake.url]) == 2
+        err = capsys.readouterr().err
+        assert says in err and "Traceback" not in err, err
+    assert not fake.uploads and not fake.prompts
+
+
 def test_at_uploads_only_into_file_choices_and_everything_is_checked_before_uploading(comfy, tmp_path, capsys):
     fake = comfy()
     still = tmp_path / "a.png"

@@ -15,6 +15,7 @@ from browser import open_page, wait_for
 from comfyhost import needs_host
 from conftest import REPO
 
+from anim2lora.errors import BadInputError
 from anim2lora.queue.ui_format import declared_inputs, ui_to_api
 
 pytestmark = needs_host
@@ -91,6 +92,56 @@ def test_the_front_end_loads_a_dropped_file_and_queues_the_twin(host):
         wait_for(driver, "return document.title.length > 0")
     finally:
         driver.quit()
+
+
+EVERY_NODE = """
+const [classes, done] = arguments;
+(async () => {
+  const app = window.app;
+  app.graph.clear();
+  const failed = [];
+  for (const type of classes) {
+    try { app.graph.add(window.LiteGraph.createNode(type)); } catch (e) { failed.push(type + ": " + e); }
+  }
+  // the node as the front end saves it, and the prompt it sends for it
+  const saved = app.graph.serialize().nodes;
+  const prompt = (await app.graphToPrompt()).output;
+  done(JSON.stringify({saved, prompt, failed}));
+})().catch(e => done(JSON.stringify({error: String(e)})));
+"""
+
+
+def test_core_and_pack_nodes_convert_as_the_front_end_sends_them(host):
+    """Every node of ComfyUI's nodes.py and of the pack, created on the canvas and saved there: the
+    host's own definitions lay its saved widget values out into exactly what the front end sends
+    (seeds with their controls, upload buttons, combos), or the converter refuses it naming the node;
+    never a different value."""
+    infos = host.get("/object_info")
+    classes = sorted(name for name, info in infos.items()
+                     if info.get("python_module") == "nodes" or PACK in str(info.get("python_module")))
+    driver = open_page(host.url)
+    try:
+        driver.set_script_timeout(120)
+        made = json.loads(driver.execute_async_script(EVERY_NODE, classes))
+    finally:
+        driver.quit()
+    assert "error" not in made and made["failed"] == [], made.get("error") or made["failed"]
+    converted, refused, differ = [], [], []
+    for node in made["saved"]:
+        kind, node_id = node["type"], str(node["id"])
+        try:
+            got = ui_to_api({"nodes": [node], "links": []}, infos.__getitem__)[node_id]["inputs"]
+        except BadInputError as e:
+            assert str(e).startswith(f"Node #{node_id} {kind}: "), e
+            refused.append(f"{kind}: {e}")
+            continue
+        declared = {n for n, _ in declared_inputs(infos[kind])}
+        sent = {k: v for k, v in made["prompt"].get(node_id, {}).get("inputs", {}).items() if k in declared}
+        (converted if got == sent else differ).append(kind if got == sent else (kind, got, sent))
+    assert differ == [], differ
+    assert {"KSampler", "KSamplerAdvanced", "LoadImage", "CheckpointLoaderSimple", "TrainLoRA",
+            "VideoFrameExtract", "LineArtSampler"} <= set(converted), refused
+    assert len(refused) <= len(classes) // 20, refused
 
 
 def test_v2_clean_runs_end_to_end_through_the_queue_client(train_host, random_sd15, demo_clip, tmp_path):

@@ -230,5 +230,5 @@ def test_subgraphs_and_unknown_nodes_are_named(infos):
                   infos.__getitem__)
     unused = {"nodes": [], "links": [], "definitions": {"subgraphs": [{"id": "x"}]}}
     assert ui_to_api(unused, infos.__getitem__) == {}, "a subgraph defined but not used is no obstacle"
-    with pytest.raises(KeyError):
+    with pytest.raises(BadInputError, match="#1 NoSuchNode: the host has no node class 'NoSuchNode'"):
         ui_to_api({"nodes": [_node(1, "NoSuchNode")], "links": []}, infos.__getitem__)
