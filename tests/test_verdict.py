@@ -259,6 +259,7 @@ def test_the_demo_samples_every_group_with_the_trained_lora_and_judges_it(tmp_pa
     verdicts, report = _demo_verdict(tiny_backend(), drawn_dataset(tmp_path / "d"), stills, tmp_path / "v")
     assert set(verdicts) == {"A", "A+B"} and all(len(v["images"]) == 2 for v in verdicts.values())
     assert (tmp_path / "v" / "verdict.md").read_text().count("###") == 2
+    assert "| A+B | 2 |" in report.split("All groups together.")[1], "every group's bleed row in one table"
     assert (tmp_path / "v" / "verdict_A+B.png").is_file() and (tmp_path / "v" / "A+B_2.png").is_file()
     saved = json.loads((tmp_path / "v" / "verdict_A+B.json").read_text())
     assert saved == verdicts["A+B"], "one file per group, in the shape `verdict --compare` reads"

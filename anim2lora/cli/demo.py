@@ -36,7 +36,8 @@ def demo_verdict(backend, dataset, stills, out: Path):
     reference stills: the write-up's failure table for the demo's LoRA."""
     from ..sample.run import sample_line_art
     from ..sample.settings import SampleSettings
-    from ..verdict.report import markdown
+    from ..verdict.bleed import merge
+    from ..verdict.report import bleed_table, markdown
     from ..verdict.run import dataset_line_width, judge
 
     by_group = {}
@@ -54,6 +55,9 @@ def demo_verdict(backend, dataset, stills, out: Path):
         # one file per group, in the verdict command's shape: `verdict --compare` reads it
         verdicts[g] = write_verdict(out, f"verdict_{g}", verdict)
     report = "\n\n".join(f"### {g}\n{markdown(v)}" for g, v in verdicts.items())
+    table = merge([v["summary"]["bleed"] for v in verdicts.values()])
+    if table:           # every group's row in one table: asked A, was B drawn?
+        report += "\n\nAll groups together.\n\n" + bleed_table(table)
     (out / "verdict.md").write_text(report + "\n", encoding="utf-8")
     return verdicts, report
 

@@ -27,6 +27,7 @@ from ..text.backends import load_backend
 from ..text.rules import judge as judge_text
 from ..text.search import TextSearch
 from ..text.settings import TextSettings
+from .bleed import confusion, drawn
 from .checks import failures, summarise
 from .measures import look
 
@@ -142,11 +143,13 @@ def judge(pictures: Sequence[Tuple[str, np.ndarray]], references: Optional[Mappi
         bgr = on_white(np.asarray(picture))
         image = analyzers.measure(str(path), bgr)
         image["fails"] = failures(image, asked, analyzers.names, reference_width, match)
+        image["drawn"] = drawn(image, analyzers.names, match) if analyzers.names else None
         images.append(image)
         kept.append(bgr)
         progress.update(n + 1)
     progress.update(len(pictures), force=True)
     summary = summarise(images, asked, analyzers.names, reference_width, match)
+    summary["bleed"] = confusion(images, asked, analyzers.names)
     summary.update(detector=analyzers.detector.identity(), embedder=analyzers.embedder.identity(),
                    ocr=analyzers.search.backend.identity(), notes=analyzers.notes,
                    seconds=round(time.monotonic() - started, 2))
