@@ -19,7 +19,7 @@ def fetch(repo: str, path: str, revision: str, target: Path, *, owner: str, sha2
         from huggingface_hub import hf_hub_download
     except ImportError:
         raise MissingModelError(f"{owner}: allow_download needs huggingface_hub, which is not installed.",
-                                hint="pip install huggingface_hub, or copy the files by hand (see the README).") from None
+                                hint="pip install huggingface_hub, or copy the files by hand (see docs/models.md).") from None
     try:
         cached = hf_hub_download(repo, path, revision=revision)
     except Exception as e:  # noqa: BLE001 - network, auth and hub errors all mean "not downloaded"

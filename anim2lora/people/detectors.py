@@ -165,7 +165,7 @@ def load_detector(name: str, *, device: str = "cpu", models_dir: Optional[os.Pat
             f"detector 'onnx': {where / KNOWN['person'].local} is missing.",
             hint=f"Download {KNOWN['person'].repo}/{KNOWN['person'].file} (and the head model "
                  f"{KNOWN['head'].repo}/{KNOWN['head'].file}) into that folder under the names in the "
-                 "README, turn on allow_download, or use detector 'ink'.")
+                 "pack's docs/models.md, turn on allow_download, or use detector 'ink'.")
     device = resolve_device(device)
     key = (device, tuple((k, str(p), p.stat().st_mtime_ns) for k, p in sorted(files.items())))
     return _loaded.get(key, lambda: OnnxDetector(files, device))
