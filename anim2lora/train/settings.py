@@ -21,8 +21,9 @@ SPECS = {
     "alpha": Spec(0.1, 256.0, 0.1, "LoRA alpha: the update is scaled by alpha/rank (16 with rank 32 = 0.5), "
                   "as kohya and every loader apply it."),
     "unet_lr": Spec(0.0, 1.0, 1e-6, "Learning rate of the UNet's LoRA."),
-    "text_encoder_lr": Spec(0.0, 1.0, 1e-6, "Learning rate of the text encoder's LoRA; 0 trains the UNet only "
-                            "(captions are still encoded every step)."),
+    "text_encoder_lr": Spec(0.0, 1.0, 1e-6, "Learning rate of the text encoder's LoRA; 0 trains the UNet only: "
+                            "with shuffle_caption and tag dropout off, each caption is then encoded once and the "
+                            "text encoders leave the device (kohya's cache_text_encoder_outputs)."),
     "warmup_steps": Spec(0, 100000, 1, "Steps over which the learning rate rises from 0 (constant_with_warmup, "
                          "linear, cosine)."),
     "epochs": Spec(1, 1000, 1, "Passes over the dataset; each pass shows every picture as many times as its "
