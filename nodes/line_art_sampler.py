@@ -15,6 +15,15 @@ def _text(default: str, tooltip: str, multiline: bool = False) -> tuple:
     return ("STRING", {"default": default, "multiline": multiline, "tooltip": tooltip})
 
 
+def _native_size(model) -> int:
+    """The side the MODEL's family draws at (SDXL-family 1024); 512, ComfyUI's Empty Latent Image
+    default, for one Anim2LoRA does not know."""
+    from ..anim2lora.train.family import of_host_model
+
+    family = of_host_model(model)
+    return family.resolution if family else 512
+
+
 class LineArtSampler:
     DESCRIPTION = ("Draws line art of the characters a LoRA was trained on: the prompt starts with the dataset "
                    "group's pinned tokens, a line-art template and your text follow, and a negative names the "
@@ -62,11 +71,13 @@ class LineArtSampler:
         positive = line_art_prompt(settings.characters, settings.prompt, dataset)     # refuses unknown names first
         if lora_name != NO_LORA and lora_strength != 0:
             model, clip = bridge.apply_lora(model, clip, bridge.lora_path(lora_name), strength=lora_strength)
+        width, height = settings.size(_native_size(model))
+        # the host's sampler gives SDXL its size conditioning from the latent's size (as CLIPTextEncode's
+        # conditioning leaves it), and its CLIP encodes with both text encoders
         raw = bridge.sample_images(model, vae, bridge.encode_prompt(clip, positive),
                                    bridge.encode_prompt(clip, settings.negative), seed=settings.seed,
                                    steps=settings.steps, cfg=settings.cfg, sampler_name=sampler_name,
-                                   scheduler=scheduler, width=settings.width, height=settings.height,
-                                   batch_size=settings.batch_size)
+                                   scheduler=scheduler, width=width, height=height, batch_size=settings.batch_size)
         cleaned = image_batch(clean_all(uint8_pictures(raw), settings))
         return (cleaned, raw, positive)
 

@@ -2,7 +2,9 @@
 headless sampling alike.  The host's own choices (sampler, scheduler, LoRA) stay with the node."""
 
 from dataclasses import dataclass
+from typing import Tuple
 
+from ..errors import BadInputError
 from ..specs import Spec, check_ranges
 from .prompts import NEGATIVE, TEMPLATE
 
@@ -10,8 +12,9 @@ SPECS = {
     "seed": Spec(0, 2 ** 64 - 1, 1, "The noise: the same seed and settings draw the same pictures."),
     "steps": Spec(1, 10000, 1, "Denoising steps."),
     "cfg": Spec(0.0, 100.0, 0.1, "Classifier-free guidance: how strongly the prompt (and the negative) steer."),
-    "width": Spec(16, 8192, 8, "Picture width in pixels (SD1.5: 512 area, as the LoRA was trained)."),
-    "height": Spec(16, 8192, 8, "Picture height in pixels."),
+    "width": Spec(0, 8192, 8, "Picture width in pixels; 0: the model's own size (SD1.5 512, SDXL-family 1024, "
+                  "as its LoRAs are trained)."),
+    "height": Spec(0, 8192, 8, "Picture height in pixels; 0: the model's own size (SD1.5 512, SDXL-family 1024)."),
     "batch_size": Spec(1, 64, 1, "Pictures per run, from the one seed (each gets its own noise)."),
     "thin": Spec(0, 32, 1, "Clean-up: take this many pixels off the width of every line (0: leave them); "
                  "a line thinner than that keeps a one-pixel middle."),
@@ -38,8 +41,8 @@ class SampleSettings:
     seed: int = 0
     steps: int = 20
     cfg: float = 7.0
-    width: int = 512
-    height: int = 512
+    width: int = 0                  # 0: the model family's own size
+    height: int = 0
     batch_size: int = 1
     white_background: bool = True
     desaturate: bool = True
@@ -48,6 +51,13 @@ class SampleSettings:
 
     def __post_init__(self):
         check_ranges(self, SPECS)
+        for side in ("width", "height"):
+            if 0 < getattr(self, side) < 16:
+                raise BadInputError(f"{side} {getattr(self, side)}: 0 (the model's own size) or 16 to 8192.")
+
+    def size(self, native: int) -> Tuple[int, int]:
+        """(width, height) to draw at, a side of 0 being the model's ``native`` one."""
+        return self.width or native, self.height or native
 
     @property
     def cleanup(self) -> dict:
