@@ -1,26 +1,34 @@
 """Training benchmark: what our trainer's own machinery costs per step, what the latent cache saves,
 how much memory a run holds, and how it compares with ComfyUI's built-in trainer.
 
-    python bench/train.py [--steps 20] [--warmup 2] [--checkpointing] [--skip-comfy]
-                          [--comfy-steps 3] [--checkpoint CKPT] [--json]
+    python bench/train.py [--steps 20] [--warmup 2] [--families sd15,sdxl] [--checkpointing]
+                          [--skip-comfy] [--comfy-steps 3] [--checkpoint CKPT] [--json]
 
 Part 1, on a small random SD1.5-shaped model (UNet 64/128 channels with cross-attention in every
 block, a small VAE and a 4-layer CLIP with the real tokenizer) and 128 px drawn pictures, fp32 on
 the CPU, text encoder frozen, each phase in a subprocess of its own (for its own peak RSS), the
-phases alternated over two rounds (--rounds) to spread machine noise:
+phases alternated over two rounds (--rounds) to spread machine noise.  The same phases run on a
+small random SDXL-shaped model (suffix _xl: no attention at the first level, two transformer
+layers at the second, ``text_time`` size conditioning, CLIP-L and CLIP-G of the same small width
+with their real tokenizers) beside them, and SDXL/SD1.5 is printed in the same run:
 
 - baseline: the minimal diffusers + peft loop a competent engineer writes (peft's
   inject_adapter_in_model on the same modules as ours, AdamW, latents precomputed, the caption
   encoded under no_grad each step, DDPM noise and timesteps, MSE on epsilon);
 - ours: anim2lora.train.loop.train with cache_latents="memory" (the same latents, computed once);
-- ours, no cache: cache_latents="off" (the VAE encodes each step's pictures again).
+- ours, no cache: cache_latents="off" (the VAE encodes each step's pictures again);
+- ours, fixed captions: shuffle_caption off, the frozen text encoder still run at every step
+  (``train(cache_text=False)``), against ours, text cache: the same with each caption encoded once
+  and looked up (kohya's cache_text_encoder_outputs; automatic when captions do not vary).
 
 After 2 warm-up steps (ours encodes every picture before its first step when caching, as
 kohya's cache_latents does; the warm-up drops that), prints each phase's s/step (wall and CPU time; the median of its
 least disturbed round, as other load only adds time), ours/baseline (goal <= 1.10; the difference
 is our per-step work: caption shuffling, seeded noise, min-SNR, the NaN checks, progress), the
-cache's speed-up (off/memory; small here, where the VAE is small and the pictures 128 px) and each
-phase's peak RSS.  --checkpointing adds the same pair with gradient checkpointing on both sides.
+cache's speed-up (off/memory; small here, where the VAE is small and the pictures 128 px), the
+text cache's speed-up (fixed/text cache) and each phase's peak RSS (the ratios give it side by side;
+on the CPU a released encoder stays in the same memory, so RSS barely moves: the device memory it
+frees shows on a GPU).  --checkpointing adds the same pair with gradient checkpointing on both sides.
 
 Part 2, when COMFYUI_DIR and COMFY_VENV are set (--skip-comfy skips it): bench/comfy_train_compare.py
 runs in ComfyUI's own Python on the CPU with a full-size SD1.5 checkpoint (--checkpoint, or
@@ -56,21 +64,31 @@ SMALL_VAE = dict(in_channels=3, out_channels=3, latent_channels=4, block_out_cha
                  layers_per_block=1, norm_num_groups=8, sample_size=128)
 SMALL_CLIP = dict(vocab_size=49408, hidden_size=64, intermediate_size=256, num_hidden_layers=4, num_attention_heads=4,
                   max_position_embeddings=77, bos_token_id=49406, eos_token_id=49407, pad_token_id=49407)
+# SDXL's shape at the same small width: CLIP-L ⊕ CLIP-G context (64 + 64), the pooled CLIP-G
+# projection (64) and six sizes of 16 each in the added embedding
+SMALL_SDXL_UNET = dict(SMALL_UNET, layers_per_block=2, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                       up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), transformer_layers_per_block=(1, 2),
+                       cross_attention_dim=128, use_linear_projection=True, addition_embed_type="text_time",
+                       addition_time_embed_dim=16, projection_class_embeddings_input_dim=6 * 16 + 64)
+SMALL_CLIP_G = dict(SMALL_CLIP, hidden_act="gelu", projection_dim=64, pad_token_id=0)
 PICTURE = (128, 128)
 RANK, ALPHA, LR, BATCH = 8, 4.0, 1e-4, 1
 RESOLUTION = 256            # the setting's minimum; 128 px pictures are never enlarged, so they train at 128 px
 
 
-def small_models(seed: int = 0):
+def small_models(seed: int = 0, xl: bool = False):
+    """UNet, VAE, CLIP-L and (SDXL) CLIP-G, random."""
     import torch
     from diffusers import AutoencoderKL, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel
-
-    from anim2lora.train.sd15 import clip_tokenizer
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
     torch.manual_seed(seed)
+    if xl:
+        return (UNet2DConditionModel(**SMALL_SDXL_UNET), AutoencoderKL(**SMALL_VAE, scaling_factor=0.13025),
+                CLIPTextModel(CLIPTextConfig(**SMALL_CLIP)),
+                CLIPTextModelWithProjection(CLIPTextConfig(**SMALL_CLIP_G)))
     return (UNet2DConditionModel(**SMALL_UNET), AutoencoderKL(**SMALL_VAE), CLIPTextModel(CLIPTextConfig(**SMALL_CLIP)),
-            clip_tokenizer())
+            None)
 
 
 def small_dataset(root: Path):
@@ -92,8 +110,9 @@ def step_times(stamps, skip: int) -> dict:
 
 # -- the phases, each run in a subprocess of its own ----------------------------------------------------
 
-def phase_baseline(steps: int, warmup: int, checkpointing: bool, work: Path) -> dict:
-    """The hand-written loop."""
+def phase_baseline(steps: int, warmup: int, checkpointing: bool, work: Path, xl: bool = False) -> dict:
+    """The hand-written loop (SDXL: both encoders' penultimate states, CLIP-G's pooled projection
+    and each picture's sizes, as diffusers' SDXL LoRA example conditions)."""
     import numpy as np
     import torch
     import torch.nn.functional as F
@@ -101,15 +120,18 @@ def phase_baseline(steps: int, warmup: int, checkpointing: bool, work: Path) -> 
     from peft import LoraConfig, inject_adapter_in_model
 
     from anim2lora.train.data import items_of, load_pixels
+    from anim2lora.train.sd15 import clip_tokenizer
+    from anim2lora.train.sdxl import clip_g_tokenizer
     from anim2lora.train.targets import module_paths, unet_targets
 
-    unet, vae, te, tok = small_models()
+    unet, vae, te, te2 = small_models(xl=xl)
+    tok, tok2 = clip_tokenizer(), clip_g_tokenizer()
     items = items_of(small_dataset(work), RESOLUTION)
     with torch.no_grad():
         latents = [vae.encode(torch.from_numpy(np.ascontiguousarray(load_pixels(i)))[None]).latent_dist.mean
                    * vae.config.scaling_factor for i in items]
     captions = [i.caption for i in items]
-    for model in (unet, te, vae):
+    for model in (unet, te, vae, *([te2] if xl else [])):
         model.requires_grad_(False)
     targets = sorted(set(module_paths(unet_targets(unet), unet).values()))
     inject_adapter_in_model(LoraConfig(r=RANK, lora_alpha=ALPHA, lora_dropout=0.0, target_modules=targets), unet)
@@ -127,13 +149,21 @@ def phase_baseline(steps: int, warmup: int, checkpointing: bool, work: Path) -> 
     for _ in range(warmup + steps):
         pick = torch.randint(len(items), (BATCH,), generator=g).tolist()
         lat = torch.cat([latents[i] for i in pick])
-        ids = tok([captions[i] for i in pick], padding="max_length", max_length=77, truncation=True,
-                  return_tensors="pt").input_ids
+        text = [captions[i] for i in pick]
+        ids = tok(text, padding="max_length", max_length=77, truncation=True, return_tensors="pt").input_ids
         with torch.no_grad():
-            cond = te(ids)[0]
+            if xl:
+                ids2 = tok2(text, padding="max_length", max_length=77, truncation=True, return_tensors="pt").input_ids
+                out2 = te2(ids2, output_hidden_states=True)
+                cond = torch.cat([te(ids, output_hidden_states=True).hidden_states[-2], out2.hidden_states[-2]], -1)
+                h, w = lat.shape[-2] * 8, lat.shape[-1] * 8
+                added = {"text_embeds": out2.text_embeds, "time_ids": torch.tensor([[h, w, 0, 0, h, w]] * BATCH,
+                                                                                   dtype=torch.float32)}
+            else:
+                cond, added = te(ids)[0], None
         noise = torch.randn(lat.shape, generator=g)
         t = torch.randint(0, 1000, (BATCH,), generator=g)
-        pred = unet(scheduler.add_noise(lat, noise, t), t, encoder_hidden_states=cond).sample
+        pred = unet(scheduler.add_noise(lat, noise, t), t, encoder_hidden_states=cond, added_cond_kwargs=added).sample
         loss = F.mse_loss(pred, noise)
         loss.backward()
         optimizer.step()
@@ -142,28 +172,37 @@ def phase_baseline(steps: int, warmup: int, checkpointing: bool, work: Path) -> 
     return {**step_times(stamps, warmup), "modules": len(targets), "peak_rss_mb": peak_rss_mb()}
 
 
-def phase_ours(steps: int, warmup: int, checkpointing: bool, work: Path, cache: str) -> dict:
-    """Our trainer on the same models, pictures and settings."""
+def phase_ours(steps: int, warmup: int, checkpointing: bool, work: Path, cache: str, xl: bool = False,
+               captions: str = "shuffled") -> dict:
+    """Our trainer on the same models, pictures and settings.  ``captions``: "shuffled" (the
+    default settings: each step's caption differs, the encoder runs every step), "fixed"
+    (shuffle off, the encoder still run every step) or "cached" (shuffle off, encoded once)."""
     from anim2lora.train.backend import DiffusersBackend
     from anim2lora.train.loop import train
+    from anim2lora.train.sd15 import clip_tokenizer
+    from anim2lora.train.sdxl import SdxlDiffusersBackend
     from anim2lora.train.settings import TrainSettings
 
-    unet, vae, te, tok = small_models()
-    backend = DiffusersBackend(unet, vae, te, tok, identity="bench-small")
+    unet, vae, te, te2 = small_models(xl=xl)
+    backend = (SdxlDiffusersBackend(unet, vae, te, te2, identity="bench-small-xl") if xl else
+               DiffusersBackend(unet, vae, te, clip_tokenizer(), identity="bench-small"))
     dataset = small_dataset(work)
     # the first interval also holds the up-front latent encoding (cache on): the warm-up drops it
     settings = TrainSettings(rank=RANK, alpha=ALPHA, unet_lr=LR, text_encoder_lr=0.0, epochs=1000,
                              max_steps=warmup + steps, batch_size=BATCH, resolution=RESOLUTION, cache_latents=cache,
-                             gradient_checkpointing=checkpointing, mixed_precision="no")
+                             gradient_checkpointing=checkpointing, mixed_precision="no",
+                             shuffle_caption=captions == "shuffled")
     stamps = [(time.perf_counter(), time.process_time())]        # then one at the end of each step
 
     def on_event(event):
         if "loss" in event:
             stamps.append((time.perf_counter(), time.process_time()))
 
-    result = train(backend, dataset, settings, work / "lora.safetensors", on_event=on_event)
+    result = train(backend, dataset, settings, work / "lora.safetensors", on_event=on_event,
+                   cache_text=captions == "cached")
     return {**step_times(stamps, warmup), "modules": result.modules["unet"], "steps": result.steps,
-            "warmup": warmup, "latents_encoded": result.latents_encoded, "peak_rss_mb": peak_rss_mb()}
+            "warmup": warmup, "latents_encoded": result.latents_encoded, "captions_cached": result.captions_cached,
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def run_phase(name: str, args) -> dict:
@@ -207,10 +246,29 @@ def median(values) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+PHASES = ("baseline", "ours", "ours_nocache", "ours_fixed", "ours_textcache")
+SUFFIX = {"sd15": "", "sdxl": "_xl"}
+
+
+def run_named_phase(phase: str, args, work: Path) -> dict:
+    """A phase by its name: <what>[_xl][_ckpt]."""
+    ckpt = phase.endswith("_ckpt")
+    name = phase[:-len("_ckpt")] if ckpt else phase
+    xl = name.endswith("_xl")
+    name = name[:-len("_xl")] if xl else name
+    if name == "baseline":
+        return phase_baseline(args.steps, args.warmup, ckpt, work, xl)
+    cache = "off" if name == "ours_nocache" else "memory"
+    captions = {"ours_fixed": "fixed", "ours_textcache": "cached"}.get(name, "shuffled")
+    return phase_ours(args.steps, args.warmup, ckpt, work, cache, xl, captions)
+
+
 def part1(args) -> dict:
-    names = ["baseline", "ours", "ours_nocache"]
-    if args.checkpointing:
-        names += ["baseline_ckpt", "ours_ckpt"]
+    names = []
+    for family in args.families.split(","):
+        names += [p + SUFFIX[family] for p in PHASES]
+        if args.checkpointing:
+            names += [p + SUFFIX[family] + "_ckpt" for p in ("baseline", "ours")]
     runs = {n: [] for n in names}
     for r in range(args.rounds):          # rounds alternate the order, to spread the machine's noise
         for name in (names if r % 2 == 0 else names[::-1]):
@@ -223,30 +281,42 @@ def part1(args) -> dict:
                      "cpu_s_per_step": min(median(r["cpu_seconds"]) for r in results),
                      "rounds": [median(r["step_seconds"]) for r in results],
                      "peak_rss_mb": max(r["peak_rss_mb"] for r in results), "modules": results[0]["modules"]}
-    ratios = {"ratio_ours_baseline": ("ours", "baseline"), "cache_speedup": ("ours_nocache", "ours"),
-              "ratio_ours_baseline_ckpt": ("ours_ckpt", "baseline_ckpt")}
-    for key, (a, b) in ratios.items():
+    for key, (a, b) in RATIOS.items():
         if a in out and b in out:
             out[key] = {"wall": out[a]["s_per_step"] / out[b]["s_per_step"],
-                        "cpu": out[a]["cpu_s_per_step"] / out[b]["cpu_s_per_step"]}
+                        "cpu": out[a]["cpu_s_per_step"] / out[b]["cpu_s_per_step"],
+                        "rss": out[a]["peak_rss_mb"] / out[b]["peak_rss_mb"]}
     return out
 
 
+# key: (numerator phase, denominator phase, label)
+RATIO_LABELS = {
+    "ratio_ours_baseline": ("ours", "baseline", "ours / baseline (goal <= 1.10)"),
+    "ratio_ours_baseline_ckpt": ("ours_ckpt", "baseline_ckpt", "ours / baseline, checkpointing on (goal <= 1.10)"),
+    "cache_speedup": ("ours_nocache", "ours", "latent cache speed-up (cache off / memory)"),
+    "text_cache_speedup": ("ours_fixed", "ours_textcache", "text cache speed-up (every step / cached)"),
+    "ratio_ours_baseline_xl": ("ours_xl", "baseline_xl", "SDXL: ours / baseline (goal <= 1.10)"),
+    "ratio_ours_baseline_xl_ckpt": ("ours_xl_ckpt", "baseline_xl_ckpt", "SDXL: ours / baseline, checkpointing on"),
+    "cache_speedup_xl": ("ours_nocache_xl", "ours_xl", "SDXL: latent cache speed-up (off / memory)"),
+    "text_cache_speedup_xl": ("ours_fixed_xl", "ours_textcache_xl", "SDXL: text cache speed-up (every step / cached)"),
+    "sdxl_over_sd15": ("ours_xl", "ours", "SDXL-shaped / SD1.5-shaped, ours"),
+    "sdxl_over_sd15_baseline": ("baseline_xl", "baseline", "SDXL-shaped / SD1.5-shaped, baseline"),
+}
+RATIOS = {key: (a, b) for key, (a, b, _) in RATIO_LABELS.items()}
+
+
 def print_report(p1: dict, comfy: dict, args) -> None:
-    print(f"\nsmall model, {PICTURE[0]} px, rank {RANK}, batch {BATCH}, fp32, text encoder frozen, "
+    print(f"\nsmall models (SD1.5-shaped; _xl: SDXL-shaped), {PICTURE[0]} px, rank {RANK}, batch {BATCH}, fp32, text encoder frozen, "
           f"{args.steps} timed steps x {args.rounds} rounds; s/step: the best round's median (CPU: process time)")
-    print(f"{'phase':16} {'s/step':>8} {'CPU s/step':>10}  {'round medians':24} {'peak RSS MB':>11} {'modules':>7}")
+    print(f"{'phase':20} {'s/step':>8} {'CPU s/step':>10}  {'round medians':24} {'peak RSS MB':>11} {'modules':>7}")
     for name in [n for n in p1 if "s_per_step" in p1[n]]:
         r = p1[name]
         rounds = " ".join(f"{x:.3f}" for x in r["rounds"])
-        print(f"{name:16} {r['s_per_step']:8.4f} {r['cpu_s_per_step']:10.4f}  {rounds:24} {r['peak_rss_mb']:11.0f} "
+        print(f"{name:20} {r['s_per_step']:8.4f} {r['cpu_s_per_step']:10.4f}  {rounds:24} {r['peak_rss_mb']:11.0f} "
               f"{r['modules']:7d}")
-    labels = {"ratio_ours_baseline": "ours / baseline (goal <= 1.10)",
-              "ratio_ours_baseline_ckpt": "ours / baseline, checkpointing on (goal <= 1.10)",
-              "cache_speedup": "latent cache speed-up (cache off / memory)"}
-    for key, label in labels.items():
+    for key, (_, _, label) in RATIO_LABELS.items():
         if key in p1:
-            print(f"{label:50} wall {p1[key]['wall']:.3f}   CPU {p1[key]['cpu']:.3f}")
+            print(f"{label:50} wall {p1[key]['wall']:.3f}   CPU {p1[key]['cpu']:.3f}   peak RSS {p1[key]['rss']:.3f}")
     if not comfy:
         return
     print(f"\nComfyUI, full-size SD1.5 ({Path(comfy['checkpoint']).name}), {comfy['resolution']} px, "
@@ -268,6 +338,7 @@ def main():
     ap.add_argument("--steps", type=int, default=20, help="timed steps per phase and round (part 1)")
     ap.add_argument("--warmup", type=int, default=2, help="untimed steps before them")
     ap.add_argument("--rounds", type=int, default=2, help="alternated rounds of the part-1 phases")
+    ap.add_argument("--families", default="sd15,sdxl", help="part 1's model shapes: sd15, sdxl or both")
     ap.add_argument("--checkpointing", action="store_true", help="also compare with gradient checkpointing on")
     ap.add_argument("--skip-comfy", action="store_true", help="skip the comparison with ComfyUI's TrainLoraNode")
     ap.add_argument("--comfy-steps", type=int, default=3, help="timed steps of each ComfyUI-side trainer")
@@ -279,13 +350,7 @@ def main():
     args = ap.parse_args()
     if args.phase:                  # one phase, in its own process
         work = Path(tempfile.mkdtemp(prefix=f"a2l-bench-train-{args.phase}-"))
-        ckpt = args.phase.endswith("_ckpt")
-        name = args.phase[:-len("_ckpt")] if ckpt else args.phase
-        if name == "baseline":
-            result = phase_baseline(args.steps, args.warmup, ckpt, work)
-        else:
-            result = phase_ours(args.steps, args.warmup, ckpt, work, "off" if name == "ours_nocache" else "memory")
-        print(json.dumps(result))
+        print(json.dumps(run_named_phase(args.phase, args, work)))
         return
     work = Path(tempfile.mkdtemp(prefix="a2l-bench-train-"))
     print("part 1: our trainer against a hand-written diffusers + peft loop", flush=True)

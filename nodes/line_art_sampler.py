@@ -11,6 +11,15 @@ from .comfy_types import DATASET, image_batch, setting_inputs, uint8_pictures
 NO_LORA = "None"
 
 
+def _native_size(model) -> int:
+    """The side the MODEL's family draws at (SDXL-family 1024); 512, ComfyUI's Empty Latent Image
+    default, for one Anim2LoRA does not know."""
+    from ..anim2lora.train.family import of_host_model
+
+    family = of_host_model(model)
+    return family.resolution if family else 512
+
+
 class LineArtSampler:
     DESCRIPTION = ("Draws line art of the characters a LoRA was trained on: the prompt starts with the dataset "
                    "group's pinned tokens, a line-art template and your text follow, and a negative names the "
@@ -52,10 +61,13 @@ class LineArtSampler:
         positive = line_art_prompt(settings.characters, settings.prompt, dataset)     # refuses unknown names first
         if lora_name != NO_LORA and settings.lora_strength != 0:
             model, clip = bridge.apply_lora(model, clip, bridge.lora_path(lora_name), strength=settings.lora_strength)
+        width, height = settings.size(_native_size(model))
+        # the host's sampler gives SDXL its size conditioning from the latent's size (as CLIPTextEncode's
+        # conditioning leaves it), and its CLIP encodes with both text encoders
         raw = bridge.sample_images(model, vae, bridge.encode_prompt(clip, positive),
                                    bridge.encode_prompt(clip, settings.negative), seed=settings.seed,
                                    steps=settings.steps, cfg=settings.cfg, sampler_name=sampler_name,
-                                   scheduler=scheduler, width=settings.width, height=settings.height,
+                                   scheduler=scheduler, width=width, height=height,
                                    batch_size=settings.batch_size)
         cleaned = image_batch(clean_all(uint8_pictures(raw), settings))
         return (cleaned, raw, positive)

@@ -328,19 +328,21 @@ def test_the_verdict_table_is_printed_last_and_in_the_json_summary(comfy, pack, 
     assert summary["images"] == [{"node": "10", **PNG, "url": f"{fake.url}/view?filename={PNG['filename']}&subfolder=&type=temp"}]
 
 
-def test_a_canvas_workflow_is_queued_as_its_api_twin_with_uploaded_stills(comfy, clip, tmp_path, capsys):
-    """workflows/v2_clean.json as the canvas saves it: converted with the host's definitions, the
-    video and both reference stills uploaded and set, the rest exactly its API twin."""
+@pytest.mark.parametrize("name", ["v2_clean", "v2_clean_sdxl"])
+def test_a_canvas_workflow_is_queued_as_its_api_twin_with_uploaded_stills(comfy, clip, tmp_path, capsys, name):
+    """workflows/v2_clean.json (and its SDXL sibling) as the canvas saves it: converted with the
+    host's definitions, the video and both reference stills uploaded and set, the rest exactly its
+    API twin."""
     fake = comfy()
     stills = {c: tmp_path / f"my {c}.png" for c in "AB"}
     for c, path in stills.items():
         path.write_bytes(PNG_BYTES + c.encode())
-    code = main([str(REPO / "workflows" / "v2_clean.json"), "--server", fake.url, "--video", str(clip),
+    code = main([str(REPO / "workflows" / f"{name}.json"), "--server", fake.url, "--video", str(clip),
                  "--set", f"Reference still of A.image=@{stills['A']}", "--set", f"6.image=@{stills['B']}",
                  "--set", "TrainLoRA.max_steps=2"])
     assert code == 0, capsys.readouterr().err
     assert fake.uploads == {clip.name: clip.read_bytes(), **{p.name: p.read_bytes() for p in stills.values()}}
-    want = json.loads((REPO / "workflows" / "api" / "v2_clean.json").read_text())
+    want = json.loads((REPO / "workflows" / "api" / f"{name}.json").read_text())
     want["1"]["inputs"]["video"] = clip.name
     want["4"]["inputs"]["image"], want["6"]["inputs"]["image"] = "my A.png", "my B.png"
     want["13"]["inputs"]["max_steps"] = 2

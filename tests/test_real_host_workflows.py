@@ -19,7 +19,7 @@ from anim2lora.errors import BadInputError
 from anim2lora.queue.ui_format import declared_inputs, ui_to_api
 
 pytestmark = needs_host
-NAMES = ["v1_naive", "v2_clean"]
+NAMES = ["v1_naive", "v2_clean", "v2_clean_sdxl"]
 PACK = "ComfyUI-Anim2LoRA"
 
 

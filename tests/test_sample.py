@@ -144,7 +144,37 @@ def test_the_negative_and_cfg_change_the_pictures(backend):
     assert not (sample_line_art(backend, SampleSettings(**{**base.__dict__, "cfg": 1.0})).raw == plain).all()
 
 
-@pytest.mark.parametrize("bad", [dict(steps=0), dict(width=8), dict(batch_size=0), dict(thin=-1)])
+def test_an_sdxl_backend_samples_with_both_encoders_and_the_pictures_size_conditioning():
+    from trainkit import tiny_sdxl_backend
+
+    backend = tiny_sdxl_backend()
+    seen = []
+    real = backend.predict
+
+    def predict(noisy, timesteps, cond):
+        seen.append(cond)
+        return real(noisy, timesteps, cond)
+
+    backend.predict = predict
+    drawn = sample_line_art(backend, SampleSettings(characters="A", steps=2, width=64, height=48, batch_size=2))
+    assert drawn.raw.shape == (2, 48, 64, 3) and drawn.raw.std() > 0
+    assert len(seen) == 2
+    cond = seen[0]
+    # CLIP-L's and CLIP-G's states side by side (32 + 32 wide), CLIP-G's pooled projection, and per
+    # picture of the cfg batch (negative, then positive) its own size uncropped: (h, w, top, left, h, w)
+    assert cond.context.shape == (4, 77, 64) and cond.pooled.shape == (4, 32)
+    assert cond.sizes.tolist() == [[48.0, 64.0, 0.0, 0.0, 48.0, 64.0]] * 4
+
+
+def test_size_0_is_the_models_own_size():
+    from anim2lora.train import sd15, sdxl
+
+    assert SampleSettings().size(sdxl.FAMILY.resolution) == (1024, 1024)
+    assert SampleSettings().size(sd15.FAMILY.resolution) == (512, 512)
+    assert SampleSettings(width=768).size(sdxl.FAMILY.resolution) == (768, 1024)
+
+
+@pytest.mark.parametrize("bad", [dict(steps=0), dict(width=8), dict(height=15), dict(batch_size=0), dict(thin=-1)])
 def test_bad_settings_name_the_field(bad):
     with pytest.raises(BadInputError) as caught:
         SampleSettings(**bad)

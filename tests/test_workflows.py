@@ -1,4 +1,4 @@
-"""The shipped v1_naive and v2_clean workflows: canvas files ComfyUI's template browser lists,
+"""The shipped v1_naive, v2_clean and v2_clean_sdxl workflows: canvas files ComfyUI's template browser lists,
 whose API form (converted from the nodes' own definitions) is exactly the API twin, every link
 joining matching types and every widget value one its input accepts."""
 
@@ -12,7 +12,7 @@ from conftest import REPO
 from anim2lora.queue.ui_format import declared_inputs, is_widget, ui_to_api
 
 WORKFLOWS = REPO / "workflows"
-NAMES = ["v1_naive", "v2_clean"]
+NAMES = ["v1_naive", "v2_clean", "v2_clean_sdxl"]
 TEMPLATE_FOLDERS = ("example_workflows", "example", "examples", "workflow", "workflows")   # ComfyUI's scan
 
 
@@ -95,7 +95,7 @@ def test_seeds_are_fixed_so_runs_compare(name):
     assert controls and set(controls) == {"fixed"}
 
 
-def test_the_template_browser_lists_the_two_workflows_with_thumbnails():
+def test_the_template_browser_lists_the_shipped_workflows_with_thumbnails():
     """ComfyUI lists <pack>/<folder>/*.json of these folders as templates: the canvas files, each
     with a .jpg thumbnail of the same name; API prompts stay in workflows/api (not listed)."""
     listed = sorted(p for folder in TEMPLATE_FOLDERS for p in (REPO / folder).glob("*.json"))
@@ -232,3 +232,29 @@ def test_subgraphs_and_unknown_nodes_are_named(infos):
     assert ui_to_api(unused, infos.__getitem__) == {}, "a subgraph defined but not used is no obstacle"
     with pytest.raises(BadInputError, match="#1 NoSuchNode: the host has no node class 'NoSuchNode'"):
         ui_to_api({"nodes": [_node(1, "NoSuchNode")], "links": []}, infos.__getitem__)
+
+
+def test_the_sdxl_workflow_is_v2_on_an_sdxl_family_base():
+    """v2's data half node for node; TrainLoRA at the family's 1024 px, rank and alpha of SDXL
+    character LoRAs, the UNet only with fixed captions (so the encoders' outputs are cached and
+    the encoders leave the device), batch 2; samples at the model's own size."""
+    v2, xl = _twin("v2_clean"), _twin("v2_clean_sdxl")
+    assert xl.keys() == v2.keys()
+    trained = {"TrainLoRA", "LineArtSampler", "CheckpointLoaderSimple"}
+    for node_id, node in v2.items():
+        assert xl[node_id]["class_type"] == node["class_type"]
+        if node["class_type"] not in trained:
+            assert xl[node_id]["inputs"] == node["inputs"], node_id
+    nodes = {n["class_type"]: n["inputs"] for n in xl.values()}
+    train = nodes["TrainLoRA"]
+    assert (train["resolution"], train["rank"], train["alpha"], train["batch_size"]) == (0, 16, 8.0, 2)
+    assert train["text_encoder_lr"] == 0 and train["shuffle_caption"] is False
+    assert train["clip_skip"] == 2, "the penultimate layer: what SDXL conditions on"
+    from anim2lora.train.settings import TrainSettings
+    from anim2lora.train.text_cache import varies_because
+
+    settings = TrainSettings(**{k: v for k, v in train.items() if not isinstance(v, list) and k != "resume"})
+    assert not settings.train_text_encoder and varies_because(settings) is None, "captions are cached"
+    samplers = [n["inputs"] for n in xl.values() if n["class_type"] == "LineArtSampler"]
+    assert {(s["width"], s["height"]) for s in samplers} == {(0, 0)}
+    assert "XL" in nodes["CheckpointLoaderSimple"]["ckpt_name"]

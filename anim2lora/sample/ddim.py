@@ -12,17 +12,19 @@ from ..seeds import torch_generator
 
 
 def ddim_batch(backend, prompt: str, *, size: Tuple[int, int], seed: int, batch: int = 1, steps: int = 20,
-               cfg: float = 7.0, negative: str = "", clip_skip: int = 2, alphas_cumprod=None) -> np.ndarray:
+               cfg: float = 7.0, negative: str = "", clip_skip: int = 2, alphas_cumprod=None,
+               encode=None) -> np.ndarray:
     """``batch`` RGB uint8 pictures of ``size`` (width, height), [B, H, W, 3]; the batch's noise
     comes from the one seed, as the host's samplers draw it.  ``alphas_cumprod``: the schedule
-    the run trains on (zero-terminal SNR), the backend's by default."""
+    the run trains on (zero-terminal SNR), the backend's by default; ``encode``: the captions'
+    encoder (a training run's text cache), the backend's ``encode_text`` by default."""
     w, h = size
     ac = (backend.alphas_cumprod if alphas_cumprod is None else alphas_cumprod).to(backend.device)
     times = torch.linspace(len(ac) - 1, 0, steps).round().long().tolist()
     with torch.no_grad():
         # the negative prompt's batch, then the prompt's: one call, any family's conditioning
-        cond = backend.encode_text([negative] * batch + [prompt] * batch, clip_skip,
-                                   backend.family.picture_sizes(w, h, 2 * batch))
+        cond = (encode or backend.encode_text)([negative] * batch + [prompt] * batch, clip_skip,
+                                               backend.family.picture_sizes(w, h, 2 * batch))
         dtype = cond.dtype if isinstance(cond, torch.Tensor) else cond.context.dtype
         x = torch.randn((batch, 4, h // 8, w // 8), generator=torch_generator(seed, "preview", 0)).to(backend.device)
         for i, t in enumerate(times):

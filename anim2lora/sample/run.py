@@ -27,6 +27,6 @@ def sample_line_art(backend, settings: SampleSettings, dataset=None) -> Sampled:
     from .ddim import ddim_batch     # torch: imported when sampling, not with the pack
 
     positive = line_art_prompt(settings.characters, settings.prompt, dataset)
-    raw = ddim_batch(backend, positive, size=(settings.width, settings.height), seed=settings.seed,
+    raw = ddim_batch(backend, positive, size=settings.size(backend.family.resolution), seed=settings.seed,
                      batch=settings.batch_size, steps=settings.steps, cfg=settings.cfg, negative=settings.negative)
     return Sampled(clean_all(raw, settings), raw, positive)

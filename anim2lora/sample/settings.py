@@ -2,7 +2,9 @@
 sampling alike.  The host's own choices (sampler, scheduler, the LoRA's file) stay with the node."""
 
 from dataclasses import dataclass
+from typing import Tuple
 
+from ..errors import BadInputError
 from ..specs import check_declared, setting
 from .prompts import NEGATIVE, TEMPLATE
 
@@ -24,9 +26,10 @@ class SampleSettings:
     steps: int = setting(20, "Denoising steps.", low=1, high=10000, step=1)
     cfg: float = setting(7.0, "Classifier-free guidance: how strongly the prompt (and the negative) steer.",
                          low=0.0, high=100.0, step=0.1)
-    width: int = setting(512, "Picture width in pixels (SD1.5: 512 area, as the LoRA was trained).", low=16,
-                         high=8192, step=8)
-    height: int = setting(512, "Picture height in pixels.", low=16, high=8192, step=8)
+    width: int = setting(0, "Picture width in pixels; 0: the model's own size (SD1.5 512, SDXL-family 1024, as "
+                         "its LoRAs are trained).", low=0, high=8192, step=8)
+    height: int = setting(0, "Picture height in pixels; 0: the model's own size (SD1.5 512, SDXL-family 1024).",
+                          low=0, high=8192, step=8)
     batch_size: int = setting(1, "Pictures per run, from the one seed (each gets its own noise).", low=1, high=64,
                               step=1)
     white_background: bool = setting(True, "Clean-up: paper, backgrounds and flat fills pure white (the classical "
@@ -39,6 +42,13 @@ class SampleSettings:
 
     def __post_init__(self):
         check_declared(self)
+        for side in ("width", "height"):
+            if 0 < getattr(self, side) < 16:
+                raise BadInputError(f"{side} {getattr(self, side)}: 0 (the model's own size) or 16 to 8192.")
+
+    def size(self, native: int) -> Tuple[int, int]:
+        """(width, height) to draw at, a side of 0 being the model's ``native`` one."""
+        return self.width or native, self.height or native
 
     @property
     def cleanup(self) -> dict:

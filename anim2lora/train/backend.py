@@ -30,6 +30,11 @@ class Conditioning:
         return Conditioning(self.context.to(dtype), self.pooled.to(dtype), self.sizes)
 
 
+def size_tensor(sizes: Sequence[tuple], device) -> torch.Tensor:
+    """Size conditioning as the UNet takes it: float32, so sizes such as 1213 stay exact."""
+    return torch.tensor(sizes, dtype=torch.float32, device=device)
+
+
 class Backend:
     """Interface; ``device``, ``unet``, ``text_encoder``, ``prediction_type`` and
     ``alphas_cumprod`` are attributes."""
@@ -52,6 +57,10 @@ class Backend:
 
     def end(self) -> None:
         """Give the device back (after training, or when it failed)."""
+
+    def release_text_encoders(self) -> None:
+        """The captions are cached and the text encoders do not train: free their device memory
+        (the host's model management keeps its own CLIP where it wants it)."""
 
     def unet_targets(self) -> Dict[str, str]:
         """kohya name -> module path in ``unet``."""
@@ -113,6 +122,14 @@ class DiffusersBackend(Backend):
             for te in self._text_models():
                 te.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         return dtype
+
+    def release_text_encoders(self):
+        if self.device.type != "cpu":
+            for te in self._text_models():
+                te.to("cpu")
+            empty_cache = getattr(getattr(torch, self.device.type, None), "empty_cache", None)
+            if empty_cache is not None:
+                empty_cache()
 
     def end(self):
         self.unet.eval()

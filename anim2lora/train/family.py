@@ -34,6 +34,7 @@ class Family:
     resolution = 512              # native training side
     te_prefixes: Tuple[str, ...] = ("lora_te",)
     uses_clip_skip = True         # False: the family fixes which layers condition (SDXL: penultimate)
+    host_configs: Tuple[str, ...] = ()   # ComfyUI's model config classes of it (comfy/supported_models.py)
 
     def owns(self, shapes: Dict[str, tuple]) -> bool:
         """Whether a single-file checkpoint with these tensor shapes is this family's."""
@@ -68,6 +69,13 @@ def by_name(name: str) -> Family:
         if family.name == name:
             return family
     raise BadInputError(f"model family {name!r} is not one of {', '.join(f.name for f in families())}.")
+
+
+def of_host_model(model) -> Optional[Family]:
+    """The family of a ComfyUI MODEL, read from its model config's class (None: one Anim2LoRA
+    does not know).  Reads attributes of the object handed in; imports nothing of the host."""
+    config = type(getattr(getattr(model, "model", None), "model_config", None)).__name__
+    return next((f for f in families() if config in f.host_configs), None)
 
 
 def zero_terminal_snr(alphas_cumprod: torch.Tensor) -> torch.Tensor:

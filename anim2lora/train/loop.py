@@ -31,6 +31,7 @@ from .lora_file import existing_owner, kohya_metadata, kohya_tensors, refuse_for
 from .objective import add_noise, loss, noise_and_timesteps, target
 from .settings import TrainSettings
 from .state import State, clear_state, load_state, save_state
+from .text_cache import TextCache, fixed_captions, varies_because
 
 log = logging.getLogger("anim2lora")
 
@@ -55,6 +56,7 @@ class TrainResult:
     setup_seconds: float = 0.0      # loading the models and encoding the latents, before the first step
     resolution: int = 0             # the buckets' side it trained at (settings' 0 resolved)
     family: str = "SD1.5"
+    captions_cached: int = 0        # distinct captions encoded once (0: the text encoder ran at every step)
 
     @property
     def seconds_per_step(self) -> float:
@@ -127,6 +129,12 @@ class _Run:
         self.layers: Dict[str, object] = {}
         self.step = 0
         self.losses: List[float] = []
+        self.encode_text = backend.encode_text      # or a TextCache's lookup, once the captions are cached
+        self.captions_cached = 0
+
+    def autocast(self):
+        return torch.autocast(device_type=self.backend.device.type, dtype=self.dtype,
+                              enabled=self.dtype != torch.float32)
 
     # -- the file ------------------------------------------------------------------------------
     def metadata(self, epoch: float) -> Dict[str, str]:
@@ -182,9 +190,12 @@ def _dataset_dirs(dataset: Dataset) -> str:
 
 def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, state_dir=None, latent_dir=None,
           base_model: str = "", progress: Optional[Progress] = None,
-          on_event: Optional[Callable[[dict], None]] = None, resume: bool = True) -> TrainResult:
+          on_event: Optional[Callable[[dict], None]] = None, resume: bool = True,
+          cache_text: bool = True) -> TrainResult:
     """Train a LoRA on ``dataset`` and write it to ``lora_path`` (kohya format).  With
-    ``state_dir``, a stopped run leaves a state there and ``resume`` continues it."""
+    ``state_dir``, a stopped run leaves a state there and ``resume`` continues it.
+    ``cache_text`` False: a frozen text encoder runs at every step even where its outputs could
+    be cached (the benchmark's and tests' comparison; the result is the same)."""
     started = time.monotonic()
     progress = progress or Progress()
     refuse_foreign(lora_path)
@@ -202,6 +213,8 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
     resumed_from, checkpoints, previews = 0, [], []
     try:
         run.dtype = backend.begin(run.dtype, s.gradient_checkpointing)
+        if cache_text and not s.train_text_encoder:
+            _cache_captions(run)
         unet_paths = backend.unet_targets()
         encoders = backend.text_encoders() if s.train_text_encoder else []
         unet_layers = adapters.inject(backend.unet, unet_paths, s.rank, s.alpha, s.seed)
@@ -258,7 +271,7 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
                        time.monotonic() - started, resumed_from, str(run.dtype).replace("torch.", ""),
                        run.prediction, len(run.items), cache.encoded, checkpoints, previews, run.notes,
                        {"unet": len(unet_paths), "text_encoder": sum(len(paths) for _, paths in encoders)},
-                       steps_started - started, s.resolution, run.family.label)
+                       steps_started - started, s.resolution, run.family.label, run.captions_cached)
 
 
 def _encode_first(run: "_Run", cache: LatentCache) -> None:
@@ -272,6 +285,24 @@ def _encode_first(run: "_Run", cache: LatentCache) -> None:
     for item in run.items:
         cache.prepare(item)
         run.progress.check_cancelled()
+
+
+def _cache_captions(run: "_Run") -> None:
+    """A frozen text encoder's captions encoded once, then the encoders off the device, when the
+    captions do not vary from step to step (``text_cache``); else a note says why not."""
+    s = run.s
+    why = varies_because(s)
+    if why:
+        run.notes.append(why)
+        return
+    captions = fixed_captions(run.items, s, run.dataset.keep_tokens_separator)
+    if s.sample_every_n_epochs:
+        captions += [""] + [prompt for _, prompt in group_prompts(run.dataset)]
+    cache = TextCache(run.backend)
+    with run.autocast():           # the precision the steps would encode in
+        cache.fill(captions, s.clip_skip, run.progress.check_cancelled)
+    run.backend.release_text_encoders()
+    run.encode_text, run.captions_cached = cache.encode, len(cache)
 
 
 def _stopped(run: "_Run", error: BaseException, state_dir, current_state, resumed_from: int) -> None:
@@ -309,8 +340,7 @@ def _steps(run: _Run, cache: LatentCache, optimizer, scheduler, scaler, checkpoi
     s, backend = run.s, run.backend
     accum = s.gradient_accumulation
     micro = run.micro_of(run.step)
-    autocast = torch.autocast(device_type=backend.device.type, dtype=run.dtype,
-                              enabled=run.dtype != torch.float32)
+    autocast = run.autocast()
     ac = run.alphas_cumprod.to(backend.device)
     pending: List[float] = []
     batches, batches_epoch = None, -1
@@ -326,7 +356,7 @@ def _steps(run: _Run, cache: LatentCache, optimizer, scheduler, scaler, checkpoi
         noise, timesteps = noise_and_timesteps(latents, s.seed, micro, s.noise_offset, len(ac))
         with autocast:
             with torch.set_grad_enabled(s.train_text_encoder):
-                cond = backend.encode_text(captions, s.clip_skip, run.family.item_sizes(batch))
+                cond = run.encode_text(captions, s.clip_skip, run.family.item_sizes(batch))
             noisy = add_noise(latents, noise, timesteps, ac).to(run.dtype)
             prediction = backend.predict(noisy, timesteps, cond.to(run.dtype))
         value = loss(prediction, target(latents, noise, timesteps, ac, run.prediction), timesteps, ac,
@@ -388,10 +418,9 @@ def _epoch_end(run: _Run, epoch: int, checkpoints: list, previews: list) -> None
     if s.sample_every_n_epochs and epoch % s.sample_every_n_epochs == 0:
         size = _preview_size(run)
         for group, prompt in group_prompts(run.dataset):
-            with torch.autocast(device_type=run.backend.device.type, dtype=run.dtype,
-                                enabled=run.dtype != torch.float32):
+            with run.autocast():
                 picture = ddim_batch(run.backend, prompt, size=size, seed=s.seed, clip_skip=s.clip_skip,
-                                     alphas_cumprod=run.alphas_cumprod)[0]
+                                     alphas_cumprod=run.alphas_cumprod, encode=run.encode_text)[0]
             previews.append((group, epoch, picture))
             # the picture rides along (an RGB array) so a front end can show it as it comes
             run.on_event({"preview": group, "epoch": epoch, "step": run.step, "total": run.total, "picture": picture})

@@ -29,7 +29,8 @@ def train_report(result: TrainResult, settings: TrainSettings) -> str:
              f"modules adapted: UNet {result.modules.get('unet', 0)}, text encoder "
              f"{result.modules.get('text_encoder', 0)}; compute {result.precision}, {result.prediction}, "
              f"{result.family}, clip skip {s.clip_skip if result.family == 'SD1.5' else 'fixed (penultimate)'}, "
-             f"resolution {result.resolution or s.resolution}, latents encoded {result.latents_encoded}"]
+             f"resolution {result.resolution or s.resolution}, latents encoded {result.latents_encoded}"
+             + (f", captions encoded once {result.captions_cached}" if result.captions_cached else "")]
     if result.losses:
         summary = loss_summary(result.losses)
         lines.append(f"loss: mean of the first {summary['window']} steps {summary['first']:.4f} -> last "

@@ -388,6 +388,7 @@ class Sd15Family(Family):
     name, label = "sd15", "SD1.5"
     base_model_version, architecture = "sd_v1", "stable-diffusion-v1"
     resolution = 512
+    host_configs = ("SD15",)
 
     def owns(self, shapes):
         # whatever is not plainly another model goes to SD1.5's checks, which say what is wrong with it

@@ -26,7 +26,7 @@ import torch
 
 from ..errors import BadInputError
 from . import sd15
-from .backend import Conditioning, DiffusersBackend
+from .backend import Conditioning, DiffusersBackend, size_tensor
 from .family import Family
 from .targets import module_paths, text_encoder_targets, unet_targets
 
@@ -70,6 +70,7 @@ class SdxlFamily(Family):
     resolution = 1024
     te_prefixes = ("lora_te1", "lora_te2")
     uses_clip_skip = False
+    host_configs = ("SDXL",)        # Illustrious, NoobAI and Pony load as ComfyUI's SDXL too
 
     def owns(self, shapes):
         keys = shapes.keys()
@@ -142,11 +143,10 @@ class SdxlDiffusersBackend(DiffusersBackend):
         hidden = torch.cat([hidden_l, out.hidden_states[-2].to(hidden_l.dtype)], dim=-1)
         if sizes is None:
             raise ValueError("SDXL conditioning needs each picture's size conditioning")
-        return Conditioning(hidden, pooled.to(hidden.dtype),
-                            torch.tensor(sizes, dtype=torch.float32, device=self.device))
+        return Conditioning(hidden, pooled.to(hidden.dtype), size_tensor(sizes, self.device))
 
     def predict(self, noisy, timesteps, cond):
-        added = {"text_embeds": cond.pooled, "time_ids": cond.sizes}     # float32: sizes such as 1213 stay exact
+        added = {"text_embeds": cond.pooled, "time_ids": cond.sizes}
         return self.unet(noisy, timesteps, encoder_hidden_states=cond.context, added_cond_kwargs=added).sample
 
 

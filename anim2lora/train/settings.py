@@ -26,8 +26,10 @@ class TrainSettings:
     alpha: float = setting(16.0, "LoRA alpha: the update is scaled by alpha/rank (16 with rank 32 = 0.5), as kohya "
                            "and every loader apply it.", low=0.1, high=256.0, step=0.1)
     unet_lr: float = setting(1e-4, "Learning rate of the UNet's LoRA.", low=0.0, high=1.0, step=1e-6)
-    text_encoder_lr: float = setting(5e-5, "Learning rate of the text encoder's LoRA; 0 trains the UNet only "
-                                     "(captions are still encoded every step).", low=0.0, high=1.0, step=1e-6)
+    text_encoder_lr: float = setting(5e-5, "Learning rate of the text encoder's LoRA; 0 trains the UNet only: "
+                                     "with shuffle_caption and tag dropout off, each caption is then encoded once and "
+                                     "the text encoders leave the device (kohya's cache_text_encoder_outputs).",
+                                     low=0.0, high=1.0, step=1e-6)
     warmup_steps: int = setting(10, "Steps over which the learning rate rises from 0 (constant_with_warmup, "
                                 "linear, cosine).", low=0, high=100000, step=1)
     epochs: int = setting(3, "Passes over the dataset; each pass shows every picture as many times as its group's "
