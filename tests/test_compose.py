@@ -11,14 +11,16 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from dataclasses import replace
 
 import cv2
 import numpy as np
 import pytest
 
-from anim2lora.compose.checks import REASONS
+from anim2lora.compose.checks import REASONS, Judge
 from anim2lora.compose.figures import Figure, cut_figure
-from anim2lora.compose.layout import plan
+from anim2lora.compose.layout import plan, render
+from anim2lora.compose.run import _in_proportion
 from anim2lora.compose.report import compose_report
 from anim2lora.compose.run import compose
 from anim2lora.compose.settings import ComposeSettings
@@ -33,11 +35,16 @@ from anim2lora.lineart.run import prep_lineart
 from anim2lora.people.boxes import intersection
 from anim2lora.people.detectors import load_detector
 from anim2lora.people.export import load_groups, write_groups
-from anim2lora.people.groups import group_split
+from anim2lora.people.groups import group_split, load_references
+from anim2lora.people.identity import load_embedder
+from anim2lora.people.matching import Matcher
 from anim2lora.people.rules import count
 from anim2lora.people.run import count_people
 from anim2lora.people.settings import CountSettings
 from anim2lora.sample.prompts import group_prompts
+from anim2lora.text.backends import load_backend
+from anim2lora.text.search import TextSearch
+from anim2lora.text.settings import TextSettings
 from anim2lora.verdict.run import judge, read_pictures
 from framesets import frameset_of
 from nodekit import widget_defaults
@@ -138,6 +145,19 @@ def test_a_pair_that_cannot_stand_apart_is_not_laid_out():
     layout = plan(*figures, (W, H), settings, rng)
     left, right = (p.box(W, H) for p in layout.placed)
     assert right[0] - left[2] >= 0.5 * W - 2 and not layout.cut
+    # a head box that took in the shoulders would scale its character down: it is no source, and a
+    # picture whose heads still come out of two sizes fails its own check
+    a, b = figures
+    big = replace(b, head=(b.head[0], b.head[1], b.head[2], b.head[1] + 1.6 * b.head_height))
+    unusable = {}
+    assert _in_proportion([b, b, big], unusable) == [b, b] and unusable == {"head out of proportion": 1}
+    text = TextSettings()
+    judge = Judge(detector, counting, Matcher(load_references(_refs(), detector, counting), load_embedder("features")),
+                  0.38, 0.02, TextSearch(load_backend(text.backend), text.min_text_height, text.fast), text)
+    fair = plan(a, b, (W, H), ComposeSettings(partial=0.0), random.Random(1))
+    assert judge.check(render(fair), [(p.name, p.box(W, H)) for p in fair.placed])[0] is None
+    skewed = plan(a, big, (W, H), ComposeSettings(partial=0.0), random.Random(1))
+    assert judge.check(render(skewed), [(p.name, p.box(W, H)) for p in skewed.placed])[0] in ("scale", "count")
 
 
 def test_drawn_stills_are_checked_and_the_stills_kept_apart(material, tmp_path):

@@ -1,8 +1,8 @@
 """Every composed picture judged as the data stages judge a real frame, before it is kept: the
 text filter must read no text in it (a small figure's strokes can read as letters; such a frame
 would never have reached GroupSplit), the count stage's detector and rules must find exactly two
-characters, apart (no overlap, no fused head), one where each character was laid, and GroupSplit's
-embedder must name each of them right."""
+characters, apart (no overlap, no fused head), with heads of about one size, one where each
+character was laid, and GroupSplit's embedder must name each of them right."""
 
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
@@ -20,10 +20,11 @@ from ..text.rules import judge as judge_text
 from ..text.search import TextSearch
 from ..text.settings import TextSettings
 
+HEAD_MATCH = 1.3      # the found heads' heights may differ by this factor (the detector's head boxes jitter)
 # why a composed picture is not kept
 REASONS = {"layout": "the two did not fit the picture side by side", "text": "the text filter reads text in it",
            "count": "not the characters laid found",
-           "overlap": "bodies found overlapping or fused", "misplaced": "a character found away from where it was laid",
+           "overlap": "bodies found overlapping or fused", "scale": "the heads found are not of one size", "misplaced": "a character found away from where it was laid",
            UNKNOWN: "a character matches no reference", "wrong_name": "a character named as the other one"}
 
 
@@ -57,6 +58,9 @@ class Judge:
             return "overlap", []
         if c.n != len(laid) or len(found) != len(laid):
             return "count", [[UNKNOWN, 1.0, [round(v, 1) for v in j.box.rect]] for j in found]
+        heads = [j.head[3] - j.head[1] for j in found if j.head is not None]
+        if len(heads) == len(laid) > 1 and max(heads) > HEAD_MATCH * min(heads):
+            return "scale", []
         places = [_where(j.box.rect, laid) for j in found]
         if sorted(p for p in places if p is not None) != list(range(len(laid))):
             return "misplaced", []

@@ -43,6 +43,7 @@ from .layout import plan, render
 from .settings import ComposeSettings
 
 TRIES = 4             # tries per composed picture asked for, before the group is left short
+HEAD_SPREAD = 1.5     # a cut-out's head height against its figure's, off the character's usual by more: not used
 
 
 @dataclass
@@ -121,6 +122,23 @@ def _figures(frames: FrameSet, name: str, judge: Judge, unusable: Dict[str, int]
             unusable[fig] = unusable.get(fig, 0) + 1
         else:
             out.append(fig)
+    return _in_proportion(out, unusable)
+
+
+def _in_proportion(figures: List[Figure], unusable: Dict[str, int]) -> List[Figure]:
+    """The figures whose head is in proportion with the character's other whole figures: a head
+    box that took in the shoulders (or only a hair bump) would scale the pair wrong."""
+    ratios = [f.head_height / f.mask.shape[0] for f in figures if not f.bottom_cut]
+    if not ratios:
+        return figures
+    usual = float(np.median(ratios))
+    out = []
+    for f in figures:
+        ratio = f.head_height / f.mask.shape[0]
+        if ratio > HEAD_SPREAD * usual or (not f.bottom_cut and ratio < usual / HEAD_SPREAD):
+            unusable["head out of proportion"] = unusable.get("head out of proportion", 0) + 1
+        else:
+            out.append(f)
     return out
 
 
