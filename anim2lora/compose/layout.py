@@ -19,7 +19,7 @@ FULL_HEIGHT = 0.96    # a whole figure stands at most this share of the picture'
 SHRINK, FITS = 0.9, 5    # a layout that does not fit is tried this much smaller, this many times (never under 2/3)
 WAIST = (0.15, 0.35)  # a waist-up layout cuts this share of each figure's height off at the bottom
 SIDE_CUT = (0.1, 0.3)  # a side cut puts this share of a figure's width out of view (never its head)
-HEAD_JITTER = (0.85, 1.0)  # both heads drawn at the smaller head's height times this (smaller strokes read as text)
+HEAD_JITTER = (0.95, 1.0)  # both heads drawn at the smaller head's height times this (shrunk figures read as text)
 
 
 @dataclass

@@ -43,6 +43,7 @@ from .layout import plan, render
 from .settings import ComposeSettings
 
 TRIES = 4             # tries per composed picture asked for, before the group is left short
+NEAR = 1.15           # a partner is picked among the other character's cut-outs with a head this close in size
 HEAD_SPREAD = 1.5     # a cut-out's head height against its figure's, off the character's usual by more: not used
 
 
@@ -120,9 +121,22 @@ def _figures(frames: FrameSet, name: str, judge: Judge, unusable: Dict[str, int]
         fig = cut_figure(bgr, tuple(named[0][2]), name, row["file"], judge.detector, judge.counting)
         if isinstance(fig, str):
             unusable[fig] = unusable.get(fig, 0) + 1
+        elif judge.text_rects(_alone(fig, bgr.shape[1])):
+            unusable["the text filter reads it as text"] = unusable.get("the text filter reads it as text", 0) + 1
         else:
             out.append(fig)
     return _in_proportion(out, unusable)
+
+
+def _alone(fig: Figure, width: int) -> np.ndarray:
+    """The cut-out alone on white paper of its frame's size, as the text filter would see it."""
+    h, w = fig.mask.shape
+    H = max(fig.frame_height, h)
+    W = max(width, w)
+    paper = np.full((H, W, 3), 255, np.uint8)
+    x, y = (W - w) // 2, H - h
+    paper[y:y + h, x:x + w] = fig.pixels
+    return paper
 
 
 def _in_proportion(figures: List[Figure], unusable: Dict[str, int]) -> List[Figure]:
@@ -140,6 +154,13 @@ def _in_proportion(figures: List[Figure], unusable: Dict[str, int]) -> List[Figu
         else:
             out.append(f)
     return out
+
+
+def _near_in_size(figures: List[Figure], head: float) -> List[Figure]:
+    """The figures whose head is within ``NEAR`` of ``head`` (all of them when none is): the less a
+    pair is shrunk to match, the more its lines stay as drawn (shrunk figures also read as text)."""
+    near = [f for f in figures if max(f.head_height, head) <= NEAR * min(f.head_height, head)]
+    return near or figures
 
 
 def _frame_size(frames: FrameSet) -> tuple:
@@ -166,7 +187,8 @@ def compose_pair(group: str, figures: Mapping[str, List[Figure]], size: tuple, r
             break
         report.tries += 1
         rng = random.Random(stream_seed(settings.seed, f"compose:{group}", k))
-        fa, fb = rng.choice(figures[a]), rng.choice(figures[b])
+        fa = rng.choice(figures[a])
+        fb = rng.choice(_near_in_size(figures[b], fa.head_height))
         layout = plan(fa, fb, size, settings, rng)
         if isinstance(layout, str):
             report.rejected["layout"] = report.rejected.get("layout", 0) + 1
