@@ -14,7 +14,6 @@ import tomllib
 from dataclasses import replace
 
 import cv2
-import numpy as np
 import pytest
 
 from anim2lora.compose.checks import REASONS, Judge

@@ -9,7 +9,7 @@ composed picture's bottom edge.
 """
 
 from dataclasses import dataclass
-from typing import Optional, Tuple, Union
+from typing import Tuple, Union
 
 import numpy as np
 

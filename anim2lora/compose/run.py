@@ -243,6 +243,38 @@ def _drawn_stills(drawn: Mapping[str, Sequence[np.ndarray]], judge: Judge, count
     return kept
 
 
+def _stills(references: Mapping[str, Sequence[np.ndarray]], drawn: Mapping[str, List[np.ndarray]],
+            counts: Dict[str, Dict[str, int]]) -> Dict[str, tuple]:
+    """Per character, (rows, PNGs) of its stills: the reference stills, then the drawn ones kept."""
+    out = {}
+    for name in dict.fromkeys([*references, *drawn]):
+        rows, data = [], []
+        for origin, pictures in (("reference", list(references.get(name, ()))), ("drawn", drawn.get(name, []))):
+            r, d = _still_rows(name, pictures, origin, len(rows))
+            rows, data = rows + r, data + d
+            if r:
+                counts.setdefault(name, {})[origin] = len(r)
+        if rows:
+            out[name] = (rows, data)
+    return out
+
+
+def _judge(record: Mapping, references: Mapping[str, Sequence[np.ndarray]], device: str, detect_models,
+           embed_models) -> Judge:
+    """GroupSplit's analyzers as its record names them, and TextFrameFilter's, loaded once."""
+    counting = _counting(record)
+    split = GroupSettings()
+    detector = load_detector(counting.detector, device=device, models_dir=detect_models)
+    ran = record.get("embedder")                 # the embedder that really ran ('auto' resolved), as recorded
+    embedder = load_embedder(ran.get("embedder", split.embedder) if isinstance(ran, Mapping) else split.embedder,
+                             device=device, models_dir=embed_models)
+    refs = load_references(references, detector, counting)
+    text = TextSettings()
+    return Judge(detector, counting, Matcher(refs, embedder), record.get("threshold") or embedder.threshold,
+                 record.get("min_margin", split.min_margin),
+                 TextSearch(load_backend(text.backend, device=device), text.min_text_height, text.fast), text)
+
+
 def compose(groups: GroupSets, references: Mapping[str, Sequence[np.ndarray]], out: os.PathLike,
             settings: Optional[ComposeSettings] = None, progress: Optional[Progress] = None, *,
             drawn: Optional[Mapping[str, Sequence[np.ndarray]]] = None, device: str = "cpu",
@@ -265,17 +297,7 @@ def compose(groups: GroupSets, references: Mapping[str, Sequence[np.ndarray]], o
         raise BadInputError(f"stills of {', '.join(strangers)}: no reference stills name that character.",
                             hint="Give stills only of characters that have references.")
     record = _split_record(groups)
-    counting = _counting(record)
-    split = GroupSettings()
-    detector = load_detector(counting.detector, device=device, models_dir=detect_models)
-    ran = record.get("embedder")                 # the embedder that really ran ('auto' resolved), as recorded
-    embedder = load_embedder(ran.get("embedder", split.embedder) if isinstance(ran, Mapping) else split.embedder,
-                             device=device, models_dir=embed_models)
-    refs = load_references(references, detector, counting)
-    text = TextSettings()
-    judge = Judge(detector, counting, Matcher(refs, embedder), record.get("threshold") or embedder.threshold,
-                  record.get("min_margin", split.min_margin),
-                  TextSearch(load_backend(text.backend, device=device), text.min_text_height, text.fast), text)
+    judge = _judge(record, references, device, detect_models, embed_models)
     pairs = [g for g in groups.groups if len(g.split("+")) == 2]
     warnings = []
     figures, unusable = {}, {}
@@ -305,18 +327,8 @@ def compose(groups: GroupSets, references: Mapping[str, Sequence[np.ndarray]], o
                 warnings.append(f"group {g}: {len(reports[g].kept)} of {settings.count} composed pictures passed the "
                                 f"checks in {reports[g].tries} tries.")
     stills_counts: Dict[str, Dict[str, int]] = {}
-    stills = {}
-    kept_drawn = _drawn_stills(drawn, judge, stills_counts)
-    for name in references:
-        parts = [("reference", list(references[name]) if settings.reference_stills else []), ("drawn", kept_drawn.get(name, []))]
-        rows, data, n = [], [], 0
-        for origin, pictures in parts:
-            r, d = _still_rows(name, pictures, origin, n)
-            rows, data, n = rows + r, data + d, n + len(r)
-            if r:
-                stills_counts.setdefault(name, {})[origin] = len(r)
-        if rows:
-            stills[name] = (rows, data)
+    stills = _stills(references if settings.reference_stills else {}, _drawn_stills(drawn, judge, stills_counts),
+                     stills_counts)
     record_key = {"compose": settings.to_dict(), "split": {k: v for k, v in record.items() if k != "references"}}
     parent = next(iter(groups.groups.values()))
     composed_parents = {g: groups.groups[g] for g, r in reports.items() if r.kept}
