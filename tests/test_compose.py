@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections import Counter
 from dataclasses import replace
 
 import cv2
@@ -44,6 +45,7 @@ from anim2lora.sample.prompts import group_prompts
 from anim2lora.text.backends import load_backend
 from anim2lora.text.search import TextSearch
 from anim2lora.text.settings import TextSettings
+from anim2lora.train.data import epoch_batches, items_of, repeats_of
 from anim2lora.verdict.run import judge, read_pictures
 from framesets import frameset_of
 from nodekit import widget_defaults
@@ -208,6 +210,10 @@ def test_the_dataset_pins_both_names_caps_the_share_and_counts_steps_by_source(m
     back = load_dataset(tmp_path / "ds")
     assert [g for g, _ in group_prompts(back)] == ["A", "B", "A+B"] == back.groups
     assert [s.group for s in back.subsets] == list(subsets)
+    # the trainer sees each subset with its own repeats, as kohya reads the config
+    items = items_of(back, 512)
+    seen = Counter(item.group for batch in epoch_batches(items, repeats_of(back), 1, 0, 0) for item in batch)
+    assert seen == {s.group: s.steps for s in back.subsets}
     one = build_dataset(lines.groups, tmp_path / "one", CaptionSettings(use_crops=False, composed_share=1.0))
     assert len({s.group: s for s in one.dataset.subsets}["A+B~composed"].images) == 2
     off = build_dataset(lines.groups, tmp_path / "off", CaptionSettings(use_crops=False, composed_share=0.0))
