@@ -5,6 +5,7 @@
     <root>/sets/<set id>.json                          one manifest per frame set (frameset.py)
     <root>/analysis.sqlite                             per-frame analysis cache (store.py)
     <root>/groups/<key>/                               GroupSplit's and SingleGroup's folders
+    <root>/composed/<key>/                             PairCompose's folders (the groups, composed pairs, stills)
     <root>/lineart/<key>/                              LineArtPrep's folders
     <root>/datasets/<key>/                             CaptionWithKeepTokens' kohya datasets
     <root>/latents/, train_state/<name>/               TrainLoRA's latents and resumable state
@@ -19,6 +20,7 @@ ANALYSIS = "analysis.sqlite"
 FRAMES = "frames"
 SETS = "sets"
 GROUPS = "groups"
+COMPOSED = "composed"
 LINEART = "lineart"
 DATASETS = "datasets"
 LATENTS = "latents"

@@ -19,6 +19,7 @@ LAYERS = (
     ("extract", ("extract",)),
     ("text", ("text",)),
     ("people", ("people",)),
+    ("compose", ("compose",)),
     ("lineart", ("lineart",)),
     ("dataset", ("dataset",)),
     ("sample", ("sample",)),

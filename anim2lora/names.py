@@ -14,6 +14,7 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}")
 UNKNOWN = "unknown"
 # names that would collide with the verdict or with the folders GroupSplit writes beside the groups
 RESERVED = {UNKNOWN: "characters that match no reference", "crops": "the crops folder",
+            "composed": "the composed pictures' folder", "stills": "the stills' folder",
             "groups.json": "the index of the groups", "images": "a group's image folder", "sets": "a group's manifests"}
 GROUP_JOIN = "+"
 

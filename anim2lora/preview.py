@@ -51,3 +51,18 @@ def tile_grid(tiles: Sequence[Optional[np.ndarray]], cols: int, size: Tuple[int,
             r, c = divmod(k, cols)
             sheet[r * tile_h:(r + 1) * tile_h, c * tile_w:(c + 1) * tile_w] = tile
     return sheet
+
+
+def title_bar(text: str, width: int) -> np.ndarray:
+    """A dark bar with ``text`` in white, ``width`` wide: a section title on a sheet (RGB or BGR alike)."""
+    import cv2
+
+    bar = np.full((28, width, 3), 48, np.uint8)
+    cv2.putText(bar, text, (8, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1, cv2.LINE_AA)
+    return bar
+
+
+def stack(parts: Sequence[np.ndarray], width: int) -> np.ndarray:
+    """Sheets and title bars one under the other, each cut or padded (dark) to ``width``."""
+    return np.concatenate([p[:, :width] if p.shape[1] >= width else
+                           np.pad(p, ((0, 0), (0, width - p.shape[1]), (0, 0))) for p in parts])

@@ -5,7 +5,7 @@ import importlib
 import logging
 
 _STAGES = ("video_frame_extract", "text_frame_filter", "person_count_filter", "group_split", "single_group",
-           "line_art_prep", "caption_with_keep_tokens", "train_lora",
+           "pair_compose", "line_art_prep", "caption_with_keep_tokens", "train_lora",
            "line_art_sampler", "line_art_verdict")
 
 NODE_CLASS_MAPPINGS = {}

@@ -29,8 +29,10 @@ class CaptionWithKeepTokens:
     @classmethod
     def INPUT_TYPES(cls):
         installed = {"tagger": wd14.installed(bridge.models_dir(wd14.MODELS_FOLDER))}
-        return {"required": {"groups": (GROUPS, {"tooltip": "The groups from Group Split."}),
+        return {"required": {"groups": (GROUPS, {"tooltip": "The groups from Group Split (or Pair Compose)."}),
                              **setting_inputs(CaptionSettings, installed)},
+                # optional, after every older widget: saved workflows and API prompts without them keep loading
+                "optional": setting_inputs(CaptionSettings, optional=True),
                 "hidden": {"unique_id": "UNIQUE_ID"}}
 
     def caption(self, groups, unique_id=None, **settings):

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 from ..errors import Anim2LoRAError, CancelledError
-from . import caption, count, demo, extract, groups, lineart, onegroup, sample, text, train, verdict
+from . import caption, compose, count, demo, extract, groups, lineart, onegroup, sample, text, train, verdict
 
 # in the order the data flows, then the demo's commands
-COMMANDS = (extract, text, count, groups, onegroup, lineart, caption, train, sample, verdict, demo)
+COMMANDS = (extract, text, count, groups, onegroup, compose, lineart, caption, train, sample, verdict, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -41,13 +41,13 @@ def demo_verdict(backend, dataset, stills, out: Path):
     from ..verdict.run import dataset_line_width, judge
 
     by_group = {}
-    for sub in dataset.subsets:
-        drawn = sample_line_art(backend, SampleSettings(characters=sub.group, steps=20, width=256, height=256,
+    for group in dataset.groups:
+        drawn = sample_line_art(backend, SampleSettings(characters=group, steps=20, width=256, height=256,
                                                         batch_size=2), dataset)
         for k, rgb in enumerate(drawn.raw):       # as drawn: the clean-up would hide what is judged
-            path = out / f"{sub.group}_{k + 1}.png"
+            path = out / f"{group}_{k + 1}.png"
             write_rgb(path, rgb)
-            by_group.setdefault(sub.group, []).append((str(path), rgb[..., ::-1].copy()))
+            by_group.setdefault(group, []).append((str(path), rgb[..., ::-1].copy()))
     width = dataset_line_width(dataset.folder)
     verdicts = {}
     for g in sorted(by_group):
@@ -84,12 +84,15 @@ def run_realclip(args) -> dict:
 
 
 def run_demo(args) -> dict:
-    """The whole pipeline on the demo clip, with every stage that exists so far."""
+    """The whole pipeline on the demo clip, with every stage that exists so far (PairCompose's
+    composed pairs and the reference stills included)."""
     from ..demo.clip import write_clip
     from ..extract.report import text_report as extract_report
     from ..extract.run import extract
     from ..extract.settings import ExtractSettings
     from ..preview import contact_sheet
+    from ..compose.report import compose_report, compose_sheet
+    from ..compose.run import compose
     from ..dataset.report import caption_report
     from ..dataset.run import build_dataset
     from ..demo.people_scenes import reference_stills
@@ -122,7 +125,9 @@ def run_demo(args) -> dict:
     grouped = group_split(counted.kept, stills, progress=TerminalProgress())
     export_groups(grouped.groups, grouped.crops, out / "groups")
     write_rgb(out / "groups_preview.png", group_sheet(grouped))
-    drawn = prep_lineart(load_groups(out / "groups"), out / "lineart", progress=TerminalProgress())
+    composed = compose(load_groups(out / "groups"), stills, out / "composed", progress=TerminalProgress())
+    write_rgb(out / "compose_preview.png", compose_sheet(composed))
+    drawn = prep_lineart(composed.groups, out / "lineart", progress=TerminalProgress())
     write_rgb(out / "lineart_preview.png", lineart_sheet(drawn))
     captioned = build_dataset(drawn.groups, out / "dataset", progress=TerminalProgress())
     trained = None
@@ -142,6 +147,8 @@ def run_demo(args) -> dict:
         print(f"preview with labelled boxes: {out / 'count_preview.png'}\n")
         print(group_report(grouped))
         print(f"group folders: {out / 'groups'}; preview: {out / 'groups_preview.png'}\n")
+        print(compose_report(composed))
+        print(f"real and composed pairs: {out / 'compose_preview.png'}\n")
         print(lineart_report(drawn))
         print(f"before and after: {out / 'lineart_preview.png'}\n")
         print(caption_report(captioned))
@@ -153,4 +160,5 @@ def run_demo(args) -> dict:
             "text": texted.summary, "text_preview": str(out / "text_rejected.png"),
             "count": counted.summary, "count_preview": str(out / "count_preview.png"),
             "groups": grouped.summary, "groups_preview": str(out / "groups_preview.png"),
+            "compose": composed.summary, "compose_preview": str(out / "compose_preview.png"),
             "lineart_preview": str(out / "lineart_preview.png"), "dataset": captioned.dataset.summary}

@@ -32,7 +32,7 @@ def _groups(args, settings, dataset) -> list:
     if dataset is None:
         raise BadInputError("--every-group: it draws the groups of --dataset, and no --dataset was given.",
                             hint="Add --dataset <the caption stage's --out folder>, or name --characters.")
-    return [sub.group for sub in dataset.subsets]
+    return dataset.groups
 
 
 def run(args) -> dict:

@@ -12,11 +12,17 @@ from typing import List, Sequence
 from .tags import normalise
 
 CAPTION_SEPARATOR = ","
+KIND_MARK = "~"           # a subset beside a group's frames: "A+B~composed", "A~stills" (no name holds "~")
+
+
+def characters_of(subset: str) -> str:
+    """The group a subset's pictures show: ``"A+B~composed"`` -> ``"A+B"``."""
+    return subset.split(KIND_MARK, 1)[0]
 
 
 def group_names(group: str) -> List[str]:
-    """The characters of a group or an ask: ``"A+B"`` -> ``["A", "B"]``."""
-    return [n.strip() for n in group.split("+") if n.strip()]
+    """The characters of a group, a subset or an ask: ``"A+B"`` -> ``["A", "B"]``."""
+    return [n.strip() for n in characters_of(group).split("+") if n.strip()]
 
 
 def count_text(count_tag: str, n: int) -> str:
@@ -25,7 +31,7 @@ def count_text(count_tag: str, n: int) -> str:
 
 def head_tags(group: str, trigger: str = "", count_tag: str = "{n}people") -> List[str]:
     """The pinned tags of a group's captions: ``A+B`` -> ``["A", "B", "2people"]`` (+ trigger)."""
-    names = [n for n in group.split("+") if n]
+    names = [n for n in characters_of(group).split("+") if n]
     head = list(names)
     if len(names) > 1 and count_tag:
         head.append(count_text(count_tag, len(names)))

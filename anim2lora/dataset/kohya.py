@@ -9,13 +9,36 @@ and 64 solo frames would otherwise be 7 % of the steps.
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping
+from typing import Dict, List, Mapping, Tuple
+
+from .captions import KIND_MARK, characters_of
 
 WARN_REPEATS = 8           # past this, a group is mostly the same few pictures again and again
+# where a subset's pictures come from: the video (frames and crops), PairCompose's composed
+# pictures, the artist's own stills; each kind but frames is a subset of its own, "<group>~<kind>"
+FRAMES, COMPOSED, STILLS = "frames", "composed", "stills"
+KINDS = (FRAMES, COMPOSED, STILLS)
+
+
+def subset_name(group: str, kind: str = FRAMES) -> str:
+    """The name a group's subset of ``kind`` goes by (its folder is ``<repeats>_<name>``)."""
+    if kind not in KINDS:
+        raise ValueError(f"no such kind of subset: {kind}")
+    return group if kind == FRAMES else f"{group}{KIND_MARK}{kind}"
+
+
+def split_subset(name: str) -> Tuple[str, str]:
+    """``"A+B~composed"`` -> ``("A+B", "composed")``; ``"A"`` -> ``("A", "frames")``; the kind
+    may be one no version wrote (the caller checks it against ``KINDS``)."""
+    group, mark, kind = name.partition(KIND_MARK)
+    return group, (kind if mark else FRAMES)
 
 
 @dataclass
 class Subset:
+    """One kohya subset.  ``group`` is the subset's own name (what its repeats are keyed by):
+    the group for its frames, ``<group>~composed`` or ``<group>~stills`` beside it."""
+
     group: str
     folder: Path
     repeats: int
@@ -26,6 +49,26 @@ class Subset:
     @property
     def steps(self) -> int:
         return self.repeats * len(self.images)
+
+    @property
+    def characters(self) -> str:
+        """The group its pictures show (``A+B``), whatever their kind."""
+        return characters_of(self.group)
+
+    @property
+    def kind(self) -> str:
+        return split_subset(self.group)[1]
+
+
+def steps_by_source(subsets: List[Subset]) -> Dict[str, Dict[str, int]]:
+    """Per character, the steps of an epoch that show it, by where the pictures come from
+    (frames, composed, stills): a pair's picture counts for both of its characters."""
+    out: Dict[str, Dict[str, int]] = {}
+    for s in subsets:
+        for name in s.characters.split("+"):
+            into = out.setdefault(name, {k: 0 for k in KINDS})
+            into[s.kind] = into.get(s.kind, 0) + s.steps
+    return out
 
 
 def balanced_repeats(counts: Mapping[str, int], balance: float = 1.0, max_repeats: int = 16) -> Dict[str, int]:
@@ -79,6 +122,8 @@ def thin_warnings(subsets: List[Subset], max_repeats: int) -> List[str]:
     shares = step_shares(subsets)
     largest = max((len(s.images) for s in subsets), default=0)
     for s in subsets:
+        if s.kind != FRAMES:       # stills and composed pictures take their repeats from settings, on purpose
+            continue
         if s.repeats > WARN_REPEATS:
             out.append(f"group {s.group}: {s.repeats} repeats of {len(s.images)} pictures: it will be learned from "
                        "few pictures seen very often (it may be copied rather than learned). Add frames or crops.")

@@ -10,7 +10,7 @@ import os
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -19,6 +19,7 @@ from ..cache_layout import analysis_path
 from ..errors import BadInputError, MissingModelError
 from ..frameset import DAMAGED_HINT, link_or_copy, read_index, write_json_atomic, write_text_atomic
 from ..image.files import check_size, read_image
+from ..image.spread import evenly
 from ..names import check_group
 from ..hashing import settings_digest
 from ..people.export import GroupSets, refuse_writing_into
@@ -27,7 +28,8 @@ from ..safe_paths import stored_path
 from ..staging import staging
 from ..store import CachedAnalysis
 from .captions import caption_text, head_tags
-from .kohya import Subset, balanced_repeats, dataset_toml, folder_name, step_shares, thin_warnings
+from .kohya import (COMPOSED, FRAMES, KINDS, STILLS, Subset, balanced_repeats, dataset_toml, folder_name,
+                    split_subset, step_shares, steps_by_source, subset_name, thin_warnings)
 from .offline import measured_tags
 from .settings import CaptionSettings
 from .tagger import DEFAULT_TAGGER, Wd14Tagger, load_tagger
@@ -56,12 +58,20 @@ class Dataset:
         return max((s.keep_tokens for s in self.subsets), default=0)
 
     @property
+    def groups(self) -> List[str]:
+        """The groups of characters the subsets show, once each, in the subsets' order (``A``,
+        ``B``, ``A+B``): a group's composed pictures and stills are no group of their own."""
+        return list(dict.fromkeys(s.characters for s in self.subsets))
+
+    @property
     def summary(self) -> dict:
         shares = step_shares(self.subsets)
         return {"dataset": str(self.folder), "config": str(self.config), "keep_tokens": self.keep_tokens,
                 "groups": {s.group: {"images": len(s.images), "repeats": s.repeats, "keep_tokens": s.keep_tokens,
-                                     "folder": s.folder.name, "share": round(shares[s.group], 3)}
+                                     "folder": s.folder.name, "share": round(shares[s.group], 3),
+                                     "characters": s.characters, "kind": s.kind}
                            for s in self.subsets},
+                "steps_by_source": steps_by_source(self.subsets),
                 "tagger": self.tagger}
 
 
@@ -72,6 +82,44 @@ class CaptionResult:
     warnings: List[str]
     seconds: float
     tagged: int            # pictures the tagger ran on (the rest came from the cache or offline)
+    composed: Dict[str, Dict[str, int]] = field(default_factory=dict)   # group -> made, used, real frames
+
+
+def _plan(groups: GroupSets, settings: CaptionSettings) -> tuple:
+    """The subsets to write, in order, as (subset name, group, [(frame set, row)]), and per group
+    the composed pictures made and used.  Each group's frames (with its crops), then its stills,
+    then its composed pictures, capped at ``composed_share`` times the group's real frames."""
+    order = list(groups.groups)
+    if settings.use_crops:
+        order[:0] = [n for n in groups.crops if n not in groups.groups]      # solo groups first, as GroupSplit orders
+    order[:0] = [n for n in groups.stills if n not in order]                 # a character known from stills alone
+    plan, composed = [], {}
+    for g in order:
+        plan.append((subset_name(g, FRAMES), g, _pictures(groups, g, settings.use_crops)))
+        if g in groups.stills:
+            plan.append((subset_name(g, STILLS), g, [(groups.stills[g], r) for r in groups.stills[g].kept]))
+        if g in groups.composed:
+            real = len(groups.groups[g]) if g in groups.groups else 0
+            made = groups.composed[g].kept
+            used = evenly(made, min(len(made), int(settings.composed_share * real + 1e-9)))
+            composed[g] = {"made": len(made), "used": len(used), "real": real}
+            plan.append((subset_name(g, COMPOSED), g, [(groups.composed[g], r) for r in used]))
+    return [p for p in plan if p[2]], composed
+
+
+def _subset_repeats(plan, settings: CaptionSettings) -> Dict[str, int]:
+    """Repeats per subset: groups balanced on their frames and used composed pictures together,
+    every subset of a group repeated as its frames are (so the composed pictures' steps keep the
+    cap), stills at ``stills_repeats`` (0: as the group's frames)."""
+    counts: Dict[str, int] = {}
+    for name, g, items in plan:
+        counts[g] = counts.get(g, 0) + (0 if split_subset(name)[1] == STILLS else len(items))
+    for name, g, items in plan:           # a character with nothing but stills is balanced on them
+        if not counts[g]:
+            counts[g] = len(items)
+    by_group = balanced_repeats(counts, settings.balance, settings.max_repeats)
+    return {name: (settings.stills_repeats or by_group[g]) if split_subset(name)[1] == STILLS else by_group[g]
+            for name, g, _ in plan}
 
 
 def _pictures(groups: GroupSets, group: str, use_crops: bool) -> List[tuple]:
@@ -119,16 +167,15 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
     started = time.monotonic()
     out = Path(out)
     refuse_writing_into(groups.folder, out, "CaptionWithKeepTokens")
-    order = list(groups.groups)
-    if settings.use_crops:
-        order[:0] = [n for n in groups.crops if n not in groups.groups]      # solo groups first, as GroupSplit orders
-    if not order:
+    plan, composed = _plan(groups, settings)
+    if not plan:
         raise BadInputError(f"{groups.folder}: GroupSplit put no frame in any group; there is nothing to caption.",
                             hint="Check GroupSplit's report: its reference stills, or its rejected frames.")
     tagger = _choose_tagger(settings, models_dir, device)
     blacklist = Blacklist(split(settings.blacklist))
-    items = {g: _pictures(groups, g, settings.use_crops) for g in order}
-    repeats = balanced_repeats({g: len(v) for g, v in items.items()}, settings.balance, settings.max_repeats)
+    order = [name for name, _, _ in plan]
+    items = {name: pictures for name, _, pictures in plan}
+    repeats = _subset_repeats(plan, settings)
     img = out / "img"
     if img.exists() and not _written_here(out):
         raise BadInputError(f"{img} is in the way: no earlier caption run wrote it, so it is left as it is.",
@@ -174,14 +221,19 @@ def build_dataset(groups: GroupSets, out: os.PathLike, settings: Optional[Captio
     write_json_atomic(out / INDEX, {**dataset.summary, "settings": settings.to_dict(), "tag_frequency": frequency,
                                     "pictures": "line art: " + ", ".join(lineart) if lineart else "raw frames",
                                     "sources": {g: [str(fs.path) for fs in {id(f): f for f, _ in items[g]}.values()]
-                                                for g in order}})
+                                                for g in order},
+                                    "composed": composed})
     warnings = thin_warnings(subsets, settings.max_repeats)
     sized = {r["lineart"].get("resolution") for items_ in items.values() for _, r in items_ if r.get("lineart")}
     if sized - {0, settings.resolution}:
         warnings.append(f"the line art was sized for resolution {', '.join(map(str, sorted(sized - {0})))} but the "
                         f"dataset trains at {settings.resolution}: kohya will size the pictures again. Use one "
                         "resolution in both nodes.")
-    return CaptionResult(dataset, settings, warnings, time.monotonic() - started, cache.ran)
+    for g, c in composed.items():
+        if not c["real"] and c["made"]:
+            warnings.append(f"group {g}: {c['made']} composed pictures but no real frame of {g}; composed pictures are "
+                            f"used up to composed_share ({settings.composed_share:g}) times the real frames, so none is.")
+    return CaptionResult(dataset, settings, warnings, time.monotonic() - started, cache.ran, composed)
 
 
 def _written_here(out: Path) -> bool:
@@ -209,7 +261,10 @@ def load_dataset(folder: os.PathLike) -> Dataset:
         raise bad('not a dataset index (it needs "groups": {name: {folder, repeats, keep_tokens}})')
     subsets = []
     for g, entry in index["groups"].items():
-        check_group(g, f"{where}: group", hint=DAMAGED_HINT)
+        group, kind = split_subset(g) if isinstance(g, str) else (g, FRAMES)
+        check_group(group, f"{where}: group", hint=DAMAGED_HINT)
+        if kind not in KINDS:
+            raise bad(f"subset {g}: '{kind}' is no kind of subset ({', '.join(KINDS)})")
         if not isinstance(entry, dict) or not all(isinstance(entry.get(k), int) and not isinstance(entry[k], bool)
                                                   for k in ("repeats", "keep_tokens")):
             raise bad(f"group {g} needs whole-number repeats and keep_tokens")

@@ -40,6 +40,14 @@ class CaptionSettings:
                               "it).", low=256, high=2048, step=64)
     allow_download: bool = setting(False, "Download the default WD14 tagger (pinned revision; needs internet) when "
                                    "it is missing.")
+    # optional, after every older widget: saved workflows and API prompts without them keep loading
+    composed_share: float = setting(
+        3.0, "PairCompose's composed pictures of a group are used up to this many times its real frames (evenly "
+        "picked), and repeated as its frames are, so they never take more than this multiple of the real frames' "
+        "steps; 0: none.", low=0.0, high=20.0, step=0.5, optional=True)
+    stills_repeats: int = setting(
+        0, "Repeats of each character's own stills (PairCompose's stills subset); 0: as many as the character's "
+        "frames get.", low=0, high=100, step=1, optional=True)
 
     def __post_init__(self):
         check_declared(self)

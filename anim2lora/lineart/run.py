@@ -133,10 +133,10 @@ def prep_lineart(groups: GroupSets, out: os.PathLike, settings: Optional[LineArt
                             hint="Check GroupSplit's report.")
     refuse_writing_into(groups.folder, out, "LineArtPrep")
     extract = _extractor(settings, models_dir, device)
-    progress.set_total(sum(len(s) for s in [*groups.groups.values(), *groups.crops.values()]))
+    progress.set_total(sum(len(s) for s in groups.all_sets()))
     strokes = {"before": [], "after": [], "trained": []}
     write_group_folders(out, groups.groups, groups.crops, lambda frames, folder, name: _line_set(
-        frames, folder, name, settings, extract, progress, strokes))
+        frames, folder, name, settings, extract, progress, strokes), groups.extra)
     progress.update(progress.done, force=True)
     return LineArtResult(load_groups(out), extract.identity()["method"] if extract else "classical", strokes,
                          time.monotonic() - started)
@@ -154,6 +154,9 @@ def lineart_report(result: LineArtResult) -> str:
             lines_.append(f"WARNING {grown} pictures got strokes more than a pixel thicker: check the preview "
                           "(method 'classical' never thickens; a learned extractor may).")
     lines_.append("groups: " + ", ".join(f"{g}: {len(s)}" for g, s in result.groups.groups.items()))
+    for what, sets in (("composed", result.groups.composed), ("stills", result.groups.stills)):
+        if sets:
+            lines_.append(f"{what}: " + ", ".join(f"{g}: {len(s)}" for g, s in sets.items()))
     lines_.append(f"line-art group folders: {result.groups.folder}")
     return "\n".join(lines_)
 

@@ -5,7 +5,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..preview import contact_sheet
+from ..preview import contact_sheet, stack, title_bar
 from .groups import UNKNOWN, GroupResult
 
 _REASONS = {"overlap": "bodies overlap or fuse", UNKNOWN: "a character matches no reference",
@@ -56,14 +56,10 @@ def group_counts(result: GroupResult) -> dict:
 
 
 def _title(text: str) -> np.ndarray:
-    import cv2
-
-    bar = np.full((28, SHEET_WIDTH, 3), 48, np.uint8)
-    cv2.putText(bar, text, (8, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1, cv2.LINE_AA)
-    return bar
+    return title_bar(text, SHEET_WIDTH)
 
 
-def _names(tile: np.ndarray, row: Mapping, sx: float, sy: float) -> None:
+def draw_names(tile: np.ndarray, row: Mapping, sx: float, sy: float) -> None:
     import cv2
 
     for who, _, rect in row.get("characters_named", ()):
@@ -78,12 +74,11 @@ def group_sheet(result: GroupResult, per_group: int = 12) -> np.ndarray:
     """One RGB picture: a titled grid per group, then the rejected frames, names drawn on."""
     parts = []
     for g, s in result.groups.items():
-        parts += [_title(f"{g}: {len(s)} frames"), contact_sheet(s, max_tiles=per_group, width=SHEET_WIDTH, overlay=_names)]
+        parts += [_title(f"{g}: {len(s)} frames"), contact_sheet(s, max_tiles=per_group, width=SHEET_WIDTH, overlay=draw_names)]
     rejected = result.rejected.kept
     if rejected:
         parts += [_title(f"rejected: {len(rejected)} frames"),
-                  contact_sheet(result.rejected, rejected, max_tiles=per_group, width=SHEET_WIDTH, overlay=_names)]
+                  contact_sheet(result.rejected, rejected, max_tiles=per_group, width=SHEET_WIDTH, overlay=draw_names)]
     if not parts:
         parts = [_title("no frames")]
-    return np.concatenate([p[:, :SHEET_WIDTH] if p.shape[1] >= SHEET_WIDTH else
-                           np.pad(p, ((0, 0), (0, SHEET_WIDTH - p.shape[1]), (0, 0))) for p in parts])
+    return stack(parts, SHEET_WIDTH)

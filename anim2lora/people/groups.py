@@ -110,8 +110,10 @@ def load_references(stills: Mapping[str, Sequence[np.ndarray]], detector: Detect
                            detector, settings)
 
 
-def _assign(per_name: np.ndarray, names: Sequence[str], threshold: float, margin: float) -> List[Tuple[str, float]]:
-    """Nearest character per row of ``per_name`` ([characters, names] distances)."""
+def assign(per_name: np.ndarray, names: Sequence[str], threshold: float, margin: float) -> List[Tuple[str, float]]:
+    """Nearest character per row of ``per_name`` ([characters, names] distances): its name, or
+    unknown when farther than ``threshold`` or not nearer than the next by ``margin`` (PairCompose
+    names its composed pictures' characters the same way)."""
     out = []
     for row in per_name:
         order = np.argsort(row)
@@ -187,7 +189,7 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
         # one decision per character per shot: its distances pooled along where it stands
         places = [[c.head or c.rect for c in j.characters] for j in shown]
         for j, crops, per_name in zip(shown, cut, pooled(distances, places)):
-            called = _assign(per_name, names, threshold, settings.min_margin)
+            called = assign(per_name, names, threshold, settings.min_margin)
             named = [(who, round(d, 4), [round(v, 1) for v in c.rect]) for (who, d), c in zip(called, j.characters)]
             results[j.index] = _frame_group(j.index, named, names)
             if results[j.index].group is not None:

@@ -7,7 +7,7 @@ from the group's own captions rather than rebuilt from the name.
 
 from typing import List, Tuple
 
-from ..dataset.captions import group_names, head_tags
+from ..dataset.captions import characters_of, group_names, head_tags
 from ..errors import BadInputError
 
 TEMPLATE = "{head}, lineart, monochrome, white background, simple background"
@@ -28,12 +28,16 @@ def group_head(dataset, subset) -> str:
         head = first.split(dataset.keep_tokens_separator)[0]
     else:
         head = ", ".join(t.strip() for t in first.split(",")[: subset.keep_tokens])
-    return head.strip(" ,") or ", ".join(head_tags(subset.group))
+    return head.strip(" ,") or ", ".join(head_tags(characters_of(subset.group)))
 
 
 def group_prompts(dataset) -> List[Tuple[str, str]]:
-    """(group, pinned head) per group of the dataset."""
-    return [(sub.group, group_head(dataset, sub)) for sub in dataset.subsets]
+    """(group, pinned head) per group of the dataset, once per group: a group's composed pictures
+    and stills are subsets of their own, with the same head (their first subset speaks for it)."""
+    first = {}
+    for sub in dataset.subsets:
+        first.setdefault(characters_of(sub.group), sub)
+    return [(group, group_head(dataset, sub)) for group, sub in first.items()]
 
 
 def characters_head(characters: str, dataset=None) -> str:
@@ -47,7 +51,7 @@ def characters_head(characters: str, dataset=None) -> str:
     for sub in dataset.subsets:
         if frozenset(group_names(sub.group)) == wanted:
             return group_head(dataset, sub)
-    groups = ", ".join(s.group for s in dataset.subsets) or "none"
+    groups = ", ".join(dict.fromkeys(characters_of(s.group) for s in dataset.subsets)) or "none"
     raise BadInputError(f"characters: '{characters}' is not a group of the dataset (its groups: {groups}).",
                         hint="Name one of those groups, or leave it empty for no character.")
 
