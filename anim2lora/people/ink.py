@@ -13,7 +13,7 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from ..image.masks import background_colours, dark_ink, foreground, lines_in_the_dark
+from ..image.masks import background_colours, dark_ink, foreground, lines_in_the_dark, outlines
 from .boxes import Box, Rect, area, inside_share
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
@@ -129,14 +129,13 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
             mask[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
     found_faces = faces(strokes, sh)
     r = max(1, round(CLOSE * sh))
-    joined = cv2.dilate(fg, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    blobs = []
-    for label in range(1, count):
-        x, y, bw, bh, _ = stats[label]
-        if max(bw, bh) >= MIN_BLOB * sh and not _scenery((x, y, x + bw, y + bh), sw, sh):
-            blobs.append((bw * bh, label, (x, y, x + bw, y + bh)))
-    blobs.sort(reverse=True)
+    blobs, labels, scenery = _blobs(fg, r)
+    if scenery:
+        # no flat background sets the characters apart: their outlines do
+        fg = outlines(small)
+        for x0, y0, x1, y1 in ignore:
+            fg[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
+        blobs, labels, _ = _blobs(fg, r)
     boxes: List[Box] = []
     bodies: List[Rect] = []
     for _, label, rect in blobs:
@@ -156,6 +155,26 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     # with no body around it a body of its own
     boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
     return boxes
+
+
+def _blobs(fg: np.ndarray, r: int):
+    """(blobs as (area, label, rect) largest first, the label picture, whether a blob was the
+    background itself) of a foreground mask whose strokes closer than ``r`` join up."""
+    import cv2
+
+    sh, sw = fg.shape
+    joined = cv2.dilate(fg, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    blobs, scenery = [], False
+    for label in range(1, count):
+        x, y, bw, bh, _ = stats[label]
+        if max(bw, bh) < MIN_BLOB * sh:
+            continue
+        if _scenery((x, y, x + bw, y + bh), sw, sh):
+            scenery = True
+        else:
+            blobs.append((bw * bh, label, (x, y, x + bw, y + bh)))
+    return sorted(blobs, reverse=True), labels, scenery
 
 
 def _scenery(rect, width: int, height: int) -> bool:

@@ -222,8 +222,10 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
         return Judged(person, CHARACTER, "", distinct)
     on_it = [head_of(h) for h in whole if h is distinct[0] or _same_head(h, distinct[0])]
     head = (min(r[0] for r in on_it), min(r[1] for r in on_it), max(r[2] for r in on_it), max(r[3] for r in on_it))
-    return Judged(person, CHARACTER, "", distinct, framing(person.rect, head, height, rules), head=head,
-                  uncut=not edges)
+    framed = framing(person.rect, head, height, rules)
+    # the whole figure is in view only when no edge cuts it and it is a full figure: a head found
+    # on its own (its body's outline lost in a dark or painted background) is not
+    return Judged(person, CHARACTER, "", distinct, framed, head=head, uncut=not edges and framed == FULL)
 
 
 def _same_head(a: Box, b: Box) -> bool:
@@ -279,11 +281,22 @@ def _overlaps(judged: List[Judged], rules: Rules) -> bool:
                 shared, what = cover(a.head or head_of(a.heads[0]), b.head or head_of(b.heads[0])), "head"
             else:
                 shared, what = cover(a.box.rect, b.box.rect), "box"
+            if a.head and b.head and shared <= rules.max_overlap:
+                # bodies lost in a dark or painted background, or hidden behind a table, still
+                # have shoulders: two heads nearer than a body's width have them fused
+                shared, what = cover(_shoulders(a.head), _shoulders(b.head)), "shoulders"
             if shared > rules.max_overlap:
                 for j in (a, b):
                     j.label, j.why = OVERLAP, f"shares {shared:.0%} of its {what} with another character"
                 overlap = True
     return overlap
+
+
+def _shoulders(head: Rect) -> Rect:
+    """Where a character's head and shoulders are, from its head: ``BODY_WIDTH`` heads wide, down
+    to a head below the chin."""
+    cx, w, h = (head[0] + head[2]) / 2, head[2] - head[0], head[3] - head[1]
+    return (cx - BODY_WIDTH * w / 2, head[1], cx + BODY_WIDTH * w / 2, head[3] + h)
 
 
 def _height(r: Rect) -> float:
