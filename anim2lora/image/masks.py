@@ -59,8 +59,8 @@ def foreground(small: np.ndarray, colours: np.ndarray) -> np.ndarray:
 
 
 def outlines(small: np.ndarray) -> np.ndarray:
-    """Thin dark lines, darker than what lies on both sides of them (uint8 mask), without long
-    straight scenery lines: the outlines a cel character is drawn with.  A painted, gradient or
+    """Thin dark lines, darker than what lies on both sides of them and dark in themselves (uint8
+    mask), without long straight scenery lines: the outlines a cel character is inked with.  A painted, gradient or
     dark background has soft edges and steps between tones, not lines, so on such a background
     these find the characters where no flat background colour sets them apart."""
     import cv2
@@ -69,7 +69,7 @@ def outlines(small: np.ndarray) -> np.ndarray:
     t = max(2, round(LINE_WIDTH * h))
     luma = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
     dark = cv2.morphologyEx(luma, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * t - 1, 2 * t - 1)))
-    return without_scenery_lines(((dark > LINE_CONTRAST) * 255).astype(np.uint8))
+    return without_scenery_lines((((dark > LINE_CONTRAST) & (luma < INK_DARK)) * 255).astype(np.uint8))
 
 
 def without_scenery_lines(mask: np.ndarray) -> np.ndarray:

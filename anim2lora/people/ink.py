@@ -124,18 +124,35 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     colours = background_colours(small)
     fg = foreground(small, colours)
     strokes = dark_ink(small, colours) | lines_in_the_dark(small)
-    for x0, y0, x1, y1 in ignore:
-        for mask in (fg, strokes):
-            mask[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
+    for mask in (fg, strokes):
+        _blank(mask, ignore, scale)
     found_faces = faces(strokes, sh)
     r = max(1, round(CLOSE * sh))
+    boxes, scenery = _figures(fg, r, sh, scale)
+    if scenery or not any(b.kind == "head" for b in boxes):
+        # no flat background sets the characters apart (a dark, painted or rendered set; line
+        # art over busy scenery): their dark outlines do, where they show a head
+        drawn = outlines(small)
+        _blank(drawn, ignore, scale)
+        by_outline, _ = _figures(drawn, r, sh, scale)
+        if any(b.kind == "head" for b in by_outline):
+            boxes = by_outline
+    # every face, also where no body stands out from a busy background: the rules give a face
+    # with no body around it a body of its own
+    boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
+    return boxes
+
+
+def _blank(mask: np.ndarray, rects: Sequence[Rect], scale: float) -> None:
+    """Clear ``rects`` (frame pixels) in a working-size mask."""
+    for x0, y0, x1, y1 in rects:
+        mask[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
+
+
+def _figures(fg: np.ndarray, r: int, frame_h: int, scale: float) -> Tuple[List[Box], bool]:
+    """(person boxes, one per blob of ``fg``, and head boxes on their outlines, in frame pixels;
+    whether a blob was the background itself)."""
     blobs, labels, scenery = _blobs(fg, r)
-    if scenery:
-        # no flat background sets the characters apart: their outlines do
-        fg = outlines(small)
-        for x0, y0, x1, y1 in ignore:
-            fg[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
-        blobs, labels, _ = _blobs(fg, r)
     boxes: List[Box] = []
     bodies: List[Rect] = []
     for _, label, rect in blobs:
@@ -150,11 +167,8 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         body = (x + cols.min(), y + rows.min(), x + cols.max() + 1, y + rows.max() + 1)
         bodies.append(body)
         boxes.append(Box("person", tuple(v / scale for v in body), 1.0))
-        boxes.extend(_heads(ink, _silhouette(labels[y:y1, x:x1] == label, r), x, y, sh, scale))
-    # every face, also where no body stands out from a busy background: the rules give a face
-    # with no body around it a body of its own
-    boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
-    return boxes
+        boxes.extend(_heads(ink, _silhouette(labels[y:y1, x:x1] == label, r), x, y, frame_h, scale))
+    return boxes, scenery
 
 
 def _blobs(fg: np.ndarray, r: int):
