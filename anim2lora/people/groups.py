@@ -111,14 +111,24 @@ def load_references(stills: Mapping[str, Sequence[np.ndarray]], detector: Detect
 
 
 def _assign(per_name: np.ndarray, names: Sequence[str], threshold: float, margin: float) -> List[Tuple[str, float]]:
-    """Nearest character per row of ``per_name`` ([characters, names] distances)."""
-    out = []
-    for row in per_name:
-        order = np.argsort(row)
-        best = float(row[order[0]])
-        second = float(row[order[1]]) if len(order) > 1 else 1.0
-        ok = best <= threshold and second - best >= margin
-        out.append((names[order[0]] if ok else UNKNOWN, best))
+    """A name per row of ``per_name`` ([characters, names] distances): the nearest one within
+    ``threshold``, nearer by ``margin`` than every other name still free, else unknown.  Two
+    characters in one frame are two people: when both are nearest to one name, the surer call
+    takes it first and the other is named among the rest."""
+    out: List[Tuple[str, float]] = [(UNKNOWN, float(row.min()) if row.size else 1.0) for row in per_name]
+    taken: set = set()
+    # surest first: the row whose best name leads its second by the most
+    lead = [float(np.diff(np.sort(row)[:2])[0]) if row.size > 1 else 1.0 for row in per_name]
+    for i in sorted(range(len(per_name)), key=lambda i: (-lead[i], float(per_name[i].min()))):
+        row = per_name[i]
+        free = [k for k in np.argsort(row) if names[k] not in taken]
+        if not free:
+            continue
+        best = float(row[free[0]])
+        second = float(row[free[1]]) if len(free) > 1 else 1.0
+        if best <= threshold and second - best >= margin:
+            out[i] = (names[free[0]], best)
+            taken.add(names[free[0]])
     return out
 
 
