@@ -32,6 +32,7 @@ FACE_FULLNESS = 1.12       # and at most this share of the ellipse in its box
 EYE_SHARE = 0.15           # an eye covers at most this share of the face
 HEAD_FULLNESS = (0.7, 1.2) # share of the ellipse in its box a head's silhouette fills,
 HEAD_CORNERS = 0.65        # and at most this share of the box's top corners outside that ellipse
+HEAD_INK = 0.01           # a head holds at least this share of outline ink (eyes, strands, its outline)
 HEAD_ZONE = 0.4            # heads sit in the upper part of a body: lower bumps are hands, feet, props
 
 
@@ -128,13 +129,13 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         _blank(mask, ignore, scale)
     found_faces = faces(strokes, sh)
     r = max(1, round(CLOSE * sh))
-    boxes, scenery = _figures(fg, r, sh, scale)
+    drawn = outlines(small)
+    _blank(drawn, ignore, scale)
+    boxes, scenery = _figures(fg, drawn, r, scale)
     if scenery or not any(b.kind == "head" for b in boxes):
         # no flat background sets the characters apart (a dark, painted or rendered set; line
         # art over busy scenery): their dark outlines do, where they show a head
-        drawn = outlines(small)
-        _blank(drawn, ignore, scale)
-        by_outline, _ = _figures(drawn, r, sh, scale)
+        by_outline, _ = _figures(drawn, drawn, r, scale)
         if any(b.kind == "head" for b in by_outline):
             boxes = by_outline
     # every face, also where no body stands out from a busy background: the rules give a face
@@ -149,9 +150,11 @@ def _blank(mask: np.ndarray, rects: Sequence[Rect], scale: float) -> None:
         mask[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
 
 
-def _figures(fg: np.ndarray, r: int, frame_h: int, scale: float) -> Tuple[List[Box], bool]:
+def _figures(fg: np.ndarray, drawn: np.ndarray, r: int, scale: float) -> Tuple[List[Box], bool]:
     """(person boxes, one per blob of ``fg``, and head boxes on their outlines, in frame pixels;
-    whether a blob was the background itself)."""
+    whether a blob was the background itself).  ``drawn``: the frame's outlines; a head is drawn
+    (eyes, hair strands, its own outline), a bump of lamp glow or sky is not."""
+    frame_h = fg.shape[0]
     blobs, labels, scenery = _blobs(fg, r)
     boxes: List[Box] = []
     bodies: List[Rect] = []
@@ -167,7 +170,10 @@ def _figures(fg: np.ndarray, r: int, frame_h: int, scale: float) -> Tuple[List[B
         body = (x + cols.min(), y + rows.min(), x + cols.max() + 1, y + rows.max() + 1)
         bodies.append(body)
         boxes.append(Box("person", tuple(v / scale for v in body), 1.0))
-        boxes.extend(_heads(ink, _silhouette(labels[y:y1, x:x1] == label, r), x, y, frame_h, scale))
+        for head in _heads(ink, _silhouette(labels[y:y1, x:x1] == label, r), x, y, frame_h, scale):
+            hx0, hy0, hx1, hy1 = (int(round(v * scale)) for v in head.rect)
+            if hx1 > hx0 and hy1 > hy0 and (drawn[hy0:hy1, hx0:hx1] > 0).mean() >= HEAD_INK:
+                boxes.append(head)
     return boxes, scenery
 
 
