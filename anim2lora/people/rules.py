@@ -192,7 +192,7 @@ def framing(body: Rect, head: Rect, height: int, rules: Rules) -> str:
 
 def _judge_apart(person: Box, heads: List[Box], width: int, height: int, margin: float, rules: Rules,
                  text: Sequence[Rect], has_heads: bool, has_faces: bool) -> List[Judged]:
-    """A body box judged; one holding several heads whose shoulders do not meet is several
+    """A body box judged; one holding several heads whose shoulders do not touch is several
     characters that a floor line, a table or a hand joined into one outline: it is cut between
     the heads and each part judged on its own (their boxes then decide whether they overlap)."""
     j = _judge(person, heads, width, height, margin, rules, text, has_heads, has_faces)
@@ -200,7 +200,7 @@ def _judge_apart(person: Box, heads: List[Box], width: int, height: int, margin:
         return [j]
     tops = sorted(j.heads, key=lambda h: (h.rect[0] + h.rect[2]) / 2)
     spans = [_shoulders(head_of(h)) for h in tops]
-    if any(cover(a, b) > rules.max_overlap for i, a in enumerate(spans) for b in spans[i + 1:]):
+    if any(cover(a, b) > 0 for i, a in enumerate(spans) for b in spans[i + 1:]):
         return [j]
     centres = [(h.rect[0] + h.rect[2]) / 2 for h in tops]
     cuts = [person.rect[0]] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [person.rect[2]]
