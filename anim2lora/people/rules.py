@@ -247,9 +247,9 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
     on_it = [head_of(h) for h in whole if h is distinct[0] or _same_head(h, distinct[0])]
     head = (min(r[0] for r in on_it), min(r[1] for r in on_it), max(r[2] for r in on_it), max(r[3] for r in on_it))
     framed = framing(person.rect, head, height, rules)
-    # the whole figure is in view only when no edge cuts it and it is a full figure: a head found
-    # on its own (its body's outline lost in a dark or painted background) is not
-    return Judged(person, CHARACTER, "", distinct, framed, head=head, uncut=not edges and framed == FULL)
+    # the whole figure is in view when no edge cuts it, unless the outline holds little more than
+    # the head: a head found on its own (its body's outline lost in a dark or painted background)
+    return Judged(person, CHARACTER, "", distinct, framed, head=head, uncut=not edges and framed != CLOSE_UP)
 
 
 def _same_head(a: Box, b: Box) -> bool:
