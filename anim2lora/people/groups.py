@@ -34,6 +34,7 @@ from .settings import CountSettings
 from .tracks import by_shot, pooled
 
 MAX_CROP_AREA = 0.5       # crops under half the frame: a crop as big as the frame adds nothing
+SWAP = 0.08               # a character whose nearest name is taken takes one at most this much farther
 THIN_GROUP = 20           # fewer frames than this: too thin to train on its own
 
 
@@ -114,10 +115,10 @@ def _assign(per_name: np.ndarray, names: Sequence[str], threshold: float, margin
     """A name per row of ``per_name`` ([characters, names] distances): the nearest one within
     ``threshold``, nearer by ``margin`` than every other name still free, else unknown.  Two
     characters in one frame are two people: when both are nearest to one name, the surer call
-    takes it first and the other is named among the rest."""
+    takes it, and the other takes the next name only when it was nearly as near (``SWAP``)."""
     out: List[Tuple[str, float]] = [(UNKNOWN, float(row.min()) if row.size else 1.0) for row in per_name]
     taken: set = set()
-    # surest first: the row whose best name leads its second by the most
+    # surest first: the character whose nearest name leads its second by the most takes it
     lead = [float(np.diff(np.sort(row)[:2])[0]) if row.size > 1 else 1.0 for row in per_name]
     for i in sorted(range(len(per_name)), key=lambda i: (-lead[i], float(per_name[i].min()))):
         row = per_name[i]
@@ -126,7 +127,8 @@ def _assign(per_name: np.ndarray, names: Sequence[str], threshold: float, margin
             continue
         best = float(row[free[0]])
         second = float(row[free[1]]) if len(free) > 1 else 1.0
-        if best <= threshold and second - best >= margin:
+        # a name taken by another: the rest only when one of them was nearly as near (a close call)
+        if best <= threshold and second - best >= margin and best - float(row.min()) <= SWAP:
             out[i] = (names[free[0]], best)
             taken.add(names[free[0]])
     return out
