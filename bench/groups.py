@@ -31,6 +31,14 @@ load of 5 to 11 the same code measured about half these speeds):
     tune     line       129    0.302  0.19         0             16.8    6.1
     tune     colour     100    0.200  0.14         0              9.0    3.5
 
+Issue 15's outlines and two-people naming (branch i15real), before (d5f551e) -> after, in one
+run under a load average of 7.5 to 9 (docs/benchmarks.md has the tables):
+
+    tune     line       129  0.442 -> 0.667   false A+B 0 -> 0
+    tune     colour     100  0.370 -> 0.600   false A+B 0 -> 0
+    holdout  line       127  0.370 -> 0.606   false A+B 0 -> 3 (a stranger beside A named B)
+    holdout  colour      96  0.417 -> 0.708   false A+B 0 -> 0
+
 (worst: the lowest share right of any framing or background kind.  Coloured, nobody was named at
 all: about 0.20 is the share of frames whose truth is no group.)
 """

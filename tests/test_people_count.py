@@ -124,6 +124,32 @@ def test_bodies_sharing_much_of_their_boxes_overlap():
     assert not count(a + apart, W, H, RULES).overlap
 
 
+def test_a_bump_of_hair_on_a_head_and_a_face_inside_a_head_are_that_one_head():
+    # a spike or ribbon on the hair top (under half a head wide) and a face model's eyes-to-mouth
+    # box inside the head outline: one character, not an overlap of three heads
+    c = count([person(200, 40, 400, 360), head(240, 60, 360, 180), head(330, 40, 360, 62),
+               head(270, 110, 330, 160, "face")], W, H, RULES)
+    assert labels(c) == [CHARACTER] and not c.overlap and c.n == 1
+
+
+def test_one_outline_over_two_heads_whose_shoulders_do_not_touch_is_two_characters():
+    # a floor line or a table joins two standing characters into one blob: cut between the heads
+    c = count([person(20, 40, 620, 360), head(100, 50, 160, 110), head(450, 60, 510, 120)], W, H, RULES)
+    assert labels(c) == [CHARACTER, CHARACTER] and not c.overlap and c.n == 2
+    assert sorted(j.box.rect[2] for j in c.boxes)[0] < 450
+
+
+def test_heads_nearer_than_a_body_width_overlap_whatever_their_boxes():
+    # bodies lost in a dark background: two heads side by side, a head's width apart, with a
+    # box each that barely meet, have their shoulders fused
+    c = count([person(100, 40, 190, 140), head(110, 40, 180, 110), person(185, 45, 275, 145),
+               head(195, 45, 265, 115)], W, H, RULES)
+    assert c.overlap and all(j.label == OVERLAP for j in c.characters)
+    apart = count([person(100, 40, 190, 140), head(110, 40, 180, 110), person(400, 45, 490, 145),
+                   head(410, 45, 480, 115)], W, H, RULES)
+    assert not apart.overlap and apart.n == 2
+
+
 def test_min_score_judges_bodies_only():
     """Heads and faces passed their own model's threshold (face 0.25): a sure body with a face at
     0.28 is a character, and a stricter min_score drops weak bodies, not their heads."""
@@ -158,6 +184,45 @@ def test_settings_are_checked_by_name():
         CountSettings(max_overlap=1.5)
     with pytest.raises(BadInputError, match="detector"):
         CountSettings(detector="yolo")
+
+
+def _inked_character_on_a_lit_gradient():
+    """A cel character inked with dark outlines (hair, face, two eyes, a neck, a body cut by the
+    bottom edge) on a sky-to-dusk gradient with a soft lamp glow: no flat colour frames it."""
+    import cv2
+
+    ys, xs = np.mgrid[0:H, 0:W].astype(np.float32)
+    t = (ys / H)[..., None] * 0.7 + (xs / W)[..., None] * 0.3
+    img = (np.array([200, 150, 90], np.float32) * (1 - t) + np.array([60, 90, 200], np.float32) * t)
+    img += (np.exp(-((xs - 500) ** 2 + (ys - 90) ** 2) / (2 * 40.0 ** 2)) * 120)[..., None]     # the lamp
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    ink, line = (25, 20, 30), 3
+    neck = np.array([[222, 200], [222, 250], [258, 250], [258, 200]], np.int32)
+    cv2.fillPoly(img, [neck], (190, 215, 250))
+    cv2.polylines(img, [neck], False, ink, line, cv2.LINE_AA)
+    body = np.array([[150, 360], [175, 245], [305, 245], [330, 360]], np.int32)
+    cv2.fillPoly(img, [body], (90, 40, 30))
+    cv2.polylines(img, [body], False, ink, line, cv2.LINE_AA)
+    cv2.ellipse(img, (240, 150), (52, 62), 0, 0, 360, (190, 215, 250), -1, cv2.LINE_AA)       # face
+    cv2.ellipse(img, (240, 150), (52, 62), 0, 0, 360, ink, line, cv2.LINE_AA)
+    cv2.ellipse(img, (240, 120), (60, 48), 0, 180, 360, (40, 70, 140), -1, cv2.LINE_AA)       # hair
+    cv2.ellipse(img, (240, 120), (60, 48), 0, 180, 360, ink, line, cv2.LINE_AA)
+    cv2.line(img, (180, 120), (300, 120), ink, line, cv2.LINE_AA)
+    for x in (220, 260):                                                                     # eyes
+        cv2.ellipse(img, (x, 150), (8, 12), 0, 0, 360, ink, -1, cv2.LINE_AA)
+    cv2.line(img, (232, 185), (248, 185), ink, 2, cv2.LINE_AA)                                # mouth
+    return img, (180, 72, 300, 212)
+
+
+def test_a_character_inked_on_a_gradient_is_found_by_its_outlines_and_a_lamp_glow_is_no_head():
+    bgr, truth_head = _inked_character_on_a_lit_gradient()
+    boxes = InkDetector().detect(bgr)
+    heads = [b for b in boxes if b.kind == "head"]
+    assert heads and all(b.rect[0] < 330 for b in heads), "the glow at x 500 is no head"
+    c = count(boxes, W, H, RULES, (), True, False)
+    assert c.n == 1
+    x0, y0, x1, y1 = c.characters[0].head
+    assert x0 < 240 < x1 and y0 < 150 < y1
 
 
 # -- the offline detector on generated scenes ---------------------------------------------------

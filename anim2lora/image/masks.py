@@ -10,6 +10,7 @@ LINE_SPAN = 0.3            # straight runs longer than this share of the frame a
 UPRIGHT_SPAN = 0.6         # upright ones this long (a standing body's outline runs half its height)
 LINE_WIDTH = 0.01          # when thinner than this share of the height (half-width): wider runs are paint
 INK_DARK, INK_LUMA = 80, 0.55  # ink: luma under 80 and under 55 % of the background's
+LINE_CONTRAST = 40         # an outline is this much darker (luma) than both its sides
 
 
 def background_colours(small: np.ndarray) -> np.ndarray:
@@ -54,10 +55,28 @@ def unlike(bgr: np.ndarray, colours: np.ndarray) -> np.ndarray:
 
 def foreground(small: np.ndarray, colours: np.ndarray) -> np.ndarray:
     """Pixels unlike every background colour in ``colours``, without thin straight scenery lines."""
+    return without_scenery_lines(unlike(small, colours).astype(np.uint8) * 255)
+
+
+def outlines(small: np.ndarray) -> np.ndarray:
+    """Thin dark lines, darker than what lies on both sides of them and dark in themselves (uint8
+    mask), without long straight scenery lines: the outlines a cel character is inked with.  A painted, gradient or
+    dark background has soft edges and steps between tones, not lines, so on such a background
+    these find the characters where no flat background colour sets them apart."""
     import cv2
 
-    h, w = small.shape[:2]
-    mask = unlike(small, colours).astype(np.uint8) * 255
+    h = small.shape[0]
+    t = max(2, round(LINE_WIDTH * h))
+    luma = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
+    dark = cv2.morphologyEx(luma, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * t - 1, 2 * t - 1)))
+    return without_scenery_lines((((dark > LINE_CONTRAST) & (luma < INK_DARK)) * 255).astype(np.uint8))
+
+
+def without_scenery_lines(mask: np.ndarray) -> np.ndarray:
+    """``mask`` (uint8) without its thin straight runs longer than a body: scenery lines."""
+    import cv2
+
+    h, w = mask.shape[:2]
     # only thin runs can be scenery lines: a painted body is as tall as one, but solid
     t = max(2, round(LINE_WIDTH * h))
     thin = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN,

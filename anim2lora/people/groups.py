@@ -34,6 +34,7 @@ from .settings import CountSettings
 from .tracks import by_shot, pooled
 
 MAX_CROP_AREA = 0.5       # crops under half the frame: a crop as big as the frame adds nothing
+SWAP = 0.08               # a character whose nearest name is taken takes one at most this much farther
 THIN_GROUP = 20           # fewer frames than this: too thin to train on its own
 
 
@@ -111,16 +112,26 @@ def load_references(stills: Mapping[str, Sequence[np.ndarray]], detector: Detect
 
 
 def assign(per_name: np.ndarray, names: Sequence[str], threshold: float, margin: float) -> List[Tuple[str, float]]:
-    """Nearest character per row of ``per_name`` ([characters, names] distances): its name, or
-    unknown when farther than ``threshold`` or not nearer than the next by ``margin`` (PairCompose
-    names its composed pictures' characters the same way)."""
-    out = []
-    for row in per_name:
-        order = np.argsort(row)
-        best = float(row[order[0]])
-        second = float(row[order[1]]) if len(order) > 1 else 1.0
-        ok = best <= threshold and second - best >= margin
-        out.append((names[order[0]] if ok else UNKNOWN, best))
+    """A name per row of ``per_name`` ([characters, names] distances): the nearest one within
+    ``threshold``, nearer by ``margin`` than every other name still free, else unknown.  Two
+    characters in one frame are two people: when both are nearest to one name, the surer call
+    takes it, and the other takes the next name only when it was nearly as near (``SWAP``).
+    PairCompose names its composed pictures' characters the same way."""
+    out: List[Tuple[str, float]] = [(UNKNOWN, float(row.min()) if row.size else 1.0) for row in per_name]
+    taken: set = set()
+    # surest first: the character whose nearest name leads its second by the most takes it
+    lead = [float(np.diff(np.sort(row)[:2])[0]) if row.size > 1 else 1.0 for row in per_name]
+    for i in sorted(range(len(per_name)), key=lambda i: (-lead[i], float(per_name[i].min()))):
+        row = per_name[i]
+        free = [k for k in np.argsort(row) if names[k] not in taken]
+        if not free:
+            continue
+        best = float(row[free[0]])
+        second = float(row[free[1]]) if len(free) > 1 else 1.0
+        # a name taken by another: the rest only when one of them was nearly as near (a close call)
+        if best <= threshold and second - best >= margin and best - float(row.min()) <= SWAP:
+            out[i] = (names[free[0]], best)
+            taken.add(names[free[0]])
     return out
 
 

@@ -13,7 +13,7 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from ..image.masks import background_colours, dark_ink, foreground, lines_in_the_dark
+from ..image.masks import background_colours, dark_ink, foreground, lines_in_the_dark, outlines
 from .boxes import Box, Rect, area, inside_share
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
@@ -32,6 +32,7 @@ FACE_FULLNESS = 1.12       # and at most this share of the ellipse in its box
 EYE_SHARE = 0.15           # an eye covers at most this share of the face
 HEAD_FULLNESS = (0.7, 1.2) # share of the ellipse in its box a head's silhouette fills,
 HEAD_CORNERS = 0.65        # and at most this share of the box's top corners outside that ellipse
+HEAD_INK = 0.01           # a head holds at least this share of outline ink (eyes, strands, its outline)
 HEAD_ZONE = 0.4            # heads sit in the upper part of a body: lower bumps are hands, feet, props
 
 
@@ -124,19 +125,37 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     colours = background_colours(small)
     fg = foreground(small, colours)
     strokes = dark_ink(small, colours) | lines_in_the_dark(small)
-    for x0, y0, x1, y1 in ignore:
-        for mask in (fg, strokes):
-            mask[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
+    for mask in (fg, strokes):
+        _blank(mask, ignore, scale)
     found_faces = faces(strokes, sh)
     r = max(1, round(CLOSE * sh))
-    joined = cv2.dilate(fg, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    blobs = []
-    for label in range(1, count):
-        x, y, bw, bh, _ = stats[label]
-        if max(bw, bh) >= MIN_BLOB * sh and not _scenery((x, y, x + bw, y + bh), sw, sh):
-            blobs.append((bw * bh, label, (x, y, x + bw, y + bh)))
-    blobs.sort(reverse=True)
+    drawn = outlines(small)
+    _blank(drawn, ignore, scale)
+    boxes, scenery = _figures(fg, drawn, r, scale)
+    if scenery or not any(b.kind == "head" for b in boxes):
+        # no flat background sets the characters apart (a dark, painted or rendered set; line
+        # art over busy scenery): their dark outlines do, where they show a head
+        by_outline, _ = _figures(drawn, drawn, r, scale)
+        if any(b.kind == "head" for b in by_outline):
+            boxes = by_outline
+    # every face, also where no body stands out from a busy background: the rules give a face
+    # with no body around it a body of its own
+    boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
+    return boxes
+
+
+def _blank(mask: np.ndarray, rects: Sequence[Rect], scale: float) -> None:
+    """Clear ``rects`` (frame pixels) in a working-size mask."""
+    for x0, y0, x1, y1 in rects:
+        mask[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
+
+
+def _figures(fg: np.ndarray, drawn: np.ndarray, r: int, scale: float) -> Tuple[List[Box], bool]:
+    """(person boxes, one per blob of ``fg``, and head boxes on their outlines, in frame pixels;
+    whether a blob was the background itself).  ``drawn``: the frame's outlines; a head is drawn
+    (eyes, hair strands, its own outline), a bump of lamp glow or sky is not."""
+    frame_h = fg.shape[0]
+    blobs, labels, scenery = _blobs(fg, r)
     boxes: List[Box] = []
     bodies: List[Rect] = []
     for _, label, rect in blobs:
@@ -151,11 +170,31 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         body = (x + cols.min(), y + rows.min(), x + cols.max() + 1, y + rows.max() + 1)
         bodies.append(body)
         boxes.append(Box("person", tuple(v / scale for v in body), 1.0))
-        boxes.extend(_heads(ink, _silhouette(labels[y:y1, x:x1] == label, r), x, y, sh, scale))
-    # every face, also where no body stands out from a busy background: the rules give a face
-    # with no body around it a body of its own
-    boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
-    return boxes
+        for head in _heads(ink, _silhouette(labels[y:y1, x:x1] == label, r), x, y, frame_h, scale):
+            hx0, hy0, hx1, hy1 = (int(round(v * scale)) for v in head.rect)
+            if hx1 > hx0 and hy1 > hy0 and (drawn[hy0:hy1, hx0:hx1] > 0).mean() >= HEAD_INK:
+                boxes.append(head)
+    return boxes, scenery
+
+
+def _blobs(fg: np.ndarray, r: int):
+    """(blobs as (area, label, rect) largest first, the label picture, whether a blob was the
+    background itself) of a foreground mask whose strokes closer than ``r`` join up."""
+    import cv2
+
+    sh, sw = fg.shape
+    joined = cv2.dilate(fg, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    blobs, scenery = [], False
+    for label in range(1, count):
+        x, y, bw, bh, _ = stats[label]
+        if max(bw, bh) < MIN_BLOB * sh:
+            continue
+        if _scenery((x, y, x + bw, y + bh), sw, sh):
+            scenery = True
+        else:
+            blobs.append((bw * bh, label, (x, y, x + bw, y + bh)))
+    return sorted(blobs, reverse=True), labels, scenery
 
 
 def _scenery(rect, width: int, height: int) -> bool:

@@ -30,6 +30,8 @@ FACE_TO_HEAD = 1.35      # a head (hair included) is about this many face boxes 
 CLOSE_UP_HEADS, FULL_HEADS = 2.6, 5.0
 BODY_WIDTH = 2.4         # a body taken from its face alone is this many head widths wide
 HAIR_ABOVE = 0.45        # hair rises at most this many head heights above the head a face implies
+FACE_IN_HEAD = 0.9       # a face this much inside a head box is that head's face
+SPIKE = 0.5              # a bump narrower than this share of a head beside it is its hair
 FACE_ALONE = 0.5         # a face stands for a character with no body found around it from this score up
 
 
@@ -105,7 +107,7 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
     for person in sorted(bodies, key=lambda b: -b.area):
         inside = [h for h in heads if inside_share(h.rect, person.rect) >= HEAD_INSIDE]
         held.extend(inside)
-        judged.append(_judge(person, inside, width, height, margin, rules, text, has_heads, has_faces))
+        judged.extend(_judge_apart(person, inside, width, height, margin, rules, text, has_heads, has_faces))
     for group in _stacks(_loose(heads, held)):
         body = Box("person", _union([_body_below(f, width, height, rules) for f in group]), group[0].score)
         j = _judge(body, group, width, height, margin, rules, text, True, has_faces)
@@ -188,6 +190,28 @@ def framing(body: Rect, head: Rect, height: int, rules: Rules) -> str:
     return MEDIUM
 
 
+def _judge_apart(person: Box, heads: List[Box], width: int, height: int, margin: float, rules: Rules,
+                 text: Sequence[Rect], has_heads: bool, has_faces: bool) -> List[Judged]:
+    """A body box judged; one holding several heads whose shoulders do not touch is several
+    characters that a floor line, a table or a hand joined into one outline: it is cut between
+    the heads and each part judged on its own (their boxes then decide whether they overlap)."""
+    j = _judge(person, heads, width, height, margin, rules, text, has_heads, has_faces)
+    if j.label != OVERLAP or len(j.heads) < 2:
+        return [j]
+    tops = sorted(j.heads, key=lambda h: (h.rect[0] + h.rect[2]) / 2)
+    spans = [_shoulders(head_of(h)) for h in tops]
+    if any(cover(a, b) > 0 for i, a in enumerate(spans) for b in spans[i + 1:]):
+        return [j]
+    centres = [(h.rect[0] + h.rect[2]) / 2 for h in tops]
+    cuts = [person.rect[0]] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [person.rect[2]]
+    out = []
+    for k in range(len(tops)):
+        part = Box(person.kind, (cuts[k], person.rect[1], cuts[k + 1], person.rect[3]), person.score)
+        mine = [h for h in heads if cuts[k] <= (h.rect[0] + h.rect[2]) / 2 < cuts[k + 1]]
+        out.append(_judge(part, mine, width, height, margin, rules, text, has_heads, has_faces))
+    return out
+
+
 def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float, rules: Rules,
            text: Sequence[Rect], has_heads: bool, has_faces: bool) -> Judged:
     if _on_text(person.rect, text):
@@ -214,7 +238,7 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
     distinct: List[Box] = []
     # faces first: an outline bump over two faces side by side is two fused heads, not one
     for h in sorted(whole, key=lambda h: (h.kind != "face", -area(head_of(h)))):
-        if not any(_same_head(h, d) for d in distinct):
+        if not any(_same_head(h, d) or _hair_of(h, d) for d in distinct):
             distinct.append(h)
     if len(distinct) >= 2:
         return Judged(person, OVERLAP, f"{len(distinct)} heads in one body box", distinct)
@@ -222,8 +246,10 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
         return Judged(person, CHARACTER, "", distinct)
     on_it = [head_of(h) for h in whole if h is distinct[0] or _same_head(h, distinct[0])]
     head = (min(r[0] for r in on_it), min(r[1] for r in on_it), max(r[2] for r in on_it), max(r[3] for r in on_it))
-    return Judged(person, CHARACTER, "", distinct, framing(person.rect, head, height, rules), head=head,
-                  uncut=not edges)
+    framed = framing(person.rect, head, height, rules)
+    # the whole figure is in view when no edge cuts it, unless the outline holds little more than
+    # the head: a head found on its own (its body's outline lost in a dark or painted background)
+    return Judged(person, CHARACTER, "", distinct, framed, head=head, uncut=not edges and framed != CLOSE_UP)
 
 
 def _same_head(a: Box, b: Box) -> bool:
@@ -237,9 +263,22 @@ def _same_head(a: Box, b: Box) -> bool:
         return False
     if faces:
         face, other = faces[0], b if faces[0] is a else a
+        if inside_share(face.rect, other.rect) >= FACE_IN_HEAD:
+            return True           # a face model's box (eyes to mouth) inside the head outline round it
         top, h = head_of(face)[1], _height(head_of(face))
         return other.rect[1] > top - HAIR_ABOVE * h
     return True
+
+
+def _hair_of(bump: Box, head: Box) -> bool:
+    """A bump under half a head's width on the top or side of that head is its hair (a spike, a
+    ribbon, a cowlick), not a second head: a head beside another is about as wide."""
+    whole = head_of(head)
+    w, h = whole[2] - whole[0], whole[3] - whole[1]
+    if bump.kind == "face" or bump.width >= SPIKE * w:
+        return False
+    cx, cy = (bump.rect[0] + bump.rect[2]) / 2, (bump.rect[1] + bump.rect[3]) / 2
+    return whole[0] - 0.25 * w <= cx <= whole[2] + 0.25 * w and whole[1] - HAIR_ABOVE * h - bump.height <= cy <= whole[3]
 
 
 def _visible_share(person: Box, edges) -> float:
@@ -279,11 +318,22 @@ def _overlaps(judged: List[Judged], rules: Rules) -> bool:
                 shared, what = cover(a.head or head_of(a.heads[0]), b.head or head_of(b.heads[0])), "head"
             else:
                 shared, what = cover(a.box.rect, b.box.rect), "box"
+            if a.head and b.head and shared <= rules.max_overlap:
+                # bodies lost in a dark or painted background, or hidden behind a table, still
+                # have shoulders: two heads nearer than a body's width have them fused
+                shared, what = cover(_shoulders(a.head), _shoulders(b.head)), "shoulders"
             if shared > rules.max_overlap:
                 for j in (a, b):
                     j.label, j.why = OVERLAP, f"shares {shared:.0%} of its {what} with another character"
                 overlap = True
     return overlap
+
+
+def _shoulders(head: Rect) -> Rect:
+    """Where a character's head and shoulders are, from its head: ``BODY_WIDTH`` heads wide, down
+    to a head below the chin."""
+    cx, w, h = (head[0] + head[2]) / 2, head[2] - head[0], head[3] - head[1]
+    return (cx - BODY_WIDTH * w / 2, head[1], cx + BODY_WIDTH * w / 2, head[3] + h)
 
 
 def _height(r: Rect) -> float:
