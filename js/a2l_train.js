@@ -1,5 +1,6 @@
-// TrainLoRA's live view: a loss chart and sample previews, fed by the "anim2lora.train" server
-// events of this node only. One listener per node, removed with the node. Exports only.
+// TrainLoRA's live view: a loss chart with the resemblance scores beside it and sample previews,
+// fed by the "anim2lora.train" server events of this node only. One listener per node, removed
+// with the node. Exports only.
 import { api } from "../../scripts/api.js";
 import { app } from "../../scripts/app.js";
 import { drawChart } from "./a2l_chart.js";
@@ -32,9 +33,23 @@ function previewFigure(event) {
   return el("figure", { style: "margin:0;" }, img, caption);
 }
 
+/** Record a resemblance score event ({step, score}) in `state`: one score per step, in step
+ * order, and the best (the highest, the earliest of equals) as the trainer keeps it. */
+export function addScore(state, event) {
+  if (!Number.isFinite(event.score)) return;
+  state.scores = state.scores.filter((s) => s.step !== event.step);
+  state.scores.push({ step: event.step, score: event.score });
+  state.scores.sort((a, b) => a.step - b.step);
+  state.best = bestOf(state.scores);
+}
+
+function bestOf(scores) {
+  return scores.reduce((best, s) => (best && best.score >= s.score ? best : s), null);
+}
+
 /** Give a TrainLoRA node its chart widget (onNodeCreated); it listens once connected (onAdded). */
 export function attachTrainView(node) {
-  const state = { losses: [], last: null, received: 0, previews: 0 };
+  const state = { losses: [], last: null, received: 0, previews: 0, scores: [], best: null };
   const canvas = el("canvas", { className: "a2l-chart" });
   canvas.style.cssText = "width:100%;height:150px;display:block;border-radius:4px;";
   const strip = el("div", { className: "a2l-previews" });
@@ -50,6 +65,11 @@ export function attachTrainView(node) {
 
   const listener = ({ detail }) => {
     if (!detail || !isNodeEvent(node, detail.node)) return;
+    if (detail.score !== undefined) {     // resemblance scored at a step: drawn beside that step's loss
+      addScore(state, detail);
+      redraw();
+      return;
+    }
     if (detail.preview != null) {
       if (detail.image) {
         strip.append(previewFigure(detail));
@@ -60,6 +80,8 @@ export function attachTrainView(node) {
     }
     if (detail.step === 1 || detail.step <= state.losses.length - 1) {  // a new run (or a resumed one)
       state.losses.length = Math.max(0, detail.step - 1);
+      state.scores = state.scores.filter((s) => s.step < detail.step);     // those steps are trained again
+      state.best = bestOf(state.scores);
       if (detail.step === 1) {            // a new run's previews replace the last run's
         strip.replaceChildren();
         state.previews = 0;
@@ -88,11 +110,15 @@ export function attachTrainView(node) {
   redraw();
 }
 
-/** The full loss list of a finished run (onExecuted's ui.a2l_losses): redraw from it. */
-export function showFinishedRun(node, losses) {
+/** The full loss list of a finished run (onExecuted's ui.a2l_losses) and its scores
+ * (ui.a2l_scores, [{step, score}]): redraw from them. */
+export function showFinishedRun(node, losses, scores = []) {
   const view = node.a2lTrain;
   if (!view || !Array.isArray(losses)) return;
   view.state.losses = losses.slice();
+  view.state.scores = [];
+  for (const s of Array.isArray(scores) ? scores : []) addScore(view.state, s);
+  view.state.best = bestOf(view.state.scores);
   if (view.state.last && view.state.last.total !== losses.length) view.state.last = null;
   view.redraw();
 }

@@ -52,7 +52,7 @@ app.registerExtension({
       if (groups) showPanel(this, "a2l_groups", groups, renderGroups, Math.min(260, groupsHeight(groups)));
       const gallery = message?.a2l_gallery?.[0];
       if (gallery) showPanel(this, "a2l_gallery", gallery, renderGallery, 300);
-      if (message?.a2l_losses) showFinishedRun(this, message.a2l_losses);
+      if (message?.a2l_losses) showFinishedRun(this, message.a2l_losses, message.a2l_scores);
       this.setDirtyCanvas(true, true);
     });
   },

@@ -9,7 +9,7 @@ from ..anim2lora import cache_layout
 from ..anim2lora.train.lora_file import refuse_foreign
 from ..anim2lora.train.settings import RunOptions, TrainSettings
 from . import bridge
-from .comfy_types import DATASET, image_batch, setting_inputs
+from .comfy_types import DATASET, REFERENCES, image_batch, setting_inputs
 
 log = logging.getLogger("anim2lora")
 EVENT = "anim2lora.train"
@@ -40,6 +40,19 @@ def _base_model(prompt, unique_id, model, identity) -> str:
     return f"{name} ({weights})" if name else weights
 
 
+def _scorer(references):
+    """The verdict's analyzers on the references, for scoring during the run (None without them)."""
+    if not references:
+        return None
+    from ..anim2lora.people import identity
+    from ..anim2lora.people.detectors import MODELS_FOLDER
+    from ..anim2lora.verdict.score import ResemblanceScorer
+
+    return ResemblanceScorer({name: list(stills) for name, stills in references}, device=bridge.torch_device(),
+                             detect_models=bridge.models_dir(MODELS_FOLDER),
+                             embed_models=bridge.models_dir(identity.MODELS_FOLDER))
+
+
 class TrainLoRA:
     DESCRIPTION = ("Trains a LoRA on a Caption With Keep Tokens dataset with kohya's semantics (per-step caption "
                    "shuffle after the pinned names, clip skip, buckets, min-SNR), inside ComfyUI on its device, "
@@ -66,9 +79,14 @@ class TrainLoRA:
                              "vae": ("VAE", {"tooltip": "Its VAE, to encode the dataset's pictures."}),
                              "dataset": (DATASET, {"tooltip": "The dataset from Caption With Keep Tokens."}),
                              **setting_inputs(TrainSettings), **setting_inputs(RunOptions)},
+                # optional, after every older widget: saved workflows and API prompts keep loading
+                "optional": {**setting_inputs(TrainSettings, optional=True),
+                             "references": (REFERENCES, {"tooltip": "The characters, from Character Reference "
+                                                         "nodes: score_every_n_steps scores resemblance to their "
+                                                         "stills (without them nothing is scored)."})},
                 "hidden": {"unique_id": "UNIQUE_ID", "prompt": "PROMPT"}}
 
-    def train(self, model, clip, vae, dataset, resume=True, unique_id=None, prompt=None, **settings):
+    def train(self, model, clip, vae, dataset, resume=True, references=(), unique_id=None, prompt=None, **settings):
         import torch       # torch and the trainer load when a run starts, not when ComfyUI lists nodes
 
         from ..anim2lora.train.comfy_backend import ComfyBackend, module_identity
@@ -95,15 +113,21 @@ class TrainLoRA:
                 log.info("TrainLoRA %s: step %d/%d, loss %.4f, %.2f s/step, %.0f s left", settings.name,
                          event["step"], event["total"], event["loss"], event["seconds_per_step"],
                          event["seconds_left"])
+            if event.get("score") is not None:
+                log.info("TrainLoRA %s: step %d, resemblance %.3f (best %.3f at step %d)", settings.name,
+                         event["step"], event["score"], event["best"]["score"], event["best"]["step"])
 
+        scorer = _scorer(references) if settings.score_every_n_steps else None
         with torch.inference_mode(False):        # ComfyUI runs nodes under inference_mode
             result = train(backend, dataset, settings, lora_path, state_dir=state_dir,
                            latent_dir=bridge.cache_root() / cache_layout.LATENTS, progress=progress, on_event=on_event,
-                           resume=resume, base_model=_base_model(prompt, unique_id, model, module_identity))
+                           resume=resume, base_model=_base_model(prompt, unique_id, model, module_identity),
+                           scorer=scorer)
         trained_model, trained_clip = bridge.apply_lora(model, clip, result.lora, settings.clip_skip)
         report = train_report(result, settings)
         loss = image_batch(loss_picture(result.losses, f"{settings.name} loss"))
-        ui = {"a2l_report": [report], "a2l_losses": result.losses}
+        ui = {"a2l_report": [report], "a2l_losses": result.losses,
+              "a2l_scores": [{"step": e["step"], "score": e["score"]} for e in result.scores]}
         if result.previews:
             ui["images"] = bridge.temp_images([p for _, _, p in result.previews], f"a2l_{settings.name}_preview")
         return {"ui": ui,

@@ -1,7 +1,7 @@
 """The pack's front end (js/) in headless Chromium on a real ComfyUI: the shipped prompts loaded on
 the canvas and queued from the page, as a user does; the filter galleries' thumbnails load from
 /view with their reasons, GroupSplit's table matches its report, TrainLoRA's chart follows the
-live events and its listener goes with the node.  Screenshots land in /tmp/frontend_*.png."""
+live events (the loss and the resemblance scores) and its listener goes with the node.  Screenshots land in /tmp/frontend_*.png."""
 
 import json
 import re
@@ -126,7 +126,8 @@ def test_galleries_and_group_counts_show_a_real_run(host, demo_clip, tmp_path):
 TRAIN_STATE = """
 const n = window.app.graph.getNodeById(15);
 const s = n?.a2lTrain?.state;
-return s ? {losses: s.losses, received: s.received, last: s.last, previews: s.previews} : null;
+return s ? {losses: s.losses, received: s.received, last: s.last, previews: s.previews, scores: s.scores,
+             best: s.best} : null;
 """
 
 
@@ -135,7 +136,7 @@ def test_the_training_chart_follows_live_events_and_leaves_with_its_node(train_h
     prompt = _prompt("train_demo.json")
     prompt["14"]["inputs"]["ckpt_name"] = random_sd15.name
     prompt["15"]["inputs"].update(name="a2l_frontend", max_steps=2, resolution=256, rank=4, alpha=2.0,
-                                  warmup_steps=0)
+                                  warmup_steps=0, score_every_n_steps=2, references=["7", 0])
     _upload_inputs(train_host, prompt, demo_clip, tmp_path)
     driver = open_page(train_host.url)
     try:
@@ -146,6 +147,11 @@ def test_the_training_chart_follows_live_events_and_leaves_with_its_node(train_h
         assert state["received"] == 2, "one live event per step"
         assert state["last"]["step"] == state["last"]["total"] == 2 and state["last"]["node"] == "15"
         assert state["losses"] == pytest.approx(result["outputs"]["15"]["a2l_losses"]), "the chart ends on the full list"
+        # resemblance scored at step 2 (the interval and the last step), live and in the finished run's list
+        finished = result["outputs"]["15"]["a2l_scores"]
+        assert [s["step"] for s in finished] == [2]
+        assert state["scores"] == [{"step": 2, "score": pytest.approx(finished[0]["score"])}]
+        assert state["best"]["step"] == 2
 
         # a sample preview as the trainer sends one (max_steps=2 ends before an epoch does)
         image = result["outputs"]["16"]["images"][0]
@@ -175,6 +181,42 @@ def test_the_training_chart_follows_live_events_and_leaves_with_its_node(train_h
         # a new TrainLoRA node gets exactly one listener
         driver.execute_script("window.app.graph.add(LiteGraph.createNode('TrainLoRA')); return true")
         assert driver.execute_script("return window.anim2lora.trainListeners()") == 1
+    finally:
+        driver.quit()
+
+
+def test_the_chart_draws_resemblance_scores_beside_the_loss(host):
+    """Without training (fast): step and score events as the trainer sends them (a score after its
+    step's loss), a resumed run dropping the scores of the steps it trains again, a new run
+    clearing them, and a finished run's lists (ui.a2l_losses, ui.a2l_scores) drawn whole."""
+    driver = open_page(host.url)
+    try:
+        seen = driver.execute_script("""
+            const api = window.comfyAPI.api.api;
+            window.app.graph.clear();
+            const node = window.LiteGraph.createNode('TrainLoRA');
+            window.app.graph.add(node);
+            const id = String(node.id), s = node.a2lTrain.state, out = {};
+            const step = (n) => api.dispatchCustomEvent('anim2lora.train', {node: id, name: 'x', step: n, total: 40,
+              loss: 0.2 - n / 400, lr: 1e-4, epoch: n / 10, seconds_per_step: 1, seconds_left: 40 - n});
+            const score = (n, v) => api.dispatchCustomEvent('anim2lora.train', {node: id, name: 'x', step: n, total: 40,
+              score: v, best: null, groups: {A: {score: v, resemblance: {A: v}, characters: 1, drawn: 'A', faults: []}}});
+            for (let n = 1; n <= 30; n++) { step(n); if (n % 10 === 0) score(n, [0, 0.42, 0.71, 0.55][n / 10]); }
+            out.live = {scores: s.scores.map(x => [x.step, x.score]), best: s.best, losses: s.losses.length};
+            step(20);                                    // resumed at step 20: 20 and 30 are trained again
+            out.resumed = s.scores.map(x => x.step);
+            step(1);                                     // a new run
+            out.fresh = s.scores.length;
+            node.onExecuted({a2l_losses: [0.3, 0.2, 0.1, 0.1], a2l_scores: [{step: 2, score: 0.3}, {step: 4, score: 0.6}]});
+            out.finished = {scores: s.scores.map(x => [x.step, x.score]), best: s.best, losses: s.losses.length};
+            window.a2lScoreNode = node;
+            return out""")
+        assert seen["live"]["scores"] == [[10, 0.42], [20, 0.71], [30, 0.55]] and seen["live"]["losses"] == 30
+        assert seen["live"]["best"] == {"step": 20, "score": 0.71}
+        assert seen["resumed"] == [10] and seen["fresh"] == 0
+        assert seen["finished"] == {"scores": [[2, 0.3], [4, 0.6]], "best": {"step": 4, "score": 0.6}, "losses": 4}
+        node_id = driver.execute_script("return window.a2lScoreNode.id")
+        _screenshot(driver, node_id, f".a2l-train[data-node='{node_id}']", "/tmp/frontend_chart_scores.png")
     finally:
         driver.quit()
 

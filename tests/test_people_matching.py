@@ -87,14 +87,14 @@ def test_runs_of_one_shot_are_split_at_every_cut():
 
 def test_two_characters_in_one_frame_are_two_people_when_named():
     from anim2lora.names import UNKNOWN
-    from anim2lora.people.groups import _assign
+    from anim2lora.people.groups import assign
 
     names = ["A", "B"]
     # both nearest to A: the surer call (A far ahead of B) takes A, the other is named B
-    both = _assign(np.array([[0.10, 0.30], [0.20, 0.24]], np.float32), names, 0.38, 0.02)
+    both = assign(np.array([[0.10, 0.30], [0.20, 0.24]], np.float32), names, 0.38, 0.02)
     assert [w for w, _ in both] == ["A", "B"]
     # a stranger beside A: far from B, and no close call between A and B for either: no pair
-    stranger = _assign(np.array([[0.10, 0.30], [0.20, 0.60]], np.float32), names, 0.38, 0.02)
+    stranger = assign(np.array([[0.10, 0.30], [0.20, 0.60]], np.float32), names, 0.38, 0.02)
     assert sorted(w for w, _ in stranger) == ["A", UNKNOWN]
     # one character alone keeps the margin rule: a tie is unknown
-    assert _assign(np.array([[0.20, 0.21]], np.float32), names, 0.38, 0.02)[0][0] == UNKNOWN
+    assert assign(np.array([[0.20, 0.21]], np.float32), names, 0.38, 0.02)[0][0] == UNKNOWN

@@ -390,3 +390,40 @@ def test_the_sample_command_draws_every_group_with_the_trained_lora(tiny_config,
                 assert cv2.imread(str(tmp_path / "s" / name)).shape == (64, 64, 3), name
     assert cli.main([*args, "--characters", "B"]) == 2
     assert "characters: 'B' is not a group of the dataset" in capsys.readouterr().err
+
+
+def test_the_train_command_scores_resemblance_against_its_refs(tiny_config, tmp_path, capsys):
+    """``train … --score-every-n-steps N --ref NAME=IMAGE``: scored every N steps and at the last,
+    the best step's file beside the LoRA, both in the JSON and the report; without --ref, a note."""
+    import json as _json
+
+    import cv2
+    from safetensors import safe_open
+
+    from anim2lora import cli
+    from test_verdict import stills
+    from trainkit import drawn_dataset
+
+    _, state, _ = tiny_config
+    ckpt = _save(tmp_path / "tiny.safetensors", state)
+    drawn_dataset(tmp_path / "ds")
+    refs = []
+    for name in ("A", "B"):
+        cv2.imwrite(str(tmp_path / f"{name}.png"), stills(name)[0])
+        refs += ["--ref", f"{name}={tmp_path / f'{name}.png'}"]
+    lora = tmp_path / "loras" / "cli.safetensors"
+    args = ["train", str(tmp_path / "ds"), "--checkpoint", str(ckpt), "--out", str(lora), "--rank", "4", "--alpha",
+            "2", "--resolution", "256", "--max-steps", "5", "--no-gradient-checkpointing", "--score-every-n-steps", "2"]
+    assert cli.main([*args, *refs, "--json"]) == 0
+    out = _json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [e["step"] for e in out["scores"]] == [2, 4, 5]
+    assert set(out["scores"][0]["groups"]) == {"A", "A+B"}
+    best = out["best"]
+    assert best["lora"] == str(lora.with_name("cli_best.safetensors"))
+    with safe_open(best["lora"], "pt") as f:
+        assert f.metadata()["anim2lora_best_step"] == str(best["step"])
+    assert f"best: cli_best.safetensors at step {best['step']}" in (tmp_path / "loras" / "cli_report.txt").read_text()
+
+    assert cli.main([*args, "--out", str(tmp_path / "norefs" / "n.safetensors"), "--json"]) == 0
+    out = _json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["scores"] == [] and out["best"] is None and any("no reference stills" in n for n in out["notes"])

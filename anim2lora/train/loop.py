@@ -29,6 +29,7 @@ from .family import zero_terminal_snr
 from .latents import LatentCache
 from .lora_file import existing_owner, kohya_metadata, kohya_tensors, refuse_foreign, save_lora
 from .objective import add_noise, loss, noise_and_timesteps, target
+from .scoring import Scoring
 from .settings import TrainSettings
 from .state import State, clear_state, load_state, save_state
 from .text_cache import TextCache, fixed_captions, varies_because
@@ -57,6 +58,8 @@ class TrainResult:
     resolution: int = 0             # the buckets' side it trained at (settings' 0 resolved)
     family: str = "SD1.5"
     captions_cached: int = 0        # distinct captions encoded once (0: the text encoder ran at every step)
+    scores: List[dict] = field(default_factory=list)   # resemblance per scored step ({"step", "score", "groups"})
+    best: Optional[dict] = None     # the best-scoring step: {"step", "score", "lora"}
 
     @property
     def seconds_per_step(self) -> float:
@@ -131,6 +134,7 @@ class _Run:
         self.losses: List[float] = []
         self.encode_text = backend.encode_text      # or a TextCache's lookup, once the captions are cached
         self.captions_cached = 0
+        self.scoring: Optional[Scoring] = None
 
     def autocast(self):
         return torch.autocast(device_type=self.backend.device.type, dtype=self.dtype,
@@ -164,14 +168,17 @@ class _Run:
                    "ss_dataset_dirs": _dataset_dirs(self.dataset),
                    "ss_training_comment": "trained with Anim2LoRA"})
 
-    def save_lora(self, path: Path) -> Path:
-        """Write the LoRA as it is now; a file of that name someone else made gets a new name."""
+    def save_lora(self, path: Path, extra: Optional[dict] = None) -> Path:
+        """Write the LoRA as it is now (``extra``: more metadata); a file of that name someone else
+        made gets a new name."""
         if existing_owner(path) == "other":
             taken, path = path.name, path.with_name(f"{path.stem}-anim2lora{path.suffix}")
-            self.notes.append(f"{taken} exists and is not Anim2LoRA's: saved as {path.name}")
+            note = f"{taken} exists and is not Anim2LoRA's: saved as {path.name}"
+            self.notes.extend([note] if note not in self.notes else [])
         try:
+            meta = self.metadata(self.micro_of(self.step) / self.per_epoch)
             return save_lora(path, kohya_tensors(self.layers, self.s.alpha),
-                             self.metadata(self.micro_of(self.step) / self.per_epoch))
+                             {**meta, **{k: str(v) for k, v in (extra or {}).items()}})
         except OSError as e:
             raise TrainingError(f"Could not write {path} ({e.strerror or e}).",
                                 hint="Free space in that folder or point the loras folder elsewhere.") from None
@@ -191,11 +198,13 @@ def _dataset_dirs(dataset: Dataset) -> str:
 def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, state_dir=None, latent_dir=None,
           base_model: str = "", progress: Optional[Progress] = None,
           on_event: Optional[Callable[[dict], None]] = None, resume: bool = True,
-          cache_text: bool = True) -> TrainResult:
+          cache_text: bool = True, scorer=None) -> TrainResult:
     """Train a LoRA on ``dataset`` and write it to ``lora_path`` (kohya format).  With
     ``state_dir``, a stopped run leaves a state there and ``resume`` continues it.
     ``cache_text`` False: a frozen text encoder runs at every step even where its outputs could
-    be cached (the benchmark's and tests' comparison; the result is the same)."""
+    be cached (the benchmark's and tests' comparison; the result is the same).  ``scorer``: the
+    resemblance scorer ``score_every_n_steps`` uses (``scoring.py``); without one nothing is
+    scored."""
     started = time.monotonic()
     progress = progress or Progress()
     refuse_foreign(lora_path)
@@ -203,6 +212,7 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
         settings = replace(settings, resolution=backend.family.resolution)
     run = _Run(backend, dataset, settings, Path(lora_path), base_model, progress, on_event)
     s = settings
+    _start_scoring(run, scorer)
     fingerprint = _fingerprint(s, run.items, run.repeats, run.prediction + "+zsnr" * run.zero_terminal_snr,
                                f"{base_model} ({run.family.name})" if run.family.name != "sd15" else base_model)
     cache = LatentCache(backend, s.cache_latents, latent_dir)
@@ -241,10 +251,13 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
                 scaler.load_state_dict(state.scaler)
             run.step, run.losses, resumed_from = state.step, list(state.losses), state.step
             run.notes.append(f"resumed a stopped run at step {state.step}")
+            if run.scoring:
+                run.scoring.restore(state.scoring)
 
         def current_state() -> State:
             return State(run.step, run.losses, adapters.weights(run.layers), optimizer.state_dict(),
-                         scheduler.state_dict(), scaler.state_dict() if scaler else None, fingerprint)
+                         scheduler.state_dict(), scaler.state_dict() if scaler else None, fingerprint,
+                         run.scoring.state() if run.scoring else None)
 
         progress.set_total(run.total)
         # per-step speed and time left count the steps only: model loading and the latents came first
@@ -271,7 +284,28 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
                        time.monotonic() - started, resumed_from, str(run.dtype).replace("torch.", ""),
                        run.prediction, len(run.items), cache.encoded, checkpoints, previews, run.notes,
                        {"unet": len(unet_paths), "text_encoder": sum(len(paths) for _, paths in encoders)},
-                       steps_started - started, s.resolution, run.family.label, run.captions_cached)
+                       steps_started - started, s.resolution, run.family.label, run.captions_cached,
+                       run.scoring.history if run.scoring else [], _best(run))
+
+
+def _start_scoring(run: "_Run", scorer) -> None:
+    """Scoring as asked, or a note saying why there is none."""
+    every = run.s.score_every_n_steps
+    if not every:
+        return
+    if scorer is None:
+        run.notes.append(f"score_every_n_steps {every}: no reference stills were given, so nothing was scored "
+                         "(connect the characters' references to score resemblance)")
+        return
+    run.scoring = Scoring(scorer, every, run.dataset, run.lora_path)
+    if run.scoring.skipped:
+        run.notes.append(f"not scored: group {', '.join(run.scoring.skipped)} (a character without reference "
+                         "stills)")
+
+
+def _best(run: "_Run") -> Optional[dict]:
+    best = run.scoring.best if run.scoring else None
+    return {**best, "lora": run.scoring.path} if best else None
 
 
 def _encode_first(run: "_Run", cache: LatentCache) -> None:
@@ -301,6 +335,8 @@ def _cache_captions(run: "_Run") -> None:
     cache = TextCache(run.backend)
     with run.autocast():           # the precision the steps would encode in
         cache.fill(captions, s.clip_skip, run.progress.check_cancelled)
+        if run.scoring:            # apart: the training captions are encoded in the same batches either way
+            cache.fill(run.scoring.captions(), s.clip_skip, run.progress.check_cancelled)
     run.backend.release_text_encoders()
     run.encode_text, run.captions_cached = cache.encode, len(cache)
 
@@ -345,6 +381,7 @@ def _steps(run: _Run, cache: LatentCache, optimizer, scheduler, scaler, checkpoi
     pending: List[float] = []
     batches, batches_epoch = None, -1
     params = [p for g in optimizer.param_groups for p in g["params"]]
+    _score(run)                    # a resumed run stopped before scoring its last step
     while run.step < run.total:
         epoch, index = divmod(micro, run.per_epoch)
         if epoch != batches_epoch:
@@ -378,6 +415,7 @@ def _steps(run: _Run, cache: LatentCache, optimizer, scheduler, scaler, checkpoi
         _report_step(run, scheduler, started, resumed_from)
         if micro % run.per_epoch == 0:
             _epoch_end(run, micro // run.per_epoch, checkpoints, previews)
+        _score(run)
 
 
 def _optimizer_step(optimizer, scheduler, scaler, params, step: int, max_grad_norm: float) -> None:
@@ -424,6 +462,11 @@ def _epoch_end(run: _Run, epoch: int, checkpoints: list, previews: list) -> None
             previews.append((group, epoch, picture))
             # the picture rides along (an RGB array) so a front end can show it as it comes
             run.on_event({"preview": group, "epoch": epoch, "step": run.step, "total": run.total, "picture": picture})
+
+
+def _score(run: _Run) -> None:
+    if run.scoring and run.scoring.due(run.step, run.total):
+        run.on_event(run.scoring.score(run, _preview_size(run)))
 
 
 def _preview_size(run: _Run) -> Tuple[int, int]:

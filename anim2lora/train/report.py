@@ -37,5 +37,27 @@ def train_report(result: TrainResult, settings: TrainSettings) -> str:
                      f"{summary['window']} {summary['last']:.4f}")
     lines.append(f"LoRA: {result.lora.name}")
     lines.extend(f"checkpoint: {p.name}" for p in result.checkpoints)
+    lines.extend(score_lines(result))
     lines.extend(f"NOTE {n}" for n in result.notes)
     return "\n".join(lines)
+
+
+def score_lines(result: TrainResult) -> list:
+    """Resemblance per scored step, and the best step's file beside the last."""
+    if not result.scores:
+        return []
+    steps = ", ".join(f"{e['step']}: {_score(e['score'])}" for e in result.scores)
+    lines = [f"resemblance score per step (mean over groups; 1 = each asked character as its references, no "
+             f"fault) {steps}"]
+    best, last = result.best, result.scores[-1]
+    if best:
+        lines.append(f"best: {best['lora'].name} at step {best['step']}, score {best['score']:.3f} (last scored "
+                     f"step {last['step']}: {_score(last['score'])})")
+        pieces = next(e["groups"] for e in result.scores if e["step"] == best["step"])
+        lines.extend(f"  {group}: {g['score']:.3f}, drawn {g['drawn']}"
+                     + (f", faults {', '.join(g['faults'])}" if g["faults"] else "") for group, g in pieces.items())
+    return lines
+
+
+def _score(value) -> str:
+    return "-" if value is None else f"{value:.3f}"

@@ -79,6 +79,10 @@ class TrainSettings:
                                            "~25% slower.")
     shuffle_caption: bool = setting(True, "Shuffle the free tags at every step, keeping the pinned names first "
                                     "(kohya's shuffle_caption with keep_tokens).")
+    score_every_n_steps: int = setting(0, "Every n steps (and at the last), draw each group's line-art prompt at "
+                                       "the seed, score resemblance to the references (connect them) and keep the "
+                                       "best step's LoRA as <name>_best.safetensors (0: off).", low=0, high=10 ** 6,
+                                       step=1, optional=True)
 
     def __post_init__(self):
         check_declared(self)
@@ -98,7 +102,8 @@ class TrainSettings:
     def math(self) -> dict:
         """The settings that decide the weights step by step: a saved state resumes only under these
         (epochs, max_steps and saving can change between a cancel and its resume)."""
-        loose = {"name", "epochs", "max_steps", "save_every_n_epochs", "sample_every_n_epochs", "cache_latents"}
+        loose = {"name", "epochs", "max_steps", "save_every_n_epochs", "sample_every_n_epochs", "cache_latents",
+                 "score_every_n_steps"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in loose}
 
 

@@ -27,6 +27,7 @@ class State:
     scheduler: dict
     scaler: Optional[dict]
     fingerprint: dict              # settings that decide the math + the dataset's content
+    scoring: Optional[dict] = None  # resemblance scored so far and the best step (``scoring.py``)
 
 
 def save_state(folder: os.PathLike, state: State) -> Path:
@@ -38,8 +39,8 @@ def save_state(folder: os.PathLike, state: State) -> Path:
     tmp.mkdir(parents=True)
     save_file(state.weights, str(tmp / WEIGHTS))
     torch.save({"optimizer": state.optimizer, "scheduler": state.scheduler, "scaler": state.scaler}, tmp / OPTIMIZER)
-    (tmp / META).write_text(json.dumps({"step": state.step, "losses": state.losses,
-                                        "fingerprint": state.fingerprint}, indent=1), encoding="utf-8")
+    (tmp / META).write_text(json.dumps({"step": state.step, "losses": state.losses, "fingerprint": state.fingerprint,
+                                        "scoring": state.scoring}, indent=1), encoding="utf-8")
     swap_in(tmp, folder)
     return folder
 
@@ -59,10 +60,20 @@ def load_state(folder: os.PathLike, fingerprint: dict) -> Optional[State]:
         rest = torch.load(folder / OPTIMIZER, map_location="cpu", weights_only=True)
         weights = load_file(str(folder / WEIGHTS))
         return State(int(meta["step"]), [float(v) for v in meta["losses"]], weights, rest["optimizer"],
-                     rest["scheduler"], rest.get("scaler"), fingerprint)
+                     rest["scheduler"], rest.get("scaler"), fingerprint, _scoring(meta.get("scoring")))
     except (OSError, ValueError, RuntimeError, KeyError, AttributeError, TypeError) as e:   # edited, truncated
         raise BadInputError(f"The saved training state in {folder} is damaged ({e}).",
                             hint="Delete that folder to start the run over, or turn resume off.") from None
+
+
+def _scoring(saved) -> Optional[dict]:
+    """The scores a state holds, checked (an edited file is damage, not a crash later)."""
+    if saved is None:
+        return None
+    best = saved["best"]
+    if not isinstance(saved["history"], list) or not (best is None or (int(best["step"]), float(best["score"]))):
+        raise ValueError("its scores are not a list")
+    return saved
 
 
 def clear_state(folder: os.PathLike) -> None:
