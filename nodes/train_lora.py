@@ -123,7 +123,9 @@ class TrainLoRA:
                            latent_dir=bridge.cache_root() / cache_layout.LATENTS, progress=progress, on_event=on_event,
                            resume=resume, base_model=_base_model(prompt, unique_id, model, module_identity),
                            scorer=scorer)
-        trained_model, trained_clip = bridge.apply_lora(model, clip, result.lora, settings.clip_skip)
+        # SDXL conditions on fixed layers (kohya ignores clip skip there): the CLIP is left at them
+        clip_skip = settings.clip_skip if backend.family.uses_clip_skip else None
+        trained_model, trained_clip = bridge.apply_lora(model, clip, result.lora, clip_skip)
         report = train_report(result, settings)
         loss = image_batch(loss_picture(result.losses, f"{settings.name} loss"))
         ui = {"a2l_report": [report], "a2l_losses": result.losses,

@@ -2,15 +2,17 @@
 LoraLoader does, and print as JSON the keys ComfyUI did not load (it logs 'lora key not loaded:
 <key>') and how many UNet and CLIP weights it patched.
 
-    COMFYUI_DIR=… $COMFY_VENV/bin/python tests/comfy_lora_check.py CHECKPOINT LORA
+    COMFYUI_DIR=… $COMFY_VENV/bin/python tests/comfy_lora_check.py CHECKPOINT LORA [COMFYUI FLAGS…]
+
+Flags after the LoRA go to ComfyUI (``--bf16-unet`` keeps a full-size SDXL UNet at 5 GB).
 """
 import json
 import logging
 import os
 import sys
 sys.path.insert(0, os.environ["COMFYUI_DIR"])
-ckpt, lora_path = sys.argv[1], sys.argv[2]
-sys.argv = [sys.argv[0], "--cpu"]          # ComfyUI reads its flags at import when told to: run on the CPU
+ckpt, lora_path, flags = sys.argv[1], sys.argv[2], sys.argv[3:]
+sys.argv = [sys.argv[0], "--cpu", *flags]   # ComfyUI reads its flags at import when told to: run on the CPU
 import comfy.options  # noqa: E402
 comfy.options.enable_args_parsing()
 missing = []

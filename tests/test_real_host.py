@@ -208,9 +208,11 @@ def test_a_kohya_named_sdxl_lora_loads_in_comfyui_with_no_key_left_over(tmp_path
     assert result == {"missing": [], "unet_patches": 722, "clip_patches": 264}, result
 
 
-def _lora_check(checkpoint, lora):
+def _lora_check(checkpoint, lora, *flags):
+    """What ComfyUI's own LoraLoader path makes of ``lora`` on ``checkpoint`` (comfy_lora_check.py),
+    in a ComfyUI process of its own started with ``flags``."""
     run = subprocess.run([str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"),
-                          str(REPO / "tests" / "comfy_lora_check.py"), str(checkpoint), str(lora)],
+                          str(REPO / "tests" / "comfy_lora_check.py"), str(checkpoint), str(lora), *flags],
                          capture_output=True, text=True, timeout=600,
                          env={**os.environ, "COMFYUI_DIR": os.environ["COMFYUI_DIR"]})
     assert run.returncode == 0, run.stderr[-2000:]

@@ -13,6 +13,18 @@ ComfyUI.  Choices, with their reasons:
   the CLIP through model management at every call; clip skip is its ``layer`` option, exactly
   what CLIPSetLastLayer sets.  Parentheses are escaped: to ComfyUI ``(x)`` means weight 1.1,
   to kohya it is part of a tag such as ``hat (object)``.
+- The model family (SD1.5 or SDXL, from the host's model config class)
+  decides what differs: which of the CLIP's encoders train under which kohya prefix, clip skip
+  or the family's fixed layers, the UNet names' layout, and the class label ``y`` (SDXL: the
+  model's own ``encode_adm`` over the pooled embedding and each picture's size conditioning).
+  Any other family is refused by name.
+- The noise schedule is the patched ``model_sampling``'s (a ModelSamplingDiscrete node upstream
+  sets v-prediction and zero-terminal SNR on this MODEL only).  With zsnr the plain schedule is
+  taken and the loop applies kohya's rescale over it (kohya's last step is 0; ComfyUI keeps a
+  tiny value there), and the file says ``ss_zero_terminal_snr``.
+- The VAE encodes in the precision the host chose for it (ComfyUI never picks fp16 for the SD
+  and SDXL VAEs unless told to); latents that come back NaN, as SDXL's VAE gives in fp16, stop
+  the run with what to change.
 """
 
 import copy
@@ -22,15 +34,17 @@ from typing import Callable, Dict, List
 import torch
 
 from ..errors import TrainingError
-from .backend import Backend
+from .backend import Backend, Conditioning, ddpm_alphas_cumprod, size_tensor
 from .checkpointing import blocks_named, checkpoint_blocks
+from .family import SUPPORTED, host_config_name, of_host_config
 from .targets import module_paths, text_encoder_targets, unet_targets_by_map
 
 CHECKPOINTED = ("BasicTransformerBlock", "ResBlock")
-# ComfyUI's model configs (comfy/supported_models.py) of families the host backend does not train yet
-_NOT_YET = {"SDXL": "an SDXL-family model (SDXL, Illustrious, NoobAI, Pony)", "SDXLRefiner": "the SDXL refiner",
-            "SD20": "an SD2.x model", "SD21UnclipL": "an SD2.x model", "SD21UnclipH": "an SD2.x model",
-            "SD3": "an SD3 model", "Flux": "a Flux model", "FluxSchnell": "a Flux model"}
+# ComfyUI's model configs (comfy/supported_models.py) of families Anim2LoRA does not train yet, as users say them
+_NOT_YET = {"SDXLRefiner": "the SDXL refiner", "SD20": "an SD2.x model", "SD21UnclipL": "an SD2.x model",
+            "SD21UnclipH": "an SD2.x model", "SD3": "an SD3 model", "Flux": "a Flux model",
+            "FluxSchnell": "a Flux model", "AuraFlow": "an AuraFlow model", "HunyuanDiT": "a HunyuanDiT model",
+            "StableCascade_C": "a Stable Cascade model", "PixArtSigma": "a PixArt model"}
 
 
 def module_identity(module) -> str:
@@ -68,17 +82,33 @@ class HostMemory:
     set_training: Callable[[bool], None]
 
 
+def host_schedule(sigmas: torch.Tensor, zsnr: bool, start: float, end: float):
+    """(alphas_cumprod, zero_terminal_snr) of a ComfyUI ``model_sampling``: from its sigmas; with
+    zsnr, the plain scaled_linear schedule it was rescaled from (``start``/``end`` are its
+    ``linear_start``/``linear_end``), for the loop to rescale as kohya does."""
+    if zsnr:
+        return ddpm_alphas_cumprod(len(sigmas), start, end), True
+    return 1.0 / (1.0 + sigmas.float().cpu() ** 2), False
+
+
+def family_of_config(config: str):
+    """The family of a MODEL whose ComfyUI model config class is named ``config``, or a
+    TrainingError naming what it is instead."""
+    family = of_host_config(config)
+    if family is None:
+        what = _NOT_YET.get(config, f"a model Anim2LoRA does not know (ComfyUI's {config} model config)")
+        raise TrainingError(f"This MODEL is {what}; TrainLoRA trains {SUPPORTED}.",
+                            hint="Load an SD1.5 or SDXL-family checkpoint with Load Checkpoint; other families "
+                                 "are not supported yet.")
+    return family
+
+
 class ComfyBackend(Backend):
     keeps_adapters = False
     encodes_before_training = True
 
     def __init__(self, model, clip, vae, host: HostMemory, *, train_text_encoder: bool, identity: str = "comfy"):
-        family = type(getattr(getattr(model, "model", None), "model_config", None)).__name__
-        if family in _NOT_YET:
-            # SDXL's two encoders and size conditioning are trained on the command line for now
-            raise TrainingError(f"This MODEL is {_NOT_YET[family]}; TrainLoRA in ComfyUI trains SD1.x models for "
-                                "now.", hint="Load an SD1.5 checkpoint here, or train an SDXL-family checkpoint "
-                                             "with `python -m anim2lora train DATASET --checkpoint FILE --out DIR`.")
+        self.family = family_of_config(host_config_name(model))
         self.source_model, self.clip, self.vae, self.host = model, clip, vae, host
         self.device = torch.device(host.device)
         self.train_te = train_text_encoder
@@ -86,17 +116,21 @@ class ComfyBackend(Backend):
         # the patched sampling object: a ModelSamplingDiscrete node upstream (v-prediction, zsnr)
         # changes it on this MODEL only, not on the shared model underneath
         sampling = model.get_model_object("model_sampling")
-        self.alphas_cumprod = (1.0 / (1.0 + sampling.sigmas.float().cpu() ** 2))
         kinds = {cls.__name__ for cls in type(sampling).__mro__}
         self.prediction_type = "v_prediction" if "V_PREDICTION" in kinds else "epsilon"
         if kinds & {"CONST", "EDM", "X0", "IMG_TO_IMG"}:
-            raise TrainingError(f"This MODEL samples as {type(sampling).__name__}; TrainLoRA trains SD1.x "
-                                "models (epsilon or v-prediction).", hint="Load an SD1.5 checkpoint.")
+            raise TrainingError(f"This MODEL samples as {type(sampling).__name__}; TrainLoRA trains "
+                                f"{self.family.label} models with epsilon or v-prediction.",
+                                hint="Remove the model sampling node that sets it, or set it to eps or v_prediction.")
+        self.alphas_cumprod, self.zero_terminal_snr = host_schedule(
+            sampling.sigmas, bool(getattr(sampling, "zsnr", False)), getattr(sampling, "linear_start", 0.00085),
+            getattr(sampling, "linear_end", 0.012))
         self._latent_format = model.model.latent_format
         self.patcher = None
         self.unet = None
         self.text_encoder = None
         self._clip_model = None
+        self._encoders: List[tuple] = []         # (encoder, kohya prefix), in the family's order
         self._undo_checkpointing = lambda: None
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -111,7 +145,9 @@ class ComfyBackend(Backend):
         self.host.load([self.patcher, self.clip.patcher])      # once: the run never reloads them
         self.unet = self.patcher.model.diffusion_model
         self._clip_model = copy.deepcopy(self.clip.cond_stage_model) if self.train_te else self.clip.cond_stage_model
-        self.text_encoder = self._clip_model.clip_l.transformer
+        self._encoders = [(getattr(self._clip_model, name).transformer, prefix)
+                          for name, prefix in zip(self.family.host_encoders, self.family.te_prefixes)]
+        self.text_encoder = self._encoders[0][0]
         if self.train_te:
             self._clip_model.to(self.device).requires_grad_(False).train()
             self._trainable_clip_layers()
@@ -127,21 +163,23 @@ class ComfyBackend(Backend):
         """ComfyUI's CLIP layers add their residuals in place (``x += attn(norm(x))``), which
         autograd refuses once a LoRA makes ``x`` need gradients.  This private copy's layers get
         the same sum written out of place; the copy must still encode exactly as before."""
-        layers = blocks_named(self.text_encoder, ("CLIPLayer",))
+        layers = [layer for encoder, _ in self._encoders for layer in blocks_named(encoder, ("CLIPLayer",))]
         if not layers or not all(hasattr(m, a) for m in layers for a in ("self_attn", "mlp", "layer_norm1",
                                                                           "layer_norm2")):
-            raise TrainingError("This CLIP's layers are not the SD1.5 kind Anim2LoRA can train.",
+            raise TrainingError(f"This CLIP's layers are not the {self.family.label} kind Anim2LoRA can train.",
                                 hint="Set text_encoder_lr to 0 to train the UNet only.")
-        probe = "A, B, 2people, monochrome, lineart"
+        probe, sizes = ["A, B, 2people, monochrome, lineart"], self.family.picture_sizes(64, 64, 1)
         with torch.no_grad():
-            before = self.encode_text([probe], 2)
+            before = self.encode_text(probe, 2, sizes)
         for layer in layers:
             layer.forward = _out_of_place(layer)
         with torch.no_grad():
-            after = self.encode_text([probe], 2)
-        if not torch.allclose(before.float(), after.float(), atol=1e-3, rtol=1e-3):
-            raise TrainingError("This CLIP's layers compute differently from SD1.5's; its text encoder cannot be "
-                                "trained here.", hint="Set text_encoder_lr to 0 to train the UNet only.")
+            after = self.encode_text(probe, 2, sizes)
+        pairs = [(before, after)] if sizes is None else [(before.context, after.context), (before.pooled, after.pooled)]
+        if not all(torch.allclose(b.float(), a.float(), atol=1e-3, rtol=1e-3) for b, a in pairs):
+            raise TrainingError(f"This CLIP's layers compute differently from {self.family.label}'s; its text "
+                                "encoders cannot be trained here.", hint="Set text_encoder_lr to 0 to train the "
+                                                                         "UNet only.")
 
     def end(self):
         self._undo_checkpointing()
@@ -149,22 +187,32 @@ class ComfyBackend(Backend):
         if self.patcher is not None:
             self.patcher.model.eval()
         self.patcher = self.unet = self.text_encoder = self._clip_model = None
+        self._encoders = []
         self.host.empty_cache()
 
     # -- modules ----------------------------------------------------------------------------------
     def unet_targets(self):
         config = self.patcher.model.model_config.unet_config
-        return unet_targets_by_map(self.host.unet_to_diffusers(config))
+        return unet_targets_by_map(self.host.unet_to_diffusers(config), self.family.kohya_unet_layout)
+
+    def text_encoders(self):
+        return [(encoder, module_paths(text_encoder_targets(encoder, prefix), encoder))
+                for encoder, prefix in self._encoders]
 
     def text_encoder_targets(self):
-        return module_paths(text_encoder_targets(self.text_encoder), self.text_encoder)
+        return {name: path for _, paths in self.text_encoders() for name, path in paths.items()}
 
     # -- the maths --------------------------------------------------------------------------------
     def encode_images(self, pixels):
         with torch.no_grad():
             rgb = ((pixels.float() + 1) / 2).clamp(0, 1).permute(0, 2, 3, 1)     # ComfyUI's IMAGE layout
-            raw = self.vae.encode(rgb)
-            return self._latent_format.process_in(raw.float()).to(self.device)
+            raw = self.vae.encode(rgb).float()
+        if not torch.isfinite(raw).all():
+            raise TrainingError(f"The VAE gave NaN or infinite latents (it encodes in "
+                                f"{str(getattr(self.vae, 'vae_dtype', 'its precision')).replace('torch.', '')}).",
+                                hint="SDXL's VAE overflows in fp16: start ComfyUI without --fp16-vae (it then "
+                                     "encodes in bf16 or fp32), or load an fp16-fixed VAE with Load VAE.")
+        return self._latent_format.process_in(raw).to(self.device)
 
     def decode_latents(self, latents):
         factors = self._latent_format.latent_rgb_factors
@@ -177,16 +225,29 @@ class ComfyBackend(Backend):
         return rgb
 
     def encode_text(self, captions: List[str], clip_skip: int, sizes=None):
+        """The hidden states (SD1.5), or with ``sizes`` (SDXL) the Conditioning: hidden states,
+        pooled output and the size conditioning."""
         model = self._clip_model
-        model.reset_clip_options()
-        model.set_clip_options({"layer": -clip_skip, "execution_device": self.device})
-        out = []
+        model.reset_clip_options()        # the family's own layers (SDXL: penultimate, unnormed)
+        options = {"execution_device": self.device}
+        if self.family.uses_clip_skip:
+            options["layer"] = -clip_skip
+        model.set_clip_options(options)
+        hidden, pooled = [], []
         for caption in captions:
             tokens = self.clip.tokenize(caption.replace("(", "\\(").replace(")", "\\)"))
             # the first 77-token window, as kohya's default (longer captions are cut at 75 tokens)
             tokens = {key: chunks[:1] for key, chunks in tokens.items()}
-            out.append(model.encode_token_weights(tokens)[0].to(self.device))
-        return torch.cat(out)
+            out = model.encode_token_weights(tokens)
+            hidden.append(out[0].to(self.device))
+            pooled.append(out[1])
+        if sizes is None:
+            return torch.cat(hidden)
+        return Conditioning(torch.cat(hidden), torch.cat(pooled).to(self.device), size_tensor(sizes, self.device))
 
     def predict(self, noisy, timesteps, cond):
-        return self.unet(noisy, timesteps.float(), context=cond, transformer_options={})
+        if not isinstance(cond, Conditioning):
+            return self.unet(noisy, timesteps.float(), context=cond, transformer_options={})
+        y = self.family.host_label(self.patcher.model, cond.pooled, cond.sizes)
+        return self.unet(noisy, timesteps.float(), context=cond.context, y=y.to(self.device, cond.context.dtype),
+                         transformer_options={})

@@ -5,9 +5,12 @@ module with a ``Family`` subclass, listed in ``MODULES``, not edits across the t
 What a family decides:
 - checks: whether a checkpoint's keys are its own (``owns``) and how its single file loads
   offline into a ``Backend`` (``load``);
-- key naming: its kohya text-encoder prefixes (the UNet's names come from its backend's
-  targets), ``ss_base_model_version`` and ``modelspec.architecture``;
-- conditioning: the per-picture size conditioning (``item_sizes``, ``picture_sizes``), if any;
+- key naming: its kohya text-encoder prefixes, the UNet layout kohya names modules after
+  (``kohya_unet_layout``), ``ss_base_model_version`` and ``modelspec.architecture``;
+- conditioning: the per-picture size conditioning (``item_sizes``, ``picture_sizes``), if any,
+  and in ComfyUI the class label ``y`` the host's model takes (``host_label``);
+- in ComfyUI: its model config classes (``host_configs``) and its CLIP's encoders
+  (``host_encoders``), so the host backend (``comfy_backend``) trains it without knowing it;
 - noise schedule: its training ``alphas_cumprod``; zero-terminal SNR is applied over any
   family's schedule by ``zero_terminal_snr`` (kohya's formula);
 - defaults: its native resolution (the side of the default buckets).
@@ -35,6 +38,9 @@ class Family:
     te_prefixes: Tuple[str, ...] = ("lora_te",)
     uses_clip_skip = True         # False: the family fixes which layers condition (SDXL: penultimate)
     host_configs: Tuple[str, ...] = ()   # ComfyUI's model config classes of it (comfy/supported_models.py)
+    host_encoders: Tuple[str, ...] = ("clip_l",)   # its ComfyUI CLIP model's encoders, in te_prefixes' order
+    kohya_unet_layout = "diffusers"   # the UNet paths kohya names its modules after: "diffusers"
+                                      # (down_blocks.1.attentions.0…) or "sgm" (input_blocks.4.1…)
 
     def owns(self, shapes: Dict[str, tuple]) -> bool:
         """Whether a single-file checkpoint with these tensor shapes is this family's."""
@@ -59,6 +65,12 @@ class Family:
         """The size conditioning of ``count`` pictures drawn at width x height."""
         return None
 
+    def host_label(self, model, pooled: torch.Tensor, sizes: torch.Tensor) -> Optional[torch.Tensor]:
+        """The class label ``y`` a ComfyUI model of this family takes beside the text (None: it
+        takes none), from the pooled text embedding and the size conditioning of each picture;
+        ``model`` is the host's model object (``MODEL.model``), whose own methods build it."""
+        return None
+
 
 def families() -> List[Family]:
     return [importlib.import_module(f".{m}", __package__).FAMILY for m in MODULES]
@@ -74,7 +86,16 @@ def by_name(name: str) -> Family:
 def of_host_model(model) -> Optional[Family]:
     """The family of a ComfyUI MODEL, read from its model config's class (None: one Anim2LoRA
     does not know).  Reads attributes of the object handed in; imports nothing of the host."""
-    config = type(getattr(getattr(model, "model", None), "model_config", None)).__name__
+    return of_host_config(host_config_name(model))
+
+
+def host_config_name(model) -> str:
+    """The class name of a ComfyUI MODEL's model config ("SD15", "SDXL", "SD3" …)."""
+    return type(getattr(getattr(model, "model", None), "model_config", None)).__name__
+
+
+def of_host_config(config: str) -> Optional[Family]:
+    """The family whose ComfyUI model config class is named ``config`` (None: none is)."""
     return next((f for f in families() if config in f.host_configs), None)
 
 

@@ -15,6 +15,9 @@ incl. its v-prediction release, Pony), as kohya's ``sdxl_train_network.py`` trai
   VAE's layout and the BPE merges are SD1.5's, reused from ``sd15_config/``).
 - v-prediction: a ``v_pred`` key (or the other markers SD1.5 reads); zero-terminal SNR: a
   ``ztsnr`` key beside it, the markers ComfyUI reads for NoobAI-style checkpoints.
+- In ComfyUI (``comfy_backend``): the CLIP's ``clip_l`` and ``clip_g`` encoders at their own
+  default layers (penultimate, no final norm: kohya's), the UNet's own module paths (already the
+  SGM ones) as names, and the class label ``y`` from the model's own ``encode_adm``.
 """
 
 import functools
@@ -71,6 +74,8 @@ class SdxlFamily(Family):
     te_prefixes = ("lora_te1", "lora_te2")
     uses_clip_skip = False
     host_configs = ("SDXL",)        # Illustrious, NoobAI and Pony load as ComfyUI's SDXL too
+    host_encoders = ("clip_l", "clip_g")
+    kohya_unet_layout = "sgm"
 
     def owns(self, shapes):
         keys = shapes.keys()
@@ -93,6 +98,17 @@ class SdxlFamily(Family):
     def picture_sizes(self, width, height, count):
         # what ComfyUI's CLIPTextEncode gives a plain prompt: no crop, the picture's own size
         return [(height, width, 0, 0, height, width)] * count
+
+    def host_label(self, model, pooled, sizes):
+        """ComfyUI's SDXL ``y`` (2816 wide): the model's own ``encode_adm``, the pooled CLIP-G
+        embedding beside the six size numbers through its 256-wide timestep embedder, as it
+        samples with and as kohya's ``get_size_embeddings`` trains.  It takes one set of sizes
+        per call, so each picture is its own call and keeps its own bucket's values."""
+        rows = []
+        for row, (oh, ow, top, left, th, tw) in zip(pooled, sizes.tolist()):
+            rows.append(model.encode_adm(pooled_output=row[None], height=oh, width=ow, crop_h=top, crop_w=left,
+                                         target_height=th, target_width=tw))
+        return torch.cat(rows)
 
 
 FAMILY = SdxlFamily()

@@ -58,12 +58,17 @@ def module_paths(targets: Dict[str, object], model) -> Dict[str, str]:
     return {kohya: path_of[id(module)] for kohya, module in targets.items()}
 
 
-def unet_targets_by_map(diffusers_to_model: Dict[str, str]) -> Dict[str, str]:
+def unet_targets_by_map(diffusers_to_model: Dict[str, str], layout: str = "diffusers") -> Dict[str, str]:
     """kohya name -> module path, for a UNet in another layout (ComfyUI's LDM ``input_blocks…``),
     from a map of diffusers weight keys to that layout's keys (ComfyUI's ``unet_to_diffusers``):
-    the file names modules as kohya does, whatever tree was trained."""
+    the targets are chosen by their diffusers path and named after the ``layout`` kohya uses for
+    the family, "diffusers" (SD1.x) or "sgm" (SDXL: the model's own ``input_blocks…`` path, which
+    is ComfyUI's), so the file names modules as kohya does whatever tree was trained."""
+    if layout not in ("diffusers", "sgm"):
+        raise ValueError(f"unknown UNet layout {layout!r}")
     out = {}
     for key, other in diffusers_to_model.items():
         if key.endswith(".weight") and _UNET.fullmatch(key[: -len(".weight")]):
-            out[f"{UNET_PREFIX}_{key[: -len('.weight')].replace('.', '_')}"] = other[: -len(".weight")]
+            named = key if layout == "diffusers" else other
+            out[f"{UNET_PREFIX}_{named[: -len('.weight')].replace('.', '_')}"] = other[: -len(".weight")]
     return out
