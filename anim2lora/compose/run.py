@@ -26,7 +26,7 @@ from ..image.files import read_image
 from ..image.paper import on_white
 from ..names import check_names
 from ..people.detectors import load_detector
-from ..people.export import GroupSets, export_set, load_groups, refuse_writing_into, write_group_folders
+from ..people.export import GroupSets, check_groups_for, export_set, load_groups, write_group_folders
 from ..people.groups import GroupSettings, load_references
 from ..people.identity import load_embedder
 from ..people.matching import Matcher
@@ -286,10 +286,7 @@ def compose(groups: GroupSets, references: Mapping[str, Sequence[np.ndarray]], o
     progress = progress or Progress()
     started = time.monotonic()
     out = Path(out)
-    if not groups.groups:
-        raise BadInputError(f"{groups.folder}: GroupSplit put no frame in any group; there is nothing to compose.",
-                            hint="Check GroupSplit's report.")
-    refuse_writing_into(groups.folder, out, "PairCompose")
+    check_groups_for(groups, out, "PairCompose", "compose")
     drawn = dict(drawn or {})
     check_names(list(references))
     strangers = sorted(set(drawn) - set(references))

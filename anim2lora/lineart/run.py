@@ -15,7 +15,7 @@ from ..errors import BadInputError, MissingModelError
 from ..frameset import FrameSet
 from ..hashing import bytes_sha256
 from ..image.files import read_image, read_or_none
-from ..people.export import GroupSets, load_groups, refuse_writing_into, write_group_folders
+from ..people.export import GroupSets, check_groups_for, load_groups, write_group_folders
 from ..png import encode_png
 from ..progress import Progress
 from ..specs import check_declared, setting
@@ -128,10 +128,7 @@ def prep_lineart(groups: GroupSets, out: os.PathLike, settings: Optional[LineArt
     progress = progress or Progress()
     started = time.monotonic()
     out = Path(out)
-    if not groups.groups:
-        raise BadInputError(f"{groups.folder}: GroupSplit put no frame in any group; there is nothing to draw.",
-                            hint="Check GroupSplit's report.")
-    refuse_writing_into(groups.folder, out, "LineArtPrep")
+    check_groups_for(groups, out, "LineArtPrep", "draw")
     extract = _extractor(settings, models_dir, device)
     progress.set_total(sum(len(s) for s in groups.all_sets()))
     strokes = {"before": [], "after": [], "trained": []}

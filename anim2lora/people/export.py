@@ -108,6 +108,15 @@ def refuse_writing_into(source: Path, out: Path, stage: str) -> None:
                             hint="Give another folder for --out.")
 
 
+def check_groups_for(groups: "GroupSets", out: Path, stage: str, work: str) -> None:
+    """What every stage after GroupSplit checks first: a split with frames in it, and an ``out``
+    apart from it (``work``: what the stage would do, for the message)."""
+    if not groups.groups:
+        raise BadInputError(f"{groups.folder}: GroupSplit put no frame in any group; there is nothing to {work}.",
+                            hint="Check GroupSplit's report.")
+    refuse_writing_into(groups.folder, out, stage)
+
+
 def export_groups(groups: Mapping[str, FrameSet], crops: Mapping[str, FrameSet], out: Path) -> Dict[str, str]:
     """Write every group and crop set under ``out``; returns group name -> manifest path."""
     written = write_group_folders(Path(out), groups, crops, lambda frames, folder, _: export_set(frames, folder))
