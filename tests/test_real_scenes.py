@@ -54,6 +54,19 @@ def test_every_framing_background_and_shot_kind_in_each_half(half):
     assert near == {"A", "B"}
 
 
+def test_the_tune_half_adds_the_stranger_beside_a_main_character():
+    tune, hold = story.real_set("tune"), story.real_set("holdout")
+    # the halves lay out the same kinds in the same order; the tune half then adds its own shots
+    assert [s.kind for s in tune[:len(hold)]] == [s.kind for s in hold]
+    extra = tune[len(hold):]
+    assert len(extra) == len(story.TUNE_EXTRA)
+    for shot, (who, background, _) in zip(extra, story.TUNE_EXTRA):
+        assert shot.kind == "stranger" and shot.group is None and shot.reason == "stranger"
+        assert sorted(c.name for c in shot.cast) == sorted(["C", who]) and shot.background == background
+        _, t = rs.frame(shot, 0, "line", W, H)      # frame() checks its promises: both faces, bodies apart
+        assert sorted(p["name"] for p in t["people"] if p["role"] == "character") == sorted(["C", who])
+
+
 def _head_pixels(t: dict, img_style: str, shot: story.Shot, step: int) -> list:
     """Each person's own head mask, drawn alone."""
     out = []

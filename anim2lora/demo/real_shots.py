@@ -37,6 +37,10 @@ WORDS = ("I told you already.", "Wait for me!", "Where were you?", "Is this the 
 TABLE_KINDS = ("solo_a", "solo_b", "both", "over_shoulder", "text", "extra")
 TABLE_SHOTS = ("bust", "medium", "cowboy")
 SIGNS = ("CAFE", "EXIT", "CLASS 2-B", "OPEN", "LIBRARY", "STATION")
+# the tune half only, after its rounds: the stranger in the same uniform standing beside a main
+# character, the case where naming the second person of a frame by elimination names a stranger
+# (who, background, framing); the holdout half keeps its own shots unchanged
+TUNE_EXTRA = (("A", "paper", "medium"), ("B", "dark", "cowboy"), ("A", "gradient", "full"), ("B", "painted", "bust"))
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,8 @@ def real_set(half: str) -> List[Shot]:
     """The shots of one half, in clip order: four rounds of every shot kind (over-the-shoulder
     shots as shot/reverse-shot pairs, empty plates in two rounds only), with background kinds
     and framings cycling across them, so each half holds every framing, background kind and
-    shot kind.  The halves lay out the same kinds in the same order from disjoint seeds."""
+    shot kind.  The halves lay out the same kinds in the same order from disjoint seeds; the
+    tune half then adds TUNE_EXTRA's shots of the stranger beside a main character."""
     if half not in HALVES:
         raise ValueError(f"unknown half {half!r}; expected one of {HALVES}")
     return list(_storyboard(half))
@@ -103,6 +108,11 @@ def _storyboard(half: str) -> Tuple[Shot, ...]:
                 framing = SHOTS[(i + 3 * rnd + n) % len(SHOTS)]
                 nth = sum(s.kind == k for s in shots)
                 shots.append(_SOLVE[k](_Draft(half, h, n, k, bg, framing, rng, nth)))
+    for who, bg, framing in TUNE_EXTRA if half == "tune" else ():
+        n = len(shots)
+        d = _Draft(half, h, n, "stranger", bg, framing, np.random.default_rng([101 + h, n]))
+        _side_by_side(d, ("C", who), framing)
+        shots.append(d.shot(None, "stranger"))
     return tuple(shots)
 
 
