@@ -2,6 +2,7 @@
 mirror- and scale-invariant, one decision per character per shot, and references on any
 background."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -50,6 +51,28 @@ def test_heads_are_compared_with_heads_mirrored_and_at_any_scale():
         assert d[["A", "B"].index(name)] < d[1 - ["A", "B"].index(name)], (name, d)
 
 
+def test_a_head_is_told_by_its_hair_colour_not_its_skin():
+    emb = FeatureEmbedder()
+
+    def head(hair, skin):
+        """A drawn head, BGR: hair over the top, a face below it, two eyes, an outline."""
+        img = np.full((80, 80, 3), 255, np.uint8)
+        cv2.ellipse(img, (40, 44), (30, 34), 0, 0, 360, skin, -1)
+        cv2.ellipse(img, (40, 30), (32, 24), 0, 180, 360, hair, -1)
+        cv2.rectangle(img, (8, 28), (72, 34), hair, -1)
+        for x in (30, 50):
+            cv2.circle(img, (x, 48), 4, (40, 40, 40), -1)
+        cv2.ellipse(img, (40, 44), (30, 34), 0, 0, 360, (30, 30, 30), 2)
+        return img
+
+    brown, blond = (44, 84, 150), (112, 204, 238)
+    pale, tan = (200, 215, 250), (150, 180, 225)
+    v = emb.embed_heads([head(brown, pale), head(brown, tan), head(blond, pale)])
+    d = emb.head_distance(v, v)
+    # the same brown hair over another skin is nearer than blond hair over the same skin
+    assert d[0, 1] < d[0, 2]
+
+
 def test_a_character_without_a_head_is_compared_with_whole_stills():
     emb = FeatureEmbedder()
     refs = [Reference(n, [character_crop(figure(n), (0, 0, W, H))]) for n in ("A", "B")]
@@ -80,6 +103,77 @@ def test_tracks_follow_a_head_through_a_shot_and_pool_its_distances():
     assert np.allclose(p[2][0], [0.5666667, 0.1333333])
 
 
+def test_a_character_beyond_its_names_own_spread_is_named_only_on_a_clear_call():
+    from anim2lora.names import UNKNOWN
+    from anim2lora.people.groups import assign
+
+    names = ["A", "B"]
+    near = np.array([0.156, 0.38], np.float32)      # A's stills lie close together, B's do not
+    rows = np.array([[0.12, 0.30],                  # A, within A's spread
+                     [0.18, 0.27],                  # a stranger in line art: nearest A, B not far
+                     [0.22, 0.57],                  # A drawn apart from its stills, but clearly not B
+                     [0.30, 0.20]], np.float32)     # B, within the threshold: B's stills vary as much
+    got = [assign(r[None], names, 0.38, 0.02, near[None])[0][0] for r in rows]
+    assert got == ["A", UNKNOWN, "A", "B"]
+    # without the names' spreads, the threshold alone names the stranger A
+    assert assign(rows[1:2], names, 0.38, 0.02)[0][0] == "A"
+
+
+def test_a_names_limit_comes_from_how_far_apart_its_own_stills_lie():
+    from anim2lora.people.matching import FLOOR, SPREAD, Look
+
+    class Flat:               # an embedder whose vectors are points on a line: distance = |a - b|
+        def embed(self, crops):
+            return np.array([[float(c.mean()) / 100] for c in crops], np.float32)
+
+        embed_heads = embed
+
+        def distance(self, a, b):
+            return np.abs(a[:, :1] - b[:, :1].T)
+
+        head_distance = distance
+
+    still = lambda v: np.full((4, 4, 3), v, np.uint8)          # noqa: E731
+    refs = [Reference("A", [still(10)], [still(0), still(0), still(0)]),       # stills alike: spread 0
+            Reference("B", [still(10)], [still(0), still(20)]),                 # spread 0.2
+            Reference("C", [still(10)], [still(0)])]                            # one still: no spread
+    m = Matcher(refs, Flat())
+    head, body = Look(True, np.zeros(1, np.float32)), Look(False, np.zeros(1, np.float32))
+    limits = m.limits(0.38, [head, body])
+    assert np.allclose(limits[0], [FLOOR * 0.38, SPREAD * 0.2, 0.38]) and SPREAD * 0.2 < 0.38
+    assert np.allclose(limits[1], 0.38)      # bodies: one still each
+
+
+def test_a_track_breaks_where_the_head_in_its_place_no_longer_looks_like_it():
+    # a cut the shot detection missed: A's close-up, then B's in the same place, one "shot"
+    head = (100.0, 50.0, 200.0, 150.0)
+    places = [[head], [head], [head], [head]]
+    looks = ["A", "A", "B", "B"]
+    same = lambda a, b: looks[a[0]] == looks[b[0]]          # noqa: E731
+    assert sorted(tracks(places)) == [[(0, 0), (1, 0), (2, 0), (3, 0)]]
+    assert sorted(tracks(places, same)) == [[(0, 0), (1, 0)], [(2, 0), (3, 0)]]
+    d = [np.array([[0.08, 0.30]]), np.array([[0.09, 0.31]]), np.array([[0.25, 0.18]]), np.array([[0.25, 0.19]])]
+    # pooled across the cut, A's nearer drawings outvote B's; kept apart, each shot names its own
+    assert [int(p[0].argmin()) for p in pooled(d, places)] == [0, 0, 0, 0]
+    apart = pooled(d, places, same)
+    assert [int(p[0].argmin()) for p in apart] == [0, 0, 1, 1]
+
+
+def test_looks_of_one_character_are_alike_and_of_two_are_not():
+    emb = FeatureEmbedder()
+    refs = [Reference(n, [character_crop(figure(n), (0, 0, W, H))], [character_crop(figure(n), head_box(figure(n)),
+                                                                                     HEAD_PAD)]) for n in ("A", "B")]
+    matcher = Matcher(refs, emb)
+    looks = []
+    for name, x in (("A", 0.5), ("A", 0.52), ("B", 0.5)):
+        still = figure(name, x=x)
+        hb = head_box(still)
+        looks.append(matcher.judge(still, [Seen((0.0, 0.0, float(W), float(H)), hb)])[1][0])
+    assert looks[0].head and matcher.alike(looks[0], looks[1]) < matcher.alike(looks[0], looks[2])
+    body = matcher.judge(figure("A"), [Seen((0.0, 0.0, float(W), float(H)))])[1][0]
+    assert not body.head and matcher.alike(looks[0], body) is None
+
+
 def test_runs_of_one_shot_are_split_at_every_cut():
     rows = [{"shot": 0}, {"shot": 0}, {"shot": 1}, {}, {"shot": 1}]
     assert list(by_shot(rows).values()) == [[0, 1], [2], [3], [4]]
@@ -90,11 +184,16 @@ def test_two_characters_in_one_frame_are_two_people_when_named():
     from anim2lora.people.groups import assign
 
     names = ["A", "B"]
-    # both nearest to A: the surer call (A far ahead of B) takes A, the other is named B
-    both = assign(np.array([[0.10, 0.30], [0.20, 0.24]], np.float32), names, 0.38, 0.02)
+    # each nearest to its own name: both named
+    both = assign(np.array([[0.10, 0.30], [0.30, 0.12]], np.float32), names, 0.38, 0.02)
     assert [w for w, _ in both] == ["A", "B"]
-    # a stranger beside A: far from B, and no close call between A and B for either: no pair
-    stranger = assign(np.array([[0.10, 0.30], [0.20, 0.60]], np.float32), names, 0.38, 0.02)
-    assert sorted(w for w, _ in stranger) == ["A", UNKNOWN]
-    # one character alone keeps the margin rule: a tie is unknown
+    # both nearest to A: the surer call (A far ahead of B) takes A; the other is not named B by
+    # elimination, however near B it lies (a stranger beside A in line art: 0.17 from A, 0.20 from B)
+    stranger = assign(np.array([[0.10, 0.30], [0.17, 0.20]], np.float32), names, 0.38, 0.02)
+    assert [w for w, _ in stranger] == ["A", UNKNOWN]
+    # whichever order the two come in
+    stranger = assign(np.array([[0.17, 0.20], [0.10, 0.30]], np.float32), names, 0.38, 0.02)
+    assert [w for w, _ in stranger] == [UNKNOWN, "A"]
+    # one character alone keeps the margin rule: a tie is unknown; and the threshold
     assert assign(np.array([[0.20, 0.21]], np.float32), names, 0.38, 0.02)[0][0] == UNKNOWN
+    assert assign(np.array([[0.40, 0.60]], np.float32), names, 0.38, 0.02)[0][0] == UNKNOWN

@@ -27,15 +27,16 @@ from ..specs import check_declared, setting
 from .detectors import Detector, load_detector
 from .boxes import area
 from .identity import EMBEDDER_NAMES, load_embedder
-from .matching import Matcher, Reference, Seen, character_crop, reference_crops, seen_in
+from .matching import Look, Matcher, Reference, Seen, character_crop, reference_crops, seen_in
 from .rules import CHARACTER, OVERLAP
 from .run import count_frames
 from .settings import CountSettings
-from .tracks import by_shot, pooled
+from .tracks import LOOK, by_shot, pooled
 
 MAX_CROP_AREA = 0.5       # crops under half the frame: a crop as big as the frame adds nothing
-SWAP = 0.08               # a character whose nearest name is taken takes one at most this much farther
 THIN_GROUP = 20           # fewer frames than this: too thin to train on its own
+CLEAR = 0.5               # beyond a name's own spread: named only when the runner-up is twice as far
+NAMING = "naming-2"       # bump when the naming rules change what a split holds (the set's id covers it)
 
 
 @dataclass(frozen=True)
@@ -111,27 +112,35 @@ def load_references(stills: Mapping[str, Sequence[np.ndarray]], detector: Detect
                            detector, settings)
 
 
-def assign(per_name: np.ndarray, names: Sequence[str], threshold: float, margin: float) -> List[Tuple[str, float]]:
-    """A name per row of ``per_name`` ([characters, names] distances): the nearest one within
-    ``threshold``, nearer by ``margin`` than every other name still free, else unknown.  Two
-    characters in one frame are two people: when both are nearest to one name, the surer call
-    takes it, and the other takes the next name only when it was nearly as near (``SWAP``).
-    PairCompose names its composed pictures' characters the same way."""
+def assign(per_name: np.ndarray, names: Sequence[str], threshold: float, margin: float,
+           near: Optional[np.ndarray] = None) -> List[Tuple[str, float]]:
+    """A name per row of ``per_name`` ([characters, names] distances): its nearest one, if within
+    ``threshold`` and nearer by ``margin`` than every other name, else unknown.  ``near``
+    ([characters, names], Matcher.limits): how near each name's own stills say its drawings lie;
+    a character farther than that from its nearest name is named only on a clear call (its
+    runner-up at least 1/CLEAR as far), since a stranger is near one name and not far from the
+    others.  Two characters in one frame are two people: when both are nearest to one name, the
+    surer call (its nearest name ahead of its second by more) takes it and the other is unknown.
+    No name is given by elimination: a stranger beside A is about as far from B as from A (in line
+    art every head is about 0.2 from every still), so "the other name" would name a stranger.
+    PairCompose names its composed pictures' characters the same way, by the threshold alone
+    (no ``near``: its pictures are the split's own crops, rescaled)."""
     out: List[Tuple[str, float]] = [(UNKNOWN, float(row.min()) if row.size else 1.0) for row in per_name]
+    near = np.broadcast_to(np.float32(threshold) if near is None else near, np.shape(per_name))
     taken: set = set()
     # surest first: the character whose nearest name leads its second by the most takes it
-    lead = [float(np.diff(np.sort(row)[:2])[0]) if row.size > 1 else 1.0 for row in per_name]
+    ranked = [np.sort(row) for row in per_name]
+    lead = [float(r[1] - r[0]) if r.size > 1 else 1.0 for r in ranked]
     for i in sorted(range(len(per_name)), key=lambda i: (-lead[i], float(per_name[i].min()))):
         row = per_name[i]
-        free = [k for k in np.argsort(row) if names[k] not in taken]
-        if not free:
+        if not row.size:
             continue
-        best = float(row[free[0]])
-        second = float(row[free[1]]) if len(free) > 1 else 1.0
-        # a name taken by another: the rest only when one of them was nearly as near (a close call)
-        if best <= threshold and second - best >= margin and best - float(row.min()) <= SWAP:
-            out[i] = (names[free[0]], best)
-            taken.add(names[free[0]])
+        k = int(row.argmin())
+        best, second = float(row[k]), float(ranked[i][1]) if row.size > 1 else 1.0
+        clear = best <= near[i, k] or best <= CLEAR * second
+        if names[k] not in taken and best <= threshold and clear and lead[i] >= margin:
+            out[i] = (names[k], best)
+            taken.add(names[k])
     return out
 
 
@@ -190,17 +199,21 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
             j = judged[i]
             if j.reason or not j.characters:
                 results[j.index] = FrameGroup(j.index, None, j.reason or "no_character", [])
-        distances, cut = [], []
+        distances, looks, cut = [], [], []
         for j in shown:        # one frame in memory at a time: a shot can be long and 4K
             bgr = read_frame(frames, rows[j.index])
-            distances.append(matcher.per_name(bgr, j.characters))
+            d, look = matcher.judge(bgr, j.characters)
+            distances.append(d)
+            looks.append(look)
             limit = MAX_CROP_AREA * bgr.shape[0] * bgr.shape[1]
             cut.append([character_crop(bgr, c.rect) if settings.crops and area(c.rect) < limit else None
                         for c in j.characters])
-        # one decision per character per shot: its distances pooled along where it stands
+        # one decision per character per shot: its distances pooled along where it stands,
+        # looking like itself
         places = [[c.head or c.rect for c in j.characters] for j in shown]
-        for j, crops, per_name in zip(shown, cut, pooled(distances, places)):
-            called = assign(per_name, names, threshold, settings.min_margin)
+        same = _same_look(matcher, looks, LOOK * threshold)
+        for j, crops, per_name, look in zip(shown, cut, pooled(distances, places, same), looks):
+            called = assign(per_name, names, threshold, settings.min_margin, matcher.limits(threshold, look))
             named = [(who, round(d, 4), [round(v, 1) for v in c.rect]) for (who, d), c in zip(called, j.characters)]
             results[j.index] = _frame_group(j.index, named, names)
             if results[j.index].group is not None:
@@ -214,6 +227,14 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
     return _sets(frames, key, ordered, crop_rows, refs, embedder, threshold, started)
 
 
+def _same_look(matcher: Matcher, looks: Sequence[Sequence[Look]], limit: float):
+    """Whether two found characters of a shot, each a (frame, character) position, look alike."""
+    def same(a: Tuple[int, int], b: Tuple[int, int]) -> bool:
+        d = matcher.alike(looks[a[0]][a[1]], looks[b[0]][b[1]])
+        return d is None or d <= limit
+    return same
+
+
 def _keyed(settings: GroupSettings, counting: CountSettings, recount: bool, stills, detector: Detector,
            embedder, threshold: float) -> dict:
     """What a split's sets and crops are named by: everything that changes them, the reference
@@ -221,7 +242,7 @@ def _keyed(settings: GroupSettings, counting: CountSettings, recount: bool, stil
     own = {k: v for k, v in settings.__dict__.items() if k != "allow_download"}
     pictures = {name: [bytes_sha256(np.ascontiguousarray(img).tobytes() + repr(img.shape).encode()) for img in imgs]
                 for name, imgs in stills.items()}
-    return {**own, "count": {k: v for k, v in counting.to_dict().items() if k != "allow_download"},
+    return {**own, "naming": NAMING, "count": {k: v for k, v in counting.to_dict().items() if k != "allow_download"},
             "recount": recount, "references": pictures, "detector": detector.identity(),
             "embedder": embedder.identity(), "threshold": threshold}
 

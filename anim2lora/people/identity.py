@@ -24,7 +24,7 @@ from ..image.masks import background_colours, dark_ink, unlike
 from ..runtime import Loaded, onnx_session, resolve_device
 
 EMBEDDER_NAMES = ("auto", "features", "ccip")
-FEATURES_VERSION = "features-3"
+FEATURES_VERSION = "features-4"
 CCIP_MODEL = "ccip-caformer-24-randaug-pruned"
 CCIP_REPO, CCIP_REVISION = "deepghs/ccip_onnx", "bd55d218b9930a404760378f2627181c1ca48cbb"
 CCIP_FILES = ("model_feat.onnx", "model_metrics.onnx", "metrics.json")
@@ -70,6 +70,7 @@ COLOUR_WEIGHT = 0.5
 # puts them, the right character lay at 0.16-0.49 and the other at 0.61-0.73, so 0.55 is where
 # a head match ends; head distances are scaled so that one threshold serves both
 HEAD_MATCH = 0.55
+HAIR_SHARE = 0.5              # of a head crop's height, from its top: the hair, whose colour is compared
 SCENERY_RUN = 0.1             # straight ink runs this long (share of the crop) from its side are scenery
 
 
@@ -147,7 +148,10 @@ class FeatureEmbedder(Embedder):
 
     # A head crop is mostly hair, skin and outline: its border says nothing about the paper, so
     # its shape is the gradients of its grey picture (unsigned: a dark or a light background
-    # around the hair gives the same edges) and its colour the fills inside the head's ellipse.
+    # around the hair gives the same edges) and its colour the fills in the top of the head's
+    # ellipse, the hair: skin is much the same on every character, and a stranger in the same
+    # uniform differs by the hair (on the development set's tune half, the whole ellipse's
+    # colours named the blond stranger after the brown-haired A)
     def _head(self, bgr: np.ndarray) -> np.ndarray:
         import cv2
 
@@ -160,7 +164,7 @@ class FeatureEmbedder(Embedder):
         yy, xx = np.mgrid[0:h, 0:w]
         inner = ((xx + 0.5 - w / 2) / (w / 2)) ** 2 + ((yy + 0.5 - h / 2) / (h / 2)) ** 2 <= 0.8
         return np.concatenate([_unit(hog(grey)), _unit(hog(np.ascontiguousarray(grey[:, ::-1]))),
-                               _fill_colours(bgr, inner)]).astype(np.float32)
+                               _fill_colours(bgr, inner & (yy < HAIR_SHARE * h))]).astype(np.float32)
 
     def embed_heads(self, crops):
         n = len(hog(np.zeros(HEAD_SIZE[::-1], np.uint8)))

@@ -9,7 +9,7 @@ compared with whole stills.  GroupSplit and the verdict both ask here.
 """
 
 from dataclasses import dataclass, field
-from typing import List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -22,6 +22,17 @@ from .settings import CountSettings
 
 CROP_PAD = 0.06           # share of the box added around a crop: the outline's own margin
 HEAD_PAD = 0.12           # a head crop keeps the hair's edge and a little of the neck
+# A character's stills show how far apart its own drawings lie: a found character is named after
+# it when nearer than SPREAD times the farthest two of them (where it has two or more), and
+# farther than that only on a clear call (GroupSplit's assign: the runner-up twice as far).  In
+# line art every head lies about 0.2 from every still, and a stranger's nearest still can be
+# nearer than the embedder's threshold; A's own stills lay within 0.12 of one another, its
+# drawings (pooled per shot) within 0.16 and the stranger at 0.18-0.29.  On the development set's
+# tune half 1.2-1.4 named the same frames; 1.5 and more let the stranger beside B be named A.
+# Never tighter than FLOOR times the threshold: two stills in one pose lie nearly on each other
+# (the people clip's 0.04), and a character's drawings vary more than its stills then show.
+SPREAD = 1.3
+FLOOR = 0.4
 
 
 @dataclass
@@ -30,6 +41,14 @@ class Reference:
     crops: List[np.ndarray]                  # the character cut out of each usable still
     heads: List[np.ndarray] = field(default_factory=list)   # and its head, where one was found
     notes: List[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Look:
+    """How a found character looks to the embedder: its head's vector, else its body's."""
+
+    head: bool
+    vec: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -98,21 +117,51 @@ class Matcher:
         self.head_owners = np.array([r.name for r in refs for _ in r.heads])
         self.vecs = embedder.embed([c for r in refs for c in r.crops])
         self.head_vecs = embedder.embed_heads([c for r in refs for c in r.heads])
+        self.spread = {True: self._spread(self.head_vecs, self.head_owners, embedder.head_distance),
+                       False: self._spread(self.vecs, self.owners, embedder.distance)}
+
+    def _spread(self, vecs: np.ndarray, owners: np.ndarray, measure) -> np.ndarray:
+        """Per name, the largest distance between two of its stills (inf: fewer than two)."""
+        out = np.full(len(self.names), np.inf, np.float32)
+        for k, name in enumerate(self.names):
+            mine = vecs[owners == name]
+            if len(mine) > 1:
+                out[k] = float(measure(mine, mine).max())
+        return out
+
+    def limits(self, threshold: float, looks: Sequence["Look"]) -> np.ndarray:
+        """[len(looks), names]: the largest distance that names each character after each name,
+        ``threshold`` or nearer where the name's own stills lie close together (SPREAD, FLOOR)."""
+        out = np.full((len(looks), len(self.names)), threshold, np.float32)
+        for i, look in enumerate(looks):
+            for k, name in enumerate(self.names):
+                heads = look.head and bool((self.head_owners == name).any())   # else compared with whole stills
+                out[i, k] = min(threshold, max(FLOOR * threshold, SPREAD * self.spread[heads][k]))
+        return out
 
     def per_name(self, bgr: np.ndarray, seen: Sequence[Seen]) -> np.ndarray:
         """[len(seen), names] distances."""
+        return self.judge(bgr, seen)[0]
+
+    def judge(self, bgr: np.ndarray, seen: Sequence[Seen]) -> Tuple[np.ndarray, List[Look]]:
+        """[len(seen), names] distances, and how each character looks (for ``alike``)."""
         out = np.ones((len(seen), len(self.names)), np.float32)
+        looks: List[Look] = []
         for i, s in enumerate(seen):
             heads = s.head is not None and len(self.head_vecs) > 0
             if heads:
                 crop = character_crop(bgr, s.head, HEAD_PAD)
-                dist = self.embedder.head_distance(self.embedder.embed_heads([crop]), self.head_vecs)[0]
+                vec = self.embedder.embed_heads([crop])
+                looks.append(Look(True, vec[0]))
+                dist = self.embedder.head_distance(vec, self.head_vecs)[0]
                 owners = self.head_owners
                 if s.whole:          # a stranger with a look-alike head has another body
                     body = self.embedder.distance(self.embedder.embed([character_crop(bgr, s.rect)]), self.vecs)[0]
                     dist = np.array([max(d, body[self.owners == o].min()) for d, o in zip(dist, owners)])
             else:
-                dist = self.embedder.distance(self.embedder.embed([character_crop(bgr, s.rect)]), self.vecs)[0]
+                vec = self.embedder.embed([character_crop(bgr, s.rect)])
+                looks.append(Look(False, vec[0]))
+                dist = self.embedder.distance(vec, self.vecs)[0]
                 owners = self.owners
             for k, name in enumerate(self.names):
                 mine = dist[owners == name]
@@ -120,4 +169,12 @@ class Matcher:
                     mine = self.embedder.distance(self.embedder.embed([character_crop(bgr, s.rect)]),
                                                   self.vecs[self.owners == name])[0]
                 out[i, k] = float(mine.min()) if mine.size else 1.0
-        return out
+        return out, looks
+
+    def alike(self, a: "Look", b: "Look") -> Optional[float]:
+        """How far two looks of found characters are from each other (head with head, body with
+        body); None when one shows a head and the other does not."""
+        if a.head != b.head:
+            return None
+        measure = self.embedder.head_distance if a.head else self.embedder.distance
+        return float(measure(a.vec[None], b.vec[None])[0, 0])
