@@ -174,6 +174,20 @@ def test_looks_of_one_character_are_alike_and_of_two_are_not():
     assert not body.head and matcher.alike(looks[0], body) is None
 
 
+def test_a_frame_where_a_character_of_the_shot_goes_unfound_is_marked_lost():
+    from anim2lora.people.tracks import lost
+
+    a, b = (100.0, 50.0, 160.0, 110.0), (400.0, 60.0, 460.0, 120.0)
+    # B is found in frames 0, 2 and 3 in one place, not in frame 1: frame 1 would pass for "A alone"
+    assert lost([[a, b], [a], [a, b], [a, b]]) == [1]
+    # B walks off and does not come back: nobody is lost; nor at the shot's ends
+    assert lost([[a, b], [a, b], [a], [a]]) == [] and lost([[a], [a, b], [a, b]]) == []
+    # what comes back in that place is someone else: not the one who was there
+    names = [["A", "B"], ["A"], ["A", "C"]]
+    same = lambda p, q: names[p[0]][p[1]] == names[q[0]][q[1]]      # noqa: E731
+    assert lost([[a, b], [a], [a, b]], same) == []
+
+
 def test_runs_of_one_shot_are_split_at_every_cut():
     rows = [{"shot": 0}, {"shot": 0}, {"shot": 1}, {}, {"shot": 1}]
     assert list(by_shot(rows).values()) == [[0, 1], [2], [3], [4]]

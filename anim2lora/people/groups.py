@@ -31,11 +31,12 @@ from .matching import Look, Matcher, Reference, Seen, character_crop, reference_
 from .rules import CHARACTER, OVERLAP
 from .run import count_frames
 from .settings import CountSettings
-from .tracks import LOOK, by_shot, pooled
+from .tracks import LOOK, by_shot, lost, pooled
 
 MAX_CROP_AREA = 0.5       # crops under half the frame: a crop as big as the frame adds nothing
 THIN_GROUP = 20           # fewer frames than this: too thin to train on its own
 CLEAR = 0.5               # beyond a name's own spread: named only when the runner-up is twice as far
+LOST = "lost_character"   # a character found just before and after, in one place, is not found here
 NAMING = "naming-2"       # bump when the naming rules change what a split holds (the set's id covers it)
 
 
@@ -212,10 +213,11 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
         # looking like itself
         places = [[c.head or c.rect for c in j.characters] for j in shown]
         same = _same_look(matcher, looks, LOOK * threshold)
-        for j, crops, per_name, look in zip(shown, cut, pooled(distances, places, same), looks):
+        missed = set(lost(places, same))
+        for f, (j, crops, per_name, look) in enumerate(zip(shown, cut, pooled(distances, places, same), looks)):
             called = assign(per_name, names, threshold, settings.min_margin, matcher.limits(threshold, look))
             named = [(who, round(d, 4), [round(v, 1) for v in c.rect]) for (who, d), c in zip(called, j.characters)]
-            results[j.index] = _frame_group(j.index, named, names)
+            results[j.index] = _frame_group(j.index, named, names, f in missed)
             if results[j.index].group is not None:
                 for (who, _, _), crop in zip(named, crops):
                     if crop is not None:
@@ -254,10 +256,12 @@ def _count_settings_of(frames: FrameSet) -> CountSettings:
     return CountSettings(**{k: v for k, v in dict(s).items() if k in fields}) if s else CountSettings()
 
 
-def _frame_group(index: int, named, order: Sequence[str]) -> FrameGroup:
+def _frame_group(index: int, named, order: Sequence[str], missed: bool = False) -> FrameGroup:
     who = [w for w, _, _ in named]
     if UNKNOWN in who:
         return FrameGroup(index, None, UNKNOWN, named)
+    if missed:               # someone in view goes unnamed: the group would be wrong
+        return FrameGroup(index, None, LOST, named)
     if len(set(who)) < len(who):
         return FrameGroup(index, None, "same_character_twice", named)
     return FrameGroup(index, "+".join(n for n in order if n in who), None, named)

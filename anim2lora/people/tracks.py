@@ -59,6 +59,27 @@ def tracks(frames: Sequence[Sequence[Rect]], same: Optional[Same] = None) -> Lis
     return done + open_
 
 
+def _near(a: Rect, b: Rect, steps: float) -> bool:
+    ax, ay, aw = _centre(a)
+    bx, by, bw = _centre(b)
+    return np.hypot(bx - ax, by - ay) / max(aw, bw) < steps * STEP and 0.5 < bw / aw < 2.0
+
+
+def lost(frames: Sequence[Sequence[Rect]], same: Optional[Same] = None) -> List[int]:
+    """Frame positions of one shot where a character found in the place it holds in the frames
+    just before and just after (looking alike there) is not found: the detector missed it in
+    that drawing, so the frame shows someone its names leave out."""
+    out = []
+    for f in range(1, len(frames) - 1):
+        for c, before in enumerate(frames[f - 1]):
+            held = [e for e, after in enumerate(frames[f + 1]) if _near(before, after, 2)
+                    and (same is None or same((f - 1, c), (f + 1, e)))]
+            if held and not any(_near(before, here, 1) for here in frames[f]):
+                out.append(f)
+                break
+    return out
+
+
 def pooled(distances: Sequence[np.ndarray], places: Sequence[Sequence[Rect]],
            same: Optional[Same] = None) -> List[np.ndarray]:
     """Per frame, its characters' distance rows replaced by the mean along their track
