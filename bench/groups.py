@@ -39,6 +39,12 @@ run under a load average of 7.5 to 9 (docs/benchmarks.md has the tables):
     holdout  line       127  0.370 -> 0.606   false A+B 0 -> 3 (a stranger beside A named B)
     holdout  colour      96  0.417 -> 0.708   false A+B 0 -> 0
 
+Issue 15's naming (branch i15name), tune half only (it now adds four shots of the stranger beside
+A or B), before (5040a9b's code) -> after (fe26e53), in one run under a load average of 0.1 to 2.3:
+
+    tune     line       141  0.631 -> 0.752   false A+B 2 -> 0
+    tune     colour     110  0.600 -> 0.727   false A+B 1 -> 0
+
 (worst: the lowest share right of any framing or background kind.  Coloured, nobody was named at
 all: about 0.20 is the share of frames whose truth is no group.)
 """
