@@ -105,6 +105,20 @@ def test_a_face_mostly_inside_a_head_outline_is_that_head():
     assert labels(c) == [CHARACTER] and not c.overlap and c.n == 1
 
 
+def test_a_close_ups_coat_on_the_bottom_edge_is_no_background_colour():
+    """A colour must show on two edges of the frame to be its background: a close-up's coat or
+    hair fills much of the bottom edge only, the wall runs round the other three."""
+    import cv2
+    from anim2lora.image.masks import background_colours
+
+    frame = np.full((H, W, 3), (200, 180, 160), np.uint8)                  # a wall
+    cv2.ellipse(frame, (320, 420), (300, 200), 0, 0, 360, (90, 40, 30), -1)  # a coat across the bottom
+    near = lambda cs, c: any(np.abs(np.array(x) - c).max() <= 16 for x in cs)
+    assert near(background_colours(frame).tolist(), (90, 40, 30))            # one edge is enough by default
+    two = background_colours(frame, edges=2).tolist()
+    assert near(two, (200, 180, 160)) and not near(two, (90, 40, 30))
+
+
 def test_a_body_whose_head_is_cut_or_missing_is_a_fragment():
     cut_head = count([person(0, 0, 90, 300), head(0, 0, 40, 50)], W, H, RULES)
     assert labels(cut_head) == [FRAGMENT] and "head is cut" in cut_head.boxes[0].why
