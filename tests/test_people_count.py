@@ -79,6 +79,46 @@ def test_a_face_with_no_body_around_it_is_a_character_on_any_background():
     assert labels(count(back + [Box("face", (490, 100, 580, 185), 0.9)], W, H, RULES, has_faces=True)) == [CHARACTER]
 
 
+def test_a_head_whose_hair_only_the_top_edge_cuts_is_a_character():
+    # a close-up: the hair runs out of the top of the frame; a head outline cut by a side edge
+    # may still be a shoulder (next test)
+    close = count([person(200, 0, 420, 360), head(240, 0, 380, 150)], W, H, RULES)
+    assert labels(close) == [CHARACTER] and close.framings == [CLOSE_UP]
+    side = count([person(0, 0, 150, 360), head(0, 0, 100, 150)], W, H, RULES)
+    assert labels(side) == [FRAGMENT]
+
+
+def test_seen_from_behind_only_at_the_side_edge():
+    # a floor line drags a character's body box to the left edge: its head stands far from that
+    # edge, so it is no over-the-shoulder near figure, face found or not
+    standing = [person(0, 60, 300, 360), head(180, 60, 240, 120)]
+    assert labels(count(standing, W, H, RULES, has_faces=True)) == [CHARACTER]
+    # the near figure's head is within a head's width of the edge that cuts its shoulders
+    near = [person(0, 80, 200, 360), head(0, 80, 130, 220)]
+    assert labels(count(near, W, H, RULES, has_faces=True)) == [FRAGMENT]
+
+
+def test_a_face_mostly_inside_a_head_outline_is_that_head():
+    # the face model's box sticks out under the outline bump's chin (85 % inside): one head
+    c = count([person(360, 50, 440, 340), head(368, 56, 419, 93), head(380, 76, 412, 96, "face")], W, H, RULES,
+              has_faces=True)
+    assert labels(c) == [CHARACTER] and not c.overlap and c.n == 1
+
+
+def test_a_close_ups_coat_on_the_bottom_edge_is_no_background_colour():
+    """A colour must show on two edges of the frame to be its background: a close-up's coat or
+    hair fills much of the bottom edge only, the wall runs round the other three."""
+    import cv2
+    from anim2lora.image.masks import background_colours
+
+    frame = np.full((H, W, 3), (200, 180, 160), np.uint8)                  # a wall
+    cv2.ellipse(frame, (320, 420), (300, 200), 0, 0, 360, (90, 40, 30), -1)  # a coat across the bottom
+    near = lambda cs, c: any(np.abs(np.array(x) - c).max() <= 16 for x in cs)
+    assert near(background_colours(frame).tolist(), (90, 40, 30))            # one edge is enough by default
+    two = background_colours(frame, edges=2).tolist()
+    assert near(two, (200, 180, 160)) and not near(two, (90, 40, 30))
+
+
 def test_a_body_whose_head_is_cut_or_missing_is_a_fragment():
     cut_head = count([person(0, 0, 90, 300), head(0, 0, 40, 50)], W, H, RULES)
     assert labels(cut_head) == [FRAGMENT] and "head is cut" in cut_head.boxes[0].why

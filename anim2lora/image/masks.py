@@ -13,11 +13,17 @@ INK_DARK, INK_LUMA = 80, 0.55  # ink: luma under 80 and under 55 % of the backgr
 LINE_CONTRAST = 40         # an outline is this much darker (luma) than both its sides
 
 
-def background_colours(small: np.ndarray) -> np.ndarray:
-    """The flat colours that cover the frame's border: sky and floor, paper, a painted wall."""
-    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]).astype(np.int32)
+def background_colours(small: np.ndarray, edges: int = 1) -> np.ndarray:
+    """The flat colours that cover the frame's border: sky and floor, paper, a painted wall.
+    ``edges``: on how many of the four edges a colour must show (a twentieth of the edge) to
+    count; 2 keeps out a close-up's hair or coat, which reaches one edge (the bottom) only."""
+    sides = [small[0], small[-1], small[:, 0], small[:, -1]]
+    border = np.concatenate(sides).astype(np.int32)
     keys, counts = np.unique(border // 16, axis=0, return_counts=True)
     common = keys[counts >= 0.1 * len(border)]
+    if edges > 1:
+        common = [k for k in common
+                  if sum((s.astype(np.int32) // 16 == k).all(axis=1).mean() >= 0.05 for s in sides) >= edges]
     colours = [np.median(border[(border // 16 == k).all(axis=1)], axis=0) for k in common]
     return np.array(colours or [np.median(border, axis=0)], np.int32)
 

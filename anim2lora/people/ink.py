@@ -122,7 +122,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     small = bgr if scale == 1.0 else cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))),
                                                 interpolation=cv2.INTER_AREA)
     sh, sw = small.shape[:2]
-    colours = background_colours(small)
+    colours = background_colours(small, edges=2)
     fg = foreground(small, colours)
     strokes = dark_ink(small, colours) | lines_in_the_dark(small)
     for mask in (fg, strokes):

@@ -30,8 +30,9 @@ FACE_TO_HEAD = 1.35      # a head (hair included) is about this many face boxes 
 CLOSE_UP_HEADS, FULL_HEADS = 2.6, 5.0
 BODY_WIDTH = 2.4         # a body taken from its face alone is this many head widths wide
 HAIR_ABOVE = 0.45        # hair rises at most this many head heights above the head a face implies
-FACE_IN_HEAD = 0.9       # a face this much inside a head box is that head's face
+FACE_IN_HEAD = 0.8       # a face this much inside a head box is that head's face
 SPIKE = 0.5              # a bump narrower than this share of a head beside it is its hair
+BACK_REACH = 1.0         # a head seen from behind stands within this many head widths of the side edge
 FACE_ALONE = 0.5         # a face stands for a character with no body found around it from this score up
 
 
@@ -218,9 +219,10 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
         return Judged(person, TEXT, "on burned-in text")
     if max(person.width, person.height) < rules.min_size * height:
         return Judged(person, SMALL, f"under {rules.min_size:.0%} of the frame height")
-    # a face is seen whatever the frame cuts of the hair around it; a head outline cut by the
-    # edge may be a shoulder or an elbow
-    whole = [h for h in heads if h.kind == "face" or not cut_edges(h.rect, width, height, margin)]
+    # a face is seen whatever the frame cuts of the hair around it, and so is a head whose hair
+    # only the top edge cuts (a close-up); a head outline cut by a side or the bottom edge may be
+    # a shoulder or an elbow
+    whole = [h for h in heads if h.kind == "face" or not set(cut_edges(h.rect, width, height, margin)) - {"top"}]
     if has_heads and not whole:
         why = "its head is cut by the frame edge" if heads else "no head"
         return Judged(person, FRAGMENT, why)
@@ -230,7 +232,7 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
         if share < rules.min_visible:
             return Judged(person, FRAGMENT, f"cut by the {'/'.join(edges)} edge, about {share:.0%} of a body in view")
     faces = [h for h in whole if h.kind == "face"]
-    if has_faces and not faces and {"left", "right"} & set(edges) and "bottom" in edges:
+    if has_faces and not faces and "bottom" in edges and _at_side(whole, edges, width):
         # the near figure of an over-the-shoulder shot: a head seen from behind, shoulders out of frame
         return Judged(person, FRAGMENT, f"seen from behind, cut by the {'/'.join(edges)} edge")
     # parts of one head stack (hair found as a bump over a face found by its eyes, a hat);
@@ -250,6 +252,17 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
     # the whole figure is in view when no edge cuts it, unless the outline holds little more than
     # the head: a head found on its own (its body's outline lost in a dark or painted background)
     return Judged(person, CHARACTER, "", distinct, framed, head=head, uncut=not edges and framed != CLOSE_UP)
+
+
+def _at_side(heads: Sequence[Box], edges, width: int) -> bool:
+    """A head stands at a side edge the body is cut by: within ``BACK_REACH`` of its own widths
+    from that edge (the near figure of an over-the-shoulder shot is at the frame's side; a
+    character further in whose body box a floor line or a prop drags to the edge is not)."""
+    for h in heads:
+        cx, w = (h.rect[0] + h.rect[2]) / 2, max(1.0, h.width)
+        if ("left" in edges and cx <= BACK_REACH * w) or ("right" in edges and width - cx <= BACK_REACH * w):
+            return True
+    return False
 
 
 def _same_head(a: Box, b: Box) -> bool:
