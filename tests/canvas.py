@@ -17,12 +17,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from browser import open_page, wait_for  # noqa: E402
+from browser import open_page  # noqa: E402
 from comfyhost import Host  # noqa: E402
 from packload import REPO  # noqa: E402
 
 WORKFLOWS = REPO / "workflows"
-PACK = "ComfyUI-Anim2LoRA"
 
 LOAD = """
 const [graph, done] = arguments;
@@ -195,7 +194,6 @@ def main(argv=None) -> int:
                         graph = saved
                     _thumbnail(driver, graph, canvas.with_suffix(".jpg"))
                     print(f"thumbnail: {canvas.with_suffix('.jpg')}")
-                wait_for(driver, "return document.title.length > 0")
             finally:
                 driver.quit()
         finally:
