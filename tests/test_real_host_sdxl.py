@@ -46,7 +46,9 @@ def _train_in_host(tmp_path_factory, demo_clip, tmp_path, checkpoint: Path):
     pid = started.stdout.strip().splitlines()[-1]
     try:
         shipped = json.loads((REPO / "workflows" / "api" / "v2_clean_sdxl.json").read_text())
-        prompt = {k: v for k, v in shipped.items() if int(k) <= 14}        # no sampling: 1024 px on a CPU
+        # no sampling (1024 px on a CPU): the data and training nodes, PairCompose and its preview included
+        prompt = {k: v for k, v in shipped.items() if int(k) <= 14 or v["class_type"] == "PairCompose"
+                  or v["_meta"]["title"] == "Composed pairs"}
         prompt["1"]["inputs"]["max_frames"] = 30      # fewer pictures for SDXL's VAE to encode on a CPU
         prompt["12"]["inputs"]["ckpt_name"] = checkpoint.name
         prompt["13"]["inputs"].update(name="a2l_sdxl", max_steps=2, resolution=512, rank=4, alpha=2.0,

@@ -1,8 +1,9 @@
 """The shipped v1_naive and v2_clean workflows in a real ComfyUI: listed by its template browser,
 loaded by its front end as a dropped file, converted by it to exactly the API twins, and v2_clean
-queued end to end through the queue client.  Runs with COMFYUI_DIR and COMFY_VENV set."""
+queued end to end through the queue client, on the demo clip and on a realistic clip.  Runs with COMFYUI_DIR and COMFY_VENV set."""
 
 import json
+import re
 import subprocess
 import sys
 import urllib.request
@@ -151,9 +152,54 @@ def test_core_and_pack_nodes_convert_as_the_front_end_sends_them(host):
     assert len(refused) <= len(classes) // 20, refused
 
 
+def _queue_v2(host, checkpoint, video: Path, stills: dict, lora: str) -> dict:
+    """workflows/v2_clean.json queued with the client: the video and a reference still of A and of B
+    uploaded, the checkpoint, 2 training steps at 256 px, samples of A, B and A+B at 2 steps; the
+    client's --json summary."""
+    sets = [f"Reference still of A.image=@{stills['A']}", f"Reference still of B.image=@{stills['B']}",
+            f"CheckpointLoaderSimple.ckpt_name={checkpoint.name}", f"TrainLoRA.name={lora}",
+            "TrainLoRA.max_steps=2", "TrainLoRA.resolution=256", "TrainLoRA.warmup_steps=0"]
+    for who in ("A", "B", "A+B"):
+        sets += [f"Samples: {who}.steps=2", f"Samples: {who}.width=256", f"Samples: {who}.height=256"]
+    run = subprocess.run([sys.executable, "-m", "anim2lora.queue", str(REPO / "workflows" / "v2_clean.json"),
+                          "--server", host.url, "--video", str(video), "--json",
+                          *[arg for s in sets for arg in ("--set", s)]],
+                         cwd=REPO, capture_output=True, text=True, timeout=1500)
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = json.loads(run.stdout)
+    assert summary["status"] == "success"
+    reports = summary["outputs"]
+    assert reports["13"].startswith("TrainLoRA: 2/2 steps"), reports["13"]
+    lora_file = host.base / "models" / "loras" / f"{lora}.safetensors"
+    assert lora_file.is_file() and lora_file.stat().st_size > 0
+    for verdict, asked in (("16", "A"), ("19", "B"), ("22", "A+B")):
+        assert reports[verdict].startswith(f"## Verdict: 1 pictures, asked {asked}, dataset stroke width "), \
+            reports[verdict]
+    nodes_with_images = {image["node"] for image in summary["images"]}
+    assert {"9", "14", "17", "20", "23", "25"} <= nodes_with_images, nodes_with_images
+    return summary
+
+
+def _subsets(caption_report: str) -> dict:
+    """The caption report's kohya subsets: folder (``4_A+B``, ``1_A+B~composed``, ``2_A~stills``)
+    -> pictures."""
+    return {m[1]: int(m[2]) for m in re.finditer(r"^\s+(\d+_\S+): +(\d+) pictures x", caption_report, re.M)}
+
+
+def _groups(subsets: dict, kind: str = "") -> dict:
+    """Group -> pictures in its subset of ``kind`` ("" for the frames, "composed", "stills")."""
+    found = {}
+    for folder, n in subsets.items():
+        group, _, sub = folder.split("_", 1)[1].partition("~")
+        if sub == kind:
+            found[group] = n
+    return found
+
+
 def test_v2_clean_runs_end_to_end_through_the_queue_client(train_host, random_sd15, demo_clip, tmp_path):
     """The canvas file, queued with the client: the demo clip and two reference stills uploaded, the
-    random SD1.5 checkpoint, 2 training steps at 256 px, samples of A, B and A+B and their verdicts."""
+    random SD1.5 checkpoint, 2 training steps at 256 px, samples of A, B and A+B and their verdicts.
+    PairCompose grows A+B from the solo frames; the reference stills train as their own subsets."""
     import cv2
 
     from anim2lora.demo.people_scenes import reference_stills
@@ -162,26 +208,39 @@ def test_v2_clean_runs_end_to_end_through_the_queue_client(train_host, random_sd
     for character in "AB":
         stills[character] = tmp_path / f"ref_{character}.png"
         cv2.imwrite(str(stills[character]), cv2.cvtColor(reference_stills(character, 1)[0], cv2.COLOR_RGB2BGR))
-    sets = [f"Reference still of A.image=@{stills['A']}", f"Reference still of B.image=@{stills['B']}",
-            f"CheckpointLoaderSimple.ckpt_name={random_sd15.name}", "TrainLoRA.name=v2_e2e",
-            "TrainLoRA.max_steps=2", "TrainLoRA.resolution=256", "TrainLoRA.warmup_steps=0"]
-    for who in ("A", "B", "A+B"):
-        sets += [f"Samples: {who}.steps=2", f"Samples: {who}.width=256", f"Samples: {who}.height=256"]
-    run = subprocess.run([sys.executable, "-m", "anim2lora.queue", str(REPO / "workflows" / "v2_clean.json"),
-                          "--server", train_host.url, "--video", str(demo_clip), "--json",
-                          *[arg for s in sets for arg in ("--set", s)]],
-                         cwd=REPO, capture_output=True, text=True, timeout=1500)
-    assert run.returncode == 0, run.stderr[-3000:]
-    summary = json.loads(run.stdout)
-    assert summary["status"] == "success"
+    summary = _queue_v2(train_host, random_sd15, demo_clip, stills, "v2_e2e")
     reports = summary["outputs"]
     assert "GroupSplit: 47 frames in; A: 20, B: 15, A+B: 12" in reports["8"]
-    assert reports["13"].startswith("TrainLoRA: 2/2 steps"), reports["13"]
-    lora = train_host.base / "models" / "loras" / "v2_e2e.safetensors"
-    assert lora.is_file() and lora.stat().st_size > 0
-    for verdict, asked in (("16", "A"), ("19", "B"), ("22", "A+B")):
-        assert reports[verdict].startswith(f"## Verdict: 1 pictures, asked {asked}, dataset stroke width "), \
-            reports[verdict]
-    nodes_with_images = {image["node"] for image in summary["images"]}
-    assert {"9", "14", "17", "20", "23"} <= nodes_with_images, nodes_with_images
-    (Path(tmp_path) / "e2e_summary.json").write_text(run.stdout)
+    composed = int(re.search(r"A\+B: (\d+) composed beside 12 real frames", reports["24"])[1])
+    assert 0 < composed <= 24, reports["24"]
+    subsets = _subsets(reports["11"])
+    assert _groups(subsets)["A+B"] == 12 and _groups(subsets, "composed") == {"A+B": composed}, reports["11"]
+    assert _groups(subsets, "stills") == {"A": 1, "B": 1}, reports["11"]
+    assert "steps per character by source" in reports["11"]
+    (Path(tmp_path) / "e2e_summary.json").write_text(json.dumps(summary))
+
+
+def test_v2_clean_runs_end_to_end_on_a_realistic_clip(train_host, random_sd15, tmp_path):
+    """Issue 15: the first 12 shots of the realistic set's tune half (every shot kind once: A alone,
+    B alone, A+B, over-the-shoulder, an extra, a stranger, overlapping bodies, a fragment,
+    subtitles, a pan, an empty plate; close-ups to full shots on paper, gradient, dark, painted and
+    rendered backgrounds), written by `python -m anim2lora realclip`, with its reference stills of
+    the characters on white, queued through the client: the run finishes and every group, A, B and
+    A+B, holds frames in GroupSplit and in the dataset, with composed pairs beside A+B."""
+    made = subprocess.run([sys.executable, "-m", "anim2lora", "realclip", "--half", "tune", "--shots", "12",
+                           "--out", str(tmp_path / "real"), "--json"], cwd=REPO, capture_output=True, text=True,
+                          timeout=600)
+    assert made.returncode == 0, made.stderr[-3000:]
+    written = json.loads(made.stdout)
+    # the full figure on white of each (refs/A_3.png): a still a user draws or cuts out for the purpose
+    stills = {name: Path(written["refs"][name][2]) for name in "AB"}
+    summary = _queue_v2(train_host, random_sd15, Path(written["video"]), stills, "v2_real")
+    reports = summary["outputs"]
+    groups = reports["8"].splitlines()[0].split("; ")[1]          # "A: 5, B: 5, A+B: 3"
+    split = {name: int(n) for name, n in (g.split(": ") for g in groups.split(", "))}
+    assert set(split) == {"A", "B", "A+B"} and min(split.values()) > 0, reports["8"]
+    subsets = _subsets(reports["11"])
+    frames = _groups(subsets)
+    assert set(frames) == {"A", "B", "A+B"} and min(frames.values()) > 0, reports["11"]
+    assert _groups(subsets, "composed").get("A+B", 0) > 0, reports["24"]
+    (Path(tmp_path) / "real_summary.json").write_text(json.dumps(summary))

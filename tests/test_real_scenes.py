@@ -4,6 +4,7 @@ no seed; every framing, background kind and shot kind in each half; the clip and
 reference stills; grade() on a hand-made split."""
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -221,3 +222,19 @@ def test_realclip_command_writes_a_half_with_its_stills(tmp_path, capsys):
     assert written["frames"] == len(truth["frames"]) == len(story.real_set("holdout")) * story.DRAWINGS * story.HOLD
     assert truth["half"] == "holdout" and truth["width"] == 256
     assert sorted(p.name for p in (tmp_path / "refs").iterdir()) == [f"{n}_{i}.png" for n in "AB" for i in (1, 2, 3)]
+
+
+def test_realclip_shots_writes_the_first_shots_only(tmp_path, capsys):
+    """--shots 3: A alone, B alone and A+B, the half's first shots, a short clip for an end-to-end run."""
+    from anim2lora.cli import main
+
+    assert main(["realclip", "--half", "tune", "--shots", "3", "--width", "256", "--height", "144",
+                 "--out", str(tmp_path), "--json"]) == 0
+    written = json.loads(capsys.readouterr().out)
+    truth = json.loads(Path(written["truth"]).read_text())
+    assert written["frames"] == len(truth["frames"]) == 3 * story.DRAWINGS * story.HOLD
+    assert [t["group"] for t in truth["frames"][::story.DRAWINGS * story.HOLD]] == ["A", "B", "A+B"]
+    assert len(written["refs"]["A"]) == len(written["refs"]["B"]) == 3
+    assert main(["realclip", "--shots", "0", "--out", str(tmp_path / "none")]) == 2
+    assert "--shots 0: give 1 or more shots" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists()

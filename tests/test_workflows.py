@@ -108,7 +108,7 @@ def test_the_template_browser_lists_the_shipped_workflows_with_thumbnails():
 
 def test_v1_is_the_write_ups_first_attempt():
     nodes = {n["class_type"]: n["inputs"] for n in _twin("v1_naive").values()}
-    assert not {"TextFrameFilter", "PersonCountFilter", "GroupSplit", "LineArtPrep"} & set(nodes)
+    assert not {"TextFrameFilter", "PersonCountFilter", "GroupSplit", "PairCompose", "LineArtPrep"} & set(nodes)
     extract, train, caption = nodes["VideoFrameExtract"], nodes["TrainLoRA"], nodes["CaptionWithKeepTokens"]
     assert (extract["sampling"], extract["max_frames"], extract["blur_threshold"]) == ("every_nth", 300, 0.0)
     assert (train["clip_skip"], train["epochs"], train["rank"], train["alpha"]) == (1, 2, 32, 16.0)
@@ -129,6 +129,30 @@ def test_v2_is_the_write_ups_rebuild(pack):
     samples = {n["inputs"]["characters"] for n in prompt.values() if n["class_type"] == "LineArtSampler"}
     asks = {n["inputs"]["ask"] for n in prompt.values() if n["class_type"] == "LineArtVerdict"}
     assert samples == asks == {"A", "B", "A+B"}
+
+
+@pytest.mark.parametrize("name", ["v2_clean", "v2_clean_sdxl"])
+def test_v2_grows_the_pair_group_and_trains_on_the_stills(name):
+    """GroupSplit -> PairCompose -> LineArtPrep, every composed picture checked against the
+    references GroupSplit named the characters by; no drawn stills wired (a user chains theirs into
+    `stills`), the reference stills as each character's stills subset, the composed pictures capped
+    at composed_share times the real A+B frames: PairCompose's and the caption stage's defaults."""
+    from anim2lora.compose.settings import ComposeSettings
+    from anim2lora.dataset.settings import CaptionSettings
+
+    prompt = _twin(name)
+    ids = {n["class_type"]: k for k, n in prompt.items() if n["class_type"] != "PreviewImage"}
+    compose = prompt[ids["PairCompose"]]["inputs"]
+    assert compose["groups"] == [ids["GroupSplit"], 0]
+    assert compose["references"] == prompt[ids["GroupSplit"]]["inputs"]["references"]
+    assert prompt[ids["LineArtPrep"]]["inputs"]["groups"] == [ids["PairCompose"], 0]
+    assert "stills" not in compose
+    assert {k: v for k, v in compose.items() if not isinstance(v, list)} == ComposeSettings().to_dict()
+    caption = prompt[ids["CaptionWithKeepTokens"]]["inputs"]
+    assert (caption["composed_share"], caption["stills_repeats"]) == (CaptionSettings().composed_share,
+                                                                      CaptionSettings().stills_repeats)
+    previews = {n["_meta"]["title"]: n["inputs"]["images"] for n in prompt.values() if n["class_type"] == "PreviewImage"}
+    assert previews["Composed pairs"] == [ids["PairCompose"], 1], "the real and composed pairs, apart"
 
 
 def _node(node_id, kind, inputs=(), widgets=None, mode=0, outputs=()):

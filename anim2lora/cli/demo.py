@@ -3,6 +3,7 @@ tests and benchmarks are made of."""
 
 from pathlib import Path
 
+from ..errors import BadInputError
 from .common import TerminalProgress, write_rgb
 from .train import train_and_write, train_summary
 from .verdict import write_verdict
@@ -21,6 +22,9 @@ def add_parser(sub) -> None:
     p.add_argument("--style", choices=("colour", "line"), default="colour")
     p.add_argument("--width", type=int, default=640)
     p.add_argument("--height", type=int, default=360)
+    p.add_argument("--shots", type=int, default=None,
+                   help="only the half's first N shots, a shorter clip (its first 3 hold A alone, B alone and A+B; "
+                        "its first 12 every shot kind once); default: all")
     p.set_defaults(run=run_realclip)
 
     p = sub.add_parser("demo", help="run every stage on the demo clip")
@@ -75,7 +79,9 @@ def run_democlip(args) -> dict:
 def run_realclip(args) -> dict:
     from ..demo.real_scenes import write_real_set
 
-    written = write_real_set(Path(args.out), args.half, args.style, args.width, args.height)
+    if args.shots is not None and args.shots < 1:
+        raise BadInputError(f"--shots {args.shots}: give 1 or more shots, or leave it out for the whole half.")
+    written = write_real_set(Path(args.out), args.half, args.style, args.width, args.height, args.shots)
     if not args.json:
         refs = " ".join(f"--ref {n}={p}" for n, paths in written["refs"].items() for p in paths)
         print(f"real-set clip ({args.half} half, {args.style}): {written['video']} ({written['frames']} frames), "

@@ -257,14 +257,16 @@ def write_real_clip(path: os.PathLike, half: str, style: str = "colour", width: 
                        meta={"set": "real", "half": half, "style": style})
 
 
-def write_real_set(out: os.PathLike, half: str, style: str = "colour", width: int = 640, height: int = 360) -> dict:
-    """One half as a user would get it: ``real_<half>_<style>.mp4`` with its truth, and the
-    reference stills as ``refs/A_1.png`` ... (what ``groups --ref A=...`` takes)."""
+def write_real_set(out: os.PathLike, half: str, style: str = "colour", width: int = 640, height: int = 360,
+                   shots: Optional[int] = None) -> dict:
+    """One half as a user would get it (its first ``shots`` shots): ``real_<half>_<style>.mp4``
+    with its truth, and the reference stills as ``refs/A_1.png`` ... (what ``groups --ref A=...``
+    takes)."""
     import cv2
 
     out = Path(out)
     video = out / f"real_{half}_{style}.mp4"
-    rows = write_real_clip(video, half, style, width, height)
+    rows = write_real_clip(video, half, style, width, height, shots=shots)
     refs: dict = {}
     (out / "refs").mkdir(parents=True, exist_ok=True)
     for name in ("A", "B"):
