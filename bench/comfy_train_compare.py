@@ -8,7 +8,9 @@ process on the CPU, and print the figures as one JSON line.
 
 The checkpoint's family (SD1.5 or SDXL) is ComfyUI's own guess; both trainers take it as loaded.
 --bf16-unet starts ComfyUI with that flag (the host then keeps the UNet in bf16: a full-size SDXL
-UNet and each trainer's private copy of it take 5 GB each on the CPU instead of 10).
+UNet and each trainer's private copy of it take 5 GB each on the CPU instead of 10).  --ours-first
+trains ours first and lets the CLIP and VAE go before the built-in runs.  Each trainer's figures
+go to stderr as a ``DONE <trainer> {json}`` line as soon as it finishes.
 
 Both train the UNet only (the built-in cannot train the text encoder; ours with text_encoder_lr 0)
 with gradient checkpointing on (the built-in's default), batch 1, AdamW, on drawn pictures of
@@ -42,6 +44,8 @@ ap.add_argument("--resolution", type=int, default=256)
 ap.add_argument("--pictures", type=int, default=4)
 ap.add_argument("--dtype", choices=("default", "fp32", "bf16"), default="default")
 ap.add_argument("--bf16-unet", action="store_true", help="start ComfyUI with --bf16-unet (a UNet in bf16)")
+ap.add_argument("--ours-first", action="store_true",
+                help="train ours first, then drop the CLIP and VAE before the built-in (which needs neither)")
 ap.add_argument("--work", default=None)
 args = ap.parse_args()
 HOST_FLAGS = ["--cpu"] + (["--bf16-unet"] if args.bf16_unet else [])
@@ -203,13 +207,27 @@ def main():
         images = [torch.from_numpy((load_pixels(i).transpose(1, 2, 0) + 1) / 2)[None] for i in items]
         samples = torch.cat([vae.encode(image[:, :, :, :3]) for image in images])
         conds = [clip.encode_from_tokens_scheduled(clip.tokenize(i.caption)) for i in items]
-    print("built-in TrainLoraNode ...", file=sys.stderr, flush=True)
-    b = builtin(model, samples, conds, watch)
-    mm.unload_all_models()
-    gc.collect()                                # the built-in's private UNet copy goes before ours is made
-    mm.soft_empty_cache()
-    print("Anim2LoRA train ...", file=sys.stderr, flush=True)
-    o = ours(model, clip, vae, dataset, work, watch)
+    results = {}
+
+    def run_builtin():
+        print("built-in TrainLoraNode ...", file=sys.stderr, flush=True)
+        results["builtin"] = builtin(model, samples, conds, watch)
+
+    def run_ours():
+        print("Anim2LoRA train ...", file=sys.stderr, flush=True)
+        results["ours"] = ours(model, clip, vae, dataset, work, watch)
+
+    for name, run in ((("ours", run_ours), ("builtin", run_builtin)) if args.ours_first else
+                      (("builtin", run_builtin), ("ours", run_ours))):
+        run()
+        # each trainer's figures as soon as it is done: they outlive a later trainer killed for memory
+        print(f"DONE {name} {json.dumps(results[name])}", file=sys.stderr, flush=True)
+        if name == "ours" and args.ours_first:
+            del clip, vae                       # the built-in needs neither (its latents and conditioning are made)
+        mm.unload_all_models()
+        gc.collect()                            # the trainer's private UNet copy goes before the next is made
+        mm.soft_empty_cache()
+    b, o = results["builtin"], results["ours"]
     print(json.dumps({"checkpoint": args.checkpoint, "resolution": args.resolution, "rank": args.rank,
                       "steps": args.steps, "pictures": len(items), "dtype": args.dtype, "host_flags": HOST_FLAGS,
                       "loaded": loaded,

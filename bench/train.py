@@ -223,7 +223,7 @@ COMFY_FAMILIES = {
     "sd15": {"label": "SD1.5", "env": ("A2L_SD15_CHECKPOINT", "RANDOM_SD15"), "resolution": 256, "pictures": 4,
              "flags": []},
     "sdxl": {"label": "SDXL", "env": ("A2L_SDXL_CHECKPOINT", "RANDOM_SDXL"), "resolution": 512, "pictures": 2,
-             "flags": ["--bf16-unet"]},
+             "flags": ["--bf16-unet", "--ours-first"]},
 }
 
 
@@ -266,7 +266,11 @@ def run_comfy(family: str, args, work: Path) -> dict:
     with open(log, "w") as err:
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env={**os.environ})
     if done.returncode:
-        raise SystemExit(f"comfy_train_compare.py failed (exit {done.returncode}):\n{log.read_text()[-6000:]}")
+        text = log.read_text()
+        finished = [line for line in text.splitlines() if line.startswith("DONE ")]
+        why = " (killed: most likely out of memory)" if done.returncode in (-9, 137) else ""
+        raise SystemExit(f"comfy_train_compare.py failed (exit {done.returncode}){why}:\n{text[-4000:]}\n"
+                         f"finished before that: {finished or 'none'}")
     return {**json.loads(done.stdout.strip().splitlines()[-1]), "family": family}
 
 
