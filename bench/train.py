@@ -30,14 +30,21 @@ text cache's speed-up (fixed/text cache) and each phase's peak RSS (the ratios g
 on the CPU a released encoder stays in the same memory, so RSS barely moves: the device memory it
 frees shows on a GPU).  --checkpointing adds the same pair with gradient checkpointing on both sides.
 
-Part 2, when COMFYUI_DIR and COMFY_VENV are set (--skip-comfy skips it): bench/comfy_train_compare.py
-runs in ComfyUI's own Python on the CPU with a full-size SD1.5 checkpoint (--checkpoint, or
-A2L_SD15_CHECKPOINT, or RANDOM_SD15 (a random one made earlier), or one built with
-../shared/tools/make_random_sd15.py) and times, in one process, ComfyUI's TrainLoraNode and our
-trainer over ComfyBackend at 256 px, rank 4, UNet only, gradient checkpointing on: s/step each
-(after a warm-up step) and ours/built-in (goal <= 0.3); --comfy-dtype picks the compute type.
-The built-in took 9.9 s/step (bf16) and 21 s/step (float32) on the 2-core CI machine, so this
-part takes ~5-8 minutes.
+Part 2, when COMFYUI_DIR and COMFY_VENV are set (--skip-comfy skips it; --comfy-only runs it
+alone): bench/comfy_train_compare.py runs in ComfyUI's own Python on the CPU and times, in one
+process per checkpoint, ComfyUI's TrainLoraNode and our trainer over ComfyBackend, rank 4, UNet
+only, gradient checkpointing on: s/step each (after a warm-up step), ours/built-in (goal <= 0.3)
+and each trainer's peak RSS; --comfy-dtype picks the compute type.  --comfy-families picks the
+checkpoints:
+- sd15 (the default): a full-size SD1.5 checkpoint (--checkpoint, or A2L_SD15_CHECKPOINT, or
+  RANDOM_SD15 (a random one made earlier), or one built with ../shared/tools/make_random_sd15.py)
+  at 256 px, --comfy-steps timed steps.  The built-in took 9.9 s/step (bf16) and 21 s/step
+  (float32) on the 2-core CI machine, so this takes ~5-8 minutes.
+- sdxl: a full-size SDXL checkpoint (--sdxl-checkpoint, or A2L_SDXL_CHECKPOINT, or RANDOM_SDXL;
+  ../shared/tools/make_random_sdxl.py makes one of random weights, 6.9 GB; skipped without one)
+  at 512 px on 2 pictures, --comfy-sdxl-steps (1) timed steps, ComfyUI started with --bf16-unet,
+  ours trained first and the CLIP and VAE let go before the built-in.  A step takes minutes on
+  the CPU and the process needs well over 20 GB: see docs/benchmarks.md.
 """
 
 import argparse
