@@ -3,20 +3,28 @@ Anim2LoRA's trainer over ComfyBackend on the same checkpoint, pictures, resoluti
 process on the CPU, and print the figures as one JSON line.
 
     COMFYUI_DIR=… $COMFY_VENV/bin/python bench/comfy_train_compare.py CHECKPOINT
-        [--steps 3] [--rank 4] [--resolution 256] [--dtype default|fp32|bf16] [--work DIR]
+        [--steps 3] [--rank 4] [--resolution 256] [--pictures 4] [--dtype default|fp32|bf16]
+        [--bf16-unet] [--work DIR]
+
+The checkpoint's family (SD1.5 or SDXL) is ComfyUI's own guess; both trainers take it as loaded.
+--bf16-unet starts ComfyUI with that flag (the host then keeps the UNet in bf16: a full-size SDXL
+UNet and each trainer's private copy of it take 5 GB each on the CPU instead of 10).  --ours-first
+trains ours first and lets the CLIP and VAE go before the built-in runs.  Each trainer's figures
+go to stderr as a ``DONE <trainer> {json}`` line as soon as it finishes.
 
 Both train the UNet only (the built-in cannot train the text encoder; ours with text_encoder_lr 0)
-with gradient checkpointing on (the built-in's default), batch 1, AdamW, on drawn 256 px pictures
-(tests/trainkit.py).  The built-in gets what its graph would feed it: VAEEncode latents and one
+with gradient checkpointing on (the built-in's default), batch 1, AdamW, on drawn pictures of
+--resolution px (tests/trainkit.py).  The built-in gets what its graph would feed it: VAEEncode latents and one
 CLIPTextEncode conditioning per picture, and runs as the host runs nodes, under inference_mode.
 Each trainer runs 1 + --steps steps; the first (warm-up) is not timed, nor is loading or setup.
 --dtype default keeps each trainer's own default (built-in: bf16 compute and LoRA; ours: auto =
 float32 on the CPU); fp32 or bf16 sets both.  The built-in adapts every Linear and Conv weight and
-every bias and norm of the UNet; ours kohya's 192 attention-block modules: the ratio compares what
-a user of each gets.
+every bias and norm of the UNet; ours kohya's attention-block modules (192 on SD1.5, 722 on SDXL):
+the ratio compares what a user of each gets.
 """
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -35,13 +43,17 @@ ap.add_argument("--rank", type=int, default=4)
 ap.add_argument("--resolution", type=int, default=256)
 ap.add_argument("--pictures", type=int, default=4)
 ap.add_argument("--dtype", choices=("default", "fp32", "bf16"), default="default")
+ap.add_argument("--bf16-unet", action="store_true", help="start ComfyUI with --bf16-unet (a UNet in bf16)")
+ap.add_argument("--ours-first", action="store_true",
+                help="train ours first, then drop the CLIP and VAE before the built-in (which needs neither)")
 ap.add_argument("--work", default=None)
 args = ap.parse_args()
+HOST_FLAGS = ["--cpu"] + (["--bf16-unet"] if args.bf16_unet else [])
 
 sys.path.insert(0, os.environ["COMFYUI_DIR"])
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
-sys.argv = [sys.argv[0], "--cpu"]          # ComfyUI reads its flags at import when told to: run on the CPU
+sys.argv = [sys.argv[0], *HOST_FLAGS]      # ComfyUI reads its flags at import when told to: run on the CPU
 import comfy.options  # noqa: E402
 
 comfy.options.enable_args_parsing()
@@ -185,7 +197,7 @@ def main():
     model, clip, vae, _ = comfy.sd.load_checkpoint_guess_config(args.checkpoint, output_vae=True,
                                                                 output_clipvision=False)
     loaded = {"load_seconds": time.perf_counter() - started, "rss_mb": RssWatch.now_mb(),
-              "unet_dtype": str(model.model.get_dtype())}
+              "unet_dtype": str(model.model.get_dtype()), "family": type(model.model.model_config).__name__}
     print(f"loaded {args.checkpoint} in {loaded['load_seconds']:.1f} s", file=sys.stderr, flush=True)
     half = args.pictures // 2
     dataset = drawn_dataset(Path(tempfile.mkdtemp(prefix="data-", dir=work)),
@@ -195,14 +207,30 @@ def main():
         images = [torch.from_numpy((load_pixels(i).transpose(1, 2, 0) + 1) / 2)[None] for i in items]
         samples = torch.cat([vae.encode(image[:, :, :, :3]) for image in images])
         conds = [clip.encode_from_tokens_scheduled(clip.tokenize(i.caption)) for i in items]
-    print("built-in TrainLoraNode ...", file=sys.stderr, flush=True)
-    b = builtin(model, samples, conds, watch)
-    mm.unload_all_models()
-    mm.soft_empty_cache()
-    print("Anim2LoRA train ...", file=sys.stderr, flush=True)
-    o = ours(model, clip, vae, dataset, work, watch)
+    results = {}
+
+    def run_builtin():
+        print("built-in TrainLoraNode ...", file=sys.stderr, flush=True)
+        results["builtin"] = builtin(model, samples, conds, watch)
+
+    def run_ours():
+        print("Anim2LoRA train ...", file=sys.stderr, flush=True)
+        results["ours"] = ours(model, clip, vae, dataset, work, watch)
+
+    for name, run in ((("ours", run_ours), ("builtin", run_builtin)) if args.ours_first else
+                      (("builtin", run_builtin), ("ours", run_ours))):
+        run()
+        # each trainer's figures as soon as it is done: they outlive a later trainer killed for memory
+        print(f"DONE {name} {json.dumps(results[name])}", file=sys.stderr, flush=True)
+        if name == "ours" and args.ours_first:
+            del clip, vae                       # the built-in needs neither (its latents and conditioning are made)
+        mm.unload_all_models()
+        gc.collect()                            # the trainer's private UNet copy goes before the next is made
+        mm.soft_empty_cache()
+    b, o = results["builtin"], results["ours"]
     print(json.dumps({"checkpoint": args.checkpoint, "resolution": args.resolution, "rank": args.rank,
-                      "steps": args.steps, "pictures": len(items), "dtype": args.dtype, "loaded": loaded,
+                      "steps": args.steps, "pictures": len(items), "dtype": args.dtype, "host_flags": HOST_FLAGS,
+                      "loaded": loaded,
                       "builtin": b, "ours": o,
                       "ratio": {"wall": o["s_per_step"] / b["s_per_step"],
                                 "cpu": o["cpu_s_per_step"] / b["cpu_s_per_step"]},

@@ -30,14 +30,21 @@ text cache's speed-up (fixed/text cache) and each phase's peak RSS (the ratios g
 on the CPU a released encoder stays in the same memory, so RSS barely moves: the device memory it
 frees shows on a GPU).  --checkpointing adds the same pair with gradient checkpointing on both sides.
 
-Part 2, when COMFYUI_DIR and COMFY_VENV are set (--skip-comfy skips it): bench/comfy_train_compare.py
-runs in ComfyUI's own Python on the CPU with a full-size SD1.5 checkpoint (--checkpoint, or
-A2L_SD15_CHECKPOINT, or RANDOM_SD15 (a random one made earlier), or one built with
-../shared/tools/make_random_sd15.py) and times, in one process, ComfyUI's TrainLoraNode and our
-trainer over ComfyBackend at 256 px, rank 4, UNet only, gradient checkpointing on: s/step each
-(after a warm-up step) and ours/built-in (goal <= 0.3); --comfy-dtype picks the compute type.
-The built-in took 9.9 s/step (bf16) and 21 s/step (float32) on the 2-core CI machine, so this
-part takes ~5-8 minutes.
+Part 2, when COMFYUI_DIR and COMFY_VENV are set (--skip-comfy skips it; --comfy-only runs it
+alone): bench/comfy_train_compare.py runs in ComfyUI's own Python on the CPU and times, in one
+process per checkpoint, ComfyUI's TrainLoraNode and our trainer over ComfyBackend, rank 4, UNet
+only, gradient checkpointing on: s/step each (after a warm-up step), ours/built-in (goal <= 0.3)
+and each trainer's peak RSS; --comfy-dtype picks the compute type.  --comfy-families picks the
+checkpoints:
+- sd15 (the default): a full-size SD1.5 checkpoint (--checkpoint, or A2L_SD15_CHECKPOINT, or
+  RANDOM_SD15 (a random one made earlier), or one built with ../shared/tools/make_random_sd15.py)
+  at 256 px, --comfy-steps timed steps.  The built-in took 9.9 s/step (bf16) and 21 s/step
+  (float32) on the 2-core CI machine, so this takes ~5-8 minutes.
+- sdxl: a full-size SDXL checkpoint (--sdxl-checkpoint, or A2L_SDXL_CHECKPOINT, or RANDOM_SDXL;
+  ../shared/tools/make_random_sdxl.py makes one of random weights, 6.9 GB; skipped without one)
+  at 512 px on 2 pictures, --comfy-sdxl-steps (1) timed steps, ComfyUI started with --bf16-unet,
+  ours trained first and the CLIP and VAE let go before the built-in.  A step takes minutes on
+  the CPU and the process needs well over 20 GB: see docs/benchmarks.md.
 """
 
 import argparse
@@ -215,29 +222,63 @@ def run_phase(name: str, args) -> dict:
 
 # -- part 2: ComfyUI's built-in trainer ----------------------------------------------------------------
 
-def find_checkpoint(args, work: Path) -> Path:
-    if args.checkpoint:
-        return Path(args.checkpoint)
-    if os.environ.get("A2L_SD15_CHECKPOINT"):
-        return Path(os.environ["A2L_SD15_CHECKPOINT"])
+# per family: the checkpoint's setting, resolution, pictures and ComfyUI flags.  SDXL: 512 px (its
+# 1024 px buckets take four times as long per step), 2 pictures (each costs the SDXL VAE twice on
+# the CPU), the UNet kept in bf16 by the host (--bf16-unet; in fp32 the UNet and each trainer's copy
+# of it would take 20 GB)
+COMFY_FAMILIES = {
+    "sd15": {"label": "SD1.5", "env": ("A2L_SD15_CHECKPOINT", "RANDOM_SD15"), "resolution": 256, "pictures": 4,
+             "flags": []},
+    "sdxl": {"label": "SDXL", "env": ("A2L_SDXL_CHECKPOINT", "RANDOM_SDXL"), "resolution": 512, "pictures": 2,
+             "flags": ["--bf16-unet", "--ours-first"]},
+}
+
+
+def find_checkpoint(family: str, args, work: Path):
+    """The full-size checkpoint of ``family`` to train on; None where there is none (SDXL: one
+    must be named, 6.9 GB; SD1.5: one is built)."""
+    named = args.checkpoint if family == "sd15" else args.sdxl_checkpoint
+    if named:
+        return Path(named)
+    for var in COMFY_FAMILIES[family]["env"]:
+        if os.environ.get(var):
+            return Path(os.environ[var])
+    if family == "sdxl":
+        return None
     from packload import random_sd15
 
-    if not os.environ.get("RANDOM_SD15"):
-        print(f"building a random SD1.5 checkpoint in {work} (~2 min, 2 GB)", flush=True)
+    print(f"building a random SD1.5 checkpoint in {work} (~2 min, 2 GB)", flush=True)
     return random_sd15(work / "random-sd15.safetensors")
 
 
-def run_comfy(args, work: Path) -> dict:
-    ckpt = find_checkpoint(args, work)
-    cmd = [str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"), str(REPO / "bench" / "comfy_train_compare.py"),
-           str(ckpt), "--steps", str(args.comfy_steps), "--dtype", args.comfy_dtype, "--work", str(work / "comfy")]
-    log = work / "comfy_train_compare.log"
-    print(f"ComfyUI comparison: {ckpt}, {args.comfy_steps} timed steps each (log: {log})", flush=True)
+def comfy_command(family: str, ckpt: Path, args, work: Path) -> list:
+    """bench/comfy_train_compare.py's command line in ComfyUI's Python (its own options only: the
+    ComfyUI flags are its --bf16-unet, which it passes to ComfyUI itself)."""
+    spec = COMFY_FAMILIES[family]
+    steps = args.comfy_steps if family == "sd15" else args.comfy_sdxl_steps
+    return [str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"), str(REPO / "bench" / "comfy_train_compare.py"),
+            str(ckpt), "--steps", str(steps), "--dtype", args.comfy_dtype, "--resolution", str(spec["resolution"]),
+            "--pictures", str(spec["pictures"]), "--work", str(work / f"comfy-{family}"), *spec["flags"]]
+
+
+def run_comfy(family: str, args, work: Path) -> dict:
+    ckpt = find_checkpoint(family, args, work)
+    if ckpt is None:
+        print(f"part 2, {family} skipped: name a full-size checkpoint with --sdxl-checkpoint or RANDOM_SDXL "
+              "(../shared/tools/make_random_sdxl.py makes one of random weights)", flush=True)
+        return {}
+    cmd = comfy_command(family, ckpt, args, work)
+    log = work / f"comfy_train_compare_{family}.log"
+    print(f"ComfyUI comparison, {family}: {ckpt} (log: {log})\n  {' '.join(cmd)}", flush=True)
     with open(log, "w") as err:
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env={**os.environ})
     if done.returncode:
-        raise SystemExit(f"comfy_train_compare.py failed (exit {done.returncode}):\n{log.read_text()[-6000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        text = log.read_text()
+        finished = [line for line in text.splitlines() if line.startswith("DONE ")]
+        why = " (killed: most likely out of memory)" if done.returncode in (-9, 137) else ""
+        raise SystemExit(f"comfy_train_compare.py failed (exit {done.returncode}){why}:\n{text[-4000:]}\n"
+                         f"finished before that: {finished or 'none'}")
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "family": family}
 
 
 # -- the report ---------------------------------------------------------------------------------------
@@ -306,6 +347,13 @@ RATIOS = {key: (a, b) for key, (a, b, _) in RATIO_LABELS.items()}
 
 
 def print_report(p1: dict, comfy: dict, args) -> None:
+    if p1:
+        print_part1(p1, args)
+    for family, result in comfy.items():
+        print_comfy(family, result)
+
+
+def print_part1(p1: dict, args) -> None:
     print(f"\nsmall models (SD1.5-shaped; _xl: SDXL-shaped), {PICTURE[0]} px, rank {RANK}, batch {BATCH}, fp32, text encoder frozen, "
           f"{args.steps} timed steps x {args.rounds} rounds; s/step: the best round's median (CPU: process time)")
     print(f"{'phase':20} {'s/step':>8} {'CPU s/step':>10}  {'round medians':24} {'peak RSS MB':>11} {'modules':>7}")
@@ -317,11 +365,14 @@ def print_report(p1: dict, comfy: dict, args) -> None:
     for key, (_, _, label) in RATIO_LABELS.items():
         if key in p1:
             print(f"{label:50} wall {p1[key]['wall']:.3f}   CPU {p1[key]['cpu']:.3f}   peak RSS {p1[key]['rss']:.3f}")
-    if not comfy:
-        return
-    print(f"\nComfyUI, full-size SD1.5 ({Path(comfy['checkpoint']).name}), {comfy['resolution']} px, "
-          f"rank {comfy['rank']}, UNet only, gradient checkpointing on, {comfy['steps']} timed steps after 1 "
-          f"warm-up step, dtype {comfy['dtype']}")
+
+
+def print_comfy(family: str, comfy: dict) -> None:
+    flags = " ".join(f for f in comfy.get("host_flags", []) if f != "--cpu") or "no flags"
+    print(f"\nComfyUI on the CPU ({flags}), full-size {COMFY_FAMILIES[family]['label']} "
+          f"({Path(comfy['checkpoint']).name}, UNet {comfy['loaded']['unet_dtype'].replace('torch.', '')}), "
+          f"{comfy['resolution']} px, {comfy['pictures']} pictures, rank {comfy['rank']}, UNet only, gradient "
+          f"checkpointing on, {comfy['steps']} timed steps after 1 warm-up step, dtype {comfy['dtype']}")
     print(f"{'trainer':10} {'s/step':>8} {'CPU s/step':>10}  {'steps (s)':24} {'peak RSS MB':>11} "
           f"{'setup s':>8}  notes")
     for name in ("builtin", "ours"):
@@ -329,7 +380,8 @@ def print_report(p1: dict, comfy: dict, args) -> None:
         steps = " ".join(f"{x:.1f}" for x in r["step_seconds"])
         print(f"{name:10} {r['s_per_step']:8.2f} {r['cpu_s_per_step']:10.2f}  {steps:24} {r['peak_rss_mb']:11.0f} "
               f"{r['setup_seconds']:8.1f}  {r['notes']}")
-    print(f"{'ours / built-in (goal <= 0.3)':50} wall {comfy['ratio']['wall']:.3f}   CPU {comfy['ratio']['cpu']:.3f}")
+    print(f"{'ours / built-in (goal <= 0.3)':50} wall {comfy['ratio']['wall']:.3f}   CPU {comfy['ratio']['cpu']:.3f}   "
+          f"peak RSS {comfy['ours']['peak_rss_mb'] / comfy['builtin']['peak_rss_mb']:.3f}")
     print(f"ComfyUI process peak RSS: {comfy['process_peak_rss_mb']:.0f} MB")
 
 
@@ -345,6 +397,12 @@ def main():
     ap.add_argument("--comfy-dtype", choices=("default", "fp32", "bf16"), default="default",
                     help="default: each trainer's own (built-in bf16, ours float32 on the CPU); else both")
     ap.add_argument("--checkpoint", default=None, help="SD1.5 checkpoint for the ComfyUI comparison")
+    ap.add_argument("--comfy-families", default="sd15",
+                    help="part 2's checkpoints: sd15, sdxl or both (sdxl: a full-size SDXL, ~30 min and 18 GB)")
+    ap.add_argument("--sdxl-checkpoint", default=None, help="SDXL checkpoint for the ComfyUI comparison "
+                                                            "(else A2L_SDXL_CHECKPOINT or RANDOM_SDXL)")
+    ap.add_argument("--comfy-sdxl-steps", type=int, default=1, help="timed steps of each trainer on SDXL")
+    ap.add_argument("--comfy-only", action="store_true", help="part 2 alone (part 1 skipped)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -353,14 +411,19 @@ def main():
         print(json.dumps(run_named_phase(args.phase, args, work)))
         return
     work = Path(tempfile.mkdtemp(prefix="a2l-bench-train-"))
-    print("part 1: our trainer against a hand-written diffusers + peft loop", flush=True)
-    p1 = part1(args)
+    p1 = {}
+    if not args.comfy_only:
+        print("part 1: our trainer against a hand-written diffusers + peft loop", flush=True)
+        p1 = part1(args)
     comfy = {}
     if args.skip_comfy:
         pass
     elif os.environ.get("COMFYUI_DIR") and os.environ.get("COMFY_VENV"):
         print("part 2: our trainer against ComfyUI's TrainLoraNode", flush=True)
-        comfy = run_comfy(args, work)
+        for family in args.comfy_families.split(","):
+            result = run_comfy(family, args, work)
+            if result:
+                comfy[family] = result
     else:
         print("part 2 skipped: set COMFYUI_DIR and COMFY_VENV to compare with ComfyUI's TrainLoraNode")
     if args.json:

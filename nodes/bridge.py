@@ -148,7 +148,29 @@ def host_memory():
     return HostMemory(device=mm.get_torch_device(), unload_all=mm.unload_all_models,
                       load=lambda patchers: mm.load_models_gpu(patchers, force_full_load=True),
                       empty_cache=mm.soft_empty_cache, unet_to_diffusers=comfy.utils.unet_to_diffusers,
-                      set_training=set_training)
+                      set_training=set_training, decode=vae_decode_loaded)
+
+
+DECODE_TILE = 64        # latent pixels a side (512 px): VAE Decode (Tiled)'s default tile
+
+
+def vae_decode_loaded(vae, latents):
+    """Pictures [B, 3, H, W] in 0..1 of raw latents as VAE Decode computes them, in the dtype the
+    host chose for the VAE, for a training run that loaded the VAE beside the UNet it trains.  No
+    model is loaded or unloaded here: ``vae.decode`` would free device memory for itself, which may
+    move the UNet being trained off the device.  Tiled, as VAE Decode (Tiled) does, where a whole
+    picture would not fit the device's free memory beside the training."""
+    import comfy.model_management as mm
+    import comfy.utils
+
+    def decode(part):
+        return vae.first_stage_model.decode(part.to(vae.device, vae.vae_dtype)).to(vae.output_device).float()
+
+    if vae.memory_used_decode(latents.shape, vae.vae_dtype) < mm.get_free_memory(vae.device):
+        return vae.process_output(decode(latents))
+    tiled = comfy.utils.tiled_scale(latents, decode, DECODE_TILE, DECODE_TILE, DECODE_TILE // 4,
+                                    upscale_amount=vae.upscale_ratio, output_device=vae.output_device)
+    return vae.process_output(tiled.clone())        # tiled_scale runs in inference mode; the trainer does not
 
 
 def apply_lora(model, clip, path: Path, clip_skip: Optional[int] = None, strength: float = 1.0):

@@ -211,12 +211,30 @@ def test_a_kohya_named_sdxl_lora_loads_in_comfyui_with_no_key_left_over(tmp_path
 def _lora_check(checkpoint, lora, *flags):
     """What ComfyUI's own LoraLoader path makes of ``lora`` on ``checkpoint`` (comfy_lora_check.py),
     in a ComfyUI process of its own started with ``flags``."""
-    run = subprocess.run([str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"),
-                          str(REPO / "tests" / "comfy_lora_check.py"), str(checkpoint), str(lora), *flags],
-                         capture_output=True, text=True, timeout=600,
+    return _in_comfy("comfy_lora_check.py", checkpoint, lora, *flags)
+
+
+def _in_comfy(script: str, *args):
+    """The JSON a script of tests/ prints when run in ComfyUI's own Python."""
+    run = subprocess.run([str(Path(os.environ["COMFY_VENV"]) / "bin" / "python"), str(REPO / "tests" / script),
+                          *map(str, args)], capture_output=True, text=True, timeout=600,
                          env={**os.environ, "COMFYUI_DIR": os.environ["COMFYUI_DIR"]})
     assert run.returncode == 0, run.stderr[-2000:]
     return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_the_pictures_a_run_draws_in_the_host_are_its_vaes_decode(random_sd15):
+    """TrainLoRA's ComfyUI backend decodes what it draws (previews, resemblance scores) with the
+    graph's VAE: the same pictures as VAE Decode, whole or tiled, without moving the models the run
+    loaded; given no VAE, the live preview, with a note for the report."""
+    r = _in_comfy("comfy_decode_check.py", random_sd15)
+    assert r["note_with_vae"] is None and r["shape"] == r["tiled_shape"] == [1, 3, 128, 128], r
+    assert r["vae_vs_decode"] < 1e-5 and r["one_tile_vs_decode"] < 1e-5, r
+    assert 0.0 <= r["tiled_range"][0] <= r["tiled_range"][1] <= 1.0, r
+    assert r["kept_loaded"] == r["kept_loaded_tiled"] == [True, True, True], "UNet, CLIP and VAE stay loaded"
+    assert r["drawn"] == [1, 128, 128, 3]
+    assert r["preview_vs_decode"] > 0.02, "the preview is another picture"
+    assert r["fallback_vs_preview"] == 0.0 and "no VAE was given" in r["note_without_vae"], r
 
 
 def test_train_lora_trains_in_the_host_and_its_file_loads_with_no_key_left_over(train_host, random_sd15,

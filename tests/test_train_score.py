@@ -182,3 +182,79 @@ def test_a_foreign_file_of_the_best_name_is_never_overwritten(tmp_path):
     assert foreign.read_bytes() == before
     assert result.best["lora"].name == "f_best-anim2lora.safetensors" and result.best["lora"].is_file()
     assert sum("f_best.safetensors exists" in n for n in result.notes) == 1
+
+
+# -- what the scored pictures are decoded with ---------------------------------------------------------
+
+class LatentFormat:
+    """The two things of a ComfyUI latent format the backend reads: its scale (process_out) and
+    its live preview's RGB factors (any four; the preview is compared against the VAE)."""
+
+    def __init__(self, scale: float):
+        self.scale = scale
+        self.latent_rgb_factors = [[0.3, 0.2, 0.2], [-0.2, 0.2, 0.2], [0.2, -0.1, 0.4], [-0.2, -0.3, -0.4]]
+        self.latent_rgb_factors_bias = None
+
+    def process_out(self, latents):
+        return latents / self.scale
+
+
+def _host_decode(vae, raw):
+    """What the bridge's decode gives: the VAE's pictures of raw latents, in 0..1."""
+    return ((vae.decode(raw).sample + 1) / 2).clamp(0, 1)
+
+
+def test_the_host_backends_pictures_are_its_vaes_decode_and_only_without_a_vae_the_preview():
+    from anim2lora.train.comfy_backend import preview_pictures, vae_pictures
+
+    backend = tiny_backend()
+    latents = torch.randn((1, 4, 8, 8), generator=torch.Generator().manual_seed(3))
+    fmt = LatentFormat(backend.vae.config.scaling_factor)
+    pictures = vae_pictures(_host_decode, backend.vae, fmt, latents)
+    # the same pictures the diffusers backend's VAE decode draws from the same scaled latents
+    assert pictures.shape == (1, 3, 64, 64) and pictures.dtype == torch.float32
+    assert torch.allclose(pictures, backend.decode_latents(latents), atol=1e-6)
+    preview = preview_pictures(fmt, latents)
+    assert preview.shape == pictures.shape and (preview - pictures).abs().mean() > 0.05
+
+
+def test_a_vae_that_draws_nan_stops_the_run_naming_its_precision():
+    from anim2lora.errors import TrainingError
+    from anim2lora.train.comfy_backend import vae_pictures
+
+    class HalfVae:
+        vae_dtype = torch.float16
+
+    with pytest.raises(TrainingError) as caught:
+        vae_pictures(lambda vae, raw: torch.full((1, 3, 64, 64), float("nan")), HalfVae(), LatentFormat(0.13025),
+                     torch.zeros((1, 4, 8, 8)))
+    assert "float16" in str(caught.value) and "--fp16-vae" in caught.value.hint
+
+
+def test_the_drawn_pictures_are_decoded_outside_the_runs_autocast():
+    from anim2lora.sample.ddim import ddim_batch
+
+    backend = tiny_backend()
+    seen = []
+    backend.vae.decoder.conv_in.register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        unet_dtype = backend.unet(torch.zeros((1, 4, 8, 8)), torch.tensor([1]),
+                                  backend.encode_text(["A"], 1)).sample.dtype
+        ddim_batch(backend, "A, lineart", size=(64, 64), seed=0, steps=2, clip_skip=1)
+    assert unet_dtype == torch.bfloat16, "the autocast is on for the UNet"
+    assert seen == [torch.float32], "and off for the VAE (SDXL's overflows in half precision)"
+
+
+def test_a_run_that_draws_without_a_vae_says_so_in_its_report(tmp_path, scorer):
+    note = "no VAE was given: the pictures are the preview"
+    backend = tiny_backend()
+    backend.decode_note = note
+    dataset = drawn_dataset(tmp_path / "d")
+    settings = _settings(score_every_n_steps=2, max_steps=2)
+    scored = train(backend, dataset, settings, tmp_path / "s.safetensors", scorer=scorer)
+    assert [e["step"] for e in scored.scores] == [2]
+    assert scored.notes.count(note) == 1 and f"NOTE {note}" in train_report(scored, settings)
+    quiet = tiny_backend()
+    quiet.decode_note = note
+    plain = train(quiet, dataset, _settings(max_steps=1), tmp_path / "p.safetensors")
+    assert note not in plain.notes, "a run that draws nothing has no such note"

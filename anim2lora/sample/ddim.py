@@ -35,7 +35,9 @@ def ddim_batch(backend, prompt: str, *, size: Tuple[int, int], seed: int, batch:
             eps, x0 = _eps_and_x0(out, x, a, backend.prediction_type)
             a_next = ac[times[i + 1]] if i + 1 < len(times) else torch.tensor(1.0, device=ac.device)
             x = a_next.sqrt() * x0 + (1 - a_next).sqrt() * eps
-        rgb = backend.decode_latents(x).permute(0, 2, 3, 1).cpu().numpy()
+        # outside the run's autocast: half precision would run SDXL's VAE in fp16, where it overflows
+        with torch.autocast(backend.device.type, enabled=False):
+            rgb = backend.decode_latents(x).permute(0, 2, 3, 1).cpu().numpy()
     return (rgb * 255).round().clip(0, 255).astype(np.uint8)
 
 

@@ -49,6 +49,7 @@ class Backend:
     keeps_adapters = True          # False: the LoRA layers are taken out again after training
     encodes_before_training = False  # True: every latent is encoded before the first step, cache or not
     identity = "model"             # names the VAE in the latent cache's key
+    decode_note = None             # why decode_latents draws coarser than a VAE decode; None: it is one
 
     def begin(self, dtype: torch.dtype, gradient_checkpointing: bool) -> torch.dtype:
         """Load the models onto the device, frozen, ready to train; returns the compute type

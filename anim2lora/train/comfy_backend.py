@@ -7,8 +7,14 @@ ComfyUI.  Choices, with their reasons:
 - The UNet trains on a private copy (``clone(force_deepcopy=True)``, as ComfyUI's own trainer
   does): the MODEL the graph passed stays untouched for every other node, and the host may
   load or unload its models during the run without meeting a LoRA layer it does not know.
-- Pictures are encoded before the UNet is loaded (a VAE load mid-run could push it off the GPU);
-  previews use the latent format's RGB factors, as ComfyUI's live previews do, for the same reason.
+- Pictures are encoded before the UNet is loaded (a VAE load mid-run could push it off the GPU).
+  What the run draws (previews, the resemblance scores' pictures) is decoded by the graph's VAE,
+  as VAE Decode does, so it is scored on the pictures LineArtVerdict would see: the VAE is loaded
+  beside the UNet and CLIP when the run begins, and the bridge decodes without loading or
+  unloading any model (tiled where a whole picture would not fit), outside autocast, in the dtype
+  the host chose for the VAE (never fp16 for the SD and SDXL VAEs unless told to; NaN pictures
+  stop the run with what to change).  Only without a VAE are they the latent format's fast RGB
+  preview, as ComfyUI's live previews draw it, and the run's report says so.
 - Captions are encoded with the CLIP's model directly, not ``encode_from_tokens``, which reloads
   the CLIP through model management at every call; clip skip is its ``layer`` option, exactly
   what CLIPSetLastLayer sets.  Parentheses are escaped: to ComfyUI ``(x)`` means weight 1.1,
@@ -80,6 +86,13 @@ class HostMemory:
     empty_cache: Callable[[], None]
     unet_to_diffusers: Callable[[dict], Dict[str, str]]
     set_training: Callable[[bool], None]
+    # (VAE, raw latents) -> pictures [B, 3, H, W] in 0..1, as VAE Decode computes them, with no model
+    # loaded or unloaded (the VAE is on the device already)
+    decode: Callable[[object, torch.Tensor], torch.Tensor]
+
+
+NO_VAE_NOTE = ("no VAE was given: the pictures the run drew (previews, resemblance scores) are the latent "
+               "format's fast RGB preview, coarser than a VAE decode")
 
 
 def host_schedule(sigmas: torch.Tensor, zsnr: bool, start: float, end: float):
@@ -89,6 +102,32 @@ def host_schedule(sigmas: torch.Tensor, zsnr: bool, start: float, end: float):
     if zsnr:
         return ddpm_alphas_cumprod(len(sigmas), start, end), True
     return 1.0 / (1.0 + sigmas.float().cpu() ** 2), False
+
+
+def preview_pictures(latent_format, latents: torch.Tensor) -> torch.Tensor:
+    """Scaled latents -> [B, 3, H, W] in 0..1 through the latent format's RGB factors (ComfyUI's
+    live preview): for a run given no VAE."""
+    factors = latent_format.latent_rgb_factors
+    bias = latent_format.latent_rgb_factors_bias
+    # the factors apply to the scaled latents, as ComfyUI's live previews apply them
+    rgb = torch.einsum("bchw,cr->brhw", latents.float().cpu(), torch.tensor(factors, dtype=torch.float32))
+    if bias is not None:
+        rgb = rgb + torch.tensor(bias, dtype=torch.float32).reshape(1, 3, 1, 1)
+    return torch.nn.functional.interpolate(((rgb + 1) / 2).clamp(0, 1), scale_factor=8, mode="bilinear")
+
+
+def vae_pictures(decode, vae, latent_format, latents: torch.Tensor) -> torch.Tensor:
+    """Scaled latents -> [B, 3, H, W] in 0..1 through the VAE (``decode``: the host's, given raw
+    latents); pictures that come back NaN (a VAE in fp16) stop the run with what to change."""
+    raw = latent_format.process_out(latents.float())
+    with torch.no_grad():
+        rgb = decode(vae, raw).float()
+    if not torch.isfinite(rgb).all():
+        raise TrainingError(f"The VAE drew NaN or infinite pictures (it decodes in "
+                            f"{str(getattr(vae, 'vae_dtype', 'its precision')).replace('torch.', '')}).",
+                            hint="SDXL's VAE overflows in fp16: start ComfyUI without --fp16-vae (it then "
+                                 "decodes in bf16 or fp32), or load an fp16-fixed VAE with Load VAE.")
+    return rgb
 
 
 def family_of_config(config: str):
@@ -126,6 +165,7 @@ class ComfyBackend(Backend):
             sampling.sigmas, bool(getattr(sampling, "zsnr", False)), getattr(sampling, "linear_start", 0.00085),
             getattr(sampling, "linear_end", 0.012))
         self._latent_format = model.model.latent_format
+        self.decode_note = None if vae is not None else NO_VAE_NOTE
         self.patcher = None
         self.unet = None
         self.text_encoder = None
@@ -142,7 +182,8 @@ class ComfyBackend(Backend):
             raise TrainingError(f"This MODEL cannot be copied for training ({e}).",
                                 hint="Load the model with Load Checkpoint (or Load Diffusion Model).") from None
         self.patcher.model.requires_grad_(False).train()
-        self.host.load([self.patcher, self.clip.patcher])      # once: the run never reloads them
+        # once: the run never reloads them; the VAE decodes what the run draws
+        self.host.load([self.patcher, self.clip.patcher, *([self.vae.patcher] if self.vae is not None else [])])
         self.unet = self.patcher.model.diffusion_model
         self._clip_model = copy.deepcopy(self.clip.cond_stage_model) if self.train_te else self.clip.cond_stage_model
         self._encoders = [(getattr(self._clip_model, name).transformer, prefix)
@@ -204,6 +245,9 @@ class ComfyBackend(Backend):
 
     # -- the maths --------------------------------------------------------------------------------
     def encode_images(self, pixels):
+        if self.vae is None:
+            raise TrainingError("TrainLoRA was given no VAE, and the dataset's pictures are not encoded yet.",
+                                hint="Connect the checkpoint loader's VAE (or a Load VAE node) to TrainLoRA's vae.")
         with torch.no_grad():
             rgb = ((pixels.float() + 1) / 2).clamp(0, 1).permute(0, 2, 3, 1)     # ComfyUI's IMAGE layout
             raw = self.vae.encode(rgb).float()
@@ -215,14 +259,9 @@ class ComfyBackend(Backend):
         return self._latent_format.process_in(raw).to(self.device)
 
     def decode_latents(self, latents):
-        factors = self._latent_format.latent_rgb_factors
-        bias = self._latent_format.latent_rgb_factors_bias
-        # the factors apply to the scaled latents, as ComfyUI's live previews apply them
-        rgb = torch.einsum("bchw,cr->brhw", latents.float().cpu(), torch.tensor(factors, dtype=torch.float32))
-        if bias is not None:
-            rgb = rgb + torch.tensor(bias, dtype=torch.float32).reshape(1, 3, 1, 1)
-        rgb = torch.nn.functional.interpolate(((rgb + 1) / 2).clamp(0, 1), scale_factor=8, mode="bilinear")
-        return rgb
+        if self.vae is None:
+            return preview_pictures(self._latent_format, latents)
+        return vae_pictures(self.host.decode, self.vae, self._latent_format, latents)
 
     def encode_text(self, captions: List[str], clip_skip: int, sizes=None):
         """The hidden states (SD1.5), or with ``sizes`` (SDXL) the Conditioning: hidden states,

@@ -213,6 +213,8 @@ def train(backend, dataset: Dataset, settings: TrainSettings, lora_path, *, stat
     run = _Run(backend, dataset, settings, Path(lora_path), base_model, progress, on_event)
     s = settings
     _start_scoring(run, scorer)
+    if backend.decode_note and (s.sample_every_n_epochs or (run.scoring and run.scoring.active)):
+        run.notes.append(backend.decode_note)
     fingerprint = _fingerprint(s, run.items, run.repeats, run.prediction + "+zsnr" * run.zero_terminal_snr,
                                f"{base_model} ({run.family.name})" if run.family.name != "sd15" else base_model)
     cache = LatentCache(backend, s.cache_latents, latent_dir)
