@@ -29,6 +29,14 @@ def _centre(r: Rect) -> Tuple[float, float, float]:
     return (r[0] + r[2]) / 2, (r[1] + r[3]) / 2, max(1.0, r[2] - r[0])
 
 
+def _moved(a: Rect, b: Rect) -> float:
+    """How far ``b`` lies from ``a`` in head widths; inf when their sizes differ twofold or more
+    (not one character drawn at one scale)."""
+    ax, ay, aw = _centre(a)
+    bx, by, bw = _centre(b)
+    return float(np.hypot(bx - ax, by - ay) / max(aw, bw)) if 0.5 < bw / aw < 2.0 else float("inf")
+
+
 def tracks(frames: Sequence[Sequence[Rect]], same: Optional[Same] = None) -> List[List[Tuple[int, int]]]:
     """Tracks through consecutive frames of one shot: lists of (frame position, character
     position).  ``frames``: per frame, the rect that places each character (its head where found).
@@ -40,14 +48,12 @@ def tracks(frames: Sequence[Sequence[Rect]], same: Optional[Same] = None) -> Lis
         claimed, still = set(), []
         for t in open_:
             pf, pc = t[-1]
-            px, py, pw = _centre(frames[pf][pc])
             best, near = None, STEP
             for c, r in enumerate(rects):
                 if c in claimed:
                     continue
-                x, y, w = _centre(r)
-                d = np.hypot(x - px, y - py) / max(pw, w)
-                if d < near and 0.5 < w / pw < 2.0 and (same is None or same((pf, pc), (f, c))):
+                d = _moved(frames[pf][pc], r)
+                if d < near and (same is None or same((pf, pc), (f, c))):
                     best, near = c, d
             if best is None:
                 done.append(t)
@@ -60,9 +66,7 @@ def tracks(frames: Sequence[Sequence[Rect]], same: Optional[Same] = None) -> Lis
 
 
 def _near(a: Rect, b: Rect, steps: float) -> bool:
-    ax, ay, aw = _centre(a)
-    bx, by, bw = _centre(b)
-    return np.hypot(bx - ax, by - ay) / max(aw, bw) < steps * STEP and 0.5 < bw / aw < 2.0
+    return _moved(a, b) < steps * STEP
 
 
 def lost(frames: Sequence[Sequence[Rect]], same: Optional[Same] = None) -> List[int]:
