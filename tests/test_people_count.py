@@ -265,6 +265,20 @@ def test_a_character_inked_on_a_gradient_is_found_by_its_outlines_and_a_lamp_glo
     assert x0 < 240 < x1 and y0 < 150 < y1
 
 
+def test_a_blob_along_three_edges_is_the_background_and_a_plate_is_no_found_head():
+    """Grey room lines joined to a figure make one blob along the top, a side and the bottom: the
+    background (also with numpy's integers, whose booleans do not add up), so the figure's dark
+    outlines are tried; so they are when the only head found is a plate or a cup that the bottom
+    edge cuts."""
+    from anim2lora.people.ink import _scenery, _standing_head
+
+    assert _scenery(tuple(np.int32(v) for v in (106, 0, 640, 360)), 640, 360)
+    assert not _scenery(tuple(np.int32(v) for v in (106, 20, 640, 360)), 640, 360)
+    plate = head(0, 315, 55, 369)
+    assert not _standing_head([person(0, 315, 56, 360), plate], W, H)
+    assert _standing_head([plate, head(281, 0, 433, 200)], W, H)           # a close-up's crown: top cut only
+
+
 # -- the offline detector on generated scenes ---------------------------------------------------
 def _counted(kind, k, style):
     rgb, truth = scene(kind, k, W, H, style)

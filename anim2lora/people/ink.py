@@ -14,7 +14,7 @@ from typing import List, Sequence, Tuple
 import numpy as np
 
 from ..image.masks import background_colours, dark_ink, foreground, lines_in_the_dark, outlines
-from .boxes import Box, Rect, area, inside_share
+from .boxes import Box, Rect, area, cut_edges, inside_share
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
 WORK_HEIGHT = 360          # analysed at this height: blobs are large, detail is not needed
@@ -34,6 +34,7 @@ HEAD_FULLNESS = (0.7, 1.2) # share of the ellipse in its box a head's silhouette
 HEAD_CORNERS = 0.65        # and at most this share of the box's top corners outside that ellipse
 HEAD_INK = 0.01           # a head holds at least this share of outline ink (eyes, strands, its outline)
 HEAD_ZONE = 0.4            # heads sit in the upper part of a body: lower bumps are hands, feet, props
+EDGE = 0.01                # a box this near an edge (share of the height) is cut by it, as the rules judge
 
 
 def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
@@ -132,16 +133,25 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     drawn = outlines(small)
     _blank(drawn, ignore, scale)
     boxes, scenery = _figures(fg, drawn, r, scale)
-    if scenery or not any(b.kind == "head" for b in boxes):
+    if scenery or not _standing_head(boxes, w, h):
         # no flat background sets the characters apart (a dark, painted or rendered set; line
-        # art over busy scenery): their dark outlines do, where they show a head
+        # art over busy scenery, or grey room lines joined to the figure): their dark outlines
+        # do, where they show a head
         by_outline, _ = _figures(drawn, drawn, r, scale)
-        if any(b.kind == "head" for b in by_outline):
+        if _standing_head(by_outline, w, h):
             boxes = by_outline
     # every face, also where no body stands out from a busy background: the rules give a face
     # with no body around it a body of its own
     boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
     return boxes
+
+
+def _standing_head(boxes: Sequence[Box], width: int, height: int) -> bool:
+    """Whether a head box stands clear of the frame's sides and bottom.  A bump that the bottom or
+    a side edge cuts is a plate, a cup or a shoulder (the counting rules take it for a fragment):
+    it says nothing about whether the figures were found."""
+    return any(b.kind == "head" and not set(cut_edges(b.rect, width, height, EDGE * height)) - {"top"}
+               for b in boxes)
 
 
 def _blank(mask: np.ndarray, rects: Sequence[Rect], scale: float) -> None:
@@ -202,7 +212,8 @@ def _scenery(rect, width: int, height: int) -> bool:
     itself (a painted or rendered set, a dark room): no outline of a character stands out there,
     and what counts is the faces found in it."""
     x0, y0, x1, y1 = rect
-    edges = (x0 <= 1) + (y0 <= 1) + (x1 >= width - 1) + (y1 >= height - 1)
+    # counted as ints: numpy's booleans add up as a logical "or", which never reaches 3
+    edges = int(x0 <= 1) + int(y0 <= 1) + int(x1 >= width - 1) + int(y1 >= height - 1)
     return (x0 <= 1 and x1 >= width - 1) or edges >= 3
 
 
@@ -305,4 +316,3 @@ def _merge_close(bumps, top: np.ndarray, valley: float):
                 continue
         merged.append((lo, hi, peak))
     return merged
-
