@@ -56,6 +56,7 @@ class Judged:
     found_by_face: bool = False      # the body was taken from a face: no outline was found
     head: Optional[Rect] = None      # the whole head: every box found on it, hair included
     uncut: bool = False              # an outline the frame does not cut: the whole figure is in view
+    cut_apart: bool = False          # a part of one outline cut between its heads: its side is a guess
 
     @property
     def persons(self) -> int:
@@ -129,7 +130,8 @@ def _loose(heads: Sequence[Box], held: Sequence[Box]) -> List[Box]:
     bodies their person model was unsure of, and min_score is there to drop those."""
     out: List[Box] = []
     for h in sorted((b for b in heads if b.kind == "face" and b.score >= FACE_ALONE), key=lambda b: -b.score):
-        if any(h is k for k in held):
+        # a face on a head a body holds (hair or a hat over it found as a face) is that head's
+        if any(h is k or _same_head(h, k) for k in held):
             continue
         if any(cover(h.rect, o.rect) > 0.5 or stacked(h.rect, o.rect) and _near(h.rect, o.rect) for o in out):
             continue
@@ -210,6 +212,7 @@ def _judge_apart(person: Box, heads: List[Box], width: int, height: int, margin:
         part = Box(person.kind, (cuts[k], person.rect[1], cuts[k + 1], person.rect[3]), person.score)
         mine = [h for h in heads if cuts[k] <= (h.rect[0] + h.rect[2]) / 2 < cuts[k + 1]]
         out.append(_judge(part, mine, width, height, margin, rules, text, has_heads, has_faces))
+        out[-1].cut_apart = True
     return out
 
 
@@ -271,7 +274,10 @@ def _same_head(a: Box, b: Box) -> bool:
     a face implies is the head of someone standing behind, not that face's hair."""
     faces = [x for x in (a, b) if x.kind == "face"]
     if len(faces) == 2:                        # two models, or two windows, on one face
-        return cover(head_of(a), head_of(b)) > 0.5 or stacked(a.rect, b.rect)
+        # or an eye or a cheek found as a face of its own: a second face whose middle lies in a
+        # head would be mostly hidden behind it, too hidden to be found
+        return (cover(head_of(a), head_of(b)) > 0.5 or stacked(a.rect, b.rect)
+                or _middle_in(a.rect, head_of(b)) or _middle_in(b.rect, head_of(a)))
     if not stacked(a.rect, b.rect):
         return False
     if faces:
@@ -281,6 +287,11 @@ def _same_head(a: Box, b: Box) -> bool:
         top, h = head_of(face)[1], _height(head_of(face))
         return other.rect[1] > top - HAIR_ABOVE * h
     return True
+
+
+def _middle_in(r: Rect, outer: Rect) -> bool:
+    cx, cy = (r[0] + r[2]) / 2, (r[1] + r[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
 def _hair_of(bump: Box, head: Box) -> bool:
@@ -331,15 +342,27 @@ def _overlaps(judged: List[Judged], rules: Rules) -> bool:
                 shared, what = cover(a.head or head_of(a.heads[0]), b.head or head_of(b.heads[0])), "head"
             else:
                 shared, what = cover(a.box.rect, b.box.rect), "box"
-            if a.head and b.head and shared <= rules.max_overlap:
+            if a.head and b.head and shared <= rules.max_overlap and not (_outlined(a) and _outlined(b)):
                 # bodies lost in a dark or painted background, or hidden behind a table, still
-                # have shoulders: two heads nearer than a body's width have them fused
+                # have shoulders: two heads nearer than a body's width have them fused.  Two
+                # outlines of their own that show their shoulders say where those are better
+                # than a head's width does (a head box is widened by hair, or by a lamp's glow
+                # behind it, more often than a body box is)
                 shared, what = cover(_shoulders(a.head), _shoulders(b.head)), "shoulders"
             if shared > rules.max_overlap:
                 for j in (a, b):
                     j.label, j.why = OVERLAP, f"shares {shared:.0%} of its {what} with another character"
                 overlap = True
     return overlap
+
+
+def _outlined(j: Judged) -> bool:
+    """The character's own outline reaches below its shoulders: its box shows where its body
+    is.  Not so for a body taken from a face, a part of one outline cut between two heads, or an
+    outline that ends at the chin (a body lost in the dark or behind a table)."""
+    if j.found_by_face or j.cut_apart or not j.head:
+        return False
+    return j.box.rect[3] >= j.head[3] + _height(j.head)
 
 
 def _shoulders(head: Rect) -> Rect:
