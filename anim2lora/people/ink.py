@@ -274,9 +274,10 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame_h: int, sca
         if y0 is None:
             continue
         left, right, bottom = _head_extent(solid, peak, y0, frame_h)
-        if len(bumps) > 1 and bottom - int(y0) > HEAD_DEPTH * (right - left + 1):
-            # a run that met no chin before it got too deep for one head: two heads whose hair
-            # touches share it, or one head's tufts sit on a long neck.  Followed one by one,
+        if len(bumps) > 1 and (bottom - int(y0) > HEAD_DEPTH * (right - left + 1) or bottom >= solid.shape[0]):
+            # a run that met no chin before it got too deep for one head or ran out of the
+            # blob: two heads whose hair touches share it, or one head's tufts sit on a long
+            # neck.  Followed one by one,
             # each only up to the middle of the dip beside it, two heads end at their own chins
             # and the shared run was widest below them, at their shoulders; one head's tufts
             # together span the head, which was the shared run's widest row

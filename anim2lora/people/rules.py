@@ -34,6 +34,7 @@ FACE_IN_HEAD = 0.8       # a face this much inside a head box is that head's fac
 SPIKE = 0.5              # a bump narrower than this share of a head beside it is its hair
 BACK_REACH = 1.0         # a head seen from behind stands within this many head widths of the side edge
 FACE_ALONE = 0.5         # a face stands for a character with no body found around it from this score up
+SAME_DISTANCE = 0.85     # whole figures this much as tall stand about as far (one sitting: about 0.6)
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
         j = _judge(body, group, width, height, margin, rules, text, True, has_faces)
         j.found_by_face, j.uncut = True, False
         judged.append(j)
-    _far_figures(judged, rules)
+    _far_figures(judged, rules, width, height)
     overlap = _overlaps(judged, rules)
     return Count(judged, overlap)
 
@@ -313,7 +314,7 @@ def _visible_share(person: Box, edges) -> float:
     return 1.0
 
 
-def _far_figures(judged: List[Judged], rules: Rules) -> None:
+def _far_figures(judged: List[Judged], rules: Rules, width: int, height: int) -> None:
     """A figure much smaller than the main characters stands far behind them: scenery."""
     people = [j for j in judged if j.label in (CHARACTER, OVERLAP)]
     if len(people) < 2:
@@ -326,10 +327,21 @@ def _far_figures(judged: List[Judged], rules: Rules) -> None:
             return j.box.height
         return _height(j.head) if j.head else max(_height(head_of(h)) for h in j.heads)
 
-    largest = max(size(j) for j in people)
+    largest = max(people, key=size)
     for j in people:
-        if size(j) < rules.background_scale * largest:
+        if size(j) < rules.background_scale * size(largest) and not _as_tall(j, largest, width, height):
             j.label, j.why = BACKGROUND, f"under {rules.background_scale:.0%} of the main characters' size"
+
+
+def _as_tall(j: Judged, other: Judged, width: int, height: int) -> bool:
+    """Two outlines of their own that no frame edge cuts, ``j`` about as tall as ``other``: two
+    whole figures about as far from the camera, whatever their heads say (a head outline
+    followed down the neck into the shoulders looks twice its size; a figure far behind is
+    small from head to feet)."""
+    margin = EDGE_MARGIN * height
+    return (not (j.found_by_face or other.found_by_face)
+            and not cut_edges(j.box.rect, width, height, margin) and not cut_edges(other.box.rect, width, height, margin)
+            and j.box.height >= SAME_DISTANCE * other.box.height)
 
 
 def _overlaps(judged: List[Judged], rules: Rules) -> bool:
