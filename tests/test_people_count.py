@@ -190,6 +190,41 @@ def test_heads_nearer_than_a_body_width_overlap_whatever_their_boxes():
     assert not apart.overlap and apart.n == 2
 
 
+def test_outlines_that_show_their_shoulders_overlap_by_their_boxes_not_their_heads():
+    # two characters side by side, each its own outline down to the frame edge; a lamp's glow
+    # behind one widens its head box to twice a head: the boxes barely touch, no overlap
+    a = [person(80, 30, 250, 360), head(80, 30, 170, 130)]
+    b = [person(240, 10, 510, 360), head(270, 10, 455, 135)]
+    c = count(a + b, W, H, RULES)
+    assert not c.overlap and c.n == 2
+    # the same heads on outlines cut apart from one blob (no box edge of their own) still fuse
+    joined = count([person(80, 30, 510, 360), head(80, 30, 170, 130), head(270, 10, 455, 135)], W, H, RULES)
+    assert joined.overlap
+
+
+def test_an_eye_or_hair_found_as_a_face_is_that_heads():
+    # an eye found as a second, smaller face half inside the first face's head: one head
+    c = count([person(20, 20, 500, 360), head(24, 20, 163, 172), head(81, 62, 113, 93, "face"),
+               head(107, 76, 123, 108, "face"), head(332, 23, 491, 169)], W, H, RULES, has_faces=True)
+    assert not c.overlap and c.n == 2
+    # the bangs over a held face found as a face of its own: still one character
+    one = count([person(395, 123, 485, 328), head(379, 147, 464, 232, "face"), head(344, 30, 532, 131, "face")],
+                W, H, RULES, has_faces=True)
+    assert not one.overlap and one.n == 1
+
+
+def test_whole_figures_as_tall_are_not_far_behind_whatever_their_head_boxes():
+    # a head outline followed down into the shoulders looks twice its size; the other figure,
+    # as tall from head to feet, is no figure far behind
+    a = [person(199, 41, 319, 339), head(207, 43, 324, 171)]
+    b = [person(359, 67, 478, 346), head(392, 67, 459, 126)]
+    c = count(a + b, W, H, RULES)
+    assert labels(c) == [CHARACTER, CHARACTER] and c.n == 2
+    # a figure far behind is small from head to feet
+    far = [person(400, 150, 440, 260), head(408, 150, 432, 172)]
+    assert labels(count(a + far, W, H, RULES)) == [CHARACTER, BACKGROUND]
+
+
 def test_min_score_judges_bodies_only():
     """Heads and faces passed their own model's threshold (face 0.25): a sure body with a face at
     0.28 is a character, and a stricter min_score drops weak bodies, not their heads."""
@@ -252,6 +287,27 @@ def _inked_character_on_a_lit_gradient():
         cv2.ellipse(img, (x, 150), (8, 12), 0, 0, 360, ink, -1, cv2.LINE_AA)
     cv2.line(img, (232, 185), (248, 185), ink, 2, cv2.LINE_AA)                                # mouth
     return img, (180, 72, 300, 212)
+
+
+def test_two_heads_whose_hair_touches_get_a_head_box_each():
+    """Two characters standing close, heads touching, bodies one blob widening to the frame edge:
+    the outline under both heads met no chin, so each head is followed on its own side of the
+    dip between them; one head box over both heads counted them as one character."""
+    import cv2
+
+    def figure(img, cx, top, rx, ry):
+        body = np.array([[cx - 20, top + 1.8 * ry], [cx + 20, top + 1.8 * ry], [cx + 108, H], [cx - 108, H]], np.int32)
+        cv2.fillPoly(img, [body], (90, 60, 40))
+        cv2.polylines(img, [body], True, (0, 0, 0), 2)
+        cv2.ellipse(img, (cx, top + ry), (rx, ry), 0, 0, 360, (150, 190, 230), -1)
+        cv2.ellipse(img, (cx, top + ry), (rx, ry), 0, 0, 360, (0, 0, 0), 2)
+
+    two = np.full((H, W, 3), 255, np.uint8)
+    figure(two, 270, 40, 45, 70)
+    figure(two, 358, 42, 45, 70)
+    heads = [b for b in InkDetector(faces=False).detect(two) if b.kind == "head"]
+    assert len(heads) == 2 and all(h.width < 120 for h in heads), heads
+    assert count(InkDetector(faces=False).detect(two), W, H, RULES).overlap
 
 
 def test_a_character_inked_on_a_gradient_is_found_by_its_outlines_and_a_lamp_glow_is_no_head():

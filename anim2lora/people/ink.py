@@ -26,6 +26,8 @@ SMALL_PART = 0.15          # a blob this small (share of a body's box) inside th
 VALLEY = 0.09             # bumps with a shallower dip between them are one head (spiky hair, ears)
 NECK_STEP = 0.02           # a head's outline is followed down in steps of this share of the height,
 SHOULDERS = 1.3            # and ends where it widens by this much within one step (shoulders)
+HEAD_DEPTH = 1.1           # or runs this many of its widths below its top (chin and neck)
+SHOULDERS_BELOW = 1.2      # a run under several bumps this much wider than their heads widened into shoulders
 FACE_SIZE = (0.025, 0.6)   # a face spans this share of the frame height
 FACE_SOLIDITY = 0.8        # and is round: this share of its convex hull,
 FACE_FULLNESS = 1.12       # and at most this share of the ellipse in its box
@@ -249,7 +251,7 @@ def _head_extent(solid: np.ndarray, peak: int, y0: int, frame_h: int) -> Tuple[i
         lo, hi = _run(line, col)
         w = hi - lo + 1
         depth = row - int(y0)
-        if depth > step and depth > 1.1 * widest:
+        if depth > step and depth > HEAD_DEPTH * widest:
             break
         if depth > 0.6 * widest and len(widths) >= step and w > SHOULDERS * max(1, widths[-step]):
             break
@@ -275,11 +277,26 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame_h: int, sca
         top = np.where(has, np.convolve(np.pad(filled, k, mode="edge"), np.ones(2 * k + 1) / (2 * k + 1), "valid"), np.inf)
     heads = []
     body_top, body_h = top[np.isfinite(top)].min(), ink.shape[0]
-    for lo, hi, peak in _merge_close(_bumps(top, BUMP * frame_h, HEAD_WIDTH * frame_h), top, VALLEY * frame_h):
-        y0 = top[peak]
-        if y0 - body_top > HEAD_ZONE * body_h:
+    bumps = _merge_close(_bumps(top, BUMP * frame_h, HEAD_WIDTH * frame_h), top, VALLEY * frame_h)
+    tops = [top[peak] if top[peak] - body_top <= HEAD_ZONE * body_h else None for _, _, peak in bumps]
+    apart = None
+    for k, (lo, hi, peak) in enumerate(bumps):
+        y0 = tops[k]
+        if y0 is None:
             continue
         left, right, bottom = _head_extent(solid, peak, y0, frame_h)
+        if len(bumps) > 1 and (bottom - int(y0) > HEAD_DEPTH * (right - left + 1) or bottom >= solid.shape[0]):
+            # a run that met no chin before it got too deep for one head or ran out of the
+            # blob: two heads whose hair touches share it, or one head's tufts sit on a long
+            # neck.  Followed one by one,
+            # each only up to the middle of the dip beside it, two heads end at their own chins
+            # and the shared run was widest below them, at their shoulders; one head's tufts
+            # together span the head, which was the shared run's widest row
+            apart = apart or [_head_extent(_between(solid, bumps, j), p, t, frame_h) if t is not None else None
+                              for j, ((_, _, p), t) in enumerate(zip(bumps, tops))]
+            found = [e for e in apart if e]
+            if right - left + 1 > SHOULDERS_BELOW * (max(e[1] for e in found) - min(e[0] for e in found) + 1):
+                left, right, bottom = apart[k]
         left, right = min(left, lo), max(right, hi)
         bottom = max(bottom, int(y0) + hi - lo + 1)
         if not _round(solid[int(y0):bottom, left:right + 1]):
@@ -287,6 +304,16 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame_h: int, sca
         heads.append(Box("head", ((x + left) / scale, (y + y0) / scale, (x + right + 1) / scale, (y + bottom) / scale),
                          1.0))
     return heads
+
+
+def _between(solid: np.ndarray, bumps, k: int) -> np.ndarray:
+    """The silhouette with everything beyond the middle of the dips beside bump ``k`` cleared."""
+    own = solid.copy()
+    if k > 0:
+        own[:, :(bumps[k - 1][1] + bumps[k][0]) // 2] = False
+    if k + 1 < len(bumps):
+        own[:, (bumps[k][1] + bumps[k + 1][0]) // 2 + 1:] = False
+    return own
 
 
 def _round(region: np.ndarray) -> bool:

@@ -34,6 +34,7 @@ FACE_IN_HEAD = 0.8       # a face this much inside a head box is that head's fac
 SPIKE = 0.5              # a bump narrower than this share of a head beside it is its hair
 BACK_REACH = 1.0         # a head seen from behind stands within this many head widths of the side edge
 FACE_ALONE = 0.5         # a face stands for a character with no body found around it from this score up
+SAME_DISTANCE = 0.85     # whole figures this much as tall stand about as far (one sitting: about 0.6)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Judged:
     found_by_face: bool = False      # the body was taken from a face: no outline was found
     head: Optional[Rect] = None      # the whole head: every box found on it, hair included
     uncut: bool = False              # an outline the frame does not cut: the whole figure is in view
+    cut_apart: bool = False          # a part of one outline cut between its heads: its side is a guess
 
     @property
     def persons(self) -> int:
@@ -114,7 +116,7 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
         j = _judge(body, group, width, height, margin, rules, text, True, has_faces)
         j.found_by_face, j.uncut = True, False
         judged.append(j)
-    _far_figures(judged, rules)
+    _far_figures(judged, rules, width, height)
     overlap = _overlaps(judged, rules)
     return Count(judged, overlap)
 
@@ -129,7 +131,8 @@ def _loose(heads: Sequence[Box], held: Sequence[Box]) -> List[Box]:
     bodies their person model was unsure of, and min_score is there to drop those."""
     out: List[Box] = []
     for h in sorted((b for b in heads if b.kind == "face" and b.score >= FACE_ALONE), key=lambda b: -b.score):
-        if any(h is k for k in held):
+        # a face on a head a body holds (hair or a hat over it found as a face) is that head's
+        if any(h is k or _same_head(h, k) for k in held):
             continue
         if any(cover(h.rect, o.rect) > 0.5 or stacked(h.rect, o.rect) and _near(h.rect, o.rect) for o in out):
             continue
@@ -210,6 +213,7 @@ def _judge_apart(person: Box, heads: List[Box], width: int, height: int, margin:
         part = Box(person.kind, (cuts[k], person.rect[1], cuts[k + 1], person.rect[3]), person.score)
         mine = [h for h in heads if cuts[k] <= (h.rect[0] + h.rect[2]) / 2 < cuts[k + 1]]
         out.append(_judge(part, mine, width, height, margin, rules, text, has_heads, has_faces))
+        out[-1].cut_apart = True
     return out
 
 
@@ -271,7 +275,10 @@ def _same_head(a: Box, b: Box) -> bool:
     a face implies is the head of someone standing behind, not that face's hair."""
     faces = [x for x in (a, b) if x.kind == "face"]
     if len(faces) == 2:                        # two models, or two windows, on one face
-        return cover(head_of(a), head_of(b)) > 0.5 or stacked(a.rect, b.rect)
+        # or an eye or a cheek found as a face of its own: a second face whose middle lies in a
+        # head would be mostly hidden behind it, too hidden to be found
+        return (cover(head_of(a), head_of(b)) > 0.5 or stacked(a.rect, b.rect)
+                or _middle_in(a.rect, head_of(b)) or _middle_in(b.rect, head_of(a)))
     if not stacked(a.rect, b.rect):
         return False
     if faces:
@@ -281,6 +288,11 @@ def _same_head(a: Box, b: Box) -> bool:
         top, h = head_of(face)[1], _height(head_of(face))
         return other.rect[1] > top - HAIR_ABOVE * h
     return True
+
+
+def _middle_in(r: Rect, outer: Rect) -> bool:
+    cx, cy = (r[0] + r[2]) / 2, (r[1] + r[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
 def _hair_of(bump: Box, head: Box) -> bool:
@@ -302,7 +314,7 @@ def _visible_share(person: Box, edges) -> float:
     return 1.0
 
 
-def _far_figures(judged: List[Judged], rules: Rules) -> None:
+def _far_figures(judged: List[Judged], rules: Rules, width: int, height: int) -> None:
     """A figure much smaller than the main characters stands far behind them: scenery."""
     people = [j for j in judged if j.label in (CHARACTER, OVERLAP)]
     if len(people) < 2:
@@ -315,10 +327,21 @@ def _far_figures(judged: List[Judged], rules: Rules) -> None:
             return j.box.height
         return _height(j.head) if j.head else max(_height(head_of(h)) for h in j.heads)
 
-    largest = max(size(j) for j in people)
+    largest = max(people, key=size)
     for j in people:
-        if size(j) < rules.background_scale * largest:
+        if size(j) < rules.background_scale * size(largest) and not _as_tall(j, largest, width, height):
             j.label, j.why = BACKGROUND, f"under {rules.background_scale:.0%} of the main characters' size"
+
+
+def _as_tall(j: Judged, other: Judged, width: int, height: int) -> bool:
+    """Two outlines of their own that no frame edge cuts, ``j`` about as tall as ``other``: two
+    whole figures about as far from the camera, whatever their heads say (a head outline
+    followed down the neck into the shoulders looks twice its size; a figure far behind is
+    small from head to feet)."""
+    margin = EDGE_MARGIN * height
+    return (not (j.found_by_face or other.found_by_face)
+            and not cut_edges(j.box.rect, width, height, margin) and not cut_edges(other.box.rect, width, height, margin)
+            and j.box.height >= SAME_DISTANCE * other.box.height)
 
 
 def _overlaps(judged: List[Judged], rules: Rules) -> bool:
@@ -331,15 +354,27 @@ def _overlaps(judged: List[Judged], rules: Rules) -> bool:
                 shared, what = cover(a.head or head_of(a.heads[0]), b.head or head_of(b.heads[0])), "head"
             else:
                 shared, what = cover(a.box.rect, b.box.rect), "box"
-            if a.head and b.head and shared <= rules.max_overlap:
+            if a.head and b.head and shared <= rules.max_overlap and not (_outlined(a) and _outlined(b)):
                 # bodies lost in a dark or painted background, or hidden behind a table, still
-                # have shoulders: two heads nearer than a body's width have them fused
+                # have shoulders: two heads nearer than a body's width have them fused.  Two
+                # outlines of their own that show their shoulders say where those are better
+                # than a head's width does (a head box is widened by hair, or by a lamp's glow
+                # behind it, more often than a body box is)
                 shared, what = cover(_shoulders(a.head), _shoulders(b.head)), "shoulders"
             if shared > rules.max_overlap:
                 for j in (a, b):
                     j.label, j.why = OVERLAP, f"shares {shared:.0%} of its {what} with another character"
                 overlap = True
     return overlap
+
+
+def _outlined(j: Judged) -> bool:
+    """The character's own outline reaches below its shoulders: its box shows where its body
+    is.  Not so for a body taken from a face, a part of one outline cut between two heads, or an
+    outline that ends at the chin (a body lost in the dark or behind a table)."""
+    if j.found_by_face or j.cut_apart or not j.head:
+        return False
+    return j.box.rect[3] >= j.head[3] + _height(j.head)
 
 
 def _shoulders(head: Rect) -> Rect:
