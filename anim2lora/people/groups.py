@@ -37,7 +37,7 @@ MAX_CROP_AREA = 0.5       # crops under half the frame: a crop as big as the fra
 THIN_GROUP = 20           # fewer frames than this: too thin to train on its own
 CLEAR = 0.5               # beyond a name's own spread: named only when the runner-up is twice as far
 LOST = "lost_character"   # a character found just before and after, in one place, is not found here
-NAMING = "naming-2"       # bump when the naming rules change what a split holds (the set's id covers it)
+NAMING = "naming-3"       # bump when the naming rules change what a split holds (the set's id covers it)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ scaled to one size, so facing and distance do not matter); a body without a foun
 compared with whole stills.  GroupSplit and the verdict both ask here.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -17,7 +17,7 @@ from ..errors import BadInputError
 from ..image.crops import padded_crop
 from .boxes import Rect
 from .detectors import Detector
-from .rules import CHARACTER, count
+from .rules import CHARACTER, Judged, count
 from .settings import CountSettings
 
 CROP_PAD = 0.06           # share of the box added around a crop: the outline's own margin
@@ -33,6 +33,9 @@ HEAD_PAD = 0.12           # a head crop keeps the hair's edge and a little of th
 # (the people clip's 0.04), and a character's drawings vary more than its stills then show.
 SPREAD = 1.3
 FLOOR = 0.4
+# A still whose character the detector misses as given is looked at again inside a margin of its
+# own edge pixels this share of its height wide: enough that no outline reaches the new border.
+STILL_MARGIN = 0.25
 
 
 @dataclass
@@ -79,9 +82,7 @@ def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detect
     for name, images in stills.items():
         ref = Reference(name, [])
         for k, bgr in enumerate(images):
-            c = count(detector.detect(bgr), bgr.shape[1], bgr.shape[0], settings.rules, (), detector.has_heads,
-                      detector.has_faces)
-            people = sorted((j for j in c.boxes if j.label == CHARACTER), key=_size, reverse=True)
+            people = _subject(bgr, detector, settings)
             if not people:
                 ref.notes.append(f"still {k + 1}: no character found in it, so it is not used. Give one where the "
                                  "character's face is visible, cut out or masked on a plain light background")
@@ -91,9 +92,8 @@ def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detect
                                  "(which one is the character?). Crop it to the character alone")
                 continue
             ref.crops.append(character_crop(bgr, people[0].box.rect))
-            seen = seen_in(people[0])
-            if seen.head is not None:
-                ref.heads.append(character_crop(bgr, seen.head, HEAD_PAD))
+            if people[0].head is not None:
+                ref.heads.append(character_crop(bgr, people[0].head, HEAD_PAD))
         if not ref.crops:
             raise BadInputError(f"reference '{name}': the character cannot be found in any of its "
                                 f"{len(images)} still(s): " + "; ".join(ref.notes) + ".",
@@ -101,6 +101,45 @@ def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detect
                                      "character alone on a plain light background.")
         refs.append(ref)
     return refs
+
+
+def _characters(bgr: np.ndarray, detector: Detector, settings: CountSettings) -> List[Judged]:
+    """The characters found in a picture as in a frame, largest first."""
+    c = count(detector.detect(bgr), bgr.shape[1], bgr.shape[0], settings.rules, (), detector.has_heads,
+              detector.has_faces)
+    return sorted((j for j in c.boxes if j.label == CHARACTER), key=_size, reverse=True)
+
+
+def _subject(bgr: np.ndarray, detector: Detector, settings: CountSettings) -> List[Judged]:
+    """The characters of a still, largest first.  A still is cut out by the user, so its edges
+    are the cut's, not the scene's: a close-up's hair and shoulders run off it and a medium shot's
+    body off its bottom, and the frame rules then call the outline a fragment, or a figure whose
+    outline joins scenery at both sides the background.  Where the still as given shows no
+    character, it is looked at again inside a margin of its own edge pixels (STILL_MARGIN), which
+    closes the cut outline off the picture's border; boxes found there are moved back into it.
+    A still found as given is kept as found, a face guess included: frames' close-ups are found
+    the same way, and like is compared with like (its margin view instead lowered the tune half)."""
+    import cv2
+
+    found = _characters(bgr, detector, settings)
+    if found:
+        return found
+    h, w = bgr.shape[:2]
+    m = max(1, round(STILL_MARGIN * h))
+    framed = _characters(cv2.copyMakeBorder(bgr, m, m, m, m, cv2.BORDER_REPLICATE), detector, settings)
+    # a body guessed from a face would reach into the margin; a face is found as given anyway
+    moved = [_moved(j, m, w, h) for j in framed if not j.found_by_face]
+    return [j for j in moved if j.box.width > 0 and j.box.height > 0]
+
+
+def _moved(j: Judged, m: int, w: int, h: int) -> Judged:
+    """``j`` found in a still framed by ``m`` pixels, its boxes moved back into the still."""
+    def back(r: Rect) -> Rect:
+        return (min(max(r[0] - m, 0.0), w), min(max(r[1] - m, 0.0), h), min(max(r[2] - m, 0.0), w),
+                min(max(r[3] - m, 0.0), h))
+
+    return replace(j, box=replace(j.box, rect=back(j.box.rect)), heads=[replace(b, rect=back(b.rect)) for b in j.heads],
+                   head=None if j.head is None else back(j.head))
 
 
 def _size(j) -> float:
