@@ -225,6 +225,20 @@ def test_whole_figures_as_tall_are_not_far_behind_whatever_their_head_boxes():
     assert labels(count(a + far, W, H, RULES)) == [CHARACTER, BACKGROUND]
 
 
+def test_figures_cut_alike_at_the_bottom_as_wide_and_tall_are_not_far_behind():
+    # a medium shot of two figures side by side, cut at the waist: one head found whole, the other
+    # only by one lens of its glasses, a third of its head
+    near = [person(20, 20, 245, H), head(100, 22, 195, 125)]
+    lens = [person(350, 30, 600, H), head(480, 80, 510, 110, "face")]
+    assert labels(count(near + lens, W, H, RULES)) == [CHARACTER, CHARACTER]
+    # cut at the bottom, a figure far behind is narrow however low it stands
+    low = [person(420, 200, 470, H), head(432, 200, 458, 226)]
+    assert labels(count(near + low, W, H, RULES)) == [CHARACTER, BACKGROUND]
+    # and one cut at a side edge as well says nothing about its distance
+    side = [person(500, 30, W, H), head(560, 80, 590, 110, "face")]
+    assert labels(count(near + side, W, H, RULES)) == [CHARACTER, BACKGROUND]
+
+
 def test_min_score_judges_bodies_only():
     """Heads and faces passed their own model's threshold (face 0.25): a sure body with a face at
     0.28 is a character, and a stricter min_score drops weak bodies, not their heads."""

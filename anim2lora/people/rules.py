@@ -334,14 +334,23 @@ def _far_figures(judged: List[Judged], rules: Rules, width: int, height: int) ->
 
 
 def _as_tall(j: Judged, other: Judged, width: int, height: int) -> bool:
-    """Two outlines of their own that no frame edge cuts, ``j`` about as tall as ``other``: two
-    whole figures about as far from the camera, whatever their heads say (a head outline
-    followed down the neck into the shoulders looks twice its size; a figure far behind is
-    small from head to feet)."""
+    """Two outlines of their own that the frame cuts alike (not at all, or both only at the
+    bottom), ``j`` about as tall as ``other`` (and, when cut, about as wide): two figures about
+    as far from the camera, whatever their heads say (a head outline followed down the neck into
+    the shoulders looks twice its size; a face found on one eye or one lens of a pair of glasses
+    looks a third of its head; a figure far behind is small from head to feet, and far below the
+    top of the frame).  Cut at the bottom, the height left in view says less (a figure far
+    behind may stand low in the frame), so the width must match too: a body box as wide and as
+    tall as a main character's is as near as it is; not so for a part of one outline cut between
+    its heads, whose width is where the cut fell, not the figure's."""
+    if j.found_by_face or other.found_by_face:
+        return False
     margin = EDGE_MARGIN * height
-    return (not (j.found_by_face or other.found_by_face)
-            and not cut_edges(j.box.rect, width, height, margin) and not cut_edges(other.box.rect, width, height, margin)
-            and j.box.height >= SAME_DISTANCE * other.box.height)
+    cuts = set(cut_edges(j.box.rect, width, height, margin)), set(cut_edges(other.box.rect, width, height, margin))
+    if cuts[0] != cuts[1] or cuts[0] - {"bottom"}:
+        return False
+    wide = not cuts[0] or (not (j.cut_apart or other.cut_apart) and j.box.width >= SAME_DISTANCE * other.box.width)
+    return wide and j.box.height >= SAME_DISTANCE * other.box.height
 
 
 def _overlaps(judged: List[Judged], rules: Rules) -> bool:
