@@ -37,6 +37,8 @@ HEAD_CORNERS = 0.65        # and at most this share of the box's top corners out
 HEAD_INK = 0.01           # a head holds at least this share of outline ink (eyes, strands, its outline)
 HEAD_ZONE = 0.4            # heads sit in the upper part of a body: lower bumps are hands, feet, props
 EDGE = 0.01                # a box this near an edge (share of the height) is cut by it, as the rules judge
+ALONE_ASPECT = (0.6, 1.7)  # a bump taken on its own after its merged run failed is a head only if about
+                           # as tall as wide: hair spikes and ears merged into a head's run are narrow
 
 
 def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
@@ -182,7 +184,7 @@ def _figures(fg: np.ndarray, drawn: np.ndarray, r: int, scale: float) -> Tuple[L
         body = (x + cols.min(), y + rows.min(), x + cols.max() + 1, y + rows.max() + 1)
         bodies.append(body)
         boxes.append(Box("person", tuple(v / scale for v in body), 1.0))
-        for head in _heads(ink, _silhouette(labels[y:y1, x:x1] == label, r), x, y, frame_h, scale):
+        for head in _heads(ink, _silhouette(labels[y:y1, x:x1] == label, r), x, y, fg.shape, scale):
             hx0, hy0, hx1, hy1 = (int(round(v * scale)) for v in head.rect)
             if hx1 > hx0 and hy1 > hy0 and (drawn[hy0:hy1, hx0:hx1] > 0).mean() >= HEAD_INK:
                 boxes.append(head)
@@ -268,7 +270,10 @@ def _run(line: np.ndarray, col: int) -> Tuple[int, int]:
     return (int(before[-1]) + 1 if before.size else 0), (int(after[0]) - 1 if after.size else len(line) - 1)
 
 
-def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame_h: int, scale: float) -> List[Box]:
+def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int, int], scale: float) -> List[Box]:
+    """Head boxes (frame pixels) on the top outline of one blob: ``ink`` its strokes, ``solid``
+    its silhouette, (``x``, ``y``) its corner and ``frame`` (height, width) the working size."""
+    frame_h = frame[0]
     has = ink.any(axis=0)
     top = np.where(has, ink.argmax(axis=0), np.inf).astype(np.float64)
     k = max(1, round(0.01 * frame_h))
@@ -277,7 +282,8 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame_h: int, sca
         top = np.where(has, np.convolve(np.pad(filled, k, mode="edge"), np.ones(2 * k + 1) / (2 * k + 1), "valid"), np.inf)
     heads = []
     body_top, body_h = top[np.isfinite(top)].min(), ink.shape[0]
-    bumps = _merge_close(_bumps(top, BUMP * frame_h, HEAD_WIDTH * frame_h), top, VALLEY * frame_h)
+    single = _bumps(top, BUMP * frame_h, HEAD_WIDTH * frame_h)
+    bumps = _merge_close(single, top, VALLEY * frame_h)
     tops = [top[peak] if top[peak] - body_top <= HEAD_ZONE * body_h else None for _, _, peak in bumps]
     apart = None
     for k, (lo, hi, peak) in enumerate(bumps):
@@ -300,10 +306,40 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame_h: int, sca
         left, right = min(left, lo), max(right, hi)
         bottom = max(bottom, int(y0) + hi - lo + 1)
         if not _round(solid[int(y0):bottom, left:right + 1]):
-            continue
+            alone = _alone(solid, single, (lo, hi), top, body_top, (x, y), frame)
+            if alone is None:
+                continue
+            left, y0, right, bottom = alone
         heads.append(Box("head", ((x + left) / scale, (y + y0) / scale, (x + right + 1) / scale, (y + bottom) / scale),
                          1.0))
     return heads
+
+
+def _alone(solid: np.ndarray, single, run: Tuple[int, int], top: np.ndarray, body_top: float,
+           corner: Tuple[int, int], frame: Tuple[int, int]):
+    """(left, top, right, bottom) in blob pixels of the head in a merged ``run`` of bumps that
+    failed as one head, or None.  A character's outline joined to scenery lines behind it (a
+    window's top, a roof) merges the head's bump with the scenery's; the head then is the run's
+    highest and widest bump (scenery behind a standing figure shows beside and below its head),
+    round on its own and clear of the frame's sides and bottom.  A cup on a plate is the highest
+    bump of its run but narrower than the plate's: a prop, not a head."""
+    frame_h, frame_w = frame
+    inner = [b for b in single if run[0] <= b[0] and b[1] <= run[1]]
+    if len(inner) < 2:
+        return None
+    lo, hi, peak = min(inner, key=lambda b: top[b[2]])
+    if any(b[1] - b[0] > hi - lo for b in inner) or top[peak] - body_top > HEAD_ZONE * solid.shape[0]:
+        return None
+    y0 = top[peak]
+    left, right, bottom = _head_extent(solid, peak, y0, frame_h)
+    left, right = min(left, lo), max(right, hi)
+    bottom = max(bottom, int(y0) + hi - lo + 1)
+    w, h = right - left + 1, bottom - int(y0)
+    x0, y1, margin = corner[0] + left, corner[1] + bottom, EDGE * frame_h
+    clear = x0 > margin and x0 + w < frame_w - margin and y1 < frame_h - margin
+    if clear and ALONE_ASPECT[0] <= h / w <= ALONE_ASPECT[1] and _round(solid[int(y0):bottom, left:right + 1]):
+        return left, y0, right, bottom
+    return None
 
 
 def _between(solid: np.ndarray, bumps, k: int) -> np.ndarray:
