@@ -229,3 +229,22 @@ def test_a_still_framed_as_a_medium_shot_is_found_inside_a_margin_of_its_own_edg
     # B's close-up on a painted background: the offline detector finds no outline or face in it
     # (neither does it in such a frame); used if it ever does, else named in a note
     assert len(b.crops) + len(b.notes) == 3 and all(n.startswith("still 1: no character found") for n in b.notes)
+
+
+def test_merged_box_head_off_centre():
+    """A head near one end of a wide box is one of two merged figures; a head over its box's middle is not."""
+    from anim2lora.people.matching import _off_centre
+    assert _off_centre(Seen((43, 56, 436, 352), (363, 56, 414, 93), True))       # two side by side
+    assert not _off_centre(Seen((376, 33, 568, 326), (418, 33, 532, 133), True))  # one figure
+    assert not _off_centre(Seen((200, 40, 330, 340), (220, 40, 250, 70), True))   # an arm stretched out
+
+
+def test_body_tells_only_in_line_art():
+    """Coloured fills make the features' body vector scene-dependent; line art's outline is not."""
+    e = FeatureEmbedder()
+    line = np.full((200, 100, 3), 255, np.uint8)
+    cv2.rectangle(line, (30, 20), (70, 180), (0, 0, 0), 2)
+    painted = line.copy()
+    cv2.rectangle(painted, (33, 23), (67, 177), (40, 60, 200), -1)
+    assert e.body_tells(e.embed([line])[0])
+    assert not e.body_tells(e.embed([painted])[0])

@@ -24,7 +24,7 @@ from ..image.masks import background_colours, dark_ink, unlike
 from ..runtime import Loaded, onnx_session, resolve_device
 
 EMBEDDER_NAMES = ("auto", "features", "ccip")
-FEATURES_VERSION = "features-4"
+FEATURES_VERSION = "features-5"
 CCIP_MODEL = "ccip-caformer-24-randaug-pruned"
 CCIP_REPO, CCIP_REVISION = "deepghs/ccip_onnx", "bd55d218b9930a404760378f2627181c1ca48cbb"
 CCIP_FILES = ("model_feat.onnx", "model_metrics.onnx", "metrics.json")
@@ -55,6 +55,10 @@ class Embedder:
 
     def head_distance(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return self.distance(a, b)
+
+    def body_tells(self, vec: np.ndarray) -> bool:
+        """Whether a whole figure's body vector (``embed``) says who it is across backgrounds."""
+        return True
 
 
 # -- the offline embedder ------------------------------------------------------------------
@@ -170,6 +174,16 @@ class FeatureEmbedder(Embedder):
         n = len(hog(np.zeros(HEAD_SIZE[::-1], np.uint8)))
         return np.stack([self._head(c) for c in crops]) if len(crops) else np.zeros((0, 2 * n + HUE_BINS * SAT_BINS),
                                                                                     np.float32)
+
+    # In colour the body vector does not carry across scenes: its shape is the dark-line mask's,
+    # and a dark fill (a navy uniform) is a solid blob on a light still but only its lines on a
+    # dark or lit background, while the fills' colours move with the scene's light.  On the
+    # development set's tune half the right character's whole figure lay 0.55-0.76 from its own
+    # full still and two figures merged into one box 0.64, so the body tells little there (the
+    # matcher then lets a very near head name a whole figure: matching.HEAD_ALONE).
+    # Line art has no fills and its outline is the same drawing on any background.
+    def body_tells(self, vec):
+        return not vec[2 * (self.body_len + self.head_len):].any()
 
     def head_distance(self, a, b):
         n = self.head_len

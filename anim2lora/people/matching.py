@@ -36,6 +36,17 @@ FLOOR = 0.4
 # A still whose character the detector misses as given is looked at again inside a margin of its
 # own edge pixels this share of its height wide: enough that no outline reaches the new border.
 STILL_MARGIN = 0.25
+# Where the embedder's body vector does not carry across scenes (Embedder.body_tells: coloured
+# fills), a whole figure is named by its head alone when the head is this share of the threshold
+# or nearer, closer than a stranger's head gets.  On the development set's tune half the right
+# character's head lay at 0.17-0.20 on a lit background (0.45-0.53 of 0.38), where its body was
+# 0.66 from its own stills, and the stranger's nearest head at 0.25 (0.66).
+HEAD_ALONE = 0.6
+# A single figure's box centres near its head: a stretched arm moves the box's middle about 1.5
+# head heights to one side, a figure lying down about 3.  A head farther from its box's middle
+# than this many head heights is one of two figures the box has merged (on the development set's
+# tune half, two characters side by side: 3.9-4.0), so its head alone does not name the box.
+OFF_CENTRE = 3.0
 
 
 @dataclass
@@ -147,6 +158,13 @@ def _size(j) -> float:
     return max(((h.rect[3] - h.rect[1]) for h in j.heads), default=0.0) or 0.1 * j.box.height
 
 
+def _off_centre(s: Seen) -> bool:
+    """Whether ``s``'s head lies too far to one side of its box to be that box's only figure (OFF_CENTRE)."""
+    head_h = s.head[3] - s.head[1]
+    offset = abs((s.head[0] + s.head[2]) / 2 - (s.rect[0] + s.rect[2]) / 2)
+    return head_h <= 0 or offset > OFF_CENTRE * head_h
+
+
 class Matcher:
     """Distances from found characters to each named character's stills, nearest still first."""
 
@@ -195,8 +213,11 @@ class Matcher:
                 dist = self.embedder.head_distance(vec, self.head_vecs)[0]
                 owners = self.head_owners
                 if s.whole:          # a stranger with a look-alike head has another body
-                    body = self.embedder.distance(self.embedder.embed([character_crop(bgr, s.rect)]), self.vecs)[0]
-                    dist = np.array([max(d, body[self.owners == o].min()) for d, o in zip(dist, owners)])
+                    body_vec = self.embedder.embed([character_crop(bgr, s.rect)])
+                    body = self.embedder.distance(body_vec, self.vecs)[0]
+                    alone = not self.embedder.body_tells(body_vec[0]) and not _off_centre(s)
+                    dist = np.array([d if alone and d <= HEAD_ALONE * self.embedder.threshold
+                                     else max(d, body[self.owners == o].min()) for d, o in zip(dist, owners)])
             else:
                 vec = self.embedder.embed([character_crop(bgr, s.rect)])
                 looks.append(Look(False, vec[0]))
