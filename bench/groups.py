@@ -45,6 +45,13 @@ A or B), before (5040a9b's code) -> after (fe26e53), in one run under a load ave
     tune     line       141  0.631 -> 0.752   false A+B 2 -> 0
     tune     colour     110  0.600 -> 0.727   false A+B 1 -> 0
 
+Issue 15's fourth round (branches i15find, i15overlap, i15stills, i15stranger, i15head, i15body;
+docs/benchmarks.md has what each changed), tune half, fa2fb8a -> 9daa68e, each branch measured
+alone against its base in the same session:
+
+    tune     line       141  0.823 -> 0.922   false A+B 0 -> 0
+    tune     colour     110  0.718 -> 0.755   false A+B 0 -> 0
+
 (worst: the lowest share right of any framing or background kind.  Coloured, nobody was named at
 all: about 0.20 is the share of frames whose truth is no group.)
 """
