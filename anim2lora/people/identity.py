@@ -117,6 +117,7 @@ class FeatureEmbedder(Embedder):
     def __init__(self):
         self.body_len = len(hog(np.zeros(HOG_SIZE[::-1], np.uint8)))
         self.head_len = len(hog(np.zeros(HEAD_SIZE[::-1], np.uint8)))
+        self.colour_at = 2 * (self.body_len + self.head_len)   # body, head, each straight and mirrored
 
     def identity(self):
         return {"embedder": "features", "version": FEATURES_VERSION}
@@ -134,7 +135,7 @@ class FeatureEmbedder(Embedder):
         return np.concatenate([*parts, _fill_colours(bgr, paint)]).astype(np.float32)
 
     def embed(self, crops):
-        width = 2 * (self.body_len + self.head_len) + HUE_BINS * SAT_BINS
+        width = self.colour_at + HUE_BINS * SAT_BINS
         return np.stack([self._one(c) for c in crops]) if len(crops) else np.zeros((0, width), np.float32)
 
     def distance(self, a, b):
@@ -146,8 +147,7 @@ class FeatureEmbedder(Embedder):
         body = mirrored(0, self.body_len)
         head = mirrored(2 * self.body_len, self.head_len)
         shape = HEAD_WEIGHT * head + (1 - HEAD_WEIGHT) * body
-        c0 = 2 * (self.body_len + self.head_len)
-        return _with_colour(shape, a[:, c0:], b[:, c0:])
+        return _with_colour(shape, a[:, self.colour_at:], b[:, self.colour_at:])
 
 
     # A head crop is mostly hair, skin and outline: its border says nothing about the paper, so
@@ -183,7 +183,7 @@ class FeatureEmbedder(Embedder):
     # matcher then lets a very near head name a whole figure: matching.HEAD_ALONE).
     # Line art has no fills and its outline is the same drawing on any background.
     def body_tells(self, vec):
-        return not vec[2 * (self.body_len + self.head_len):].any()
+        return not vec[self.colour_at:].any()
 
     def head_distance(self, a, b):
         n = self.head_len

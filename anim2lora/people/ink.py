@@ -154,8 +154,13 @@ def _standing_head(boxes: Sequence[Box], width: int, height: int) -> bool:
     """Whether a head box stands clear of the frame's sides and bottom.  A bump that the bottom or
     a side edge cuts is a plate, a cup or a shoulder (the counting rules take it for a fragment):
     it says nothing about whether the figures were found."""
-    return any(b.kind == "head" and not set(cut_edges(b.rect, width, height, EDGE * height)) - {"top"}
-               for b in boxes)
+    return any(b.kind == "head" and _clear(b.rect, width, height) for b in boxes)
+
+
+def _clear(rect, width: int, height: int) -> bool:
+    """Whether ``rect`` stands clear of the sides and bottom of a ``width`` x ``height`` picture
+    (any units, the same for all three); the top edge may cut hair."""
+    return not set(cut_edges(rect, width, height, EDGE * height)) - {"top"}
 
 
 def _blank(mask: np.ndarray, rects: Sequence[Rect], scale: float) -> None:
@@ -303,8 +308,7 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
             found = [e for e in apart if e]
             if right - left + 1 > SHOULDERS_BELOW * (max(e[1] for e in found) - min(e[0] for e in found) + 1):
                 left, right, bottom = apart[k]
-        left, right = min(left, lo), max(right, hi)
-        bottom = max(bottom, int(y0) + hi - lo + 1)
+        left, right, bottom = _over_bump((left, right, bottom), lo, hi, y0)
         if not _round(solid[int(y0):bottom, left:right + 1]):
             alone = _alone(solid, single, (lo, hi), top, body_top, (x, y), frame)
             if alone is None:
@@ -331,15 +335,19 @@ def _alone(solid: np.ndarray, single, run: Tuple[int, int], top: np.ndarray, bod
     if any(b[1] - b[0] > hi - lo for b in inner) or top[peak] - body_top > HEAD_ZONE * solid.shape[0]:
         return None
     y0 = top[peak]
-    left, right, bottom = _head_extent(solid, peak, y0, frame_h)
-    left, right = min(left, lo), max(right, hi)
-    bottom = max(bottom, int(y0) + hi - lo + 1)
+    left, right, bottom = _over_bump(_head_extent(solid, peak, y0, frame_h), lo, hi, y0)
     w, h = right - left + 1, bottom - int(y0)
-    x0, y1, margin = corner[0] + left, corner[1] + bottom, EDGE * frame_h
-    clear = x0 > margin and x0 + w < frame_w - margin and y1 < frame_h - margin
+    clear = _clear((corner[0] + left, corner[1] + y0, corner[0] + right + 1, corner[1] + bottom), frame_w, frame_h)
     if clear and ALONE_ASPECT[0] <= h / w <= ALONE_ASPECT[1] and _round(solid[int(y0):bottom, left:right + 1]):
         return left, y0, right, bottom
     return None
+
+
+def _over_bump(extent: Tuple[int, int, int], lo: int, hi: int, y0: float) -> Tuple[int, int, int]:
+    """A head's (left, right, bottom) widened to cover its whole bump (columns ``lo``..``hi``,
+    top ``y0``) and at least as deep as the bump is wide."""
+    left, right, bottom = extent
+    return min(left, lo), max(right, hi), max(bottom, int(y0) + hi - lo + 1)
 
 
 def _between(solid: np.ndarray, bumps, k: int) -> np.ndarray:

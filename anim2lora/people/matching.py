@@ -139,11 +139,11 @@ def _subject(bgr: np.ndarray, detector: Detector, settings: CountSettings) -> Li
     m = max(1, round(STILL_MARGIN * h))
     framed = _characters(cv2.copyMakeBorder(bgr, m, m, m, m, cv2.BORDER_REPLICATE), detector, settings)
     # a body guessed from a face would reach into the margin; a face is found as given anyway
-    moved = [_moved(j, m, w, h) for j in framed if not j.found_by_face]
+    moved = [_unframed(j, m, w, h) for j in framed if not j.found_by_face]
     return [j for j in moved if j.box.width > 0 and j.box.height > 0]
 
 
-def _moved(j: Judged, m: int, w: int, h: int) -> Judged:
+def _unframed(j: Judged, m: int, w: int, h: int) -> Judged:
     """``j`` found in a still framed by ``m`` pixels, its boxes moved back into the still."""
     def back(r: Rect) -> Rect:
         return (min(max(r[0] - m, 0.0), w), min(max(r[1] - m, 0.0), h), min(max(r[2] - m, 0.0), w),
