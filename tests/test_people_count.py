@@ -349,6 +349,62 @@ def test_a_blob_along_three_edges_is_the_background_and_a_plate_is_no_found_head
     assert _standing_head([plate, head(281, 0, 433, 200)], W, H)           # a close-up's crown: top cut only
 
 
+def _figure_before_a_wall(img, cx, top, ink=(25, 20, 30)):
+    """A cel figure inked with dark outlines: a round head (hair, two eyes) on a neck and a coat."""
+    import cv2
+
+    body = np.array([[cx - 60, top + 300], [cx - 45, top + 130], [cx + 45, top + 130], [cx + 60, top + 300]], np.int32)
+    cv2.fillPoly(img, [body], (60, 50, 120))
+    cv2.polylines(img, [body], True, ink, 2, cv2.LINE_AA)
+    cv2.rectangle(img, (cx - 10, top + 100), (cx + 10, top + 130), (190, 215, 250), -1)
+    for x in (cx - 10, cx + 10):
+        cv2.line(img, (x, top + 100), (x, top + 130), ink, 2, cv2.LINE_AA)
+    cv2.ellipse(img, (cx, top + 55), (42, 55), 0, 0, 360, (190, 215, 250), -1, cv2.LINE_AA)
+    cv2.ellipse(img, (cx, top + 55), (42, 55), 0, 0, 360, ink, 2, cv2.LINE_AA)
+    cv2.ellipse(img, (cx, top + 35), (46, 36), 0, 180, 360, (40, 70, 140), -1, cv2.LINE_AA)
+    cv2.ellipse(img, (cx, top + 35), (46, 36), 0, 180, 360, ink, 2, cv2.LINE_AA)
+    for x in (cx - 16, cx + 16):
+        cv2.ellipse(img, (x, top + 60), (6, 9), 0, 0, 360, ink, -1, cv2.LINE_AA)
+
+
+def test_a_wall_line_the_figure_stands_before_is_scenery_not_its_outline():
+    """A room's wall edge runs behind a standing figure just under the top of its head: the figure
+    cuts the line in two pieces, each shorter than a scenery line, which joined the head's
+    outline to the wall's and hid its bump.  Pieces in line that add up to a scenery line are
+    one: the head stands out again."""
+    import cv2
+
+    img = np.full((H, W, 3), (150, 165, 185), np.uint8)                  # the back wall
+    img[250:] = np.linspace((60, 65, 75), (110, 115, 125), W).astype(np.uint8)   # a shaded floor
+    cv2.rectangle(img, (120, 66), (430, 250), (40, 40, 40), 1)           # a window's frame
+    _figure_before_a_wall(img, 250, 62)
+    boxes = InkDetector(faces=False).detect(img)
+    heads = [b for b in boxes if b.kind == "head"]
+    assert any(200 < (h.rect[0] + h.rect[2]) / 2 < 300 and h.rect[1] < 80 for h in heads), boxes
+    assert count(boxes, W, H, RULES).n == 1
+
+
+def test_specks_are_no_eyes():
+    """A coat's panel closed by its outline and a table's edge holds specks of a broken fold line
+    (or of compression noise): two specks side by side made it a face, a second character on the
+    first one's coat.  An eye spans a few percent of its face at least."""
+    import cv2
+    from anim2lora.people.ink import faces
+
+    def outline(eyes):
+        mask = np.zeros((H, W), np.uint8)
+        cv2.ellipse(mask, (320, 180), (40, 50), 0, 0, 360, 255, 2)
+        for x in (305, 335):
+            if eyes:
+                cv2.ellipse(mask, (x, 170), (5, 8), 0, 0, 360, 255, -1)
+            else:
+                mask[170, x] = 255
+        return mask
+
+    assert len(faces(outline(True), H)) == 1
+    assert faces(outline(False), H) == []
+
+
 # -- the offline detector on generated scenes ---------------------------------------------------
 def _counted(kind, k, style):
     rgb, truth = scene(kind, k, W, H, style)

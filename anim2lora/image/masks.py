@@ -8,6 +8,7 @@ import numpy as np
 BG_TOLERANCE = 40          # colour distance (max over channels) still counted as background
 LINE_SPAN = 0.3            # straight runs longer than this share of the frame are scenery lines;
 UPRIGHT_SPAN = 0.6         # upright ones this long (a standing body's outline runs half its height)
+BROKEN_PIECE = 0.1         # a scenery line a figure stands in front of is cut in pieces at least this long
 LINE_WIDTH = 0.01          # when thinner than this share of the height (half-width): wider runs are paint
 INK_DARK, INK_LUMA = 80, 0.55  # ink: luma under 80 and under 55 % of the background's
 LINE_CONTRAST = 40         # an outline is this much darker (luma) than both its sides
@@ -92,3 +93,21 @@ def without_scenery_lines(mask: np.ndarray) -> np.ndarray:
     lines &= thin
     # a character standing on the floor line keeps its feet: only the line's own pixels go
     return cv2.subtract(mask, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+
+
+def without_broken_lines(mask: np.ndarray) -> np.ndarray:
+    """``mask`` (uint8) without thin level runs whose pieces along one row add up to a scenery
+    line: a wall's or a window's edge that a character stands in front of is cut where the figure
+    hides it, each piece shorter than a scenery line, yet still joins the figure's outline to the
+    room's (its head no longer stands above the wall line as a bump).  A figure's own outline
+    has no level runs that long in line with each other."""
+    import cv2
+
+    h, w = mask.shape[:2]
+    t = max(2, round(LINE_WIDTH * h))
+    thin = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN,
+                                               cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * t + 1, 2 * t + 1))))
+    pieces = cv2.morphologyEx(mask, cv2.MORPH_OPEN,
+                              cv2.getStructuringElement(cv2.MORPH_RECT, (max(1, int(w * BROKEN_PIECE)), 1))) & thin
+    lines = pieces * ((pieces > 0).sum(axis=1, keepdims=True) >= LINE_SPAN * w)
+    return cv2.subtract(mask, cv2.dilate(lines.astype(np.uint8), np.ones((3, 3), np.uint8)))

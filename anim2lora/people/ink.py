@@ -13,7 +13,7 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from ..image.masks import background_colours, dark_ink, foreground, lines_in_the_dark, outlines
+from ..image.masks import background_colours, dark_ink, foreground, lines_in_the_dark, outlines, without_broken_lines
 from .boxes import Box, Rect, area, cut_edges, inside_share
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
@@ -32,6 +32,8 @@ FACE_SIZE = (0.025, 0.6)   # a face spans this share of the frame height
 FACE_SOLIDITY = 0.8        # and is round: this share of its convex hull,
 FACE_FULLNESS = 1.12       # and at most this share of the ellipse in its box
 EYE_SHARE = 0.15           # an eye covers at most this share of the face
+EYE_SPAN = 0.06            # and spans at least this share of its width: specks of a broken line or of
+                           # compression noise in a coat's panel are no eyes, even a far face's dot eyes are
 HEAD_FULLNESS = (0.7, 1.2) # share of the ellipse in its box a head's silhouette fills,
 HEAD_CORNERS = 0.65        # and at most this share of the box's top corners outside that ellipse
 HEAD_INK = 0.01           # a head holds at least this share of outline ink (eyes, strands, its outline)
@@ -82,7 +84,7 @@ def _eyes(contours, tree, hole: int, y: int, w: int, h: int, area: float) -> boo
     child = tree[hole][2]
     while child >= 0:
         bx, by, bw, bh = cv2.boundingRect(contours[child])
-        if bw * bh <= EYE_SHARE * area and by + bh / 2 - y <= 0.75 * h:
+        if bw * bh <= EYE_SHARE * area and by + bh / 2 - y <= 0.75 * h and max(bw, bh) >= EYE_SPAN * w:
             marks.append((bx + bw / 2, by + bh / 2))
         child = tree[child][0]
     return any(abs(a[1] - b[1]) <= 0.25 * h and abs(a[0] - b[0]) >= 0.2 * w
@@ -134,7 +136,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         _blank(mask, ignore, scale)
     found_faces = faces(strokes, sh)
     r = max(1, round(CLOSE * sh))
-    drawn = outlines(small)
+    drawn = without_broken_lines(outlines(small))
     _blank(drawn, ignore, scale)
     boxes, scenery = _figures(fg, drawn, r, scale)
     if scenery or not _standing_head(boxes, w, h):
