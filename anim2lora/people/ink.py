@@ -39,6 +39,8 @@ HEAD_CORNERS = 0.65        # and at most this share of the box's top corners out
 HEAD_INK = 0.01           # a head holds at least this share of outline ink (eyes, strands, its outline)
 HEAD_ZONE = 0.4            # heads sit in the upper part of a body: lower bumps are hands, feet, props
 EDGE = 0.01                # a box this near an edge (share of the height) is cut by it, as the rules judge
+TWINS = 0.6                # bumps merged into one run are heads side by side only if each is this share
+                           # as wide as the widest (a spike or an ear is much narrower than its head)
 ALONE_ASPECT = (0.6, 1.7)  # a bump taken on its own after its merged run failed is a head only if about
                            # as tall as wide: hair spikes and ears merged into a head's run are narrow
 
@@ -290,7 +292,8 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
     heads = []
     body_top, body_h = top[np.isfinite(top)].min(), ink.shape[0]
     single = _bumps(top, BUMP * frame_h, HEAD_WIDTH * frame_h)
-    bumps = _merge_close(single, top, VALLEY * frame_h)
+    bumps = [b for run in _merge_close(single, top, VALLEY * frame_h)
+             for b in _touching(run, single, top, solid, frame_h, (x, frame[1]))]
     tops = [top[peak] if top[peak] - body_top <= HEAD_ZONE * body_h else None for _, _, peak in bumps]
     apart = None
     for k, (lo, hi, peak) in enumerate(bumps):
@@ -373,6 +376,26 @@ def _round(region: np.ndarray) -> bool:
     outside = ((xx + 0.5 - w / 2) / (w / 2)) ** 2 + ((yy + 0.5 - h / 2) / (h / 2)) ** 2 > 1
     corners = region[outside & (yy < h / 2)]
     return HEAD_FULLNESS[0] <= fullness <= HEAD_FULLNESS[1] and (not corners.size or corners.mean() <= HEAD_CORNERS)
+
+
+def _touching(run, single, top: np.ndarray, solid: np.ndarray, frame_h: int, across: Tuple[int, int]):
+    """A merged ``run`` of bumps, or its bumps apart when they are two heads whose hair touches:
+    the run met no chin (it got too deep for one head, or ran out of the blob: two bodies stand
+    under it) and it holds several bumps about as wide as each other, none cut by a side of the
+    frame (``across``: the blob's left column and the frame's width; a bump the side cuts may be
+    half a head, or hair and a ribbon of a figure's back).  One head's spikes, ears or buns
+    under one chin end where that chin does and stay one head."""
+    lo, hi, peak = run
+    inner = sorted(b for b in single if lo <= b[0] and b[1] <= hi)
+    if len(inner) < 2 or min(inner[0][0] + across[0], across[1] - 1 - inner[-1][1] - across[0]) <= EDGE * frame_h:
+        return [run]
+    widths = [b[1] - b[0] + 1 for b in inner]
+    if min(widths) < TWINS * max(widths):
+        return [run]
+    left, right, bottom = _head_extent(solid, peak, top[peak], frame_h)
+    if bottom - int(top[peak]) > HEAD_DEPTH * (right - left + 1) or bottom >= solid.shape[0]:
+        return inner
+    return [run]
 
 
 def _merge_close(bumps, top: np.ndarray, valley: float):
