@@ -96,6 +96,12 @@ def test_a_head_keeps_its_hair_colour_under_a_scene_light(gain):
     assert other < d[2, 0] and own < d[0, 1], d
 
 
+def test_head_crops_of_a_few_pixels_embed():
+    emb = FeatureEmbedder()
+    for shape in ((1, 1, 3), (1, 3, 3), (3, 1, 3), (2, 2, 3)):
+        assert np.isfinite(emb.embed_heads([np.full(shape, 120, np.uint8)])).all()
+
+
 def test_line_art_heads_keep_no_colour():
     """Line art has no fills: its head vector has no colour part, so shape alone compares it."""
     emb = FeatureEmbedder()

@@ -268,7 +268,7 @@ def _hair_colours(bgr: np.ndarray, hair: np.ndarray) -> np.ndarray:
     (FACE_BOX).  Where that leaves no colour (the box held hair only, whose own white makes it
     grey) the crop's colours as drawn: a coloured head never falls back to shape alone."""
     h, w = hair.shape
-    x0, x1, y0, y1 = (int(np.ceil(share * side)) for share, side in zip(FACE_BOX, (w, w, h, h)))
+    x0, x1, y0, y1 = (min(int(np.ceil(share * side)), side - 1) for share, side in zip(FACE_BOX, (w, w, h, h)))
     face = bgr[y0:max(y0 + 1, y1), x0:max(x0 + 1, x1)]
     white = np.maximum(np.percentile(face.reshape(-1, 3).astype(np.float32), FACE_WHITE, axis=0), 1.0)
     balanced = np.clip(bgr.astype(np.float32) * (255.0 / white), 0, 255).astype(np.uint8)
