@@ -51,26 +51,63 @@ def test_heads_are_compared_with_heads_mirrored_and_at_any_scale():
         assert d[["A", "B"].index(name)] < d[1 - ["A", "B"].index(name)], (name, d)
 
 
+def head(hair, skin, backdrop=(255, 255, 255)):
+    """A drawn head, BGR: hair over the top, a face below it, two eyes, an outline."""
+    img = np.full((80, 80, 3), backdrop, np.uint8)
+    cv2.ellipse(img, (40, 44), (30, 34), 0, 0, 360, skin, -1)
+    cv2.ellipse(img, (40, 30), (32, 24), 0, 180, 360, hair, -1)
+    cv2.rectangle(img, (8, 28), (72, 34), hair, -1)
+    for x in (30, 50):
+        cv2.circle(img, (x, 48), 4, (40, 40, 40), -1)
+    cv2.ellipse(img, (40, 44), (30, 34), 0, 0, 360, (30, 30, 30), 2)
+    return img
+
+
+BROWN, BLOND, PURPLE = (44, 84, 150), (112, 204, 238), (138, 58, 86)
+PALE = (200, 215, 250)
+
+
 def test_a_head_is_told_by_its_hair_colour_not_its_skin():
     emb = FeatureEmbedder()
-
-    def head(hair, skin):
-        """A drawn head, BGR: hair over the top, a face below it, two eyes, an outline."""
-        img = np.full((80, 80, 3), 255, np.uint8)
-        cv2.ellipse(img, (40, 44), (30, 34), 0, 0, 360, skin, -1)
-        cv2.ellipse(img, (40, 30), (32, 24), 0, 180, 360, hair, -1)
-        cv2.rectangle(img, (8, 28), (72, 34), hair, -1)
-        for x in (30, 50):
-            cv2.circle(img, (x, 48), 4, (40, 40, 40), -1)
-        cv2.ellipse(img, (40, 44), (30, 34), 0, 0, 360, (30, 30, 30), 2)
-        return img
-
-    brown, blond = (44, 84, 150), (112, 204, 238)
-    pale, tan = (200, 215, 250), (150, 180, 225)
-    v = emb.embed_heads([head(brown, pale), head(brown, tan), head(blond, pale)])
+    tan = (150, 180, 225)
+    v = emb.embed_heads([head(BROWN, PALE), head(BROWN, tan), head(BLOND, PALE)])
     d = emb.head_distance(v, v)
     # the same brown hair over another skin is nearer than blond hair over the same skin
     assert d[0, 1] < d[0, 2]
+
+
+@pytest.mark.parametrize("gain", [(0.5, 0.5, 0.58),      # a night scene under a warm lamp (B, G, R)
+                                  (0.62, 0.5, 0.45),     # a blue night grade
+                                  (0.84, 0.95, 1.05)])   # a warm sunset key
+def test_a_head_keeps_its_hair_colour_under_a_scene_light(gain):
+    """A scene's light tints the whole character: the brown-haired character stays nearer its
+    unlit still than the blond stranger under the same light, and than the purple-haired other."""
+    emb = FeatureEmbedder()
+
+    def lit(img):
+        return np.clip(img * np.array(gain, np.float32), 0, 255).astype(np.uint8)
+
+    stills = emb.embed_heads([head(BROWN, PALE), head(PURPLE, PALE)])
+    frames = emb.embed_heads([lit(head(BROWN, PALE, (60, 40, 30))), lit(head(BLOND, PALE, (60, 40, 30))),
+                              lit(head(PURPLE, PALE, (60, 40, 30)))])
+    d = emb.head_distance(frames, stills)
+    own, stranger, other = d[0, 0], d[1, 0], d[2, 1]
+    assert own < 0.5 * stranger, (own, stranger)
+    assert other < d[2, 0] and own < d[0, 1], d
+
+
+def test_head_crops_of_a_few_pixels_embed():
+    emb = FeatureEmbedder()
+    for shape in ((1, 1, 3), (1, 3, 3), (3, 1, 3), (2, 2, 3)):
+        assert np.isfinite(emb.embed_heads([np.full(shape, 120, np.uint8)])).all()
+
+
+def test_line_art_heads_keep_no_colour():
+    """Line art has no fills: its head vector has no colour part, so shape alone compares it."""
+    emb = FeatureEmbedder()
+    line = head((255, 255, 255), (255, 255, 255))
+    v = emb.embed_heads([line])[0]
+    assert not v[2 * emb.head_len:].any()
 
 
 def test_a_character_without_a_head_is_compared_with_whole_stills():
