@@ -65,6 +65,15 @@ class Look:
     vec: np.ndarray
 
 
+class Looks:
+    """Many looks stacked once, heads apart from bodies, to compare one look with all of them."""
+
+    def __init__(self, looks: Sequence[Look]):
+        self.heads = np.array([look.head for look in looks], bool)
+        self.vecs = {h: np.stack([look.vec for look in looks if look.head == h]) if (self.heads == h).any() else None
+                     for h in (True, False)}
+
+
 @dataclass(frozen=True)
 class Seen:
     """One character found in a picture: its body's box and its head's, when it has one."""
@@ -231,10 +240,17 @@ class Matcher:
                 out[i, k] = float(mine.min()) if mine.size else 1.0
         return out, looks
 
+    def apart(self, look: "Look", others: "Looks") -> np.ndarray:
+        """[len(others)] distances from ``look`` (head with head, body with body; inf where one
+        shows a head and the other does not)."""
+        out = np.full(len(others.heads), np.inf, np.float32)
+        like = others.heads == look.head
+        if like.any():
+            measure = self.embedder.head_distance if look.head else self.embedder.distance
+            out[like] = measure(look.vec[None], others.vecs[look.head])[0]
+        return out
+
     def alike(self, a: "Look", b: "Look") -> Optional[float]:
         """How far two looks of found characters are from each other (head with head, body with
         body); None when one shows a head and the other does not."""
-        if a.head != b.head:
-            return None
-        measure = self.embedder.head_distance if a.head else self.embedder.distance
-        return float(measure(a.vec[None], b.vec[None])[0, 0])
+        return float(self.apart(a, Looks([b]))[0]) if a.head == b.head else None
