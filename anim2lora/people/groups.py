@@ -54,7 +54,7 @@ LOST = "lost_character"   # a character found just before and after, in one plac
 RECUR = 2
 RECUR_NEAR = 0.75
 SURE_LOOKS = 256          # per name, the surest kept: enough to cover a clip's scenes, bounded memory
-SHOT_LOOKS = 16           # per track and shot: one character's drawings in one shot look alike
+SHOT_LOOKS = 8            # per track and shot: one character's drawings in one shot look alike
 NAMING = "naming-4"       # bump when the naming rules change what a split holds (the set's id covers it)
 
 
@@ -298,13 +298,14 @@ class _Clip:
         for (shot, _, who), (calls, looks) in self.doubts.items():
             if who not in sure:
                 continue              # no sure drawing of the name to compare with: the call stands
-            own, recur = [], []
-            for look in looks:
-                mine = matcher.apart(look, sure[who][0])
-                own.append(float(mine[sure[who][1] != shot].min(initial=np.inf)))
-                near = np.minimum.reduceat(matcher.apart(look, others), starts)[shots != shot]   # per other shot
-                recur.append(float(np.partition(near, RECUR - 1)[RECUR - 1]) if len(near) >= RECUR else np.inf)
-            if np.isfinite(np.mean(own)) and np.mean(recur) <= RECUR_NEAR * np.mean(own):
+            mine = Looks(looks)
+            own = matcher.apart(mine, sure[who][0])[:, sure[who][1] != shot].min(axis=1, initial=np.inf)
+            near = np.minimum.reduceat(matcher.apart(mine, others), starts, axis=1)[:, shots != shot]  # per shot
+            if near.shape[1] < RECUR:
+                continue
+            recur = np.partition(near, RECUR - 1, axis=1)[:, RECUR - 1]
+            # pooled along the track, as its distances to the stills are
+            if np.isfinite(own.mean()) and recur.mean() <= RECUR_NEAR * own.mean():
                 out.extend(calls)
         return out
 

@@ -240,17 +240,17 @@ class Matcher:
                 out[i, k] = float(mine.min()) if mine.size else 1.0
         return out, looks
 
-    def apart(self, look: "Look", others: "Looks") -> np.ndarray:
-        """[len(others)] distances from ``look`` (head with head, body with body; inf where one
+    def apart(self, looks: "Looks", others: "Looks") -> np.ndarray:
+        """[len(looks), len(others)] distances (head with head, body with body; inf where one
         shows a head and the other does not)."""
-        out = np.full(len(others.heads), np.inf, np.float32)
-        like = others.heads == look.head
-        if like.any():
-            measure = self.embedder.head_distance if look.head else self.embedder.distance
-            out[like] = measure(look.vec[None], others.vecs[look.head])[0]
+        out = np.full((len(looks.heads), len(others.heads)), np.inf, np.float32)
+        for head, measure in ((True, self.embedder.head_distance), (False, self.embedder.distance)):
+            mine, theirs = looks.heads == head, others.heads == head
+            if mine.any() and theirs.any():
+                out[np.ix_(mine, theirs)] = measure(looks.vecs[head], others.vecs[head])
         return out
 
     def alike(self, a: "Look", b: "Look") -> Optional[float]:
         """How far two looks of found characters are from each other (head with head, body with
         body); None when one shows a head and the other does not."""
-        return float(self.apart(a, Looks([b]))[0]) if a.head == b.head else None
+        return float(self.apart(Looks([a]), Looks([b]))[0, 0]) if a.head == b.head else None
