@@ -285,3 +285,78 @@ def test_body_tells_only_in_line_art():
     cv2.rectangle(painted, (33, 23), (67, 177), (40, 60, 200), -1)
     assert e.body_tells(e.embed([line])[0])
     assert not e.body_tells(e.embed([painted])[0])
+
+
+class _Cosine:
+    """An embedder over unit vectors: distance 1 - cosine, heads compared as bodies."""
+
+    def distance(self, a, b):
+        return 1.0 - a @ b.T
+
+    head_distance = distance
+
+
+def _clip_matcher():
+    from anim2lora.people.matching import Matcher
+
+    m = Matcher.__new__(Matcher)
+    m.embedder = _Cosine()
+    return m
+
+
+def _look(angle):
+    from anim2lora.people.matching import Look
+
+    return Look(True, np.array([np.cos(angle), np.sin(angle)], np.float32))
+
+
+def _clip_with(doubt_at, unknown_at, sure_a=(0.0, 0.05, -0.05)):
+    """A clip whose shots 0-2 name A surely (``sure_a``: their looks' angles), whose shots 10, 11...
+    leave one character unknown each (``unknown_at``), and whose shot 20 names A on a doubtful
+    call (its stills distance 0.30 against B's 0.45, beyond the limit 0.16) looking ``doubt_at``."""
+    from anim2lora.names import UNKNOWN
+    from anim2lora.people.groups import _Clip
+
+    clip = _Clip(["A", "B"])
+    limits = np.array([[0.16, 0.38]], np.float32)
+    for shot, angle in enumerate(sure_a):
+        clip.add(shot, shot, np.array([[0.08, 0.30]], np.float32), limits, [("A", 0.08)], [_look(angle)], [0], True)
+    clip.add(5, 5, np.array([[0.30, 0.08]], np.float32), limits, [("B", 0.08)], [_look(2.0)], [0], True)
+    for k, angle in enumerate(unknown_at):
+        clip.add(10 + k, 10 + k, np.array([[0.30, 0.32]], np.float32), limits, [(UNKNOWN, 0.30)], [_look(angle)],
+                 [0], False)
+    for f in range(3):       # three drawings of one track
+        clip.add(20, 100 + f, np.array([[0.30, 0.45]], np.float32), limits, [("A", 0.30)], [_look(doubt_at)], [0],
+                 True)
+    return clip.recurring(_clip_matcher())
+
+
+def test_a_stranger_who_comes_back_unnamed_is_not_named_on_a_doubtful_call():
+    # the stranger's drawing (0.9 rad from A's sure looks, 1 - cos = 0.38) lies at 0.02 from the
+    # character left unknown in two other shots: the clip's own recurring stranger
+    assert sorted(_clip_with(0.9, [0.85, 0.95])) == [(100, 0), (101, 0), (102, 0)]
+    # one other shot alone is A's own hard drawing as often as a stranger: the call stands
+    assert _clip_with(0.9, [0.85]) == []
+    # near A's sure drawings (0.2 rad: 0.02), the unknown characters farther (0.5 rad: 0.12): A
+    assert _clip_with(0.2, [0.7, 0.7]) == []
+    # no sure drawing of A in another shot to compare with: the call stands
+    assert _clip_with(0.9, [0.85, 0.95], sure_a=()) == []
+
+
+def test_only_sure_calls_of_grouped_frames_become_a_names_clip_looks():
+    from anim2lora.names import UNKNOWN
+    from anim2lora.people import groups
+
+    clip = groups._Clip(["A", "B"])
+    limits = np.array([[0.16, 0.38]], np.float32)
+    clip.add(0, 0, np.array([[0.08, 0.30]], np.float32), limits, [("A", 0.08)], [_look(0.0)], [0], True)    # sure
+    clip.add(1, 1, np.array([[0.08, 0.30]], np.float32), limits, [("A", 0.08)], [_look(0.0)], [0], False)   # no group
+    # the runner-up near: a doubtful call
+    clip.add(2, 2, np.array([[0.14, 0.20]], np.float32), limits, [("A", 0.14)], [_look(0.0)], [0], True)
+    clip.add(3, 3, np.array([[0.30, 0.30]], np.float32), limits, [(UNKNOWN, 0.30)], [_look(0.0)], [0], False)
+    assert [s for _, _, s, _ in clip.sure["A"]] == [0] and not clip.sure["B"]
+    assert list(clip.doubts) == [(2, 0, "A")] and list(clip.unknown) == [(3, 0)]
+    for k in range(groups.SURE_LOOKS + 5):     # bounded: the surest kept
+        clip.add(10 + k, 10 + k, np.array([[0.01 + k * 1e-4, 0.30]], np.float32), limits, [("A", 0.01 + k * 1e-4)],
+                 [_look(0.0)], [0], True)
+    assert len(clip.sure["A"]) == groups.SURE_LOOKS and max(-d for d, _, _, _ in clip.sure["A"]) < 0.05

@@ -3,9 +3,12 @@ in the group of the characters it shows (``A``, ``B``, ``A+B``), and per-charact
 solo data.
 
 A frame whose characters are not all recognised, or whose bodies overlap, goes to the rejected
-set with the reason: a wrong name in a caption teaches the LoRA a stranger.
+set with the reason: a wrong name in a caption teaches the LoRA a stranger.  Once every shot is
+named, the clip is looked at as a whole: a name given short of a sure call to a drawing that
+looks like a character the clip leaves unnamed shot after shot is taken back (RECUR).
 """
 
+import heapq
 import os
 import time
 from dataclasses import dataclass
@@ -27,17 +30,32 @@ from ..specs import check_declared, setting
 from .detectors import Detector, load_detector
 from .boxes import area
 from .identity import EMBEDDER_NAMES, load_embedder
-from .matching import Look, Matcher, Reference, Seen, character_crop, reference_crops, seen_in
+from .matching import Look, Looks, Matcher, Reference, Seen, character_crop, reference_crops, seen_in
 from .rules import CHARACTER, OVERLAP
 from .run import count_frames
 from .settings import CountSettings
-from .tracks import LOOK, by_shot, lost, pooled
+from .tracks import LOOK, by_shot, lost, pooled, tracks
 
 MAX_CROP_AREA = 0.5       # crops under half the frame: a crop as big as the frame adds nothing
 THIN_GROUP = 20           # fewer frames than this: too thin to train on its own
 CLEAR = 0.5               # beyond a name's own spread: named only when the runner-up is twice as far
 LOST = "lost_character"   # a character found just before and after, in one place, is not found here
-NAMING = "naming-3"       # bump when the naming rules change what a split holds (the set's id covers it)
+# A name given short of a sure call (the nearest still within the name's limit and the runner-up
+# at least 1/CLEAR as far) may be a stranger who comes back.  Real footage shows its side
+# characters again and again, and one character's drawings in one clip (its light, its line)
+# lie nearer one another than to the user's stills or to another character's drawings: a
+# character the clip leaves unnamed in shot after shot is one of its own.  Such a call is left
+# unknown when characters left unknown in RECUR other shots lie nearer to it than RECUR_NEAR
+# times the name's nearest sure drawing in another shot.  On the development set's tune half,
+# colour: the stranger named A lay 0.54-0.65 of that distance from the stranger left unknown in
+# three other shots; of the right calls, the second-nearest other shot lay at 0.91 (line art)
+# and 1.0 (colour) or farther.  One shot alone is not enough: the main character's own hard
+# drawings (a dark, small full shot) are left unknown too, and lie near its calls there.
+RECUR = 2
+RECUR_NEAR = 0.75
+SURE_LOOKS = 256          # per name, the surest kept: enough to cover a clip's scenes, bounded memory
+SHOT_LOOKS = 8            # per track and shot: one character's drawings in one shot look alike
+NAMING = "naming-4"       # bump when the naming rules change what a split holds (the set's id covers it)
 
 
 @dataclass(frozen=True)
@@ -193,6 +211,7 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
     crop_dir = f"{FRAMES}/crops-{settings_digest({'parent': frames.id, **key}, 16)}"
     results: Dict[int, FrameGroup] = {}
     crop_rows: Dict[str, List[dict]] = {n: [] for n in names}
+    clip = _Clip(names)
     done = 0
     for run in by_shot([rows[j.index] for j in judged]).values():
         shown = [judged[i] for i in run if not judged[i].reason and judged[i].characters]
@@ -214,19 +233,100 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
         places = [[c.head or c.rect for c in j.characters] for j in shown]
         same = _same_look(matcher, looks, LOOK * threshold)
         missed = set(lost(places, same))
+        track_of = {fc: t for t, members in enumerate(tracks(places, same)) for fc in members}
         for f, (j, crops, per_name, look) in enumerate(zip(shown, cut, pooled(distances, places, same), looks)):
-            called = assign(per_name, names, threshold, settings.min_margin, matcher.limits(threshold, look))
+            limits = matcher.limits(threshold, look)
+            called = assign(per_name, names, threshold, settings.min_margin, limits)
             named = [(who, round(d, 4), [round(v, 1) for v in c.rect]) for (who, d), c in zip(called, j.characters)]
             results[j.index] = _frame_group(j.index, named, names, f in missed)
+            clip.add(done, j.index, per_name, limits, called, look, [track_of[(f, c)] for c in range(len(look))],
+                     results[j.index].group is not None)
             if results[j.index].group is not None:
                 for (who, _, _), crop in zip(named, crops):
                     if crop is not None:
                         crop_rows[who].append(_save_crop(frames.root, crop_dir, rows[j.index], who, crop))
         done += len(run)
         progress.update(done)
+    for index, c in clip.recurring(matcher):
+        _withdraw(results, crop_rows, frames.root, index, c, names)
     progress.update(len(judged), force=True)
     ordered = [results[j.index] for j in judged]
     return _sets(frames, key, ordered, crop_rows, refs, embedder, threshold, started)
+
+
+class _Clip:
+    """What the clip shows: each name's surest drawings, the characters it left unknown, and the
+    names given short of sure, as looks (small vectors, never pixels), each with its shot."""
+
+    def __init__(self, names: Sequence[str]):
+        self.names = list(names)
+        self.sure: Dict[str, list] = {n: [] for n in names}     # heaps of (-distance, n, shot, look)
+        self.unknown: Dict[Tuple[int, int], List[Look]] = {}    # (shot, track) -> looks
+        self.doubts: Dict[Tuple[int, int, str], Tuple[list, list]] = {}   # (shot, track, name) -> calls, looks
+        self._n = 0
+
+    def add(self, shot: int, index: int, per_name: np.ndarray, limits: np.ndarray, called, looks: Sequence[Look],
+            tracks_: Sequence[int], grouped: bool) -> None:
+        """One frame's calls (``per_name`` pooled along tracks, as named)."""
+        for c, (row, limit, (who, best), look, t) in enumerate(zip(per_name, limits, called, looks, tracks_)):
+            if who == UNKNOWN:
+                _bounded(self.unknown.setdefault((shot, t), []), look)
+            elif grouped:       # no overlap, nobody lost or unknown beside it
+                k = self.names.index(who)
+                second = float(np.delete(row, k).min()) if row.size > 1 else 1.0
+                if best <= limit[k] and best <= CLEAR * second:
+                    self._n += 1
+                    heap, entry = self.sure[who], (-best, self._n, shot, look)
+                    (heapq.heappush if len(heap) < SURE_LOOKS else heapq.heappushpop)(heap, entry)
+                else:
+                    calls, seen = self.doubts.setdefault((shot, t, who), ([], []))
+                    calls.append((index, c))
+                    _bounded(seen, look)
+
+    def recurring(self, matcher: Matcher) -> List[Tuple[int, int]]:
+        """(frame index, character) of every doubtful call nearer to characters left unknown in
+        RECUR other shots than RECUR_NEAR times to its name's sure drawings (pooled along its track)."""
+        unknown = sorted(((shot, look) for (shot, _), looks in self.unknown.items() for look in looks),
+                         key=lambda u: u[0])
+        if not unknown:
+            return []
+        others = Looks([look for _, look in unknown])
+        shots, starts = np.unique([s for s, _ in unknown], return_index=True)    # each shot's first look
+        sure = {n: (Looks([look for _, _, _, look in heap]), np.array([s for _, _, s, _ in heap]))
+                for n, heap in self.sure.items() if heap}
+        out = []
+        for (shot, _, who), (calls, looks) in self.doubts.items():
+            if who not in sure:
+                continue              # no sure drawing of the name to compare with: the call stands
+            mine = Looks(looks)
+            own = matcher.apart(mine, sure[who][0])[:, sure[who][1] != shot].min(axis=1, initial=np.inf)
+            near = np.minimum.reduceat(matcher.apart(mine, others), starts, axis=1)[:, shots != shot]  # per shot
+            if near.shape[1] < RECUR:
+                continue
+            recur = np.partition(near, RECUR - 1, axis=1)[:, RECUR - 1]
+            # pooled along the track, as its distances to the stills are
+            if np.isfinite(own.mean()) and recur.mean() <= RECUR_NEAR * own.mean():
+                out.extend(calls)
+        return out
+
+
+def _bounded(looks: List[Look], look: Look) -> None:
+    """Add ``look`` to a track's looks, at most SHOT_LOOKS kept: every other one dropped when full."""
+    looks.append(look)
+    if len(looks) > SHOT_LOOKS:
+        del looks[1::2]
+
+
+def _withdraw(results: Dict[int, FrameGroup], crop_rows: Dict[str, List[dict]], root: Path, index: int, c: int,
+              names: Sequence[str]) -> None:
+    """Character ``c`` of frame ``index`` unnamed after all: the frame leaves its group, its crops too."""
+    named = list(results[index].names)
+    named[c] = (UNKNOWN, *named[c][1:])
+    results[index] = _frame_group(index, named, names)
+    for rows in crop_rows.values():
+        for row in [r for r in rows if r["index"] == index]:
+            rows.remove(row)
+            (root / row["file"]).unlink(missing_ok=True)
 
 
 def _same_look(matcher: Matcher, looks: Sequence[Sequence[Look]], limit: float):

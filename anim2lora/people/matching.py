@@ -65,6 +65,15 @@ class Look:
     vec: np.ndarray
 
 
+class Looks:
+    """Many looks stacked once, heads apart from bodies, to compare one look with all of them."""
+
+    def __init__(self, looks: Sequence[Look]):
+        self.heads = np.array([look.head for look in looks], bool)
+        self.vecs = {h: np.stack([look.vec for look in looks if look.head == h]) if (self.heads == h).any() else None
+                     for h in (True, False)}
+
+
 @dataclass(frozen=True)
 class Seen:
     """One character found in a picture: its body's box and its head's, when it has one."""
@@ -231,10 +240,17 @@ class Matcher:
                 out[i, k] = float(mine.min()) if mine.size else 1.0
         return out, looks
 
+    def apart(self, looks: "Looks", others: "Looks") -> np.ndarray:
+        """[len(looks), len(others)] distances (head with head, body with body; inf where one
+        shows a head and the other does not)."""
+        out = np.full((len(looks.heads), len(others.heads)), np.inf, np.float32)
+        for head, measure in ((True, self.embedder.head_distance), (False, self.embedder.distance)):
+            mine, theirs = looks.heads == head, others.heads == head
+            if mine.any() and theirs.any():
+                out[np.ix_(mine, theirs)] = measure(looks.vecs[head], others.vecs[head])
+        return out
+
     def alike(self, a: "Look", b: "Look") -> Optional[float]:
         """How far two looks of found characters are from each other (head with head, body with
         body); None when one shows a head and the other does not."""
-        if a.head != b.head:
-            return None
-        measure = self.embedder.head_distance if a.head else self.embedder.distance
-        return float(measure(a.vec[None], b.vec[None])[0, 0])
+        return float(self.apart(Looks([a]), Looks([b]))[0, 0]) if a.head == b.head else None
