@@ -107,7 +107,7 @@ def test_line_art_heads_keep_no_colour():
     emb = FeatureEmbedder()
     line = head((255, 255, 255), (255, 255, 255))
     v = emb.embed_heads([line])[0]
-    assert not v[2 * emb.head_len:].any()
+    assert not v[emb.head_colour_at:].any()
 
 
 def test_a_character_without_a_head_is_compared_with_whole_stills():
