@@ -388,6 +388,33 @@ def test_a_wall_line_the_figure_stands_before_is_scenery_not_its_outline():
     assert count(boxes, W, H, RULES).n == 1
 
 
+def test_a_crate_drawn_in_straight_lines_is_no_head():
+    """A shaded crate stands on a rendered room's floor beside a figure: its top is a round
+    enough bump of its outline, but a box is drawn in straight lines and a head in curves.  The
+    crate is no head; the figure's head still is."""
+    import cv2
+    from anim2lora.people.ink import _ruled
+
+    img = np.full((H, W, 3), (150, 165, 185), np.uint8)                  # the back wall
+    img[250:] = np.linspace((60, 65, 75), (110, 115, 125), W).astype(np.uint8)   # a shaded floor
+    _figure_before_a_wall(img, 250, 40)
+    top = np.array([[430, 200], [470, 185], [530, 185], [490, 200]], np.int32)
+    front = np.array([[430, 200], [490, 200], [490, 270], [430, 270]], np.int32)
+    side = np.array([[490, 200], [530, 185], [530, 255], [490, 270]], np.int32)
+    for face, colour in ((top, (90, 200, 230)), (front, (60, 150, 190)), (side, (40, 110, 150))):
+        cv2.fillPoly(img, [face], colour)
+        cv2.polylines(img, [face], True, (25, 20, 30), 2)
+    heads = [b for b in InkDetector(faces=False).detect(img) if b.kind == "head"]
+    assert heads and all((h.rect[0] + h.rect[2]) / 2 < 400 for h in heads), heads
+    # the rule itself: a box's outline is ruled, a head's is not
+    crate, face = np.zeros((80, 80), bool), np.zeros((80, 80), np.uint8)
+    crate[10, 5:75] = crate[70, 5:75] = crate[10:71, 5] = crate[10:71, 75] = crate[10, 5:75] = True
+    cv2.ellipse(face, (40, 42), (32, 36), 0, 0, 360, 255, 2)
+    for x in (28, 52):
+        cv2.ellipse(face, (x, 45), (4, 6), 0, 0, 360, 255, -1)
+    assert _ruled(crate, H) and not _ruled(face > 0, H)
+
+
 def test_specks_are_no_eyes():
     """A coat's panel closed by its outline and a table's edge holds specks of a broken fold line
     (or of compression noise): two specks side by side made it a face, a second character on the
