@@ -105,6 +105,19 @@ def test_a_face_mostly_inside_a_head_outline_is_that_head():
     assert labels(c) == [CHARACTER] and not c.overlap and c.n == 1
 
 
+def test_a_face_at_one_end_of_a_head_outline_twice_its_width_is_one_of_two_heads():
+    """One character half behind another, their hair fused into one outline bump: the face found
+    sits at one end of the bump, and the bump runs on past its head by a whole head.  That is two
+    heads in one body box (an overlap), not one head named after the face's character.  A face
+    found on the eyes alone, small in the middle of its hair, stays that head's."""
+    fused = count([person(170, 36, 425, 258), head(191, 41, 418, 198), head(202, 105, 279, 183, "face")], W, H,
+                  RULES, has_faces=True)
+    assert fused.overlap and fused.n == 2
+    small = count([person(100, 18, 300, 360), head(139, 20, 220, 106), head(175, 66, 206, 97, "face")], W, H,
+                  RULES, has_faces=True)
+    assert labels(small) == [CHARACTER] and not small.overlap and small.n == 1
+
+
 def test_a_close_ups_coat_on_the_bottom_edge_is_no_background_colour():
     """A colour must show on two edges of the frame to be its background: a close-up's coat or
     hair fills much of the bottom edge only, the wall runs round the other three."""
