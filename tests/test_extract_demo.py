@@ -136,3 +136,25 @@ def test_preview_is_bounded(demo_extract):
     sheet = contact_sheet(demo_extract.frames, max_tiles=24, width=1024)
     assert sheet.dtype == np.uint8 and sheet.shape[1] <= 1024
     assert sheet.shape[0] <= 1024 and sheet.mean() > 100  # mostly white drawings, not empty tiles
+
+
+def test_a_pan_is_no_new_structure_but_a_cut_after_it_is():
+    """A camera pan moves every line by one shift, which replaces much of the edge structure
+    like a cut does: a pan's drawings scored about a third each, and the cut that ended the pan
+    stood out against them too little to be found.  Between consecutive drawings a pan is taken
+    out; a cut to another picture still scores high, and so do a transition's two ends."""
+    from anim2lora.extract import measures
+
+    rng = np.random.default_rng(7)
+    plate = np.full((400, 1200), 245, np.uint8)
+    for _ in range(60):                      # a room's lines and props, line art on white
+        x, y = int(rng.integers(0, 1150)), int(rng.integers(0, 350))
+        cv2.rectangle(plate, (x, y), (x + int(rng.integers(20, 90)), y + int(rng.integers(20, 90))), 30, 2)
+    other = np.full((400, 640), 245, np.uint8)
+    for _ in range(30):
+        cv2.circle(other, (int(rng.integers(0, 640)), int(rng.integers(0, 400))), int(rng.integers(10, 60)), 30, 2)
+    looks = [measures.look(np.ascontiguousarray(plate[:, x:x + 640])) for x in (0, 20)]
+    cut = measures.look(other)
+    assert measures.cut_score(looks[0], looks[1]) > 0.3                  # the pan, judged as before
+    assert measures.cut_score(looks[0], looks[1], pan=True) < 0.1
+    assert measures.cut_score(looks[1], cut, pan=True) > 0.5

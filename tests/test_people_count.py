@@ -105,6 +105,19 @@ def test_a_face_mostly_inside_a_head_outline_is_that_head():
     assert labels(c) == [CHARACTER] and not c.overlap and c.n == 1
 
 
+def test_a_face_at_one_end_of_a_head_outline_twice_its_width_is_one_of_two_heads():
+    """One character half behind another, their hair fused into one outline bump: the face found
+    sits at one end of the bump, and the bump runs on past its head by a whole head.  That is two
+    heads in one body box (an overlap), not one head named after the face's character.  A face
+    found on the eyes alone, small in the middle of its hair, stays that head's."""
+    fused = count([person(170, 36, 425, 258), head(191, 41, 418, 198), head(202, 105, 279, 183, "face")], W, H,
+                  RULES, has_faces=True)
+    assert fused.overlap and fused.n == 2
+    small = count([person(100, 18, 300, 360), head(139, 20, 220, 106), head(175, 66, 206, 97, "face")], W, H,
+                  RULES, has_faces=True)
+    assert labels(small) == [CHARACTER] and not small.overlap and small.n == 1
+
+
 def test_a_close_ups_coat_on_the_bottom_edge_is_no_background_colour():
     """A colour must show on two edges of the frame to be its background: a close-up's coat or
     hair fills much of the bottom edge only, the wall runs round the other three."""
@@ -386,6 +399,33 @@ def test_a_wall_line_the_figure_stands_before_is_scenery_not_its_outline():
     heads = [b for b in boxes if b.kind == "head"]
     assert any(200 < (h.rect[0] + h.rect[2]) / 2 < 300 and h.rect[1] < 80 for h in heads), boxes
     assert count(boxes, W, H, RULES).n == 1
+
+
+def test_a_crate_drawn_in_straight_lines_is_no_head():
+    """A shaded crate stands on a rendered room's floor beside a figure: its top is a round
+    enough bump of its outline, but a box is drawn in straight lines and a head in curves.  The
+    crate is no head; the figure's head still is."""
+    import cv2
+    from anim2lora.people.ink import _ruled
+
+    img = np.full((H, W, 3), (150, 165, 185), np.uint8)                  # the back wall
+    img[250:] = np.linspace((60, 65, 75), (110, 115, 125), W).astype(np.uint8)   # a shaded floor
+    _figure_before_a_wall(img, 250, 40)
+    top = np.array([[430, 200], [470, 185], [530, 185], [490, 200]], np.int32)
+    front = np.array([[430, 200], [490, 200], [490, 270], [430, 270]], np.int32)
+    side = np.array([[490, 200], [530, 185], [530, 255], [490, 270]], np.int32)
+    for face, colour in ((top, (90, 200, 230)), (front, (60, 150, 190)), (side, (40, 110, 150))):
+        cv2.fillPoly(img, [face], colour)
+        cv2.polylines(img, [face], True, (25, 20, 30), 2)
+    heads = [b for b in InkDetector(faces=False).detect(img) if b.kind == "head"]
+    assert heads and all((h.rect[0] + h.rect[2]) / 2 < 400 for h in heads), heads
+    # the rule itself: a box's outline is ruled, a head's is not
+    crate, face = np.zeros((80, 80), bool), np.zeros((80, 80), np.uint8)
+    crate[10, 5:75] = crate[70, 5:75] = crate[10:71, 5] = crate[10:71, 75] = crate[10, 5:75] = True
+    cv2.ellipse(face, (40, 42), (32, 36), 0, 0, 360, 255, 2)
+    for x in (28, 52):
+        cv2.ellipse(face, (x, 45), (4, 6), 0, 0, 360, 255, -1)
+    assert _ruled(crate, H) and not _ruled(face > 0, H)
 
 
 def test_specks_are_no_eyes():

@@ -21,7 +21,7 @@ from .scan import Scanner
 from .settings import ExtractSettings
 from .writer import THUMBS, FrameWriter
 
-ALGORITHM = "extract-1"          # bump when a change alters which frames are chosen
+ALGORITHM = "extract-2"          # bump when a change alters which frames are chosen
 # dropped frames that get a small preview (the others repeat a kept picture, or show none)
 THUMB_REASONS = {"black", "blank", "fade", "dissolve", "near_cut", "blurred"}
 

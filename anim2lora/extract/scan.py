@@ -209,7 +209,7 @@ class Scanner:
 
     def _add_drawing(self, d: Drawing) -> None:
         if self._history:
-            d.score = measures.cut_score(self._history[-1].look, d.look)
+            d.score = measures.cut_score(self._history[-1].look, d.look, pan=True)
         self._history.append(d)
         self._drawings.append(d)
         if len(self._history) >= 3:

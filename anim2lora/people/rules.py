@@ -31,6 +31,11 @@ CLOSE_UP_HEADS, FULL_HEADS = 2.6, 5.0
 BODY_WIDTH = 2.4         # a body taken from its face alone is this many head widths wide
 HAIR_ABOVE = 0.45        # hair rises at most this many head heights above the head a face implies
 FACE_IN_HEAD = 0.8       # a face this much inside a head box is that head's face
+# unless the face sits at one end of that outline (within BESIDE[0] of the head it implies from
+# that end) and the outline runs on past its head on the other side by BESIDE[1] of that head or
+# more: room for a second head beside or behind it, their hair fused into one outline.  Hair
+# frames a face about evenly; a face box found on the eyes alone is small but stays in the middle
+BESIDE = (0.25, 1.0)
 SPIKE = 0.5              # a bump narrower than this share of a head beside it is its hair
 BACK_REACH = 1.0         # a head seen from behind stands within this many head widths of the side edge
 FACE_ALONE = 0.5         # a face stands for a character with no body found around it from this score up
@@ -283,11 +288,21 @@ def _same_head(a: Box, b: Box) -> bool:
         return False
     if faces:
         face, other = faces[0], b if faces[0] is a else a
+        if _head_beside(face, other):
+            return False          # one outline over two heads: this face's and another's
         if inside_share(face.rect, other.rect) >= FACE_IN_HEAD:
             return True           # a face model's box (eyes to mouth) inside the head outline round it
         top, h = head_of(face)[1], _height(head_of(face))
         return other.rect[1] > top - HAIR_ABOVE * h
     return True
+
+
+def _head_beside(face: Box, outline: Box) -> bool:
+    """Whether a head ``outline`` round ``face`` holds room for another head beside it (BESIDE)."""
+    own = head_of(face)
+    w = own[2] - own[0]
+    near, far = sorted((own[0] - outline.rect[0], outline.rect[2] - own[2]))
+    return near <= BESIDE[0] * w and far >= BESIDE[1] * w
 
 
 def _middle_in(r: Rect, outer: Rect) -> bool:

@@ -72,15 +72,31 @@ def _near(a: Rect, b: Rect, steps: float) -> bool:
 def lost(frames: Sequence[Sequence[Rect]], same: Optional[Same] = None) -> List[int]:
     """Frame positions of one shot where a character found in the place it holds in the frames
     just before and just after (looking alike there) is not found: the detector missed it in
-    that drawing, so the frame shows someone its names leave out."""
+    that drawing, so the frame shows someone its names leave out.  A character just after that
+    goes on from one found here is accounted for: the one before has moved on or was someone
+    else (a cut the shot detection missed puts the next shot's character, by chance, near where
+    the last shot's stood), and nobody went missing."""
     out = []
     for f in range(1, len(frames) - 1):
+        shown = _continued(frames, f, same)
         for c, before in enumerate(frames[f - 1]):
-            held = [e for e, after in enumerate(frames[f + 1]) if _near(before, after, 2)
+            held = [e for e, after in enumerate(frames[f + 1]) if e not in shown and _near(before, after, 2)
                     and (same is None or same((f - 1, c), (f + 1, e)))]
             if held and not any(_near(before, here, 1) for here in frames[f]):
                 out.append(f)
                 break
+    return out
+
+
+def _continued(frames: Sequence[Sequence[Rect]], f: int, same: Optional[Same]) -> set:
+    """Positions in frame ``f + 1`` of the characters that go on from one found in frame ``f``:
+    each one's nearest within a step, looking alike."""
+    out = set()
+    for c, here in enumerate(frames[f]):
+        near = [(_moved(here, after), e) for e, after in enumerate(frames[f + 1])
+                if _near(here, after, 1) and (same is None or same((f, c), (f + 1, e)))]
+        if near:
+            out.add(min(near)[1])
     return out
 
 
