@@ -97,11 +97,16 @@ def structure_change(a: Look, b: Look) -> float:
     appears over a drawing adds new lines but removes none, so it is not a cut.  Works on line
     art on white, where plain pixel differences are tiny either way.
     """
-    na, nb = np.count_nonzero(a.edges), np.count_nonzero(b.edges)
-    if na + nb < 0.001 * a.edges.size:      # both nearly featureless: no structure to compare
+    return _replaced(a.edges, a.near_edges, b)
+
+
+def _replaced(edges: np.ndarray, near_edges: np.ndarray, b: Look) -> float:
+    """``structure_change`` of an edge map (and its grown copy) against ``b``'s."""
+    na, nb = np.count_nonzero(edges), np.count_nonzero(b.edges)
+    if na + nb < 0.001 * edges.size:      # both nearly featureless: no structure to compare
         return 0.0
-    new_in_b = np.count_nonzero(b.edges > a.near_edges) / max(nb, 1)
-    gone_from_a = np.count_nonzero(a.edges > b.near_edges) / max(na, 1)
+    new_in_b = np.count_nonzero(b.edges > near_edges) / max(nb, 1)
+    gone_from_a = np.count_nonzero(edges > b.near_edges) / max(na, 1)
     return float(min(new_in_b, gone_from_a))
 
 
@@ -126,14 +131,8 @@ def _panned_change(a: Look, b: Look) -> float:
         return 1.0
     h, w = a.edges.shape
     move = np.float32([[1, 0, dx], [0, 1, dy]])
-    edges = cv2.warpAffine(a.edges, move, (w, h), flags=cv2.INTER_NEAREST)
-    near = cv2.warpAffine(a.near_edges, move, (w, h), flags=cv2.INTER_NEAREST)
-    na, nb = np.count_nonzero(edges), np.count_nonzero(b.edges)
-    if na + nb < 0.001 * edges.size:
-        return 0.0
-    new_in_b = np.count_nonzero(b.edges > near) / max(nb, 1)
-    gone_from_a = np.count_nonzero(edges > b.near_edges) / max(na, 1)
-    return float(min(new_in_b, gone_from_a))
+    return _replaced(cv2.warpAffine(a.edges, move, (w, h), flags=cv2.INTER_NEAREST),
+                     cv2.warpAffine(a.near_edges, move, (w, h), flags=cv2.INTER_NEAREST), b)
 
 
 def blend_residual(prev: Look, cur: Look, nxt: Look):
