@@ -13,7 +13,8 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from ..image.masks import background_colours, dark_ink, foreground, lines_in_the_dark, outlines, without_broken_lines
+from ..image.masks import (background_colours, dark_ink, foreground, lines_in_the_dark, outlines, soft_light,
+                           without_broken_lines)
 from .boxes import Box, Rect, area, cut_edges, inside_share
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
@@ -138,6 +139,13 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         _blank(mask, ignore, scale)
     found_faces = faces(strokes, sh)
     r = max(1, round(CLOSE * sh))
+    if not _blobs(fg, r)[2]:
+        # the border's flat colours set the figures apart, but a lamp's glow or a window's bloom
+        # on that background is unlike them too, and joined to a head it widened the head's box
+        # over the light (a night scene's warm lamps: nobody named).  Where a blob is the
+        # background itself (a painted, gradient or rendered set) the outlines decide anyway,
+        # and taking its smooth parts away only breaks it into pieces that join the figures
+        fg[soft_light(small, fg)] = 0
     drawn = without_broken_lines(outlines(small))
     _blank(drawn, ignore, scale)
     boxes, scenery = _figures(fg, drawn, r, scale)
