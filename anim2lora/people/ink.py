@@ -149,13 +149,19 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     drawn = without_broken_lines(outlines(small))
     _blank(drawn, ignore, scale)
     boxes, scenery = _figures(fg, drawn, r, scale)
+    by_outline, _ = _figures(drawn, drawn, r, scale)
     if scenery or not _standing_head(boxes, w, h):
         # no flat background sets the characters apart (a dark, painted or rendered set; line
         # art over busy scenery, or grey room lines joined to the figure): their dark outlines
         # do, where they show a head
-        by_outline, _ = _figures(drawn, drawn, r, scale)
         if _standing_head(by_outline, w, h):
             boxes = by_outline
+    elif _standing_figures(by_outline, w, h) > _standing_figures(boxes, w, h):
+        # a flat background, yet props and lit panels that touch two characters join them into
+        # one blob (a rendered room's boxes and back wall between two standing figures): each
+        # figure is closed by its own outline, so where the outlines show more figures with a
+        # head than the blobs do, they part what the blobs merged
+        boxes = by_outline
     # every face, also where no body stands out from a busy background: the rules give a face
     # with no body around it a body of its own
     boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
@@ -167,6 +173,18 @@ def _standing_head(boxes: Sequence[Box], width: int, height: int) -> bool:
     a side edge cuts is a plate, a cup or a shoulder (the counting rules take it for a fragment):
     it says nothing about whether the figures were found."""
     return any(b.kind == "head" and _clear(b.rect, width, height) for b in boxes)
+
+
+def _standing_figures(boxes: Sequence[Box], width: int, height: int) -> int:
+    """How many person boxes hold a head standing clear of the frame's sides and bottom (each
+    person box comes before its heads, as ``_figures`` lists them)."""
+    bodies, body = set(), None
+    for k, b in enumerate(boxes):
+        if b.kind == "person":
+            body = k
+        elif b.kind == "head" and body is not None and _clear(b.rect, width, height):
+            bodies.add(body)
+    return len(bodies)
 
 
 def _clear(rect, width: int, height: int) -> bool:
