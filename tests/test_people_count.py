@@ -531,12 +531,18 @@ def test_a_lamps_glow_is_background_and_widens_no_head():
     assert any(b.rect[0] < 250 < b.rect[2] < 310 and b.rect[1] < 95 < b.rect[3] for b in heads), heads
 
 
-def test_figures_with_a_head_are_counted_per_body_not_per_head():
-    """The outlines part two figures a blob merged when they show more bodies holding a head; a
-    second bump inside one body (a raised hand) is no second figure."""
-    from anim2lora.people.ink import _standing_figures
+def test_outlines_part_a_blob_only_into_figures_with_heads_side_by_side():
+    """The outlines part two figures a blob merged when they show two bodies with a head in the
+    blob's upper part; a second bump inside one body (a raised hand), or a figure's legs with its
+    hands on top, is no second figure."""
+    from anim2lora.people.ink import _parted
 
-    two = [person(100, 50, 200, 350), head(120, 50, 180, 110), person(300, 50, 400, 350), head(320, 50, 380, 110)]
-    assert _standing_figures(two, W, H) == 2
-    assert _standing_figures([person(100, 50, 400, 350), head(120, 50, 180, 110), head(320, 150, 380, 210)], W, H) == 1
-    assert _standing_figures([person(0, 300, 60, 360), head(0, 310, 55, 369)], W, H) == 0     # a plate the edge cuts
+    merged = [person(40, 50, 440, 350), head(360, 50, 410, 95)]
+    two = [person(40, 90, 205, 313), person(209, 85, 250, 148), head(209, 87, 248, 130),
+           person(374, 57, 414, 120), head(376, 59, 419, 104)]
+    assert _parted(merged, two, W, H)
+    one = [person(450, 91, 525, 340), head(457, 92, 505, 140)]
+    stick = [person(450, 91, 525, 210), head(445, 95, 530, 189), person(452, 233, 522, 340), head(453, 236, 468, 250)]
+    assert not _parted(one, stick, W, H)
+    hand = [person(100, 50, 400, 350), head(120, 50, 180, 110), head(320, 150, 380, 210)]
+    assert not _parted(one, hand, W, H)

@@ -156,11 +156,11 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         # do, where they show a head
         if _standing_head(by_outline, w, h):
             boxes = by_outline
-    elif _standing_figures(by_outline, w, h) > _standing_figures(boxes, w, h):
+    elif _parted(boxes, by_outline, w, h):
         # a flat background, yet props and lit panels that touch two characters join them into
         # one blob (a rendered room's boxes and back wall between two standing figures): each
-        # figure is closed by its own outline, so where the outlines show more figures with a
-        # head than the blobs do, they part what the blobs merged
+        # figure is closed by its own outline, so where the outlines part one blob into several
+        # figures with a head, they decide
         boxes = by_outline
     # every face, also where no body stands out from a busy background: the rules give a face
     # with no body around it a body of its own
@@ -175,16 +175,32 @@ def _standing_head(boxes: Sequence[Box], width: int, height: int) -> bool:
     return any(b.kind == "head" and _clear(b.rect, width, height) for b in boxes)
 
 
-def _standing_figures(boxes: Sequence[Box], width: int, height: int) -> int:
-    """How many person boxes hold a head standing clear of the frame's sides and bottom (each
-    person box comes before its heads, as ``_figures`` lists them)."""
-    bodies, body = set(), None
-    for k, b in enumerate(boxes):
+def _figures_with_heads(boxes: Sequence[Box], width: int, height: int) -> List[Tuple[Rect, Rect]]:
+    """(person box, its first head) of every person box holding a head standing clear of the
+    frame's sides and bottom (each person box comes before its heads, as ``_figures`` lists them)."""
+    out, body = [], None
+    for b in boxes:
         if b.kind == "person":
-            body = k
+            body = b.rect
         elif b.kind == "head" and body is not None and _clear(b.rect, width, height):
-            bodies.add(body)
-    return len(bodies)
+            if not out or out[-1][0] is not body:
+                out.append((body, b.rect))
+    return out
+
+
+def _parted(blobs: Sequence[Box], by_outline: Sequence[Box], width: int, height: int) -> bool:
+    """Whether the outlines show two or more figures with a head in the upper part (HEAD_ZONE) of
+    one blob's box that holds at most one such head itself.  Lower in a blob they are a
+    figure's own pieces (a stick figure's legs with its hands on top): no second character."""
+    mine = _figures_with_heads(blobs, width, height)
+    for x0, y0, x1, y1 in (b.rect for b in blobs if b.kind == "person"):
+        def upper(r: Rect) -> bool:
+            cx, cy = (r[0] + r[2]) / 2, (r[1] + r[3]) / 2
+            return x0 <= cx <= x1 and y0 <= cy <= y0 + HEAD_ZONE * (y1 - y0)
+        own = sum(body == (x0, y0, x1, y1) for body, _ in mine)
+        if own <= 1 and sum(upper(h) for _, h in _figures_with_heads(by_outline, width, height)) >= 2:
+            return True
+    return False
 
 
 def _clear(rect, width: int, height: int) -> bool:
