@@ -175,30 +175,27 @@ def _standing_head(boxes: Sequence[Box], width: int, height: int) -> bool:
     return any(b.kind == "head" and _clear(b.rect, width, height) for b in boxes)
 
 
-def _figures_with_heads(boxes: Sequence[Box], width: int, height: int) -> List[Tuple[Rect, Rect]]:
-    """(person box, its first head) of every person box holding a head standing clear of the
-    frame's sides and bottom (each person box comes before its heads, as ``_figures`` lists them)."""
-    out, body = [], None
+def _head_tops(boxes: Sequence[Box], width: int, height: int) -> List[Rect]:
+    """The first head standing clear of the frame's sides and bottom in each person box (each
+    person box comes before its heads, as ``_figures`` lists them): one per figure."""
+    out: List[Rect] = []
+    open_body = False
     for b in boxes:
         if b.kind == "person":
-            body = b.rect
-        elif b.kind == "head" and body is not None and _clear(b.rect, width, height):
-            if not out or out[-1][0] is not body:
-                out.append((body, b.rect))
+            open_body = True
+        elif b.kind == "head" and open_body and _clear(b.rect, width, height):
+            out.append(b.rect)
+            open_body = False
     return out
 
 
 def _parted(blobs: Sequence[Box], by_outline: Sequence[Box], width: int, height: int) -> bool:
     """Whether the outlines show two or more figures with a head in the upper part (HEAD_ZONE) of
-    one blob's box that holds at most one such head itself.  Lower in a blob they are a
-    figure's own pieces (a stick figure's legs with its hands on top): no second character."""
-    mine = _figures_with_heads(blobs, width, height)
+    one blob's box.  Lower in a blob they are a figure's own pieces (a stick figure's legs with
+    its hands on top): no second character."""
+    heads = [((r[0] + r[2]) / 2, (r[1] + r[3]) / 2) for r in _head_tops(by_outline, width, height)]
     for x0, y0, x1, y1 in (b.rect for b in blobs if b.kind == "person"):
-        def upper(r: Rect) -> bool:
-            cx, cy = (r[0] + r[2]) / 2, (r[1] + r[3]) / 2
-            return x0 <= cx <= x1 and y0 <= cy <= y0 + HEAD_ZONE * (y1 - y0)
-        own = sum(body == (x0, y0, x1, y1) for body, _ in mine)
-        if own <= 1 and sum(upper(h) for _, h in _figures_with_heads(by_outline, width, height)) >= 2:
+        if sum(x0 <= cx <= x1 and y0 <= cy <= y0 + HEAD_ZONE * (y1 - y0) for cx, cy in heads) >= 2:
             return True
     return False
 
