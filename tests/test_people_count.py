@@ -546,3 +546,43 @@ def test_the_node_filters_and_shows_labelled_boxes(pack, host_dirs, small_set):
     assert [r["index"] for r in kept.kept] == [0, 1, 3, 4, 5] and [r["index"] for r in rejected.kept] == [2]
     assert preview.shape[0] == 1 and preview.shape[3] == 3 and float(preview.max()) <= 1.0
     assert report.startswith("PersonCountFilter: 6 frames in; kept 5") and out["ui"]["a2l_report"] == [report]
+
+
+def _figure_beside_a_lamp_glow():
+    """A cel figure on a dim evening wall, a lamp's soft warm glow touching its head."""
+    img = np.full((H, W, 3), (90, 80, 80), np.uint8)
+    _figure_before_a_wall(img, 250, 40)
+    yy, xx = np.mgrid[0:H, 0:W]
+    glow = np.exp(-((xx - 335) ** 2 + (yy - 70) ** 2) / (2 * 35.0 ** 2))[..., None] * np.array([110, 160, 200])
+    return np.clip(img + glow, 0, 255).astype(np.uint8)
+
+
+def test_a_lamps_glow_is_background_and_widens_no_head():
+    """Light falls off smoothly and a drawn figure's edges are steps: the glow is reached from the
+    border's background through small steps, the figure's fills are not, and the head box stays
+    on the head (it ran over the glow, and the character was named by nobody)."""
+    from anim2lora.image.masks import background_colours, foreground, soft_light
+
+    img = _figure_beside_a_lamp_glow()
+    lit = soft_light(img, foreground(img, background_colours(img, edges=2)))
+    assert lit[70, 335] and lit[70, 370], "the glow's middle and its side"
+    assert not lit[95, 250] and not lit[300, 250], "the face and the coat"
+    heads = [b for b in InkDetector(faces=False).detect(img) if b.kind == "head"]
+    assert any(b.rect[0] < 250 < b.rect[2] < 310 and b.rect[1] < 95 < b.rect[3] for b in heads), heads
+
+
+def test_outlines_part_a_blob_only_into_figures_with_heads_side_by_side():
+    """The outlines part two figures a blob merged when they show two bodies with a head in the
+    blob's upper part; a second bump inside one body (a raised hand), or a figure's legs with its
+    hands on top, is no second figure."""
+    from anim2lora.people.ink import _parted
+
+    merged = [person(40, 50, 440, 350), head(360, 50, 410, 95)]
+    two = [person(40, 90, 205, 313), person(209, 85, 250, 148), head(209, 87, 248, 130),
+           person(374, 57, 414, 120), head(376, 59, 419, 104)]
+    assert _parted(merged, two, W, H)
+    one = [person(450, 91, 525, 340), head(457, 92, 505, 140)]
+    stick = [person(450, 91, 525, 210), head(445, 95, 530, 189), person(452, 233, 522, 340), head(453, 236, 468, 250)]
+    assert not _parted(one, stick, W, H)
+    hand = [person(100, 50, 400, 350), head(120, 50, 180, 110), head(320, 150, 380, 210)]
+    assert not _parted(one, hand, W, H)

@@ -12,6 +12,14 @@ BROKEN_PIECE = 0.1         # a scenery line a figure stands in front of is cut i
 LINE_WIDTH = 0.01          # when thinner than this share of the height (half-width): wider runs are paint
 INK_DARK, INK_LUMA = 80, 0.55  # ink: luma under 80 and under 55 % of the background's
 LINE_CONTRAST = 40         # an outline is this much darker (luma) than both its sides
+# Light falls off smoothly (a lamp's glow, a window's bloom, a sky's gradient, a vignette): from
+# one pixel to the next its colour changes by a few levels, while a drawn figure's edge is a step
+# (its ink line, the fill against the background, a rim light's sharp band).  Pixels joined to
+# the background at the frame's border by steps no larger than this (largest channel spread in a
+# 3x3 neighbourhood, 8-bit, at the working height) are lit background however bright they are.
+# Video compression's noise in a dark scene stays under it; a fill's edge, even antialiased over
+# two pixels, rises far above it.
+SOFT_STEP = 10
 
 
 def background_colours(small: np.ndarray, edges: int = 1) -> np.ndarray:
@@ -63,6 +71,23 @@ def unlike(bgr: np.ndarray, colours: np.ndarray) -> np.ndarray:
 def foreground(small: np.ndarray, colours: np.ndarray) -> np.ndarray:
     """Pixels unlike every background colour in ``colours``, without thin straight scenery lines."""
     return without_scenery_lines(unlike(small, colours).astype(np.uint8) * 255)
+
+
+def soft_light(small: np.ndarray, fg: np.ndarray) -> np.ndarray:
+    """Pixels of ``small`` (BGR) reached from the border's background (border pixels outside the
+    foreground ``fg``) through smooth steps only (SOFT_STEP), as a bool mask: the background with
+    its glows and gradients, which ``unlike`` the border's colours would take for a figure's paint.
+    A figure is closed off by its edges and stays out of it."""
+    import cv2
+
+    kernel = np.ones((3, 3), np.uint8)
+    spread = (cv2.dilate(small, kernel).astype(np.int16) - cv2.erode(small, kernel)).reshape(*small.shape[:2], -1)
+    smooth = (spread.max(axis=2) <= SOFT_STEP).astype(np.uint8)
+    _, labels = cv2.connectedComponents(smooth, connectivity=4)
+    border = np.zeros(smooth.shape, bool)
+    border[[0, -1]] = border[:, [0, -1]] = True
+    seeds = np.unique(labels[border & (fg == 0)])
+    return np.isin(labels, seeds[seeds > 0])
 
 
 def outlines(small: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from ..image.masks import background_colours, dark_ink, foreground, lines_in_the_dark, outlines, without_broken_lines
+from ..image.masks import (background_colours, dark_ink, foreground, lines_in_the_dark, outlines, soft_light,
+                           without_broken_lines)
 from .boxes import Box, Rect, area, cut_edges, inside_share
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
@@ -145,16 +146,29 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         _blank(mask, ignore, scale)
     found_faces = faces(strokes, sh)
     r = max(1, round(CLOSE * sh))
+    if not _blobs(fg, r)[2]:
+        # the border's flat colours set the figures apart, but a lamp's glow or a window's bloom
+        # on that background is unlike them too, and joined to a head it widened the head's box
+        # over the light (a night scene's warm lamps: nobody named).  Where a blob is the
+        # background itself (a painted, gradient or rendered set) the outlines decide anyway,
+        # and taking its smooth parts away only breaks it into pieces that join the figures
+        fg[soft_light(small, fg)] = 0
     drawn = without_broken_lines(outlines(small))
     _blank(drawn, ignore, scale)
     boxes, scenery = _figures(fg, drawn, r, scale)
+    by_outline, _ = _figures(drawn, drawn, r, scale)
     if scenery or not _standing_head(boxes, w, h):
         # no flat background sets the characters apart (a dark, painted or rendered set; line
         # art over busy scenery, or grey room lines joined to the figure): their dark outlines
         # do, where they show a head
-        by_outline, _ = _figures(drawn, drawn, r, scale)
         if _standing_head(by_outline, w, h):
             boxes = by_outline
+    elif _parted(boxes, by_outline, w, h):
+        # a flat background, yet props and lit panels that touch two characters join them into
+        # one blob (a rendered room's boxes and back wall between two standing figures): each
+        # figure is closed by its own outline, so where the outlines part one blob into several
+        # figures with a head, they decide
+        boxes = by_outline
     # every face, also where no body stands out from a busy background: the rules give a face
     # with no body around it a body of its own
     boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
@@ -166,6 +180,31 @@ def _standing_head(boxes: Sequence[Box], width: int, height: int) -> bool:
     a side edge cuts is a plate, a cup or a shoulder (the counting rules take it for a fragment):
     it says nothing about whether the figures were found."""
     return any(b.kind == "head" and _clear(b.rect, width, height) for b in boxes)
+
+
+def _head_tops(boxes: Sequence[Box], width: int, height: int) -> List[Rect]:
+    """The first head standing clear of the frame's sides and bottom in each person box (each
+    person box comes before its heads, as ``_figures`` lists them): one per figure."""
+    out: List[Rect] = []
+    open_body = False
+    for b in boxes:
+        if b.kind == "person":
+            open_body = True
+        elif b.kind == "head" and open_body and _clear(b.rect, width, height):
+            out.append(b.rect)
+            open_body = False
+    return out
+
+
+def _parted(blobs: Sequence[Box], by_outline: Sequence[Box], width: int, height: int) -> bool:
+    """Whether the outlines show two or more figures with a head in the upper part (HEAD_ZONE) of
+    one blob's box.  Lower in a blob they are a figure's own pieces (a stick figure's legs with
+    its hands on top): no second character."""
+    heads = [((r[0] + r[2]) / 2, (r[1] + r[3]) / 2) for r in _head_tops(by_outline, width, height)]
+    for x0, y0, x1, y1 in (b.rect for b in blobs if b.kind == "person"):
+        if sum(x0 <= cx <= x1 and y0 <= cy <= y0 + HEAD_ZONE * (y1 - y0) for cx, cy in heads) >= 2:
+            return True
+    return False
 
 
 def _clear(rect, width: int, height: int) -> bool:
