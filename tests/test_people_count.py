@@ -428,6 +428,33 @@ def test_a_crate_drawn_in_straight_lines_is_no_head():
     assert _ruled(crate, H) and not _ruled(face > 0, H)
 
 
+def test_a_cloud_drawn_behind_a_head_is_scenery_and_the_head_is_found():
+    """Line art: a cloud's outline runs behind a figure's head, its lower line meeting the crown,
+    so the cloud's top was the blob's top and the figure had no head (a stranger beside A went
+    uncounted).  The cloud is an empty loop much wider than tall that runs past the head on both
+    sides: without it the head stands out again."""
+    import cv2
+
+    ink = (30, 30, 30)
+    img = np.full((H, W, 3), 255, np.uint8)
+    cx, top = 250, 70
+    cv2.ellipse(img, (cx, top - 22), (120, 26), 0, 0, 360, ink, 2, cv2.LINE_AA)               # the cloud
+    body = np.array([[cx - 60, top + 300], [cx - 45, top + 130], [cx + 45, top + 130], [cx + 60, top + 300]], np.int32)
+    cv2.polylines(img, [body], True, ink, 2, cv2.LINE_AA)
+    for x in (cx - 10, cx + 10):
+        cv2.line(img, (x, top + 100), (x, top + 130), ink, 2, cv2.LINE_AA)
+    cv2.ellipse(img, (cx, top + 55), (42, 55), 0, 0, 360, (255, 255, 255), -1, cv2.LINE_AA)  # covers the cloud
+    cv2.ellipse(img, (cx, top + 55), (42, 55), 0, 0, 360, ink, 2, cv2.LINE_AA)
+    for x in (cx - 24, cx - 8, cx + 8, cx + 24):                                          # hair strands
+        cv2.line(img, (x, top + 2), (x + (x - cx) // 4, top + 30), ink, 2, cv2.LINE_AA)
+    for x in (cx - 16, cx + 16):
+        cv2.ellipse(img, (x, top + 60), (6, 9), 0, 0, 360, ink, -1, cv2.LINE_AA)
+    boxes = InkDetector(faces=False).detect(img)
+    heads = [b for b in boxes if b.kind == "head"]
+    assert any(cx - 30 < (h.rect[0] + h.rect[2]) / 2 < cx + 30 and h.width < 120 for h in heads), boxes
+    assert count(boxes, W, H, RULES).n == 1
+
+
 def test_specks_are_no_eyes():
     """A coat's panel closed by its outline and a table's edge holds specks of a broken fold line
     (or of compression noise): two specks side by side made it a face, a second character on the

@@ -13,8 +13,8 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from ..image.masks import (background_colours, dark_ink, foreground, lines_in_the_dark, outlines, soft_light,
-                           without_broken_lines)
+from ..image.masks import (LINE_WIDTH, background_colours, dark_ink, foreground, lines_in_the_dark, outlines,
+                           soft_light, without_broken_lines)
 from .boxes import Box, Rect, area, cut_edges, inside_share
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
@@ -51,6 +51,8 @@ TWINS = 0.6                # bumps merged into one run are heads side by side on
                            # as wide as the widest (a spike or an ear is much narrower than its head)
 ALONE_ASPECT = (0.6, 1.7)  # a bump taken on its own after its merged run failed is a head only if about
                            # as tall as wide: hair spikes and ears merged into a head's run are narrow
+LOOP_ASPECT = 2.0          # an empty loop of outline this many times wider than tall is scenery (a cloud,
+                           # a sign, a window's pane): a body's panels (sleeves, legs, a coat) are upright
 
 
 def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
@@ -239,7 +241,11 @@ def _figures(fg: np.ndarray, drawn: np.ndarray, r: int, scale: float) -> Tuple[L
         body = (x + cols.min(), y + rows.min(), x + cols.max() + 1, y + rows.max() + 1)
         bodies.append(body)
         boxes.append(Box("person", tuple(v / scale for v in body), 1.0))
-        for head in _heads(ink, _silhouette(labels[y:y1, x:x1] == label, r), x, y, fg.shape, scale):
+        blob = labels[y:y1, x:x1] == label
+        heads = _heads(ink, _silhouette(blob, r), x, y, fg.shape, scale)
+        if not heads:
+            heads = _under_loops(blob, ink, fg[y:y1, x:x1] > 0, (x, y), fg.shape, r, scale)
+        for head in heads:
             hx0, hy0, hx1, hy1 = (int(round(v * scale)) for v in head.rect)
             own = drawn[max(0, hy0):hy1, max(0, hx0):hx1] > 0
             if own.size and own.mean() >= HEAD_INK and not _ruled(own, frame_h):
@@ -264,6 +270,52 @@ def _ruled(ink: np.ndarray, frame_h: int) -> bool:
     for x0, y0, x1, y1 in lines.reshape(-1, 4):
         cv2.line(on, (int(x0), int(y0)), (int(x1), int(y1)), 255, 3)
     return float((on[ink] > 0).mean()) >= RULED
+
+
+def _under_loops(blob: np.ndarray, ink: np.ndarray, marks: np.ndarray, corner: Tuple[int, int],
+                 frame: Tuple[int, int], r: int, scale: float) -> List[Box]:
+    """Head boxes (frame pixels) of a headless blob whose figure stands in front of scenery
+    outlines: a cloud or a sign drawn behind a head joins its outline to the crown, and its top
+    line, not the head, is the blob's top.  Such scenery is an empty loop of outline (nothing is
+    drawn inside a cloud; a head holds eyes and strands) much wider than tall; with the loops and
+    their lines taken away the head stands out as a bump again.  Only a head that the loop runs
+    past on both sides counts: a scenery line behind a head continues beyond it, a head's own
+    hair cap does not.  ``marks``: all the ink in the blob's box (a mark in a loop fills it);
+    ``corner``: the blob's corner and ``frame`` (height, width): the working size."""
+    loops = _empty_loops(blob, marks)
+    if not loops:
+        return []
+    # the loop's lower line is the crown's own where the head touches it: cleared down to just
+    # below that line, column by column, the head keeps its hair and stays round
+    reach = r + max(2, round(LINE_WIDTH * frame[0]))
+    labels, keep, spans = loops
+    rows = np.arange(blob.shape[0])[:, None]
+    inside = np.isin(labels, keep)
+    bottom = np.where(inside.any(axis=0), blob.shape[0] - 1 - inside[::-1].argmax(axis=0), -1 - reach)
+    veil = rows <= bottom + reach
+    heads = _heads(ink & ~veil, _silhouette(blob, r) & ~veil, corner[0], corner[1], frame, scale)
+    kept = []
+    for head in heads:
+        hx0, hy0, hx1, _ = (v * scale - c for v, c in zip(head.rect, corner * 2))
+        if any(x0 < hx0 and hx1 < x1 and y1 <= hy0 + reach for x0, x1, y1 in spans):
+            kept.append(head)
+    return kept
+
+
+def _empty_loops(blob: np.ndarray, marks: np.ndarray):
+    """(hole labels, the labels of the empty wide loops, their (left, right, bottom) in blob
+    pixels) of ``blob``'s holes: a loop is empty when no ink of ``marks`` lies inside it."""
+    import cv2
+
+    holes = (_filled(blob) & ~blob).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=4)
+    keep, spans = [], []
+    for i in range(1, count):
+        x, y, w, h, _ = stats[i]
+        if w >= LOOP_ASPECT * h and not marks[labels == i].any():
+            keep.append(i)
+            spans.append((int(x), int(x + w), int(y + h)))
+    return (labels, keep, spans) if keep else None
 
 
 def _blobs(fg: np.ndarray, r: int):
@@ -301,10 +353,18 @@ def _silhouette(blob: np.ndarray, r: int) -> np.ndarray:
     joining dilation taken back."""
     import cv2
 
+    mask = _filled(blob).astype(np.uint8) * 255
+    return cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
+
+
+def _filled(blob: np.ndarray) -> np.ndarray:
+    """``blob`` (bool) with its holes filled."""
+    import cv2
+
     mask = blob.astype(np.uint8) * 255
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     cv2.drawContours(mask, contours, -1, 255, cv2.FILLED)
-    return cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
+    return mask > 0
 
 
 def _head_extent(solid: np.ndarray, peak: int, y0: int, frame_h: int) -> Tuple[int, int, int]:
