@@ -49,6 +49,15 @@ HEAD_ZONE = 0.4            # heads sit in the upper part of a body: lower bumps 
 EDGE = 0.01                # a box this near an edge (share of the height) is cut by it, as the rules judge
 TWINS = 0.6                # bumps merged into one run are heads side by side only if each is this share
                            # as wide as the widest (a spike or an ear is much narrower than its head)
+# a close-up's face often shows no two open eyes (closed, one hidden by hair or the frame, eyes
+# drawn over the bangs' line): there the head is told by its shape.  A face area at least
+# CLOSE_FACE of the frame height wide, about round (CLOSE_SOLIDITY of its hull, the chin and
+# the bangs' zigzag allowed), holding FEATURES marks (eyes, closed eyes, nose, mouth) each under
+# FEATURE_SHARE of it, under a rounded top of hair (HEAD_FULLNESS/HEAD_CORNERS, as a head's
+# silhouette) rising at least HAIR_RISE of the face's height above it and clear of the frame's
+# sides.  The back of a near head has hair but no marked area under it (its neck runs out of the
+# frame); a crate, a plate or a lamp has no features inside, or no dome over them
+CLOSE_FACE, CLOSE_SOLIDITY, FEATURES, FEATURE_SHARE, HAIR_RISE = 0.25, 0.65, 2, 0.45, 0.3
 ALONE_ASPECT = (0.6, 1.7)  # a bump taken on its own after its merged run failed is a head only if about
                            # as tall as wide: hair spikes and ears merged into a head's run are narrow
 
@@ -72,11 +81,56 @@ def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
         area = cv2.contourArea(c)
         hull = cv2.contourArea(cv2.convexHull(c))
         # round: nearly convex, and no fuller than the ellipse in its box (a sign board is a box)
-        if hull <= 0 or area / hull < FACE_SOLIDITY or area > FACE_FULLNESS * np.pi / 4 * w * h:
+        if hull <= 0 or area > FACE_FULLNESS * np.pi / 4 * w * h:
             continue
-        if _eyes(contours, tree, i, y, w, h, area):
+        if (area / hull >= FACE_SOLIDITY and _eyes(contours, tree, i, y, w, h, area)
+                or _close_up(ink, contours, tree, i, area / hull)):
             found.append((float(x), float(y), float(x + w), float(y + h)))
     return found
+
+
+def _close_up(ink: np.ndarray, contours, tree, hole: int, solidity: float) -> bool:
+    """Whether ``hole`` is a close-up's face told by its shape, not its eyes (see CLOSE_FACE)."""
+    import cv2
+
+    frame_h, frame_w = ink.shape
+    x, y, w, h = cv2.boundingRect(contours[hole])
+    if w < CLOSE_FACE * frame_h or solidity < CLOSE_SOLIDITY or not 1.0 <= w / h <= 2.5:
+        return False
+    if x <= EDGE * frame_h or x + w >= frame_w - EDGE * frame_h or y + h >= frame_h - EDGE * frame_h:
+        return False
+    area = cv2.contourArea(contours[hole])
+    marks, child = 0, tree[hole][2]
+    while child >= 0:
+        bx, by, bw, bh = cv2.boundingRect(contours[child])
+        if max(bw, bh) >= EYE_SPAN * w and bw * bh <= FEATURE_SHARE * area and x + 0.1 * w <= bx + bw / 2 <= x + 0.9 * w:
+            marks += 1
+        child = tree[child][0]
+    return marks >= FEATURES and _hair_dome(contours[tree[hole][3]], (x, y, w, h), frame_w)
+
+
+def _hair_dome(outline, face: Tuple[int, int, int, int], frame_w: int) -> bool:
+    """Whether the ink ``outline`` round a face area rises over it in a rounded top of hair."""
+    import cv2
+
+    x, y, w, h = face
+    ox, oy, ow, oh = cv2.boundingRect(outline)
+    if y - oy < HAIR_RISE * h:
+        return False
+    solid = np.zeros((oh, ow), np.uint8)
+    cv2.drawContours(solid, [outline - (ox, oy)], -1, 1, cv2.FILLED)
+    # the hair over the face's columns: everything under the outline's top down to the face (a
+    # hair line need not close round the hair: a strand or a ribbon leaves gaps in it)
+    band = solid[:y - oy, max(0, x - ox):x - ox + w] > 0
+    cols = np.cumsum(band, axis=0) > 0
+    rows, xs = np.nonzero(cols)
+    if not rows.size:
+        return False
+    top, left, right = rows.min(), xs.min(), xs.max()
+    if y - oy - top < HAIR_RISE * h:
+        return False
+    dome = cols[top:, left:right + 1]
+    return _round(dome)
 
 
 def _depth(tree: np.ndarray, i: int) -> int:
