@@ -4,7 +4,7 @@ hair), not by two open eyes: drawn heads, the back of a head and a crate."""
 import numpy as np
 import pytest
 
-from anim2lora.people.ink import detect_ink
+from anim2lora.people.ink import _hair_over, detect_ink
 
 cv2 = pytest.importorskip("cv2")
 INK = (20, 20, 20)
@@ -94,3 +94,12 @@ def test_crate_is_no_face():
     cv2.line(img, (300, 220), (340, 220), INK, 3)                    # a label's two marks
     cv2.line(img, (300, 270), (340, 270), INK, 3)
     assert _faces(img) == []
+
+
+def test_hair_over_a_close_up_face_is_no_second_face():
+    """Strands in the hair dome taken for eyes sit on the close-up's face: its hair, dropped; a
+    face beside it or well below it is not."""
+    face = (353.0, 103.0, 499.0, 200.0)
+    assert _hair_over((314.0, 1.0, 513.0, 116.0), face)
+    assert not _hair_over((520.0, 10.0, 620.0, 110.0), face)
+    assert not _hair_over((360.0, 210.0, 480.0, 300.0), face)
