@@ -67,8 +67,10 @@ ALONE_ASPECT = (0.6, 1.7)  # a bump taken on its own after its merged run failed
 
 
 def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
-    """Faces: round areas closed by ink with two eyes side by side in them.  They find the head
-    of a character standing half behind another, which no bump on the outline shows."""
+    """Faces: round areas closed by ink with two eyes side by side in them, or a close-up's face
+    told by its shape (see CLOSE_FACE).  They find the head of a character standing half behind
+    another, which no bump on the outline shows, and a close-up's head, which no bump shows
+    either (it fills the frame)."""
     import cv2
 
     contours, tree = cv2.findContours(ink, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
