@@ -49,6 +49,19 @@ HEAD_ZONE = 0.4            # heads sit in the upper part of a body: lower bumps 
 EDGE = 0.01                # a box this near an edge (share of the height) is cut by it, as the rules judge
 TWINS = 0.6                # bumps merged into one run are heads side by side only if each is this share
                            # as wide as the widest (a spike or an ear is much narrower than its head)
+# a close-up's face often shows no two open eyes (closed, one hidden by hair or the frame, eyes
+# drawn over the bangs' line): there the head is told by its shape.  A face area (bangs to chin:
+# wider than tall) at least CLOSE_FACE of the frame height wide, about round
+# (CLOSE_SOLIDITY of its hull: the chin's point and the bangs' zigzag allowed) and clear of the
+# frame's sides and bottom, holding FEATURES marks (eyes, closed eyes, nose, mouth) each under
+# FEATURE_SHARE of it and away from its sides by FEATURE_MARGIN of its width (a strand hanging at
+# its side is no feature), under a rounded top of hair (see _dome) rising at least HAIR_RISE of
+# the face's height above it: hair and forehead stand above the brows.  The back of a near head
+# has marks (clips, ribbons) in the hair itself, with nothing rising over it; a clock, a plate or
+# a lamp has no hair over it, a crate's front is fuller than an ellipse.  A head whose top the
+# frame cuts fills both top corners and is left to the other rules
+CLOSE_FACE, CLOSE_SOLIDITY, HAIR_RISE = 0.25, 0.65, 0.3
+FEATURES, FEATURE_SHARE, FEATURE_MARGIN = 2, 0.45, 0.1
 ALONE_ASPECT = (0.6, 1.7)  # a bump taken on its own after its merged run failed is a head only if about
                            # as tall as wide: hair spikes and ears merged into a head's run are narrow
 LOOP_ASPECT = 2.0          # an empty loop of outline this many times wider than tall is scenery (a cloud,
@@ -56,15 +69,17 @@ LOOP_ASPECT = 2.0          # an empty loop of outline this many times wider than
 
 
 def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
-    """Faces: round areas closed by ink with two eyes side by side in them.  They find the head
-    of a character standing half behind another, which no bump on the outline shows."""
+    """Faces: round areas closed by ink with two eyes side by side in them, or a close-up's face
+    told by its shape (see CLOSE_FACE).  They find the head of a character standing half behind
+    another, which no bump on the outline shows, and a close-up's head, which no bump shows
+    either (it fills the frame)."""
     import cv2
 
     contours, tree = cv2.findContours(ink, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if tree is None:
         return []
     tree = tree[0]
-    found = []
+    found, close = [], []
     for i, c in enumerate(contours):
         if _depth(tree, i) % 2 == 0:
             continue                       # an ink component's outline, not a hole in one
@@ -74,11 +89,82 @@ def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
         area = cv2.contourArea(c)
         hull = cv2.contourArea(cv2.convexHull(c))
         # round: nearly convex, and no fuller than the ellipse in its box (a sign board is a box)
-        if hull <= 0 or area / hull < FACE_SOLIDITY or area > FACE_FULLNESS * np.pi / 4 * w * h:
+        if hull <= 0 or area > FACE_FULLNESS * np.pi / 4 * w * h:
             continue
-        if _eyes(contours, tree, i, y, w, h, area):
-            found.append((float(x), float(y), float(x + w), float(y + h)))
-    return found
+        rect = (float(x), float(y), float(x + w), float(y + h))
+        if area / hull >= FACE_SOLIDITY and _eyes(contours, tree, i, y, w, h, area):
+            found.append(rect)
+        elif _close_up(ink, contours, tree, i, area / hull):
+            close.append(rect)
+    # the dome over a close-up's face is its hair: strands or clips in it taken for eyes make no
+    # second face there
+    return close + [f for f in found if not any(_hair_over(f, c) for c in close)]
+
+
+def _hair_over(rect: Rect, face: Rect) -> bool:
+    """Whether ``rect`` sits on top of ``face``: its bottom near the face's top (within a
+    quarter of the face's height), over at least half of the narrower one's width."""
+    reach = 0.25 * (face[3] - face[1])
+    across = min(rect[2], face[2]) - max(rect[0], face[0])
+    return abs(rect[3] - face[1]) <= reach and across >= 0.5 * min(rect[2] - rect[0], face[2] - face[0])
+
+
+def _close_up(ink: np.ndarray, contours, tree, hole: int, solidity: float) -> bool:
+    """Whether ``hole`` is a close-up's face told by its shape, not its eyes (see CLOSE_FACE)."""
+    import cv2
+
+    frame_h, frame_w = ink.shape
+    x, y, w, h = cv2.boundingRect(contours[hole])
+    if w < CLOSE_FACE * frame_h or w < h or solidity < CLOSE_SOLIDITY:
+        return False
+    if x <= EDGE * frame_h or x + w >= frame_w - EDGE * frame_h or y + h >= frame_h - EDGE * frame_h:
+        return False
+    area = cv2.contourArea(contours[hole])
+    marks, child = 0, tree[hole][2]
+    while child >= 0:
+        bx, by, bw, bh = cv2.boundingRect(contours[child])
+        middle = x + FEATURE_MARGIN * w <= bx + bw / 2 <= x + (1 - FEATURE_MARGIN) * w
+        if middle and max(bw, bh) >= EYE_SPAN * w and bw * bh <= FEATURE_SHARE * area:
+            marks += 1
+        child = tree[child][0]
+    return marks >= FEATURES and _hair_dome(contours[tree[hole][3]], (x, y, w, h))
+
+
+def _hair_dome(outline, face: Tuple[int, int, int, int]) -> bool:
+    """Whether the ink ``outline`` round a face area rises over it in a rounded top of hair."""
+    import cv2
+
+    x, y, w, h = face
+    ox, oy, ow, oh = cv2.boundingRect(outline)
+    if y - oy < HAIR_RISE * h:         # nothing of the outline stands high enough over the face
+        return False
+    solid = np.zeros((oh, ow), np.uint8)
+    cv2.drawContours(solid, [outline - (ox, oy)], -1, 1, cv2.FILLED)
+    # the hair over the face's columns: everything under the outline's top down to the face (a
+    # hair line need not close round the hair: a strand or a ribbon leaves gaps in it)
+    band = solid[:y - oy, max(0, x - ox):x - ox + w] > 0
+    cols = np.cumsum(band, axis=0) > 0
+    rows, xs = np.nonzero(cols)
+    if not rows.size:
+        return False
+    top, left, right = rows.min(), xs.min(), xs.max()
+    if y - oy - top < HAIR_RISE * h:
+        return False
+    return _dome(cols[top:, left:right + 1])
+
+
+def _dome(region: np.ndarray) -> bool:
+    """Whether the part of a head above its face is a rounded top: not a thin arc, and at least
+    one of the box's top corners outside the ellipse in it mostly empty.  It is the cap of a
+    shape wider than the face, so it may be fuller than that ellipse, and a bow, a bun or an ear
+    may fill one corner; a rectangle (a box's top, a window, a sign) fills both."""
+    h, w = region.shape
+    if not h or not w or region.mean() / (np.pi / 4) < HEAD_FULLNESS[0]:
+        return False
+    yy, xx = np.mgrid[0:h, 0:w]
+    corner = (((xx + 0.5 - w / 2) / (w / 2)) ** 2 + ((yy + 0.5 - h / 2) / (h / 2)) ** 2 > 1) & (yy < h / 2)
+    sides = [region[corner & side] for side in (xx < w / 2, xx >= w / 2)]
+    return min(s.mean() if s.size else 0.0 for s in sides) <= HEAD_CORNERS
 
 
 def _depth(tree: np.ndarray, i: int) -> int:
