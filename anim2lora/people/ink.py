@@ -161,9 +161,9 @@ def _dome(region: np.ndarray) -> bool:
     h, w = region.shape
     if not h or not w or region.mean() / (np.pi / 4) < HEAD_FULLNESS[0]:
         return False
-    yy, xx = np.mgrid[0:h, 0:w]
-    corner = (((xx + 0.5 - w / 2) / (w / 2)) ** 2 + ((yy + 0.5 - h / 2) / (h / 2)) ** 2 > 1) & (yy < h / 2)
-    sides = [region[corner & side] for side in (xx < w / 2, xx >= w / 2)]
+    corner = _top_corners(h, w)
+    left = np.arange(w) < w / 2
+    sides = [region[corner & side] for side in (left, ~left)]
     return min(s.mean() if s.size else 0.0 for s in sides) <= HEAD_CORNERS
 
 
@@ -584,10 +584,14 @@ def _round(region: np.ndarray) -> bool:
     if not h or not w:
         return False
     fullness = region.mean() / (np.pi / 4)
-    yy, xx = np.mgrid[0:h, 0:w]
-    outside = ((xx + 0.5 - w / 2) / (w / 2)) ** 2 + ((yy + 0.5 - h / 2) / (h / 2)) ** 2 > 1
-    corners = region[outside & (yy < h / 2)]
+    corners = region[_top_corners(h, w)]
     return HEAD_FULLNESS[0] <= fullness <= HEAD_FULLNESS[1] and (not corners.size or corners.mean() <= HEAD_CORNERS)
+
+
+def _top_corners(h: int, w: int) -> np.ndarray:
+    """The top corners of an ``h`` x ``w`` box outside the ellipse in it (bool mask)."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    return (((xx + 0.5 - w / 2) / (w / 2)) ** 2 + ((yy + 0.5 - h / 2) / (h / 2)) ** 2 > 1) & (yy < h / 2)
 
 
 def _touching(run, single, top: np.ndarray, solid: np.ndarray, frame_h: int, across: Tuple[int, int]):
