@@ -634,3 +634,14 @@ def test_outlines_part_a_blob_only_into_figures_with_heads_side_by_side():
     assert not _parted(one, stick, W, H)
     hand = [person(100, 50, 400, 350), head(120, 50, 180, 110), head(320, 150, 380, 210)]
     assert not _parted(one, hand, W, H)
+
+
+def test_a_spike_tip_cut_off_from_the_hair_is_followed_down_into_the_head():
+    from anim2lora.people.ink import _head_extent
+    solid = np.zeros((200, 120), bool)
+    solid[5:7, 59:61] = True                       # the tip, cut off by the erosion
+    yy, xx = np.mgrid[0:200, 0:120]
+    solid |= ((xx - 60) / 40.0) ** 2 + ((yy - 55) / 42.0) ** 2 <= 1      # the head under it
+    solid[97:, 50:70] = True                       # neck
+    left, right, bottom = _head_extent(solid, 60, 5, 360)
+    assert right - left > 60 and bottom > 80, (left, right, bottom)
