@@ -19,7 +19,7 @@ class PersonCountFilter:
     RETURN_NAMES = ("frames", "rejected", "preview", "report")
     OUTPUT_TOOLTIPS = (
         "The frames whose character count is within min_count..max_count, without overlaps.",
-        "The other frames, each with its reason (overlap, framing, no_character, too_few, too_many).",
+        "The other frames, each with its reason (overlap, framing, headless, no_character, too_few, too_many).",
         "Up to 24 frames with every box labelled: character, fragment, text, background, overlap, small.",
         "Frames per character count, boxes per label, and the dropped frames by reason.",
     )

@@ -252,6 +252,27 @@ def test_figures_cut_alike_at_the_bottom_as_wide_and_tall_are_not_far_behind():
     assert labels(count(near + side, W, H, RULES)) == [CHARACTER, BACKGROUND]
 
 
+def test_a_plate_found_as_a_wide_bump_with_nothing_below_is_no_head():
+    # a plate seen from above: a bump twice as wide as tall that is its whole outline
+    plate = count([person(270, 294, 388, 344), head(270, 294, 387, 349)], W, H, RULES)
+    assert labels(plate) == [FRAGMENT] and plate.n == 0
+    # two heads fused into one wide bump still stand on their shoulders
+    fused = count([person(228, 33, 476, 216), head(227, 35, 457, 160)], W, H, RULES)
+    assert labels(fused) == [CHARACTER]
+
+
+def test_a_headless_outline_standing_like_a_figure_beside_a_character_leaves_the_frame_out():
+    named = [person(411, 41, 526, 306), head(440, 43, 490, 100)]
+    figure = person(184, 25, 398, 286)          # someone whose head was not found, as tall, on one floor
+    c = count(named + [figure], W, H, RULES)
+    assert labels(c) == [FRAGMENT, CHARACTER] and c.n == 1 and c.headless
+    assert frame_reason(c, 1, 2, False) == "headless"
+    # a door rises above the head, a pole is thin, a table stays low: the frame stays
+    for other in (person(200, 0, 320, 300), person(250, 41, 260, 306), person(150, 200, 380, 306)):
+        c = count(named + [other], W, H, RULES)
+        assert not c.headless and frame_reason(c, 1, 2, False) is None
+
+
 def test_min_score_judges_bodies_only():
     """Heads and faces passed their own model's threshold (face 0.25): a sure body with a face at
     0.28 is a character, and a stricter min_score drops weak bodies, not their heads."""
@@ -613,3 +634,14 @@ def test_outlines_part_a_blob_only_into_figures_with_heads_side_by_side():
     assert not _parted(one, stick, W, H)
     hand = [person(100, 50, 400, 350), head(120, 50, 180, 110), head(320, 150, 380, 210)]
     assert not _parted(one, hand, W, H)
+
+
+def test_a_spike_tip_cut_off_from_the_hair_is_followed_down_into_the_head():
+    from anim2lora.people.ink import _head_extent
+    solid = np.zeros((200, 120), bool)
+    solid[5:7, 59:61] = True                       # the tip, cut off by the erosion
+    yy, xx = np.mgrid[0:200, 0:120]
+    solid |= ((xx - 60) / 40.0) ** 2 + ((yy - 55) / 42.0) ** 2 <= 1      # the head under it
+    solid[97:, 50:70] = True                       # neck
+    left, right, bottom = _head_extent(solid, 60, 5, 360)
+    assert right - left > 60 and bottom > 80, (left, right, bottom)

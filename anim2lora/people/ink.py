@@ -458,6 +458,7 @@ def _head_extent(solid: np.ndarray, peak: int, y0: int, frame_h: int) -> Tuple[i
     silhouette's run under the top is followed down until it widens abruptly into shoulders or
     runs a head's width below the widest row (chin and neck)."""
     step = max(1, round(NECK_STEP * frame_h))
+    y0 = _under_tip(solid[:, peak], int(y0), step)
     widths: List[int] = []
     widest, left, right = 0, peak, peak
     col = peak
@@ -482,6 +483,20 @@ def _head_extent(solid: np.ndarray, peak: int, y0: int, frame_h: int) -> Tuple[i
         if w > widest:
             widest, left, right = w, lo, hi
     return left, right, int(y0) + max(len(widths), 1)
+
+
+def _under_tip(column: np.ndarray, y0: int, step: int) -> int:
+    """Where a head's outline starts under ``y0`` in its peak's ``column``: a cowlick's or a
+    spike's tip that the silhouette's erosion cut off from the hair (under a ``step`` of rows of
+    it, then a gap of at most two steps) is hair, not the top of a head of its own; followed from
+    the tip, the head ended in the gap, the size of the tip."""
+    rows = np.flatnonzero(column[y0:])
+    if not rows.size:
+        return y0
+    gaps = np.flatnonzero(np.diff(rows) > 1)
+    if gaps.size and rows[gaps[0]] - rows[0] < step and rows[gaps[0] + 1] - rows[gaps[0]] <= 2 * step:
+        return y0 + int(rows[gaps[0] + 1])
+    return y0
 
 
 def _run(line: np.ndarray, col: int) -> Tuple[int, int]:

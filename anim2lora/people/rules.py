@@ -40,6 +40,19 @@ SPIKE = 0.5              # a bump narrower than this share of a head beside it i
 BACK_REACH = 1.0         # a head seen from behind stands within this many head widths of the side edge
 FACE_ALONE = 0.5         # a face stands for a character with no body found around it from this score up
 SAME_DISTANCE = 0.85     # whole figures this much as tall stand about as far (one sitting: about 0.6)
+# a head, hair included, is about as tall as wide (fused heads of an overlap reach about 1.85
+# wide); an outline bump this many times wider than tall with nothing of its outline under it is
+# a prop seen from above (a plate, a bowl, a cushion on a table), not a head: a head stands on a
+# neck and shoulders.  Nothing under it: the outline ends within PROP_BELOW of its height below it
+PROP_WIDE, PROP_BELOW = 1.7, 0.25
+# someone beside a character whose head the detector missed (a dark set hides the outline's head
+# bump, glasses hide the eyes): an outline with no head that stands as tall as a character with
+# one, its top and bottom within FIGURE_ALIKE of that character's height of the character's own
+# (two people side by side stand on one floor, their heads at about one height; a door or a
+# wardrobe rises above a head, a table or a chair stays below it), and at least FIGURE_WIDE of its
+# width (a pole, a door frame or a lamp post is thin).  Such a frame is left out: naming only the
+# character found would caption a frame that shows someone else too
+FIGURE_ALIKE, FIGURE_WIDE = 0.1, 0.4
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,7 @@ class Judged:
     head: Optional[Rect] = None      # the whole head: every box found on it, hair included
     uncut: bool = False              # an outline the frame does not cut: the whole figure is in view
     cut_apart: bool = False          # a part of one outline cut between its heads: its side is a guess
+    headless: bool = False           # a fragment standing like a figure beside a character (FIGURE_ALIKE)
 
     @property
     def persons(self) -> int:
@@ -101,6 +115,11 @@ class Count:
     def framings(self) -> List[str]:
         return [j.framing for j in self.characters if j.framing]
 
+    @property
+    def headless(self) -> bool:
+        """Someone may stand in the frame whose head was not found (FIGURE_ALIKE)."""
+        return any(j.headless for j in self.boxes)
+
 
 def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Sequence[Rect] = (),
           has_heads: bool = True, has_faces: bool = False) -> Count:
@@ -122,6 +141,7 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
         j.found_by_face, j.uncut = True, False
         judged.append(j)
     _far_figures(judged, rules, width, height)
+    _headless_figures(judged, width, height, margin)
     overlap = _overlaps(judged, rules)
     return Count(judged, overlap)
 
@@ -231,6 +251,7 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
     # a face is seen whatever the frame cuts of the hair around it, and so is a head whose hair
     # only the top edge cuts (a close-up); a head outline cut by a side or the bottom edge may be
     # a shoulder or an elbow
+    heads = [h for h in heads if not _prop_top(h, person)]
     whole = [h for h in heads if h.kind == "face" or not set(cut_edges(h.rect, width, height, margin)) - {"top"}]
     if has_heads and not whole:
         why = "its head is cut by the frame edge" if heads else "no head"
@@ -261,6 +282,30 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
     # the whole figure is in view when no edge cuts it, unless the outline holds little more than
     # the head: a head found on its own (its body's outline lost in a dark or painted background)
     return Judged(person, CHARACTER, "", distinct, framed, head=head, uncut=not edges and framed != CLOSE_UP)
+
+
+def _prop_top(head: Box, person: Box) -> bool:
+    """A head box much wider than tall with nothing of its outline below it (PROP_WIDE)."""
+    if head.kind != "head" or head.width < PROP_WIDE * head.height:
+        return False
+    return person.rect[3] <= head.rect[3] + PROP_BELOW * head.height
+
+
+def _headless_figures(judged: List[Judged], width: int, height: int, margin: float) -> None:
+    """Mark the fragments with no head that stand like a figure beside a character (see
+    FIGURE_ALIKE).  A character whose body was taken from its face has a guessed box: no
+    measure of a figure's height."""
+    people = [j for j in judged if j.label == CHARACTER and j.head and not j.found_by_face]
+    for f in judged:
+        if f.label != FRAGMENT or f.heads or set(cut_edges(f.box.rect, width, height, margin)) - {"bottom"}:
+            continue
+        for p in people:
+            tall = p.box.height
+            if (abs(f.box.rect[1] - p.box.rect[1]) <= FIGURE_ALIKE * tall
+                    and abs(f.box.rect[3] - p.box.rect[3]) <= FIGURE_ALIKE * tall
+                    and f.box.width >= FIGURE_WIDE * p.box.width):
+                f.headless, f.why = True, "no head found, yet it stands like a figure beside a character"
+                break
 
 
 def _at_side(heads: Sequence[Box], edges, width: int) -> bool:
@@ -420,6 +465,8 @@ def frame_reason(c: Count, min_count: int, max_count: int, keep_overlap: bool,
         return "overlap"
     if any(f not in framings for f in c.framings):
         return "framing"
+    if c.headless and c.n:
+        return "headless"
     if c.n < min_count:
         return "no_character" if c.n == 0 else "too_few"
     if c.n > max_count:
