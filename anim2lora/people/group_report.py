@@ -7,9 +7,10 @@ import numpy as np
 
 from ..preview import contact_sheet, stack, title_bar
 from .groups import LOST, UNKNOWN, GroupResult
+from .report import REASONS
 
-_REASONS = {"overlap": "bodies overlap or fuse", UNKNOWN: "a character matches no reference",
-            "no_character": "no character", "same_character_twice": "one name given to two characters",
+_REASONS = {**REASONS, UNKNOWN: "a character matches no reference",
+            "same_character_twice": "one name given to two characters",
             LOST: "a character found in the drawings before and after is not found in this one"}
 SHEET_WIDTH = 1024
 

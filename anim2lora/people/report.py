@@ -12,8 +12,9 @@ from .run import CountResult
 
 COLOURS = {CHARACTER: (40, 180, 40), FRAGMENT: (0, 140, 255), TEXT: (0, 0, 230), BACKGROUND: (150, 150, 150),
            OVERLAP: (200, 0, 200), SMALL: (200, 160, 60)}          # BGR
-_REASONS = {"overlap": "bodies overlap or fuse", "no_character": "no character", "too_few": "fewer than min_count",
-            "too_many": "more than max_count", "framing": "a character in a framing not kept"}
+REASONS = {"overlap": "bodies overlap or fuse", "no_character": "no character", "too_few": "fewer than min_count",
+           "too_many": "more than max_count", "framing": "a character in a framing not kept",
+           "headless": "a figure with no head found stands beside a character"}
 
 
 def count_report(result: CountResult) -> str:
@@ -41,7 +42,7 @@ def count_report(result: CountResult) -> str:
         lines.append("faces: not searched (the animeface package is not installed here): characters on painted, "
                      "dark or rendered backgrounds may be missed")
     for reason, idx in sorted(s["dropped"].items(), key=lambda kv: -len(kv[1])):
-        lines.append(f"  dropped {len(idx):5d}  {_REASONS.get(reason, reason)}: "
+        lines.append(f"  dropped {len(idx):5d}  {REASONS.get(reason, reason)}: "
                      + " ".join(f"#{i}" for i in idx[:12]) + (" …" if len(idx) > 12 else ""))
     if not n:
         lines.append("  the input set has no frames: check the previous stage's report.")
