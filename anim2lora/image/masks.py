@@ -61,6 +61,15 @@ def lines_in_the_dark(bgr: np.ndarray) -> np.ndarray:
 
 def unlike(bgr: np.ndarray, colours: np.ndarray) -> np.ndarray:
     """Pixels unlike every one of the background ``colours`` (bool)."""
+    import cv2
+
+    if bgr.dtype == np.uint8 and bgr.ndim == 3 and bgr.shape[2] == 3 and all(0 <= c <= 255 for c in np.ravel(colours)):
+        # the same distances in 8 bits (exact: the colours are 8-bit values): every frame comes
+        # through here, and its 32-bit copy cost more than the rest of the ink detector's masks
+        out, pix = np.ones(bgr.shape[:2], bool), np.ascontiguousarray(bgr)
+        for colour in colours:
+            out &= _channel_max(cv2.absdiff(pix, tuple(float(c) for c in colour) + (0.0,))) > BG_TOLERANCE
+        return out
     pix = bgr.astype(np.int32)
     out = np.ones(bgr.shape[:2], bool)
     for colour in colours:
@@ -81,13 +90,30 @@ def soft_light(small: np.ndarray, fg: np.ndarray) -> np.ndarray:
     import cv2
 
     kernel = np.ones((3, 3), np.uint8)
-    spread = (cv2.dilate(small, kernel).astype(np.int16) - cv2.erode(small, kernel)).reshape(*small.shape[:2], -1)
-    smooth = (spread.max(axis=2) <= SOFT_STEP).astype(np.uint8)
-    _, labels = cv2.connectedComponents(smooth, connectivity=4)
+    # a dilation is never below the erosion: the 8-bit difference is exact
+    spread = cv2.subtract(cv2.dilate(small, kernel), cv2.erode(small, kernel))
+    smooth = (_channel_max(spread) <= SOFT_STEP).astype(np.uint8)
+    count, labels = cv2.connectedComponents(smooth, connectivity=4)
     border = np.zeros(smooth.shape, bool)
     border[[0, -1]] = border[:, [0, -1]] = True
-    seeds = np.unique(labels[border & (fg == 0)])
-    return np.isin(labels, seeds[seeds > 0])
+    seeds = np.zeros(count, bool)
+    seeds[labels[border & (fg == 0)]] = True
+    seeds[0] = False
+    return seeds[labels]
+
+
+def _channel_max(img: np.ndarray) -> np.ndarray:
+    """The largest channel value per pixel of an 8-bit picture (numpy's max over the channel
+    axis of a small integer type is many times slower than OpenCV's)."""
+    import cv2
+
+    if img.ndim == 2:
+        return img
+    planes = cv2.split(img)
+    out = planes[0]
+    for plane in planes[1:]:
+        out = cv2.max(out, plane)
+    return out
 
 
 def outlines(small: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ node again and again, and a model load costs more than a frame.
 """
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -25,6 +26,7 @@ INK_VERSION = "ink-20s"             # bump when a change alters what the ink det
 # AnimeFace faces kept from this likelihood up: on the realistic set's tune half (coloured, one
 # frame a shot) 0.6 kept 10 of its 58 heads and no false face, 0.5 found 14 with one false
 FACE_LIKELIHOOD = 0.6
+_face_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,28 @@ class InkDetector(Detector):
         return {"detector": "ink", "version": INK_VERSION, "faces": self._faces_version}
 
     def detect(self, bgr, ignore=()):
+        if self.faces is None or min(bgr.shape[:2]) < 16:
+            return detect_ink(bgr, ignore)
+        # the face search costs several times the ink's and runs in its library outside Python's
+        # lock: started first on a thread of its own, it searches while the ink is traced
+        searching = _face_thread().submit(self.faces.faces, bgr)
         found = detect_ink(bgr, ignore)
-        if self.faces is not None and min(bgr.shape[:2]) >= 16:
-            found += [f for f in self.faces.faces(bgr)
-                      if f.score >= FACE_LIKELIHOOD and not any(_inside(f.rect, r) for r in ignore)]
+        found += [f for f in searching.result()
+                  if f.score >= FACE_LIKELIHOOD and not any(_inside(f.rect, r) for r in ignore)]
         return found
+
+
+_face_pool: list = []
+
+
+def _face_thread():
+    """The one worker thread face searches run on (the library serialises them anyway)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _face_lock:
+        if not _face_pool:
+            _face_pool.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="animeface"))
+        return _face_pool[0]
 
 
 def _inside(face: Rect, text: Rect) -> bool:

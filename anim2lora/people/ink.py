@@ -234,16 +234,18 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         _blank(mask, ignore, scale)
     found_faces = faces(strokes, sh)
     r = max(1, round(CLOSE * sh))
-    if not _blobs(fg, r)[2]:
+    found = _blobs(fg, r)
+    if not found[2]:
         # the border's flat colours set the figures apart, but a lamp's glow or a window's bloom
         # on that background is unlike them too, and joined to a head it widened the head's box
         # over the light (a night scene's warm lamps: nobody named).  Where a blob is the
         # background itself (a painted, gradient or rendered set) the outlines decide anyway,
         # and taking its smooth parts away only breaks it into pieces that join the figures
         fg[soft_light(small, fg)] = 0
+        found = None               # fg changed: its blobs are found again
     drawn = without_broken_lines(outlines(small))
     _blank(drawn, ignore, scale)
-    boxes, scenery = _figures(fg, drawn, r, scale)
+    boxes, scenery = _figures(fg, drawn, r, scale, found)
     by_outline, _ = _figures(drawn, drawn, r, scale)
     if scenery or not _standing_head(boxes, w, h):
         # no flat background sets the characters apart (a dark, painted or rendered set; line
@@ -307,12 +309,13 @@ def _blank(mask: np.ndarray, rects: Sequence[Rect], scale: float) -> None:
         mask[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
 
 
-def _figures(fg: np.ndarray, drawn: np.ndarray, r: int, scale: float) -> Tuple[List[Box], bool]:
+def _figures(fg: np.ndarray, drawn: np.ndarray, r: int, scale: float, found=None) -> Tuple[List[Box], bool]:
     """(person boxes, one per blob of ``fg``, and head boxes on their outlines, in frame pixels;
     whether a blob was the background itself).  ``drawn``: the frame's outlines; a head is drawn
-    (eyes, hair strands, its own outline), a bump of lamp glow or sky is not."""
+    (eyes, hair strands, its own outline), a bump of lamp glow or sky is not.  ``found``:
+    ``_blobs(fg, r)`` where the caller has it already."""
     frame_h = fg.shape[0]
-    blobs, labels, scenery = _blobs(fg, r)
+    blobs, labels, scenery = found or _blobs(fg, r)
     boxes: List[Box] = []
     bodies: List[Rect] = []
     for _, label, rect in blobs:
@@ -501,9 +504,12 @@ def _under_tip(column: np.ndarray, y0: int, step: int) -> int:
 
 def _run(line: np.ndarray, col: int) -> Tuple[int, int]:
     """The first and last column of the run of set pixels through ``col``."""
-    gaps = np.flatnonzero(~line)
-    before, after = gaps[gaps < col], gaps[gaps > col]
-    return (int(before[-1]) + 1 if before.size else 0), (int(after[0]) - 1 if after.size else len(line) - 1)
+    # the nearest gap on either side, found without listing every gap of the row: this runs on
+    # every row of every head
+    before, after = ~line[col - 1::-1] if col > 0 else line[:0], ~line[col + 1:]
+    lo = col - int(before.argmax()) if before.any() else 0
+    hi = col + int(after.argmax()) if after.any() else len(line) - 1
+    return lo, hi
 
 
 def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int, int], scale: float) -> List[Box]:
