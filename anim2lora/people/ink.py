@@ -64,6 +64,13 @@ CLOSE_FACE, CLOSE_SOLIDITY, HAIR_RISE = 0.25, 0.65, 0.3
 FEATURES, FEATURE_SHARE, FEATURE_MARGIN = 2, 0.45, 0.1
 ALONE_ASPECT = (0.6, 1.7)  # a bump taken on its own after its merged run failed is a head only if about
                            # as tall as wide: hair spikes and ears merged into a head's run are narrow
+# a flat-background head box holding one outline head box that starts in its top part (within
+# CROWN of that head's height of its top: a night head's dark hair line may not show as an outline,
+# so the outline box can start at the brows) and covers at most OWN_OUTLINE of its area was widened
+# by scenery behind the head (see _own_outlines).  Hair falling to the shoulders or a hood makes a
+# silhouette head at most about twice its outline's box; a door's or window's panel joined to it,
+# several times that (on the tune half: 0.17-0.27 where it fires, nowhere else)
+CROWN, OWN_OUTLINE = 0.5, 0.35
 LOOP_ASPECT = 2.0          # an empty loop of outline this many times wider than tall is scenery (a cloud,
                            # a sign, a window's pane): a body's panels (sleeves, legs, a coat) are upright
 
@@ -259,10 +266,39 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         # figure is closed by its own outline, so where the outlines part one blob into several
         # figures with a head, they decide
         boxes = by_outline
+    else:
+        boxes = _own_outlines(boxes, by_outline)
     # every face, also where no body stands out from a busy background: the rules give a face
     # with no body around it a body of its own
     boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
     return boxes
+
+
+def _own_outlines(boxes: List[Box], by_outline: Sequence[Box]) -> List[Box]:
+    """``boxes`` (the flat-background pass) with each head box replaced by the one head box of
+    the outline pass that shares its crown and is much smaller (OWN_OUTLINE).  A lit door,
+    window or screen behind a head differs from the border's colours as much as the head does,
+    and a grey scenery line joins it: the head's silhouette runs on into the panel, and the
+    panel's inside, closed off by the head and shoulders, is filled in as solid.  The head's own
+    inked outline closes round the head alone (scenery is drawn lighter or not at all)."""
+    heads = [b.rect for b in by_outline if b.kind == "head"]
+    out = []
+    for b in boxes:
+        own = [h for h in heads if _crowned(h, b.rect)] if b.kind == "head" else []
+        if len(own) == 1:
+            # the silhouette's top is the crown's (the bump was found there, above the panel);
+            # a fill-coloured night head's hair line may not be dark enough to be an outline
+            b = Box("head", (own[0][0], min(own[0][1], b.rect[1]), own[0][2], own[0][3]), b.score)
+        out.append(b)
+    return out
+
+
+def _crowned(inner: Rect, outer: Rect) -> bool:
+    """Whether the head box ``inner`` lies in ``outer`` with its top in ``outer``'s top part
+    (within CROWN of its own height) and covers at most OWN_OUTLINE of its area."""
+    reach = CROWN * (inner[3] - inner[1])
+    return (inside_share(inner, outer) >= 0.9 and abs(inner[1] - outer[1]) <= reach
+            and area(inner) <= OWN_OUTLINE * area(outer))
 
 
 def _standing_head(boxes: Sequence[Box], width: int, height: int) -> bool:
