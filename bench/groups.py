@@ -52,6 +52,15 @@ alone against its base in the same session:
     tune     line       141  0.823 -> 0.922   false A+B 0 -> 0
     tune     colour     110  0.718 -> 0.755   false A+B 0 -> 0
 
+Issue 15's fifth to seventh rounds (ten branches, docs/benchmarks.md), 4e48b46 -> f555002; the
+holdout run once at the end, both commits side by side (extract-2 finds cuts after pans, so the
+frame counts differ):
+
+    tune     line    141/133  0.922 -> 1.000   false A+B 0 -> 0
+    tune     colour  110/97   0.755 -> 0.959   false A+B 0 -> 0
+    holdout  line    127/125  0.748 -> 0.800   false A+B 0 -> 0
+    holdout  colour   96/90   0.698 -> 0.822   false A+B 0 -> 2 (an extra behind B named A)
+
 (worst: the lowest share right of any framing or background kind.  Coloured, nobody was named at
 all: about 0.20 is the share of frames whose truth is no group.)
 """
