@@ -4,7 +4,9 @@ which text, and the group each frame's truth expects.
 
 Positions and sizes are in frame heights, so any resolution lays out the same shot.  Two halves,
 ``tune`` and ``holdout``, lay out the same kinds of shot in the same order from disjoint seeds: no
-plate, pose or place is shared.  Figures are placed by their arms' reach (anime.reach) and by
+plate, pose or place is shared.  A third, ``check``, is laid out the same way from seeds of its
+own: a fresh draw to find and fix errors on once the tune half is fitted (the tune half's rules fit
+its own shots closer than they carry), so that the holdout stays unseen.  Figures are placed by their arms' reach (anime.reach) and by
 where the frame's bottom edge cuts them (CUT), so the promises real_scenes checks on the pixels
 (heads whole, bodies apart unless they overlap on purpose, extras small) hold by construction.
 """
@@ -19,7 +21,7 @@ from .anime import FEET, Pose, reach
 from .grading import separated
 from .plates import KINDS as BACKGROUNDS, LIGHTS, Light
 
-HALVES = ("tune", "holdout")
+HALVES = ("tune", "holdout", "check")
 SHOT_KINDS = ("solo_a", "solo_b", "both", "over_shoulder", "extra", "stranger", "overlap", "fragment", "text",
               "pan", "empty")
 SHOTS = ("close-up", "bust", "medium", "cowboy", "full")
@@ -91,7 +93,7 @@ def real_set(half: str) -> List[Shot]:
     return list(_storyboard(half))
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def _storyboard(half: str) -> Tuple[Shot, ...]:
     h = HALVES.index(half)
     shots = []
