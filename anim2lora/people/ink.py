@@ -359,17 +359,18 @@ def _figures(fg: np.ndarray, drawn: np.ndarray, r: int, scale: float, found=None
         if any(inside_share(rect, body) > 0.8 and area(rect) < SMALL_PART * area(body) for body in bodies):
             continue
         x, y, x1, y1 = rect
-        ink = (labels[y:y1, x:x1] == label) & (fg[y:y1, x:x1] > 0)
+        blob = labels[y:y1, x:x1] == label
+        ink = blob & (fg[y:y1, x:x1] > 0)
         rows, cols = np.nonzero(ink)
         if rows.size == 0:
             continue
         body = (x + cols.min(), y + rows.min(), x + cols.max() + 1, y + rows.max() + 1)
         bodies.append(body)
         boxes.append(Box("person", tuple(v / scale for v in body), 1.0))
-        blob = labels[y:y1, x:x1] == label
-        heads = _heads(ink, _silhouette(blob, r), x, y, fg.shape, scale)
+        solid = _silhouette(blob, r)
+        heads = _heads(ink, solid, x, y, fg.shape, scale)
         if not heads:
-            heads = _under_loops(blob, ink, fg[y:y1, x:x1] > 0, (x, y), fg.shape, r, scale)
+            heads = _under_loops(blob, solid, ink, fg[y:y1, x:x1] > 0, (x, y), fg.shape, r, scale)
         for head in heads:
             hx0, hy0, hx1, hy1 = (int(round(v * scale)) for v in head.rect)
             own = drawn[max(0, hy0):hy1, max(0, hx0):hx1] > 0
@@ -397,15 +398,16 @@ def _ruled(ink: np.ndarray, frame_h: int) -> bool:
     return float((on[ink] > 0).mean()) >= RULED
 
 
-def _under_loops(blob: np.ndarray, ink: np.ndarray, marks: np.ndarray, corner: Tuple[int, int],
-                 frame: Tuple[int, int], r: int, scale: float) -> List[Box]:
+def _under_loops(blob: np.ndarray, solid: np.ndarray, ink: np.ndarray, marks: np.ndarray,
+                 corner: Tuple[int, int], frame: Tuple[int, int], r: int, scale: float) -> List[Box]:
     """Head boxes (frame pixels) of a headless blob whose figure stands in front of scenery
     outlines: a cloud or a sign drawn behind a head joins its outline to the crown, and its top
     line, not the head, is the blob's top.  Such scenery is an empty loop of outline (nothing is
     drawn inside a cloud; a head holds eyes and strands) much wider than tall; with the loops and
     their lines taken away the head stands out as a bump again.  Only a head that the loop runs
     past on both sides counts: a scenery line behind a head continues beyond it, a head's own
-    hair cap does not.  ``marks``: all the ink in the blob's box (a mark in a loop fills it);
+    hair cap does not.  ``solid``: the blob's silhouette; ``marks``: all the ink in the blob's
+    box (a mark in a loop fills it);
     ``corner``: the blob's corner and ``frame`` (height, width): the working size."""
     loops = _empty_loops(blob, marks)
     if not loops:
@@ -418,7 +420,7 @@ def _under_loops(blob: np.ndarray, ink: np.ndarray, marks: np.ndarray, corner: T
     inside = np.isin(labels, keep)
     bottom = np.where(inside.any(axis=0), blob.shape[0] - 1 - inside[::-1].argmax(axis=0), -1 - reach)
     veil = rows <= bottom + reach
-    heads = _heads(ink & ~veil, _silhouette(blob, r) & ~veil, corner[0], corner[1], frame, scale)
+    heads = _heads(ink & ~veil, solid & ~veil, corner[0], corner[1], frame, scale)
     kept = []
     for head in heads:
         hx0, hy0, hx1, _ = (v * scale - c for v, c in zip(head.rect, corner * 2))
