@@ -562,6 +562,16 @@ def test_count_people_keeps_the_range_and_rejudges_from_the_cache(small_set):
     assert solo.summary["dropped"] == {"no_character": [2], "too_many": [1]}
 
 
+def test_new_counting_rules_name_a_new_set_and_rejudge_the_cached_boxes(small_set, monkeypatch):
+    from anim2lora.people import run
+
+    first = count_people(small_set)
+    monkeypatch.setattr(run, "COUNTING", "counting-next")
+    again = count_people(small_set)
+    assert again.detected == 0, "the boxes' cache is keyed by the detector, which did not change"
+    assert again.kept.path != first.kept.path and again.rejected.path != first.rejected.path
+
+
 def test_an_empty_set_is_reported_not_raised(tmp_path, small_set):
     from anim2lora.people.report import count_report, count_sheet
 

@@ -17,7 +17,7 @@ from ..progress import Progress
 from ..store import CachedAnalysis
 from .boxes import Box, Rect
 from .detectors import Detector, load_detector
-from .rules import Count, count, frame_reason
+from .rules import COUNTING, Count, count, frame_reason
 from .settings import CountSettings
 
 ALGORITHM = "people-1"     # bump when a change alters what is detected
@@ -55,10 +55,11 @@ class CountResult:
 
 def keyed_settings(settings: CountSettings, detector: Detector) -> dict:
     """What a counted set is named by: the settings that change the result and the detector that
-    really ran ('auto' is ink one day and ONNX the next), not whether a download was allowed."""
+    really ran ('auto' is ink one day and ONNX the next) and the rules that judged its boxes, not
+    whether a download was allowed."""
     keyed = settings.to_dict()
     keyed.pop("allow_download")
-    return {**keyed, "ran": detector.identity()}
+    return {**keyed, "ran": detector.identity(), "rules": COUNTING}
 
 
 def text_rects(row: Mapping) -> List[Rect]:
