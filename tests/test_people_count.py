@@ -198,6 +198,10 @@ def test_a_face_found_on_the_chest_under_a_head_is_no_second_head():
     assert c.boxes[0].heads[0].kind == "head", "the head above stays the character's head"
     front = count(top + [head(330, 170, 440, 270, "face")], W, H, RULES, has_faces=True)
     assert front.overlap and front.n == 2
+    # big hair found as a bump down to the bangs over a small face: the face is that head's own
+    hair = count([person(220, 45, 529, 360), head(300, 70, 460, 120), head(345, 122, 415, 190, "face")],
+                 W, H, RULES, has_faces=True)
+    assert hair.n == 1 and [h.kind for h in hair.boxes[0].heads] == ["face"]
 
 
 def test_a_bump_of_spiky_hair_over_a_close_ups_face_is_that_face_s_hair():

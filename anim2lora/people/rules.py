@@ -57,7 +57,9 @@ FIGURE_ALIKE, FIGURE_WIDE = 0.1, 0.4
 # head's neck and chest are: anyone behind would be hidden there, so a second character there
 # stands in front, nearer, and its head is at least about as wide as the head above (an outline
 # head is about 1.2 of the head its face implies: hair).  A "face" whose head would be under
-# CHEST_FACE of the width of the head above is a mark on the chest (a bow, a collar, lapels)
+# CHEST_FACE of the width of the head above is a mark on the chest (a bow, a collar, lapels).
+# Not so for a face that box is the hair of (a bump that ends at the bangs over a small face under
+# big hair): that face is the head's own
 CHEST_FACE = 0.8
 # an outline bump whose columns lie this much within the head a face implies and whose box
 # reaches down into the face is that face's hair however high it rises (spiky hair in a
@@ -263,7 +265,7 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
     # a shoulder or an elbow
     heads = [h for h in heads if not _prop_top(h, person)]
     whole = [h for h in heads if h.kind == "face" or not set(cut_edges(h.rect, width, height, margin)) - {"top"}]
-    whole = [h for h in whole if not any(_on_chest(h, o) for o in whole if o is not h)]
+    whole = [h for h in whole if not any(_on_chest(h, o) and not _same_head(h, o) for o in whole if o is not h)]
     if has_heads and not whole:
         why = "its head is cut by the frame edge" if heads else "no head"
         return Judged(person, FRAGMENT, why)
