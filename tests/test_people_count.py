@@ -177,6 +177,45 @@ def test_bodies_sharing_much_of_their_boxes_overlap():
     assert not count(a + apart, W, H, RULES).overlap
 
 
+def test_boxes_widened_by_scenery_do_not_overlap_when_the_heads_shoulders_are_apart():
+    """A cloud beside one head joins its outline, a cloud touching the other's arm joins that one:
+    the boxes share much, yet the heads stand over two head widths apart (check half, shot 25)."""
+    a = [person(160, 39, 332, 176), head(162, 45, 227, 108)]
+    b = [person(225, 34, 545, 360), head(413, 36, 486, 116)]
+    c = count(a + b, W, H, RULES)
+    assert not c.overlap and c.n == 2, [(j.label, j.why) for j in c.boxes]
+    # fused bodies have their shoulders together: still an overlap (test_bodies_sharing_much_...)
+    near = [person(225, 34, 545, 360), head(240, 36, 310, 116)]
+    assert count(a + near, W, H, RULES).overlap
+
+
+def test_a_face_found_on_the_chest_under_a_head_is_no_second_head():
+    """A bow, a collar or lapels under a head found as a small face: one character (check half,
+    shots 4 and 24).  A face as big as a nearer head's under it is someone in front: an overlap."""
+    top = [person(220, 45, 529, 360), head(318, 46, 442, 136)]
+    c = count(top + [head(352, 161, 411, 220, "face")], W, H, RULES, has_faces=True)
+    assert not c.overlap and c.n == 1 and labels(c) == [CHARACTER]
+    assert c.boxes[0].heads[0].kind == "head", "the head above stays the character's head"
+    front = count(top + [head(330, 170, 440, 270, "face")], W, H, RULES, has_faces=True)
+    assert front.overlap and front.n == 2
+    # big hair found as a bump down to the bangs over a small face: the face is that head's own
+    hair = count([person(220, 45, 529, 360), head(300, 70, 460, 120), head(345, 122, 415, 190, "face")],
+                 W, H, RULES, has_faces=True)
+    assert hair.n == 1 and [h.kind for h in hair.boxes[0].heads] == ["face"]
+
+
+def test_a_bump_of_spiky_hair_over_a_close_ups_face_is_that_face_s_hair():
+    """A close-up's spiky hair rises high over its face; a bump on one side of it, within the
+    head the face implies and reaching down into the face, is its hair (check half, shot 12).
+    A bump beside the face's head is another head."""
+    c = count([person(215, 20, 410, 360), head(306, 21, 410, 136), head(256, 114, 389, 205, "face")],
+              W, H, RULES, has_faces=True)
+    assert not c.overlap and c.n == 1
+    beside = count([person(215, 20, 560, 360), head(420, 21, 530, 136), head(256, 114, 389, 205, "face")],
+                   W, H, RULES, has_faces=True)
+    assert beside.n == 2
+
+
 def test_a_bump_of_hair_on_a_head_and_a_face_inside_a_head_are_that_one_head():
     # a spike or ribbon on the hair top (under half a head wide) and a face model's eyes-to-mouth
     # box inside the head outline: one character, not an overlap of three heads
@@ -644,6 +683,22 @@ def test_outlines_part_a_blob_only_into_figures_with_heads_side_by_side():
     assert not _parted(one, stick, W, H)
     hand = [person(100, 50, 400, 350), head(120, 50, 180, 110), head(320, 150, 380, 210)]
     assert not _parted(one, hand, W, H)
+
+
+def test_a_blob_with_no_head_takes_the_head_its_own_outline_shows():
+    """Scenery drawn in light or broken lines (a frame on the wall, a cloud) that touches a
+    character's hair or arm joins its flat blob, whose top is then the scenery's: no head.  The
+    outline pass closes round the figure alone and shows the head, which the blob takes (check
+    half, shots 2 and 25: the second character was taken for a headless figure)."""
+    from anim2lora.people.ink import _headed_by_outline
+
+    flat = [person(357, 22, 487, 349), head(399, 24, 453, 82), person(207, 45, 311, 342)]
+    drawn = [person(357, 23, 486, 332), head(400, 25, 452, 81), person(208, 61, 307, 299), head(229, 62, 292, 121)]
+    heads = [b.rect for b in _headed_by_outline(flat, drawn, W, H) if b.kind == "head"]
+    assert heads == [(399, 24, 453, 82), (229, 62, 292, 121)], heads
+    # a head low in the blob (a hand, a prop at its foot) or one the blob's own pass found stay out
+    low = [person(208, 250, 307, 340), head(229, 250, 292, 300)]
+    assert [b.rect for b in _headed_by_outline(flat, low, W, H) if b.kind == "head"] == [(399, 24, 453, 82)]
 
 
 def test_a_spike_tip_cut_off_from_the_hair_is_followed_down_into_the_head():

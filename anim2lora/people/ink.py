@@ -71,6 +71,7 @@ ALONE_ASPECT = (0.6, 1.7)  # a bump taken on its own after its merged run failed
 # silhouette head at most about twice its outline's box; a door's or window's panel joined to it,
 # several times that (on the tune half: 0.17-0.27 where it fires, nowhere else)
 CROWN, OWN_OUTLINE = 0.5, 0.35
+OUTLINE_INSIDE = 0.9       # an outline figure this much inside a flat blob is (part of) that blob's figure
 LOOP_ASPECT = 2.0          # an empty loop of outline this many times wider than tall is scenery (a cloud,
                            # a sign, a window's pane): a body's panels (sleeves, legs, a coat) are upright
 
@@ -267,7 +268,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         # figures with a head, they decide
         boxes = by_outline
     else:
-        boxes = _own_outlines(boxes, by_outline)
+        boxes = _headed_by_outline(_own_outlines(boxes, by_outline), by_outline, w, h)
     # every face, also where no body stands out from a busy background: the rules give a face
     # with no body around it a body of its own
     boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
@@ -293,6 +294,47 @@ def _own_outlines(boxes: List[Box], by_outline: Sequence[Box]) -> List[Box]:
     return out
 
 
+def _headed_by_outline(boxes: List[Box], by_outline: Sequence[Box], width: int, height: int) -> List[Box]:
+    """``boxes`` (the flat-background pass) with a head added to each blob that has none where the
+    outline pass found a figure inside it whose head stands clear of the frame's sides and bottom
+    in the blob's upper part (HEAD_ZONE).  Scenery drawn beside a character (a cloud, a lamp, a
+    frame on the wall, drawn in lighter or broken lines that the outlines leave out) that touches
+    its hair or its arm joins the flat blob: its top is then the scenery's, or the head is that
+    scenery's shoulder, and no bump is a head.  The character's own inked outline closes round the
+    figure alone and shows the head."""
+    figures = _figures_with_heads(by_outline, width, height)
+    out: List[Box] = []
+    for k, b in enumerate(boxes):
+        out.append(b)
+        if b.kind != "person" or _first_head(boxes, k, width, height):
+            continue
+        x0, y0, x1, y1 = b.rect
+        for body, head in figures:
+            cy = (head[1] + head[3]) / 2
+            if inside_share(body, b.rect) >= OUTLINE_INSIDE and y0 <= cy <= y0 + HEAD_ZONE * (y1 - y0):
+                out.append(Box("head", head, b.score))
+    return out
+
+
+def _figures_with_heads(boxes: Sequence[Box], width: int, height: int) -> List[Tuple[Rect, Rect]]:
+    """(person box, its first head standing clear of the frame's sides and bottom) of each person
+    box of ``boxes`` that has one (each person box comes before its heads, as ``_figures`` lists
+    them)."""
+    return [(b.rect, head) for k, b in enumerate(boxes)
+            if b.kind == "person" and (head := _first_head(boxes, k, width, height)) is not None]
+
+
+def _first_head(boxes: Sequence[Box], k: int, width: int, height: int):
+    """The first head box standing clear of the frame's sides and bottom among those listed after
+    the person box ``boxes[k]`` and before the next person box, or None."""
+    for b in boxes[k + 1:]:
+        if b.kind == "person":
+            return None
+        if b.kind == "head" and _clear(b.rect, width, height):
+            return b.rect
+    return None
+
+
 def _crowned(inner: Rect, outer: Rect) -> bool:
     """Whether the head box ``inner`` lies in ``outer`` with its top in ``outer``'s top part
     (within CROWN of its own height) and covers at most OWN_OUTLINE of its area."""
@@ -308,25 +350,11 @@ def _standing_head(boxes: Sequence[Box], width: int, height: int) -> bool:
     return any(b.kind == "head" and _clear(b.rect, width, height) for b in boxes)
 
 
-def _head_tops(boxes: Sequence[Box], width: int, height: int) -> List[Rect]:
-    """The first head standing clear of the frame's sides and bottom in each person box (each
-    person box comes before its heads, as ``_figures`` lists them): one per figure."""
-    out: List[Rect] = []
-    open_body = False
-    for b in boxes:
-        if b.kind == "person":
-            open_body = True
-        elif b.kind == "head" and open_body and _clear(b.rect, width, height):
-            out.append(b.rect)
-            open_body = False
-    return out
-
-
 def _parted(blobs: Sequence[Box], by_outline: Sequence[Box], width: int, height: int) -> bool:
     """Whether the outlines show two or more figures with a head in the upper part (HEAD_ZONE) of
     one blob's box.  Lower in a blob they are a figure's own pieces (a stick figure's legs with
     its hands on top): no second character."""
-    heads = [((r[0] + r[2]) / 2, (r[1] + r[3]) / 2) for r in _head_tops(by_outline, width, height)]
+    heads = [((r[0] + r[2]) / 2, (r[1] + r[3]) / 2) for _, r in _figures_with_heads(by_outline, width, height)]
     for x0, y0, x1, y1 in (b.rect for b in blobs if b.kind == "person"):
         if sum(x0 <= cx <= x1 and y0 <= cy <= y0 + HEAD_ZONE * (y1 - y0) for cx, cy in heads) >= 2:
             return True

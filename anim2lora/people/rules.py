@@ -56,6 +56,18 @@ PROP_WIDE, PROP_BELOW = 1.7, 0.25
 # width (a pole, a door frame or a lamp post is thin).  Such a frame is left out: naming only the
 # character found would caption a frame that shows someone else too
 FIGURE_ALIKE, FIGURE_WIDE = 0.1, 0.4
+# a face found under a head's chin, its middle within that head's columns, stands where that
+# head's neck and chest are: anyone behind would be hidden there, so a second character there
+# stands in front, nearer, and its head is at least about as wide as the head above (an outline
+# head is about 1.2 of the head its face implies: hair).  A "face" whose head would be under
+# CHEST_FACE of the width of the head above is a mark on the chest (a bow, a collar, lapels).
+# Not so for a face that box is the hair of (a bump that ends at the bangs over a small face under
+# big hair): that face is the head's own
+CHEST_FACE = 0.8
+# an outline bump whose columns lie this much within the head a face implies and whose box
+# reaches down into the face is that face's hair however high it rises (spiky hair in a
+# close-up): someone's head behind would stand beside it or show only above the hair, not in it
+HAIR_COLUMNS = 0.8
 
 
 @dataclass(frozen=True)
@@ -256,6 +268,7 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
     # a shoulder or an elbow
     heads = [h for h in heads if not _prop_top(h, person)]
     whole = [h for h in heads if h.kind == "face" or not set(cut_edges(h.rect, width, height, margin)) - {"top"}]
+    whole = [h for h in whole if not any(_on_chest(h, o) and not _same_head(h, o) for o in whole if o is not h)]
     if has_heads and not whole:
         why = "its head is cut by the frame edge" if heads else "no head"
         return Judged(person, FRAGMENT, why)
@@ -338,11 +351,30 @@ def _same_head(a: Box, b: Box) -> bool:
         face, other = faces[0], b if faces[0] is a else a
         if _head_beside(face, other):
             return False          # one outline over two heads: this face's and another's
-        if inside_share(face.rect, other.rect) >= FACE_IN_HEAD:
-            return True           # a face model's box (eyes to mouth) inside the head outline round it
+        if inside_share(face.rect, other.rect) >= FACE_IN_HEAD or _hair_in(other, face):
+            return True           # a face's box inside the head outline round it, or its own hair over it
         top, h = head_of(face)[1], _height(head_of(face))
         return other.rect[1] > top - HAIR_ABOVE * h
     return True
+
+
+def _on_chest(face: Box, head: Box) -> bool:
+    """Whether ``face`` is a mark on the chest under ``head`` (CHEST_FACE): wholly below the
+    head's chin, its middle within the head's columns, too small for a nearer head."""
+    if face.kind != "face":
+        return False
+    above, own = head_of(head), head_of(face)
+    cx = (face.rect[0] + face.rect[2]) / 2
+    return (face.rect[1] >= above[3] and above[0] <= cx <= above[2]
+            and own[2] - own[0] < CHEST_FACE * (above[2] - above[0]))
+
+
+def _hair_in(outline: Box, face: Box) -> bool:
+    """Whether an outline bump lies within the columns of the head ``face`` implies and reaches
+    down into the face (HAIR_COLUMNS)."""
+    own = head_of(face)
+    across = min(outline.rect[2], own[2]) - max(outline.rect[0], own[0])
+    return across >= HAIR_COLUMNS * outline.width and outline.rect[3] > face.rect[1]
 
 
 def _head_beside(face: Box, outline: Box) -> bool:
@@ -433,6 +465,11 @@ def _overlaps(judged: List[Judged], rules: Rules) -> bool:
                 # than a head's width does (a head box is widened by hair, or by a lamp's glow
                 # behind it, more often than a body box is)
                 shared, what = cover(_shoulders(a.head), _shoulders(b.head)), "shoulders"
+            elif a.head and b.head and cover(_shoulders(a.head), _shoulders(b.head)) == 0:
+                # boxes that share much while the heads' shoulders do not touch were widened by
+                # what one outline joined (a cloud or a prop beside a head, an arm held out): two
+                # fused bodies have their shoulders together, as _judge_apart cuts a blob by
+                shared = 0.0
             if shared > rules.max_overlap:
                 for j in (a, b):
                     j.label, j.why = OVERLAP, f"shares {shared:.0%} of its {what} with another character"
