@@ -277,6 +277,14 @@ def test_whole_figures_as_tall_are_not_far_behind_whatever_their_head_boxes():
     assert labels(count(a + far, W, H, RULES)) == [CHARACTER, BACKGROUND]
 
 
+def test_a_figure_far_behind_a_character_whose_outline_ends_at_its_chin_is_background():
+    # issue 15 (check half, a painted room): the main character's navy body is lost in the
+    # background, so its box is its head alone, about as tall as a whole small figure far behind
+    near = [person(404, 37, 485, 123), head(411, 38, 479, 107)]
+    far = [person(156, 134, 191, 233), head(162, 138, 183, 159)]
+    assert labels(count(near + far, W, H, RULES)) == [CHARACTER, BACKGROUND]
+
+
 def test_figures_cut_alike_at_the_bottom_as_wide_and_tall_are_not_far_behind():
     # a medium shot of two figures side by side, cut at the waist: one head found whole, the other
     # only by one lens of its glasses, a third of its head

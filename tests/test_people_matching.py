@@ -365,3 +365,49 @@ def test_only_sure_calls_of_grouped_frames_become_a_names_clip_looks():
         clip.add(10 + k, 10 + k, np.array([[0.01 + k * 1e-4, 0.30]], np.float32), limits, [("A", 0.01 + k * 1e-4)],
                  [_look(0.0)], [0], True)
     assert len(clip.sure["A"]) == groups.SURE_LOOKS and max(-d for d, _, _, _ in clip.sure["A"]) < 0.05
+
+
+def eyed(hair, backdrop=(255, 255, 255)):
+    """``head`` as anime draws one: large blue eyes, and locks of hair beside the cheeks."""
+    img = head(hair, PALE, backdrop)
+    for x in (12, 62):
+        cv2.rectangle(img, (x, 30), (x + 6, 62), hair, -1)
+    for x in (29, 51):
+        cv2.circle(img, (x, 48), 9, (210, 120, 40), -1)
+        cv2.circle(img, (x, 48), 3, (30, 30, 30), -1)
+    return img
+
+
+def on_wall(drawn, wall=(60, 50, 45), above=None):
+    """``drawn`` (80 px) in the middle of a 200 px frame; ``above``: another colour over the top half."""
+    img = np.full((200, 200, 3), wall, np.uint8)
+    if above is not None:
+        img[:100] = above
+    img[60:140, 60:140] = drawn
+    return img
+
+
+def test_a_head_boxed_from_its_eyes_down_is_told_by_the_hair_above_its_box():
+    """Issue 15 (check half, a dark room): a head's box found from the eyes to the chin holds
+    eyes and skin, which every character has alike, and the hair lies above it; the hair there
+    names the character, and a stranger's other hair does not."""
+    emb = FeatureEmbedder()
+    refs = [Reference(n, [eyed(c)], [eyed(c)]) for n, c in (("A", BROWN), ("B", PURPLE))]
+    matcher = Matcher(refs, emb)
+    face = (68.0, 88.0, 132.0, 138.0)          # the fringe's edge to the chin
+    for k, hair in enumerate((BROWN, PURPLE)):
+        d = matcher.per_name(on_wall(eyed(hair, (60, 50, 45))), [Seen(face, face)])[0]
+        assert d[k] < emb.threshold and d[k] < 0.5 * d[1 - k], (hair, d)
+    stranger = matcher.per_name(on_wall(eyed(BLOND, (60, 50, 45))), [Seen(face, face)])[0]
+    assert stranger.min() > emb.threshold, stranger
+
+
+def test_a_scene_above_a_whole_head_is_no_hair():
+    """A blond stranger boxed whole, under a wall the brown of A's hair: the raised view (for a
+    box cut at the hairline) keeps only colours the head holds itself, so the wall names nobody."""
+    emb = FeatureEmbedder()
+    refs = [Reference(n, [eyed(c)], [eyed(c)]) for n, c in (("A", BROWN), ("B", PURPLE))]
+    matcher = Matcher(refs, emb)
+    whole = (58.0, 62.0, 142.0, 140.0)
+    d = matcher.per_name(on_wall(eyed(BLOND, (60, 50, 45)), above=BROWN), [Seen(whole, whole)])[0]
+    assert d.min() > emb.threshold, d

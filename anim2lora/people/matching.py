@@ -17,6 +17,7 @@ from ..errors import BadInputError
 from ..image.crops import padded_crop
 from .boxes import Rect
 from .detectors import Detector
+from .identity import raised
 from .rules import CHARACTER, Judged, count
 from .settings import CountSettings
 
@@ -40,8 +41,12 @@ STILL_MARGIN = 0.25
 # fills), a whole figure is named by its head alone when the head is this share of the threshold
 # or nearer, closer than a stranger's head gets.  On the development set's tune half the right
 # character's head lay at 0.17-0.20 on a lit background (0.45-0.53 of 0.38), where its body was
-# 0.66 from its own stills, and the stranger's nearest head at 0.25 (0.66).
-HEAD_ALONE = 0.6
+# 0.66 from its own stills, and the stranger's nearest head at 0.25 (0.66).  Since the hair is
+# taken against the face's white and above a box that stops at the hairline (identity.FACE_BOX,
+# identity.RAISE), on the tune and check halves, heads where counting found them, every
+# stranger's and extra's nearest head lay at 0.38 (1.0) or farther, while a main character's
+# head boxed from its eyes down (a dark room, a rendered one) came to 0.24-0.25: 0.7 names those
+HEAD_ALONE = 0.7
 # A single figure's box centres near its head: a stretched arm moves the box's middle about 1.5
 # head heights to one side, a figure lying down about 3.  A head farther from its box's middle
 # than this many head heights is one of two figures the box has merged (on the development set's
@@ -217,7 +222,7 @@ class Matcher:
             heads = s.head is not None and len(self.head_vecs) > 0
             if heads:
                 crop = character_crop(bgr, s.head, HEAD_PAD)
-                vec = self.embedder.embed_heads([crop])
+                vec = self.embedder.embed_heads([crop], [character_crop(bgr, raised(s.head), HEAD_PAD)])
                 looks.append(Look(True, vec[0]))
                 dist = self.embedder.head_distance(vec, self.head_vecs)[0]
                 owners = self.head_owners

@@ -440,6 +440,11 @@ def _as_tall(j: Judged, other: Judged, width: int, height: int) -> bool:
     its heads, whose width is where the cut fell, not the figure's."""
     if j.found_by_face or other.found_by_face:
         return False
+    # a main character whose outline ends at its chin (its body lost in a dark or painted
+    # background, or behind a table) has a box a head tall, however tall the figure: a small
+    # full figure far behind it is then as tall as that box by chance, not as near
+    if not _outlined(other):
+        return False
     margin = EDGE_MARGIN * height
     cuts = set(cut_edges(j.box.rect, width, height, margin)), set(cut_edges(other.box.rect, width, height, margin))
     if cuts[0] != cuts[1] or cuts[0] - {"bottom"}:
