@@ -255,6 +255,53 @@ def test_two_characters_in_one_frame_are_two_people_when_named():
     assert assign(np.array([[0.40, 0.60]], np.float32), names, 0.38, 0.02)[0][0] == UNKNOWN
 
 
+def test_a_smaller_figure_behind_a_character_is_named_only_on_a_close_match():
+    """An extra standing behind a main character in a medium shot, its head under 3/4 of the
+    main one's and its box reaching into it, was named as the other main character at 0.33
+    (features, threshold 0.38): a false A+B.  Such a figure now needs a close match."""
+    from anim2lora.names import UNKNOWN
+    from anim2lora.people.groups import _close_behind
+
+    main = Seen((300, 20, 560, 360), (380, 20, 480, 120))
+    extra = Seen((200, 90, 330, 360), (230, 90, 290, 150))               # head 60 tall, reaching into main
+    called = [("A", 0.15), ("B", 0.33)]
+    assert _close_behind(called, [main, extra], 0.38) == [("A", 0.15), (UNKNOWN, 0.33)]
+    assert _close_behind([("A", 0.15), ("B", 0.12)], [main, extra], 0.38) == [("A", 0.15), ("B", 0.12)]
+    # two main characters side by side keep their names, whatever their sizes: apart, or as big
+    apart = Seen((20, 90, 180, 360), (70, 90, 130, 150))
+    beside = Seen((200, 30, 330, 360), (220, 30, 310, 115))
+    assert _close_behind(called, [main, apart], 0.38) == called
+    assert _close_behind(called, [main, beside], 0.38) == called
+
+
+def test_one_character_where_the_drawing_beside_it_fused_two_side_by_side_is_left_out():
+    """Shot 30 of the check half: two characters half over each other; one drawing was left out
+    as an overlap (two heads side by side in one outline), the next named one of them (the
+    other hidden behind its hair).  A fusion of heads one above the other (one character's hair
+    and face found twice) does not count, and neither does a drawing of another shot."""
+    from types import SimpleNamespace
+
+    from anim2lora.people.groups import FUSED, FrameGroup, _fused_beside, _fused_neighbours, _Judged
+
+    def overlap(i, shot, heads):
+        return {"index": i, "shot": shot, "dropped": "overlap",
+                "people": [{"label": "overlap", "rect": [190, 30, 520, 360], "heads": heads}]}
+
+    rows = [{"index": 0, "shot": 1}, overlap(2, 1, [[250, 30, 360, 140], [380, 35, 490, 140]]),
+            {"index": 4, "shot": 2}, overlap(6, 2, [[300, 40, 400, 140], [310, 160, 400, 240]]),
+            {"index": 8, "shot": 3}]
+    frames = SimpleNamespace(stage="count", rows=rows, dropped=[r for r in rows if r.get("dropped")])
+    judged = [_Judged(r["index"], None, [Seen((200, 30, 480, 360))]) for r in rows if not r.get("dropped")]
+    fused = _fused_neighbours(frames, judged)
+    single, pair = FrameGroup(0, "A", None, []), FrameGroup(0, "A+B", None, [])
+    assert _fused_beside(single, [Seen((200, 30, 480, 360))], fused.get(0, ()))
+    assert _fused_beside(single, [Seen((200, 70, 480, 360))], fused.get(0, ()))   # its outline found lower
+    assert not _fused_beside(single, [Seen((540, 30, 640, 360))], fused.get(0, ()))      # elsewhere
+    assert not _fused_beside(pair, [Seen((200, 30, 480, 360)), Seen((500, 30, 640, 360))], fused.get(0, ()))
+    assert not fused.get(4) and not fused.get(8)         # stacked heads; another shot
+    assert FUSED == "fused_in_shot"
+
+
 def test_a_still_framed_as_a_medium_shot_is_found_inside_a_margin_of_its_own_edges():
     # issue 15: a whole medium-shot frame given as a still (body cut by its bottom edge, the room's
     # lines joined to the outline) is where the frame rules see no character; looked at again

@@ -6,12 +6,13 @@ from typing import Mapping
 import numpy as np
 
 from ..preview import contact_sheet, stack, title_bar
-from .groups import LOST, UNKNOWN, GroupResult
+from .groups import FUSED, LOST, UNKNOWN, GroupResult
 from .report import REASONS
 
 _REASONS = {**REASONS, UNKNOWN: "a character matches no reference",
             "same_character_twice": "one name given to two characters",
-            LOST: "a character found in the drawings before and after is not found in this one"}
+            LOST: "a character found in the drawings before and after is not found in this one",
+            FUSED: "one character named where the drawing beside it in the shot fused two bodies"}
 SHEET_WIDTH = 1024
 
 

@@ -3,7 +3,9 @@ in the group of the characters it shows (``A``, ``B``, ``A+B``), and per-charact
 solo data.
 
 A frame whose characters are not all recognised, or whose bodies overlap, goes to the rejected
-set with the reason: a wrong name in a caption teaches the LoRA a stranger.  Once every shot is
+set with the reason: a wrong name in a caption teaches the LoRA a stranger.  So does a frame
+named as one character where the drawing beside it in its shot fused two bodies (FUSED), and a
+smaller figure behind a character is named only on a close match (BEHIND_SIZE).  Once every shot is
 named, the clip is looked at as a whole: a name given short of a sure call to a drawing that
 looks like a character the clip leaves unnamed shot after shot is taken back (RECUR).
 """
@@ -11,7 +13,7 @@ looks like a character the clip leaves unnamed shot after shot is taken back (RE
 import heapq
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -28,7 +30,7 @@ from ..png import encode_png
 from ..progress import Progress
 from ..specs import check_declared, setting
 from .detectors import Detector, load_detector
-from .boxes import area
+from .boxes import Rect, area
 from .identity import EMBEDDER_NAMES, load_embedder
 from .matching import Look, Looks, Matcher, Reference, Seen, character_crop, reference_crops, seen_in
 from .rules import CHARACTER, OVERLAP
@@ -40,6 +42,27 @@ MAX_CROP_AREA = 0.5       # crops under half the frame: a crop as big as the fra
 THIN_GROUP = 20           # fewer frames than this: too thin to train on its own
 CLEAR = 0.5               # beyond a name's own spread: named only when the runner-up is twice as far
 LOST = "lost_character"   # a character found just before and after, in one place, is not found here
+# Two bodies fused in one drawing of a shot do not come apart in the next: within a shot the
+# characters stay about where they were.  A frame that names one character standing where the
+# drawing just before or after it in the shot was left out as two fused bodies (FUSED_PLACE or
+# more of its width across the fused box's) shows that pair too, one of them missed this time
+# (hidden behind the other's hair, its outline merged into the other's): it leaves the single
+# groups.  A pair that stands apart there is named as two characters and stays.  Only a fusion
+# whose heads stand side by side (their middles farther apart across than up and down) counts:
+# two people stand with their heads at about one height, while two heads found one above the
+# other in one outline are as often one character's hair and face found twice.
+FUSED = "fused_in_shot"
+FUSED_PLACE = 0.5
+# A figure whose head is under BEHIND_SIZE of another character's in the frame, its box reaching
+# into that character's, stands behind it, farther from the camera: most often an extra (a
+# classmate, a passer-by) drawn in the show's palette, small and partly hidden, so its drawing
+# tells less and a middling match (a third of the way to nothing alike) is chance.  Named as the
+# other main character it would turn a solo frame into a false A+B, the worst error there is.
+# Such a figure is named only on a close match, nearer than BEHIND_NEAR times the threshold (as
+# near as HEAD_ALONE asks of a head that names a body alone).  Two main characters side by side
+# stand apart or at one size; one staged deep behind the other is left unknown unless it is close.
+BEHIND_SIZE = 0.75
+BEHIND_NEAR = 0.6
 # A name given short of a sure call (the nearest still within the name's limit and the runner-up
 # at least 1/CLEAR as far) may be a stranger who comes back.  Real footage shows its side
 # characters again and again, and one character's drawings in one clip (its light, its line)
@@ -170,6 +193,7 @@ class _Judged:
     index: int
     reason: Optional[str]
     characters: List[Seen]
+    fused: List[Rect] = field(default_factory=list)   # boxes of two bodies fused side by side (FUSED)
 
 
 def _judged(frames: FrameSet, count_settings: Optional[CountSettings], progress: Progress,
@@ -179,11 +203,35 @@ def _judged(frames: FrameSet, count_settings: Optional[CountSettings], progress:
     if count_settings is None and frames.stage == "count":
         return [_Judged(r["index"], "overlap" if r.get("overlap") else None,
                         [Seen(tuple(p["rect"]), tuple(p["head"]) if p.get("head") else None, bool(p.get("uncut")))
-                         for p in r.get("people", ()) if p["label"] in (CHARACTER, OVERLAP)])
+                         for p in r.get("people", ()) if p["label"] in (CHARACTER, OVERLAP)], _fused_in(r))
                 for r in frames.kept]
     counted, _ = count_frames(frames, count_settings or CountSettings(), progress, detector)
     return [_Judged(f.index, f.reason or ("overlap" if f.count.overlap else None),
-                    [seen_in(j) for j in f.count.characters]) for f in counted]
+                    [seen_in(j) for j in f.count.characters],
+                    _side_by_side([(j.box.rect, [h.rect for h in j.heads]) for j in f.count.boxes if j.label == OVERLAP]))
+            for f in counted]
+
+
+def _fused_in(row: Mapping) -> List[Rect]:
+    """A counted row's boxes of bodies fused side by side (FUSED)."""
+    return _side_by_side([(tuple(p["rect"]), [tuple(h) for h in p.get("heads", ())])
+                          for p in row.get("people", ()) if p["label"] == OVERLAP])
+
+
+def _side_by_side(fused: Sequence[Tuple[Rect, Sequence[Rect]]]) -> List[Rect]:
+    """The boxes of a frame's overlap, (box, its heads) each, when two of their heads stand side
+    by side (FUSED); else none."""
+    heads = [h for _, hs in fused for h in hs]
+    apart = any(_across(a, b) for i, a in enumerate(heads) for b in heads[i + 1:])
+    return [rect for rect, _ in fused] if apart else []
+
+
+def _across(a: Rect, b: Rect) -> bool:
+    """Two heads farther apart across than up and down, by their middles or by their tops: a
+    face box lies inside its head, below the hair's top, and a head box found on an outline can
+    run down long hair to the shoulders, its middle far below the head's."""
+    dx = abs((a[0] + a[2]) - (b[0] + b[2])) / 2
+    return dx > abs((a[1] + a[3]) - (b[1] + b[3])) / 2 or dx > abs(a[1] - b[1])
 
 
 def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], settings: Optional[GroupSettings] = None,
@@ -212,6 +260,7 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
     results: Dict[int, FrameGroup] = {}
     crop_rows: Dict[str, List[dict]] = {n: [] for n in names}
     clip = _Clip(names)
+    fused = _fused_neighbours(frames, judged)
     done = 0
     for run in by_shot([rows[j.index] for j in judged]).values():
         shown = [judged[i] for i in run if not judged[i].reason and judged[i].characters]
@@ -237,8 +286,11 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
         for f, (j, crops, per_name, look) in enumerate(zip(shown, cut, pooled(distances, places, same), looks)):
             limits = matcher.limits(threshold, look)
             called = assign(per_name, names, threshold, settings.min_margin, limits)
+            called = _close_behind(called, j.characters, threshold)
             named = [(who, round(d, 4), [round(v, 1) for v in c.rect]) for (who, d), c in zip(called, j.characters)]
             results[j.index] = _frame_group(j.index, named, names, f in missed)
+            if _fused_beside(results[j.index], j.characters, fused.get(j.index, ())):
+                results[j.index] = FrameGroup(j.index, None, FUSED, named)
             clip.add(done, j.index, per_name, limits, called, look, [track_of[(f, c)] for c in range(len(look))],
                      results[j.index].group is not None)
             if results[j.index].group is not None:
@@ -252,6 +304,55 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
     progress.update(len(judged), force=True)
     ordered = [results[j.index] for j in judged]
     return _sets(frames, key, ordered, crop_rows, refs, embedder, threshold, started)
+
+
+def _close_behind(called: Sequence[Tuple[str, float]], characters: Sequence[Seen],
+                  threshold: float) -> List[Tuple[str, float]]:
+    """``called`` with every name of a character standing behind another left unknown unless
+    it is a close match (BEHIND_NEAR)."""
+    return [(UNKNOWN, d) if back and d > BEHIND_NEAR * threshold else (who, d)
+            for (who, d), back in zip(called, _behind(characters))]
+
+
+def _behind(characters: Sequence[Seen]) -> List[bool]:
+    """Per character, whether it stands behind another one (BEHIND_SIZE): a head under that
+    share of the other's, its box reaching into the other's box."""
+    def tall(r: Rect) -> float:
+        return r[3] - r[1]
+
+    def into(a: Rect, b: Rect) -> bool:
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    return [c.head is not None and any(o is not c and o.head is not None and into(c.rect, o.rect)
+                                       and tall(c.head) < BEHIND_SIZE * tall(o.head) for o in characters)
+            for c in characters]
+
+
+def _fused_neighbours(frames: FrameSet, judged: Sequence[_Judged]) -> Dict[int, List[Rect]]:
+    """Per frame index, the boxes of two bodies fused side by side in the drawings just before
+    and after it in its shot (FUSED)."""
+    fused = {j.index: j.fused for j in judged if j.reason == "overlap"}
+    if frames.stage == "count":         # the count's own overlaps are rows it dropped
+        fused.update({r["index"]: _fused_in(r) for r in frames.dropped if r["dropped"] == "overlap"})
+    rows = sorted(frames.rows, key=lambda r: r["index"])
+    out: Dict[int, List[Rect]] = {}
+    for a, b in zip(rows, rows[1:]):
+        if a.get("shot") is None or a.get("shot") != b.get("shot"):
+            continue
+        for here, there in ((a, b), (b, a)):
+            out.setdefault(here["index"], []).extend(fused.get(there["index"], ()))
+    return out
+
+
+def _fused_beside(group: FrameGroup, characters: Sequence[Seen], boxes: Sequence[Rect]) -> bool:
+    """Whether a frame named as one character has it standing where a neighbouring drawing of
+    its shot fused two bodies (FUSED_PLACE)."""
+    if group.group is None or "+" in group.group or len(characters) != 1:
+        return False
+    x0, y0, x1, y1 = characters[0].rect
+    # across only: how far down an outline is found (a body lost in the dark) varies from one
+    # drawing to the next, where the character stands does not
+    return any(b[1] < y1 and y0 < b[3] and min(x1, b[2]) - max(x0, b[0]) >= FUSED_PLACE * (x1 - x0) for b in boxes)
 
 
 class _Clip:
