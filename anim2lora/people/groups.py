@@ -78,7 +78,7 @@ RECUR = 2
 RECUR_NEAR = 0.75
 SURE_LOOKS = 256          # per name, the surest kept: enough to cover a clip's scenes, bounded memory
 SHOT_LOOKS = 8            # per track and shot: one character's drawings in one shot look alike
-NAMING = "naming-7"       # bump when the naming rules change what a split holds (the set's id covers it)
+NAMING = "naming-8"       # bump when the naming rules change what a split holds (the set's id covers it)
 
 
 @dataclass(frozen=True)
