@@ -5,7 +5,9 @@ solo data.
 A frame whose characters are not all recognised, or whose bodies overlap, goes to the rejected
 set with the reason: a wrong name in a caption teaches the LoRA a stranger.  Once every shot is
 named, the clip is looked at as a whole: a name given short of a sure call to a drawing that
-looks like a character the clip leaves unnamed shot after shot is taken back (RECUR).
+looks like a character the clip leaves unnamed shot after shot is taken back (RECUR), and a lone
+character left unknown that looks more like a name's sure drawings than like those is named
+(CONFIRM_NEAR, CONFIRM_APART).
 """
 
 import heapq
@@ -53,9 +55,27 @@ LOST = "lost_character"   # a character found just before and after, in one plac
 # drawings (a dark, small full shot) are left unknown too, and lie near its calls there.
 RECUR = 2
 RECUR_NEAR = 0.75
+# The mirror of RECUR: a lone character the stills leave unknown, nearest one name by the margin
+# and within the threshold, is named after it when its drawings lie nearer that name's sure
+# drawings in other shots than CONFIRM_NEAR times the characters left unknown in the RECUR-th
+# nearest other shot, and within LOOK of them (as one track's drawings look alike).  A clip draws
+# its main character alike from shot to shot, in its own line and light, while the user's stills
+# may be drawn otherwise: in line art every head lies about 0.2 from every still, so the stills
+# alone cannot tell A's hard close-up (0.17-0.19 from A's stills, 0.23-0.25 from B's) from a
+# stranger (0.17-0.19 and 0.22-0.26), but the clip can, where it shows its strangers more than
+# once: on the development set's tune and check halves, A's unknown drawings lay 0.85-0.87
+# (close-ups) and 0.36 (a full shot, whose body was far from A's full still) of that distance,
+# the strangers' 1.5 or more (1.14 where the stills did not point at one name).  1: nearer the
+# name's drawings than the clip's unknown ones, no nearer value fitted.  Only a lone character:
+# beside another, a wrong name puts the frame in the pair's group.  And only where the other
+# name's sure drawings lie farther than 1/CONFIRM_APART as far: B's dark medium shot, between
+# the two (0.22 and 0.23 from the stills), lay 0.17 from A's drawings and 0.19 from B's (0.9);
+# the confirmed calls' other name lay 1.5 times as far or more (0.24-0.66).
+CONFIRM_NEAR = 1.0
+CONFIRM_APART = 0.8
 SURE_LOOKS = 256          # per name, the surest kept: enough to cover a clip's scenes, bounded memory
 SHOT_LOOKS = 8            # per track and shot: one character's drawings in one shot look alike
-NAMING = "naming-6"       # bump when the naming rules change what a split holds (the set's id covers it)
+NAMING = "naming-7"       # bump when the naming rules change what a split holds (the set's id covers it)
 
 
 @dataclass(frozen=True)
@@ -212,6 +232,7 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
     results: Dict[int, FrameGroup] = {}
     crop_rows: Dict[str, List[dict]] = {n: [] for n in names}
     clip = _Clip(names)
+    lost_frames: set = set()
     done = 0
     for run in by_shot([rows[j.index] for j in judged]).values():
         shown = [judged[i] for i in run if not judged[i].reason and judged[i].characters]
@@ -231,11 +252,15 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
         # one decision per character per shot: its distances pooled along where it stands,
         # looking like itself
         places = [[c.head or c.rect for c in j.characters] for j in shown]
-        same = _same_look(matcher, looks, LOOK * threshold)
+        limits_of = [matcher.limits(threshold, look) for look in looks]
+        alone = [[who for who, _ in assign(d, names, threshold, settings.min_margin, lim)]
+                 for d, lim in zip(distances, limits_of)]
+        same = _same_look(matcher, looks, LOOK * threshold, alone)
         missed = set(lost(places, same))
+        lost_frames.update(shown[f].index for f in missed)
         track_of = {fc: t for t, members in enumerate(tracks(places, same)) for fc in members}
-        for f, (j, crops, per_name, look) in enumerate(zip(shown, cut, pooled(distances, places, same), looks)):
-            limits = matcher.limits(threshold, look)
+        for f, (j, crops, per_name, look, limits) in enumerate(zip(shown, cut, pooled(distances, places, same), looks,
+                                                                    limits_of)):
             called = assign(per_name, names, threshold, settings.min_margin, limits)
             named = [(who, round(d, 4), [round(v, 1) for v in c.rect]) for (who, d), c in zip(called, j.characters)]
             results[j.index] = _frame_group(j.index, named, names, f in missed)
@@ -249,6 +274,9 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
         progress.update(done)
     for index, c in clip.recurring(matcher):
         _withdraw(results, crop_rows, frames.root, index, c, names)
+    # named after the clip is seen: the frame joins its group, without a crop (its pixels are gone)
+    for index, c, who in clip.confirmed(matcher, threshold, settings.min_margin):
+        results[index] = _renamed(results[index], c, who, names, index in lost_frames)
     progress.update(len(judged), force=True)
     ordered = [results[j.index] for j in judged]
     return _sets(frames, key, ordered, crop_rows, refs, embedder, threshold, started)
@@ -263,14 +291,23 @@ class _Clip:
         self.sure: Dict[str, list] = {n: [] for n in names}     # heaps of (-distance, n, shot, look)
         self.unknown: Dict[Tuple[int, int], List[Look]] = {}    # (shot, track) -> looks
         self.doubts: Dict[Tuple[int, int, str], Tuple[list, list]] = {}   # (shot, track, name) -> calls, looks
+        self.lone: Dict[Tuple[int, int], Tuple[list, list]] = {}   # unknown, alone in its frames: calls, rows
+        self._crowded: set = set()          # (shot, track) left unknown beside another character
         self._n = 0
+        self._stack: Optional[dict] = None
 
     def add(self, shot: int, index: int, per_name: np.ndarray, limits: np.ndarray, called, looks: Sequence[Look],
             tracks_: Sequence[int], grouped: bool) -> None:
         """One frame's calls (``per_name`` pooled along tracks, as named)."""
+        self._stack = None
         for c, (row, limit, (who, best), look, t) in enumerate(zip(per_name, limits, called, looks, tracks_)):
             if who == UNKNOWN:
                 _bounded(self.unknown.setdefault((shot, t), []), look)
+                if len(looks) > 1:
+                    self._crowded.add((shot, t))
+                calls, rows = self.lone.setdefault((shot, t), ([], []))
+                calls.append((index, c))
+                rows.append(row)
             elif grouped:       # no overlap, nobody lost or unknown beside it
                 k = self.names.index(who)
                 second = float(np.delete(row, k).min()) if row.size > 1 else 1.0
@@ -286,28 +323,68 @@ class _Clip:
     def recurring(self, matcher: Matcher) -> List[Tuple[int, int]]:
         """(frame index, character) of every doubtful call nearer to characters left unknown in
         RECUR other shots than RECUR_NEAR times to its name's sure drawings (pooled along its track)."""
-        unknown = sorted(((shot, look) for (shot, _), looks in self.unknown.items() for look in looks),
-                         key=lambda u: u[0])
-        if not unknown:
-            return []
-        others = Looks([look for _, look in unknown])
-        shots, starts = np.unique([s for s, _ in unknown], return_index=True)    # each shot's first look
-        sure = {n: (Looks([look for _, _, _, look in heap]), np.array([s for _, _, s, _ in heap]))
-                for n, heap in self.sure.items() if heap}
         out = []
         for (shot, _, who), (calls, looks) in self.doubts.items():
-            if who not in sure:
-                continue              # no sure drawing of the name to compare with: the call stands
             mine = Looks(looks)
-            own = matcher.apart(mine, sure[who][0])[:, sure[who][1] != shot].min(axis=1, initial=np.inf)
-            near = np.minimum.reduceat(matcher.apart(mine, others), starts, axis=1)[:, shots != shot]  # per shot
-            if near.shape[1] < RECUR:
-                continue
-            recur = np.partition(near, RECUR - 1, axis=1)[:, RECUR - 1]
+            own, recur = self._own(matcher, mine, shot, who), self._recur(matcher, mine, shot)
+            # no sure drawing of the name to compare with, or too few unknown shots: the call stands;
             # pooled along the track, as its distances to the stills are
-            if np.isfinite(own.mean()) and recur.mean() <= RECUR_NEAR * own.mean():
+            if np.isfinite(own) and recur is not None and recur <= RECUR_NEAR * own:
                 out.extend(calls)
         return out
+
+    def confirmed(self, matcher: Matcher, threshold: float, margin: float) -> List[Tuple[int, int, str]]:
+        """(frame index, character, name) of every lone character left unknown whose drawings the
+        clip's own sure drawings of its nearest name claim (CONFIRM_NEAR)."""
+        out = []
+        for key, (calls, rows) in self.lone.items():
+            if key in self._crowded:
+                continue
+            row = np.mean(rows, axis=0)
+            k = int(row.argmin())
+            second = float(np.delete(row, k).min()) if row.size > 1 else 1.0
+            if row[k] > threshold or second - row[k] < margin:
+                continue
+            mine = Looks(self.unknown[key])
+            own = {n: self._own(matcher, mine, key[0], n) for n in self.names}
+            recur = self._recur(matcher, mine, key[0])
+            rival = min((d for n, d in own.items() if n != self.names[k]), default=np.inf)
+            near = own[self.names[k]]
+            if recur is not None and near <= CONFIRM_NEAR * recur and near <= CONFIRM_APART * rival \
+                    and near <= LOOK * threshold:
+                out.extend((index, c, self.names[k]) for index, c in calls)
+        return out
+
+    def _own(self, matcher: Matcher, mine: Looks, shot: int, who: str) -> float:
+        """Mean over ``mine`` (one track's looks in ``shot``) of the distance to ``who``'s nearest
+        sure drawing in another shot (inf: none)."""
+        if not self.sure.get(who):
+            return float("inf")
+        sure, shots = self._stacked()["sure"][who]
+        return float(matcher.apart(mine, sure)[:, shots != shot].min(axis=1, initial=np.inf).mean())
+
+    def _stacked(self) -> dict:
+        """The sure looks per name and the unknown ones (with each shot's first), stacked once the
+        clip is complete."""
+        if self._stack is None:
+            unknown = sorted(((s, look) for (s, _), looks in self.unknown.items() for look in looks),
+                             key=lambda u: u[0])
+            shots, starts = np.unique([s for s, _ in unknown], return_index=True)
+            self._stack = {"unknown": (Looks([look for _, look in unknown]) if unknown else None, shots, starts),
+                           "sure": {n: (Looks([look for _, _, _, look in heap]), np.array([s for _, _, s, _ in heap]))
+                                    for n, heap in self.sure.items() if heap}}
+        return self._stack
+
+    def _recur(self, matcher: Matcher, mine: Looks, shot: int) -> Optional[float]:
+        """Mean over ``mine`` of the distance to the characters left unknown in the RECUR-th nearest
+        other shot (None: fewer than RECUR other shots left anyone unknown)."""
+        if not self.unknown:
+            return None
+        others, shots, starts = self._stacked()["unknown"]
+        near = np.minimum.reduceat(matcher.apart(mine, others), starts, axis=1)[:, shots != shot]      # per shot
+        if near.shape[1] < RECUR:
+            return None
+        return float(np.partition(near, RECUR - 1, axis=1)[:, RECUR - 1].mean())
 
 
 def _bounded(looks: List[Look], look: Look) -> None:
@@ -320,18 +397,36 @@ def _bounded(looks: List[Look], look: Look) -> None:
 def _withdraw(results: Dict[int, FrameGroup], crop_rows: Dict[str, List[dict]], root: Path, index: int, c: int,
               names: Sequence[str]) -> None:
     """Character ``c`` of frame ``index`` unnamed after all: the frame leaves its group, its crops too."""
-    named = list(results[index].names)
-    named[c] = (UNKNOWN, *named[c][1:])
-    results[index] = _frame_group(index, named, names)
+    results[index] = _renamed(results[index], c, UNKNOWN, names)
     for rows in crop_rows.values():
         for row in [r for r in rows if r["index"] == index]:
             rows.remove(row)
             (root / row["file"]).unlink(missing_ok=True)
 
 
-def _same_look(matcher: Matcher, looks: Sequence[Sequence[Look]], limit: float):
-    """Whether two found characters of a shot, each a (frame, character) position, look alike."""
+def _renamed(frame: FrameGroup, c: int, who: str, names: Sequence[str], missed: bool = False) -> FrameGroup:
+    """``frame`` with its character ``c`` named ``who``, grouped anew."""
+    named = list(frame.names)
+    named[c] = (who, *named[c][1:])
+    return _frame_group(frame.index, named, names, missed)
+
+
+def _same_look(matcher: Matcher, looks: Sequence[Sequence[Look]], limit: float,
+               alone: Optional[Sequence[Sequence[str]]] = None):
+    """Whether two found characters of a shot, each a (frame, character) position, look alike.
+    ``alone``: per frame, the name each character gets from its own drawing (``assign``).  Two
+    drawings that their own distances name after two different characters are not one: in line
+    art every head lies about 0.2 from every other, within ``limit``, so a cut the shot detection
+    missed between two close-ups in one place (over the shoulder: A's face, then B's) would pool
+    A's drawings with B's and leave both unknown.  One character named after another on its own
+    drawing's call is rarer than a missed cut: a name's call is within its own stills' spread or
+    twice as near as the runner-up (on the development set's check half, the drawings of a
+    missed cut lay 0.12-0.14 from A's stills against 0.25 from B's, then 0.18 from B's against
+    0.26 from A's; pooled, 0.20 against 0.21)."""
     def same(a: Tuple[int, int], b: Tuple[int, int]) -> bool:
+        if alone is not None and UNKNOWN not in (alone[a[0]][a[1]], alone[b[0]][b[1]]) \
+                and alone[a[0]][a[1]] != alone[b[0]][b[1]]:
+            return False
         d = matcher.alike(looks[a[0]][a[1]], looks[b[0]][b[1]])
         return d is None or d <= limit
     return same
