@@ -6,8 +6,8 @@ A frame whose characters are not all recognised, or whose bodies overlap, goes t
 set with the reason: a wrong name in a caption teaches the LoRA a stranger.  Once every shot is
 named, the clip is looked at as a whole: a name given short of a sure call to a drawing that
 looks like a character the clip leaves unnamed shot after shot is taken back (RECUR), and a lone
-character left unknown that looks more like a name's sure drawings than like those is named
-(CONFIRM_NEAR, CONFIRM_APART).
+character left unknown that lies as near a name's sure drawings as they lie to one another, and
+nearer them than the characters the clip leaves unknown, is named (CONFIRM_NEAR, CONFIRM_APART).
 """
 
 import heapq
@@ -56,21 +56,22 @@ LOST = "lost_character"   # a character found just before and after, in one plac
 RECUR = 2
 RECUR_NEAR = 0.75
 # The mirror of RECUR: a lone character the stills leave unknown, nearest one name by the margin
-# and within the threshold, is named after it when its drawings lie nearer that name's sure
-# drawings in other shots than CONFIRM_NEAR times the characters left unknown in the RECUR-th
-# nearest other shot, and within LOOK of them (as one track's drawings look alike).  A clip draws
-# its main character alike from shot to shot, in its own line and light, while the user's stills
-# may be drawn otherwise: in line art every head lies about 0.2 from every still, so the stills
-# alone cannot tell A's hard close-up (0.17-0.19 from A's stills, 0.23-0.25 from B's) from a
-# stranger (0.17-0.19 and 0.22-0.26), but the clip can, where it shows its strangers more than
-# once: on the development set's tune and check halves, A's unknown drawings lay 0.85-0.87
-# (close-ups) and 0.36 (a full shot, whose body was far from A's full still) of that distance,
-# the strangers' 1.5 or more (1.14 where the stills did not point at one name).  1: nearer the
-# name's drawings than the clip's unknown ones, no nearer value fitted.  Only a lone character:
-# beside another, a wrong name puts the frame in the pair's group.  And only where the other
-# name's sure drawings lie farther than 1/CONFIRM_APART as far: B's dark medium shot, between
-# the two (0.22 and 0.23 from the stills), lay 0.17 from A's drawings and 0.19 from B's (0.9);
-# the confirmed calls' other name lay 1.5 times as far or more (0.24-0.66).
+# and within the threshold, is named after it when its drawings lie as near that name's sure
+# drawings in other shots as those lie to one another (the farthest of the name's sure shots
+# from its nearest other one, each the mean over its drawings), nearer than CONFIRM_NEAR times
+# the characters left unknown in the RECUR-th nearest other shot, and nearer than CONFIRM_APART
+# times the other names' sure drawings.  A clip draws its main character alike from shot to
+# shot, in its own line and light, while the user's stills may be drawn otherwise: a full shot
+# of A whose body lay far from A's full still (0.31, where A's head lay 0.06 from A's sure
+# drawings).  The clip's own spread is what tells: on the development set's tune and check
+# halves a name's sure shots lay 0.02-0.11 from their nearest other one, the stranger 0.155 or
+# more from A's; A's hard close-ups lay 0.17 from them, as far as the stranger, and stay unknown
+# (a stranger seen once would be named with them: its unknown look-alikes, which RECUR counts,
+# are then missing).  CONFIRM_NEAR 1: nearer the name's drawings than the clip's unknown ones
+# (A's full shot 0.36, the strangers 1.5 or more).  CONFIRM_APART: between the two names the
+# clip does not decide: B's dark medium shot (0.22 and 0.23 from the stills) lay 0.17 from A's
+# drawings and 0.19 from B's (0.9); A's full shot 0.24.  Only a lone character: beside another,
+# a wrong name puts the frame in the pair's group.
 CONFIRM_NEAR = 1.0
 CONFIRM_APART = 0.8
 SURE_LOOKS = 256          # per name, the surest kept: enough to cover a clip's scenes, bounded memory
@@ -255,7 +256,7 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
         limits_of = [matcher.limits(threshold, look) for look in looks]
         alone = [[who for who, _ in assign(d, names, threshold, settings.min_margin, lim)]
                  for d, lim in zip(distances, limits_of)]
-        same = _same_look(matcher, looks, LOOK * threshold, alone)
+        same = _same_look(matcher, looks, LOOK * threshold, _settled(alone))
         missed = set(lost(places, same))
         lost_frames.update(shown[f].index for f in missed)
         track_of = {fc: t for t, members in enumerate(tracks(places, same)) for fc in members}
@@ -335,7 +336,7 @@ class _Clip:
 
     def confirmed(self, matcher: Matcher, threshold: float, margin: float) -> List[Tuple[int, int, str]]:
         """(frame index, character, name) of every lone character left unknown whose drawings the
-        clip's own sure drawings of its nearest name claim (CONFIRM_NEAR)."""
+        clip's own sure drawings of its nearest name claim (CONFIRM_NEAR, CONFIRM_APART)."""
         out = []
         for key, (calls, rows) in self.lone.items():
             if key in self._crowded:
@@ -350,8 +351,8 @@ class _Clip:
             recur = self._recur(matcher, mine, key[0])
             rival = min((d for n, d in own.items() if n != self.names[k]), default=np.inf)
             near = own[self.names[k]]
-            if recur is not None and near <= CONFIRM_NEAR * recur and near <= CONFIRM_APART * rival \
-                    and near <= LOOK * threshold:
+            if recur is not None and near <= min(CONFIRM_NEAR * recur, CONFIRM_APART * rival,
+                                                 self._spread(matcher, self.names[k])):
                 out.extend((index, c, self.names[k]) for index, c in calls)
         return out
 
@@ -362,6 +363,19 @@ class _Clip:
             return float("inf")
         sure, shots = self._stacked()["sure"][who]
         return float(matcher.apart(mine, sure)[:, shots != shot].min(axis=1, initial=np.inf).mean())
+
+    def _spread(self, matcher: Matcher, who: str) -> float:
+        """How far apart the clip's sure drawings of ``who`` lie: the largest, over its shots, of
+        the mean distance from a shot's drawings to the nearest in another shot, heads with heads
+        and bodies with bodies (0: no two shots to compare)."""
+        if not self.sure.get(who):
+            return 0.0
+        sure, shots = self._stacked()["sure"][who]
+        d = matcher.apart(sure, sure)
+        d[shots[:, None] == shots[None, :]] = np.inf
+        nearest = d.min(axis=1)
+        apart = [nearest[(shots == s) & np.isfinite(nearest)] for s in np.unique(shots)]
+        return max((float(a.mean()) for a in apart if a.size), default=0.0)
 
     def _stacked(self) -> dict:
         """The sure looks per name and the unknown ones (with each shot's first), stacked once the
@@ -411,10 +425,23 @@ def _renamed(frame: FrameGroup, c: int, who: str, names: Sequence[str], missed: 
     return _frame_group(frame.index, named, names, missed)
 
 
+def _settled(alone: Sequence[Sequence[str]]) -> List[List[str]]:
+    """Per frame of a shot, the name of a lone character's own drawing (``alone``) where the frame
+    before or after, also showing one character, gives the same; unknown elsewhere.  A missed cut
+    shows each side for more than one drawing, while a call that flickers from one drawing to the
+    next is one character's hard drawings (or a stranger's), which pooling is there to outvote;
+    and beside another character a name is left to the tracks, as a wrong one there makes a pair."""
+    out = []
+    for f, here in enumerate(alone):
+        beside = [alone[g] for g in (f - 1, f + 1) if 0 <= g < len(alone)]
+        out.append([here[0]] if len(here) == 1 and [here[0]] in beside else [UNKNOWN] * len(here))
+    return out
+
+
 def _same_look(matcher: Matcher, looks: Sequence[Sequence[Look]], limit: float,
                alone: Optional[Sequence[Sequence[str]]] = None):
     """Whether two found characters of a shot, each a (frame, character) position, look alike.
-    ``alone``: per frame, the name each character gets from its own drawing (``assign``).  Two
+    ``alone``: per frame, the name each character gets from its own drawing (``_settled``).  Two
     drawings that their own distances name after two different characters are not one: in line
     art every head lies about 0.2 from every other, within ``limit``, so a cut the shot detection
     missed between two close-ups in one place (over the shoulder: A's face, then B's) would pool
