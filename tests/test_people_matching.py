@@ -458,3 +458,70 @@ def test_a_scene_above_a_whole_head_is_no_hair():
     whole = (58.0, 62.0, 142.0, 140.0)
     d = matcher.per_name(on_wall(eyed(BLOND, (60, 50, 45)), above=BROWN), [Seen(whole, whole)])[0]
     assert d.min() > emb.threshold, d
+
+
+def test_a_track_breaks_where_each_drawing_alone_names_another_character():
+    # over the shoulder, a cut the shot detection missed: B's close-up, then A's in its place; in
+    # line art every head is about 0.2 from every other, so the looks alone call them one track
+    from anim2lora.names import UNKNOWN
+    from anim2lora.people.groups import _same_look, _settled
+
+    head = (100.0, 50.0, 200.0, 150.0)
+    places = [[head]] * 5
+    looks = [[_look(0.0)], [_look(0.05)], [_look(0.1)], [_look(0.15)], [_look(0.2)]]
+    alone = [["B"], ["B"], ["A"], ["A"], [UNKNOWN]]
+    m = _clip_matcher()
+    assert sorted(tracks(places, _same_look(m, looks, 0.228))) == [[(f, 0) for f in range(5)]]
+    # a drawing its own call leaves unknown goes on with its neighbour; named ones never with the other name
+    assert sorted(tracks(places, _same_look(m, looks, 0.228, _settled(alone)))) == [[(0, 0), (1, 0)],
+                                                                                    [(2, 0), (3, 0), (4, 0)]]
+    # a call that flickers from one drawing to the next is not a cut, and beside another
+    # character a name is left to the tracks
+    flicker = [["B"], ["A"], ["B"], ["A"], ["B"]]
+    assert sorted(tracks(places, _same_look(m, looks, 0.228, _settled(flicker)))) == [[(f, 0) for f in range(5)]]
+    assert _settled([["A", "B"], ["A", "B"], ["A"], ["A"]]) == [[UNKNOWN, UNKNOWN], [UNKNOWN, UNKNOWN], ["A"], ["A"]]
+
+
+def _confirmed(lone_at, unknown_at, row=(0.19, 0.25), beside=False, sure_b=2.0):
+    """The names ``_Clip.confirmed`` gives a track of shot 20 left unknown by the stills (``row``,
+    beyond A's limit 0.16 and not twice as near as B) looking ``lone_at``; shots 0-2 name A
+    surely at angles 0, 0.3 and -0.3 (each 0.045 from its nearest other), shot 5 B at ``sure_b``,
+    shots 10, 11... leave one character unknown each (``unknown_at``).  ``beside``: another
+    character in the track's frames."""
+    from anim2lora.names import UNKNOWN
+    from anim2lora.people.groups import _Clip
+
+    clip = _Clip(["A", "B"])
+    limits = np.array([[0.16, 0.38]], np.float32)
+    for shot, angle in enumerate((0.0, 0.3, -0.3)):
+        clip.add(shot, shot, np.array([[0.08, 0.30]], np.float32), limits, [("A", 0.08)], [_look(angle)], [0], True)
+    clip.add(5, 5, np.array([[0.30, 0.08]], np.float32), limits, [("B", 0.08)], [_look(sure_b)], [0], True)
+    for k, angle in enumerate(unknown_at):
+        clip.add(10 + k, 10 + k, np.array([[0.30, 0.32]], np.float32), limits, [(UNKNOWN, 0.30)], [_look(angle)],
+                 [0], False)
+    extra = [("B", 0.08)] if beside else []
+    for f in range(3):
+        clip.add(20, 100 + f, np.array([list(row)] + [[0.30, 0.08]] * beside, np.float32),
+                 np.repeat(limits, 1 + beside, 0), [(UNKNOWN, row[0])] + extra,
+                 [_look(lone_at)] + [_look(2.0)] * beside, [0, 1][:1 + beside], False)
+    return sorted(clip.confirmed(_clip_matcher(), 0.38, 0.02))
+
+
+def test_a_lone_character_the_stills_leave_unknown_is_named_when_the_clips_own_drawings_claim_it():
+    # 0.011 from A's sure drawings of other shots, within their own spread (0.045), the clip's
+    # unknown characters farther (0.34)
+    assert _confirmed(0.15, [0.9, 1.0]) == [(100, 0, "A"), (101, 0, "A"), (102, 0, "A")]
+    # as near the characters left unknown in two other shots: the clip's recurring stranger
+    assert _confirmed(0.15, [0.14, 0.16]) == []
+    # too few unknown shots to know what the clip's strangers look like: unknown stays
+    assert _confirmed(0.15, [0.9]) == []
+    # the stills must still point at the name, by the margin and within the threshold
+    assert _confirmed(0.15, [0.9, 1.0], row=(0.24, 0.25)) == []
+    assert _confirmed(0.15, [0.9, 1.0], row=(0.40, 0.50)) == []
+    # beside another character a wrong name would put the frame in the pair's group
+    assert _confirmed(0.15, [0.9, 1.0], beside=True) == []
+    # B's sure drawing nearly as near (0.0125 against A's 0.0112): the clip does not decide
+    assert _confirmed(0.15, [2.6, 2.7], sure_b=0.308) == []
+    # farther from A's sure drawings (0.079) than they lie from one another (0.045): a stranger
+    # seen once looks like this, and the stills could not tell it either
+    assert _confirmed(0.7, [2.6, 2.7], sure_b=3.0) == []

@@ -7,7 +7,9 @@ set with the reason: a wrong name in a caption teaches the LoRA a stranger.  So 
 named as one character where the drawing beside it in its shot fused two bodies (FUSED), and a
 smaller figure behind a character is named only on a close match (BEHIND_SIZE).  Once every shot is
 named, the clip is looked at as a whole: a name given short of a sure call to a drawing that
-looks like a character the clip leaves unnamed shot after shot is taken back (RECUR).
+looks like a character the clip leaves unnamed shot after shot is taken back (RECUR), and a lone
+character left unknown that lies as near a name's sure drawings as they lie to one another, and
+nearer them than the characters the clip leaves unknown, is named (CONFIRM_NEAR, CONFIRM_APART).
 """
 
 import heapq
@@ -76,9 +78,28 @@ BEHIND_NEAR = 0.6
 # drawings (a dark, small full shot) are left unknown too, and lie near its calls there.
 RECUR = 2
 RECUR_NEAR = 0.75
+# The mirror of RECUR: a lone character the stills leave unknown, nearest one name by the margin
+# and within the threshold, is named after it when its drawings lie as near that name's sure
+# drawings in other shots as those lie to one another (the farthest of the name's sure shots
+# from its nearest other one, each the mean over its drawings), nearer than CONFIRM_NEAR times
+# the characters left unknown in the RECUR-th nearest other shot, and nearer than CONFIRM_APART
+# times the other names' sure drawings.  A clip draws its main character alike from shot to
+# shot, in its own line and light, while the user's stills may be drawn otherwise: a full shot
+# of A whose body lay far from A's full still (0.31, where A's head lay 0.06 from A's sure
+# drawings).  The clip's own spread is what tells: on the development set's tune and check
+# halves a name's sure shots lay 0.02-0.11 from their nearest other one, the stranger 0.155 or
+# more from A's; A's hard close-ups lay 0.17 from them, as far as the stranger, and stay unknown
+# (a stranger seen once would be named with them: its unknown look-alikes, which RECUR counts,
+# are then missing).  CONFIRM_NEAR 1: nearer the name's drawings than the clip's unknown ones
+# (A's full shot 0.36, the strangers 1.5 or more).  CONFIRM_APART: between the two names the
+# clip does not decide: B's dark medium shot (0.22 and 0.23 from the stills) lay 0.17 from A's
+# drawings and 0.19 from B's (0.9); A's full shot 0.24.  Only a lone character: beside another,
+# a wrong name puts the frame in the pair's group.
+CONFIRM_NEAR = 1.0
+CONFIRM_APART = 0.8
 SURE_LOOKS = 256          # per name, the surest kept: enough to cover a clip's scenes, bounded memory
 SHOT_LOOKS = 8            # per track and shot: one character's drawings in one shot look alike
-NAMING = "naming-8"       # bump when the naming rules change what a split holds (the set's id covers it)
+NAMING = "naming-9"       # bump when the naming rules change what a split holds (the set's id covers it)
 
 
 @dataclass(frozen=True)
@@ -261,6 +282,7 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
     crop_rows: Dict[str, List[dict]] = {n: [] for n in names}
     clip = _Clip(names)
     fused = _fused_neighbours(frames, judged)
+    lost_frames: set = set()
     done = 0
     for run in by_shot([rows[j.index] for j in judged]).values():
         shown = [judged[i] for i in run if not judged[i].reason and judged[i].characters]
@@ -280,11 +302,15 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
         # one decision per character per shot: its distances pooled along where it stands,
         # looking like itself
         places = [[c.head or c.rect for c in j.characters] for j in shown]
-        same = _same_look(matcher, looks, LOOK * threshold)
+        limits_of = [matcher.limits(threshold, look) for look in looks]
+        alone = [[who for who, _ in assign(d, names, threshold, settings.min_margin, lim)]
+                 for d, lim in zip(distances, limits_of)]
+        same = _same_look(matcher, looks, LOOK * threshold, _settled(alone))
         missed = set(lost(places, same))
+        lost_frames.update(shown[f].index for f in missed)
         track_of = {fc: t for t, members in enumerate(tracks(places, same)) for fc in members}
-        for f, (j, crops, per_name, look) in enumerate(zip(shown, cut, pooled(distances, places, same), looks)):
-            limits = matcher.limits(threshold, look)
+        for f, (j, crops, per_name, look, limits) in enumerate(zip(shown, cut, pooled(distances, places, same), looks,
+                                                                    limits_of)):
             called = assign(per_name, names, threshold, settings.min_margin, limits)
             called = _close_behind(called, j.characters, threshold)
             named = [(who, round(d, 4), [round(v, 1) for v in c.rect]) for (who, d), c in zip(called, j.characters)]
@@ -301,6 +327,9 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
         progress.update(done)
     for index, c in clip.recurring(matcher):
         _withdraw(results, crop_rows, frames.root, index, c, names)
+    # named after the clip is seen: the frame joins its group, without a crop (its pixels are gone)
+    for index, c, who in clip.confirmed(matcher, threshold, settings.min_margin):
+        results[index] = _renamed(results[index], c, who, names, index in lost_frames)
     progress.update(len(judged), force=True)
     ordered = [results[j.index] for j in judged]
     return _sets(frames, key, ordered, crop_rows, refs, embedder, threshold, started)
@@ -364,14 +393,23 @@ class _Clip:
         self.sure: Dict[str, list] = {n: [] for n in names}     # heaps of (-distance, n, shot, look)
         self.unknown: Dict[Tuple[int, int], List[Look]] = {}    # (shot, track) -> looks
         self.doubts: Dict[Tuple[int, int, str], Tuple[list, list]] = {}   # (shot, track, name) -> calls, looks
+        self.lone: Dict[Tuple[int, int], Tuple[list, list]] = {}   # unknown, alone in its frames: calls, rows
+        self._crowded: set = set()          # (shot, track) left unknown beside another character
         self._n = 0
+        self._stack: Optional[dict] = None
 
     def add(self, shot: int, index: int, per_name: np.ndarray, limits: np.ndarray, called, looks: Sequence[Look],
             tracks_: Sequence[int], grouped: bool) -> None:
         """One frame's calls (``per_name`` pooled along tracks, as named)."""
+        self._stack = None
         for c, (row, limit, (who, best), look, t) in enumerate(zip(per_name, limits, called, looks, tracks_)):
             if who == UNKNOWN:
                 _bounded(self.unknown.setdefault((shot, t), []), look)
+                if len(looks) > 1:
+                    self._crowded.add((shot, t))
+                calls, rows = self.lone.setdefault((shot, t), ([], []))
+                calls.append((index, c))
+                rows.append(row)
             elif grouped:       # no overlap, nobody lost or unknown beside it
                 k = self.names.index(who)
                 second = float(np.delete(row, k).min()) if row.size > 1 else 1.0
@@ -387,28 +425,81 @@ class _Clip:
     def recurring(self, matcher: Matcher) -> List[Tuple[int, int]]:
         """(frame index, character) of every doubtful call nearer to characters left unknown in
         RECUR other shots than RECUR_NEAR times to its name's sure drawings (pooled along its track)."""
-        unknown = sorted(((shot, look) for (shot, _), looks in self.unknown.items() for look in looks),
-                         key=lambda u: u[0])
-        if not unknown:
-            return []
-        others = Looks([look for _, look in unknown])
-        shots, starts = np.unique([s for s, _ in unknown], return_index=True)    # each shot's first look
-        sure = {n: (Looks([look for _, _, _, look in heap]), np.array([s for _, _, s, _ in heap]))
-                for n, heap in self.sure.items() if heap}
         out = []
         for (shot, _, who), (calls, looks) in self.doubts.items():
-            if who not in sure:
-                continue              # no sure drawing of the name to compare with: the call stands
             mine = Looks(looks)
-            own = matcher.apart(mine, sure[who][0])[:, sure[who][1] != shot].min(axis=1, initial=np.inf)
-            near = np.minimum.reduceat(matcher.apart(mine, others), starts, axis=1)[:, shots != shot]  # per shot
-            if near.shape[1] < RECUR:
-                continue
-            recur = np.partition(near, RECUR - 1, axis=1)[:, RECUR - 1]
+            own, recur = self._own(matcher, mine, shot, who), self._recur(matcher, mine, shot)
+            # no sure drawing of the name to compare with, or too few unknown shots: the call stands;
             # pooled along the track, as its distances to the stills are
-            if np.isfinite(own.mean()) and recur.mean() <= RECUR_NEAR * own.mean():
+            if np.isfinite(own) and recur is not None and recur <= RECUR_NEAR * own:
                 out.extend(calls)
         return out
+
+    def confirmed(self, matcher: Matcher, threshold: float, margin: float) -> List[Tuple[int, int, str]]:
+        """(frame index, character, name) of every lone character left unknown whose drawings the
+        clip's own sure drawings of its nearest name claim (CONFIRM_NEAR, CONFIRM_APART)."""
+        out = []
+        for key, (calls, rows) in self.lone.items():
+            if key in self._crowded:
+                continue
+            row = np.mean(rows, axis=0)
+            k = int(row.argmin())
+            second = float(np.delete(row, k).min()) if row.size > 1 else 1.0
+            if row[k] > threshold or second - row[k] < margin:
+                continue
+            mine = Looks(self.unknown[key])
+            own = {n: self._own(matcher, mine, key[0], n) for n in self.names}
+            recur = self._recur(matcher, mine, key[0])
+            rival = min((d for n, d in own.items() if n != self.names[k]), default=np.inf)
+            near = own[self.names[k]]
+            if recur is not None and near <= min(CONFIRM_NEAR * recur, CONFIRM_APART * rival,
+                                                 self._spread(matcher, self.names[k])):
+                out.extend((index, c, self.names[k]) for index, c in calls)
+        return out
+
+    def _own(self, matcher: Matcher, mine: Looks, shot: int, who: str) -> float:
+        """Mean over ``mine`` (one track's looks in ``shot``) of the distance to ``who``'s nearest
+        sure drawing in another shot (inf: none)."""
+        if not self.sure.get(who):
+            return float("inf")
+        sure, shots = self._stacked()["sure"][who]
+        return float(matcher.apart(mine, sure)[:, shots != shot].min(axis=1, initial=np.inf).mean())
+
+    def _spread(self, matcher: Matcher, who: str) -> float:
+        """How far apart the clip's sure drawings of ``who`` lie: the largest, over its shots, of
+        the mean distance from a shot's drawings to the nearest in another shot, heads with heads
+        and bodies with bodies (0: no two shots to compare)."""
+        if not self.sure.get(who):
+            return 0.0
+        sure, shots = self._stacked()["sure"][who]
+        d = matcher.apart(sure, sure)
+        d[shots[:, None] == shots[None, :]] = np.inf
+        nearest = d.min(axis=1)
+        apart = [nearest[(shots == s) & np.isfinite(nearest)] for s in np.unique(shots)]
+        return max((float(a.mean()) for a in apart if a.size), default=0.0)
+
+    def _stacked(self) -> dict:
+        """The sure looks per name and the unknown ones (with each shot's first), stacked once the
+        clip is complete."""
+        if self._stack is None:
+            unknown = sorted(((s, look) for (s, _), looks in self.unknown.items() for look in looks),
+                             key=lambda u: u[0])
+            shots, starts = np.unique([s for s, _ in unknown], return_index=True)
+            self._stack = {"unknown": (Looks([look for _, look in unknown]) if unknown else None, shots, starts),
+                           "sure": {n: (Looks([look for _, _, _, look in heap]), np.array([s for _, _, s, _ in heap]))
+                                    for n, heap in self.sure.items() if heap}}
+        return self._stack
+
+    def _recur(self, matcher: Matcher, mine: Looks, shot: int) -> Optional[float]:
+        """Mean over ``mine`` of the distance to the characters left unknown in the RECUR-th nearest
+        other shot (None: fewer than RECUR other shots left anyone unknown)."""
+        if not self.unknown:
+            return None
+        others, shots, starts = self._stacked()["unknown"]
+        near = np.minimum.reduceat(matcher.apart(mine, others), starts, axis=1)[:, shots != shot]      # per shot
+        if near.shape[1] < RECUR:
+            return None
+        return float(np.partition(near, RECUR - 1, axis=1)[:, RECUR - 1].mean())
 
 
 def _bounded(looks: List[Look], look: Look) -> None:
@@ -421,18 +512,49 @@ def _bounded(looks: List[Look], look: Look) -> None:
 def _withdraw(results: Dict[int, FrameGroup], crop_rows: Dict[str, List[dict]], root: Path, index: int, c: int,
               names: Sequence[str]) -> None:
     """Character ``c`` of frame ``index`` unnamed after all: the frame leaves its group, its crops too."""
-    named = list(results[index].names)
-    named[c] = (UNKNOWN, *named[c][1:])
-    results[index] = _frame_group(index, named, names)
+    results[index] = _renamed(results[index], c, UNKNOWN, names)
     for rows in crop_rows.values():
         for row in [r for r in rows if r["index"] == index]:
             rows.remove(row)
             (root / row["file"]).unlink(missing_ok=True)
 
 
-def _same_look(matcher: Matcher, looks: Sequence[Sequence[Look]], limit: float):
-    """Whether two found characters of a shot, each a (frame, character) position, look alike."""
+def _renamed(frame: FrameGroup, c: int, who: str, names: Sequence[str], missed: bool = False) -> FrameGroup:
+    """``frame`` with its character ``c`` named ``who``, grouped anew."""
+    named = list(frame.names)
+    named[c] = (who, *named[c][1:])
+    return _frame_group(frame.index, named, names, missed)
+
+
+def _settled(alone: Sequence[Sequence[str]]) -> List[List[str]]:
+    """Per frame of a shot, the name of a lone character's own drawing (``alone``) where the frame
+    before or after, also showing one character, gives the same; unknown elsewhere.  A missed cut
+    shows each side for more than one drawing, while a call that flickers from one drawing to the
+    next is one character's hard drawings (or a stranger's), which pooling is there to outvote;
+    and beside another character a name is left to the tracks, as a wrong one there makes a pair."""
+    out = []
+    for f, here in enumerate(alone):
+        beside = [alone[g] for g in (f - 1, f + 1) if 0 <= g < len(alone)]
+        out.append([here[0]] if len(here) == 1 and [here[0]] in beside else [UNKNOWN] * len(here))
+    return out
+
+
+def _same_look(matcher: Matcher, looks: Sequence[Sequence[Look]], limit: float,
+               alone: Optional[Sequence[Sequence[str]]] = None):
+    """Whether two found characters of a shot, each a (frame, character) position, look alike.
+    ``alone``: per frame, the name each character gets from its own drawing (``_settled``).  Two
+    drawings that their own distances name after two different characters are not one: in line
+    art every head lies about 0.2 from every other, within ``limit``, so a cut the shot detection
+    missed between two close-ups in one place (over the shoulder: A's face, then B's) would pool
+    A's drawings with B's and leave both unknown.  One character named after another on its own
+    drawing's call is rarer than a missed cut: a name's call is within its own stills' spread or
+    twice as near as the runner-up (on the development set's check half, the drawings of a
+    missed cut lay 0.12-0.14 from A's stills against 0.25 from B's, then 0.18 from B's against
+    0.26 from A's; pooled, 0.20 against 0.21)."""
     def same(a: Tuple[int, int], b: Tuple[int, int]) -> bool:
+        if alone is not None and UNKNOWN not in (alone[a[0]][a[1]], alone[b[0]][b[1]]) \
+                and alone[a[0]][a[1]] != alone[b[0]][b[1]]:
+            return False
         d = matcher.alike(looks[a[0]][a[1]], looks[b[0]][b[1]])
         return d is None or d <= limit
     return same
