@@ -461,6 +461,30 @@ def test_a_wall_line_the_figure_stands_before_is_scenery_not_its_outline():
     assert count(boxes, W, H, RULES).n == 1
 
 
+def test_a_wall_line_cut_into_a_long_and_a_short_piece_is_scenery():
+    """A rendered room's back wall: its top line runs from near the frame's left edge to its
+    corner, and a standing figure's head cuts it into a piece long enough for a scenery line and
+    a shorter piece in line with it.  Measured apart, the long piece went and the short one
+    stayed, joining the head's outline to the wall's corner (the head did not stand out).  Pieces
+    in line are one line, counted before either goes: both go, the head is found."""
+    import cv2
+    from anim2lora.image.masks import without_scenery_lines
+
+    mask = np.zeros((H, W), np.uint8)
+    mask[60, 10:220] = mask[60, 300:400] = 255                            # long and short piece
+    mask[60:200, 400] = 255                                               # the wall's corner
+    cv2.ellipse(mask, (260, 100), (40, 50), 0, 0, 360, 255, 2)            # the head between them
+    kept = without_scenery_lines(mask)
+    assert not kept[60, 320:390].any() and kept[100, 220]
+
+    img = np.full((H, W, 3), (150, 165, 185), np.uint8)                  # the back wall
+    img[250:] = np.linspace((60, 65, 75), (110, 115, 125), W).astype(np.uint8)   # a shaded floor
+    cv2.rectangle(img, (6, 66), (400, 250), (40, 40, 40), 1)             # the back wall's edges
+    _figure_before_a_wall(img, 250, 62)
+    heads = [b for b in InkDetector(faces=False).detect(img) if b.kind == "head"]
+    assert any(200 < (h.rect[0] + h.rect[2]) / 2 < 300 and h.rect[1] < 80 for h in heads), heads
+
+
 def test_a_crate_drawn_in_straight_lines_is_no_head():
     """A shaded crate stands on a rendered room's floor beside a figure: its top is a round
     enough bump of its outline, but a box is drawn in straight lines and a head in curves.  The

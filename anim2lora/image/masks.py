@@ -131,9 +131,15 @@ def outlines(small: np.ndarray) -> np.ndarray:
 
 
 def without_scenery_lines(mask: np.ndarray) -> np.ndarray:
-    """``mask`` (uint8) without its thin straight runs longer than a body: scenery lines."""
+    """``mask`` (uint8) without its thin straight runs longer than a body: scenery lines, also
+    where a figure in front cuts one in pieces (see without_broken_lines)."""
     import cv2
 
+    # a wall's top line that a head cuts in two leaves one piece long enough for a scenery line
+    # and one shorter piece in line with it: measured apart, the short piece would stay and join
+    # the head's outline to the wall's corner (the head no longer stands out); counted together,
+    # before either goes, both go
+    mask = without_broken_lines(mask)
     h, w = mask.shape[:2]
     # only thin runs can be scenery lines: a painted body is as tall as one, but solid
     t = max(2, round(LINE_WIDTH * h))
