@@ -469,6 +469,66 @@ def test_a_wall_line_the_figure_stands_before_is_scenery_not_its_outline():
     assert count(boxes, W, H, RULES).n == 1
 
 
+def test_a_wall_line_cut_into_a_long_and_a_short_piece_is_scenery():
+    """A rendered room's back wall: its top line runs from near the frame's left edge to its
+    corner, and a standing figure's head cuts it into a piece long enough for a scenery line and
+    a shorter piece in line with it.  Measured apart, the long piece went and the short one
+    stayed, joining the head's outline to the wall's corner (the head did not stand out).  Pieces
+    in line are one line, counted before either goes: both go, the head is found."""
+    import cv2
+    from anim2lora.image.masks import without_scenery_lines
+
+    mask = np.zeros((H, W), np.uint8)
+    mask[60, 10:220] = mask[60, 300:400] = 255                            # long and short piece
+    mask[60:200, 400] = 255                                               # the wall's corner
+    cv2.ellipse(mask, (260, 100), (40, 50), 0, 0, 360, 255, 2)            # the head between them
+    kept = without_scenery_lines(mask)
+    assert not kept[60, 320:390].any() and kept[100, 220]
+
+    img = np.full((H, W, 3), (150, 165, 185), np.uint8)                  # the back wall
+    img[250:] = np.linspace((60, 65, 75), (110, 115, 125), W).astype(np.uint8)   # a shaded floor
+    cv2.rectangle(img, (6, 66), (400, 250), (40, 40, 40), 1)             # the back wall's edges
+    _figure_before_a_wall(img, 250, 62)
+    heads = [b for b in InkDetector(faces=False).detect(img) if b.kind == "head"]
+    assert any(200 < (h.rect[0] + h.rect[2]) / 2 < 300 and h.rect[1] < 80 for h in heads), heads
+
+
+def test_a_night_scenes_outlines_are_found_by_their_relative_contrast():
+    """A night set: the room, the navy coat and its ink line all lie in the bottom few dozen
+    levels (the coat's fill a dozen above its line), so no line is LINE_CONTRAST darker than its
+    sides, yet the eye sees the coat's outline plainly.  On a night frame a line a good share
+    darker than both its sides is an outline; a lit frame's soft shading of the same step is not."""
+    import cv2
+    from anim2lora.image.masks import outlines
+
+    def coat(room, fill, line):
+        img = np.full((H, W, 3), room, np.uint8)
+        body = np.array([[250, 330], [270, 120], [370, 120], [390, 330]], np.int32)
+        cv2.fillPoly(img, [body], fill)
+        cv2.polylines(img, [body], True, line, 2)
+        return outlines(img)
+
+    night = coat((30, 28, 28), (26, 22, 22), (12, 10, 10))
+    assert night[200, 255:270].any() and not night[50:100, 50:200].any()
+    # the same step of 14 levels in a lit frame is shading, no line
+    assert not coat((170, 165, 160), (120, 110, 110), (106, 96, 96))[200, 255:270].any()
+
+
+def test_a_dark_coats_figure_gets_the_head_its_outline_shows_in_its_hair_blob():
+    """A night set: the navy coat is as dark as the room and makes no flat blob; only the hair
+    and the face differ from the background, a blob with no bump of a head on it.  The figure's
+    outline closes round the whole body and shows the head, inside that blob: the blob is a
+    piece of that figure, and it gets the head."""
+    from anim2lora.people.ink import _headed_by_outline
+
+    hair = person(237, 52, 280, 142)
+    outline = [person(205, 52, 295, 340), head(222, 60, 285, 120)]
+    boxes = _headed_by_outline([hair], outline, W, H)
+    assert [b.rect for b in boxes if b.kind == "head"] == [(222, 60, 285, 120)]
+    # a flat blob beside the figure (a lamp) that holds no head of it gets none
+    assert not [b for b in _headed_by_outline([person(100, 140, 130, 165)], outline, W, H) if b.kind == "head"]
+
+
 def test_a_crate_drawn_in_straight_lines_is_no_head():
     """A shaded crate stands on a rendered room's floor beside a figure: its top is a round
     enough bump of its outline, but a box is drawn in straight lines and a head in curves.  The

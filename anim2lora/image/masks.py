@@ -11,7 +11,14 @@ UPRIGHT_SPAN = 0.6         # upright ones this long (a standing body's outline r
 BROKEN_PIECE = 0.1         # a scenery line a figure stands in front of is cut in pieces at least this long
 LINE_WIDTH = 0.01          # when thinner than this share of the height (half-width): wider runs are paint
 INK_DARK, INK_LUMA = 80, 0.55  # ink: luma under 80 and under 55 % of the background's
-LINE_CONTRAST = 40         # an outline is this much darker (luma) than both its sides
+LINE_CONTRAST = 40         # an outline is this much darker (luma) than both its sides,
+# or, on a night set (the frame's border at most NIGHT luma: a fifth of full), LINE_RATIO darker
+# than them: there every tone is pressed into the bottom few dozen levels, a navy coat's fill
+# and its ink line a dozen apart, and the eye sees a line by its contrast relative to its
+# surround.  At least LINE_FLOOR levels, above a dark frame's compression noise (a few levels).
+# A lit frame keeps the absolute step: its dark fills' shading and a painted set's texture
+# would pass a relative one
+NIGHT, LINE_RATIO, LINE_FLOOR = 50, 0.3, 8
 # Light falls off smoothly (a lamp's glow, a window's bloom, a sky's gradient, a vignette): from
 # one pixel to the next its colour changes by a few levels, while a drawn figure's edge is a step
 # (its ink line, the fill against the background, a rim light's sharp band).  Pixels joined to
@@ -126,14 +133,25 @@ def outlines(small: np.ndarray) -> np.ndarray:
     h = small.shape[0]
     t = max(2, round(LINE_WIDTH * h))
     luma = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
-    dark = cv2.morphologyEx(luma, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * t - 1, 2 * t - 1)))
-    return without_scenery_lines((((dark > LINE_CONTRAST) & (luma < INK_DARK)) * 255).astype(np.uint8))
+    # the tones on both sides of a thin line: the closing fills the line in with them
+    sides = cv2.morphologyEx(luma, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * t - 1, 2 * t - 1)))
+    dark = cv2.subtract(sides, luma)
+    line = dark > LINE_CONTRAST
+    if np.median(np.concatenate([luma[0], luma[-1], luma[:, 0], luma[:, -1]])) <= NIGHT:
+        line |= (dark >= LINE_FLOOR) & (dark > LINE_RATIO * sides)
+    return without_scenery_lines((line & (luma < INK_DARK)).astype(np.uint8) * 255)
 
 
 def without_scenery_lines(mask: np.ndarray) -> np.ndarray:
-    """``mask`` (uint8) without its thin straight runs longer than a body: scenery lines."""
+    """``mask`` (uint8) without its thin straight runs longer than a body: scenery lines, also
+    where a figure in front cuts one in pieces (see without_broken_lines)."""
     import cv2
 
+    # a wall's top line that a head cuts in two leaves one piece long enough for a scenery line
+    # and one shorter piece in line with it: measured apart, the short piece would stay and join
+    # the head's outline to the wall's corner (the head no longer stands out); counted together,
+    # before either goes, both go
+    mask = without_broken_lines(mask)
     h, w = mask.shape[:2]
     # only thin runs can be scenery lines: a painted body is as tall as one, but solid
     t = max(2, round(LINE_WIDTH * h))

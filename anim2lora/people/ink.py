@@ -310,10 +310,20 @@ def _headed_by_outline(boxes: List[Box], by_outline: Sequence[Box], width: int, 
             continue
         x0, y0, x1, y1 = b.rect
         for body, head in figures:
-            cy = (head[1] + head[3]) / 2
+            cx, cy = (head[0] + head[2]) / 2, (head[1] + head[3]) / 2
             if inside_share(body, b.rect) >= OUTLINE_INSIDE and y0 <= cy <= y0 + HEAD_ZONE * (y1 - y0):
                 out.append(Box("head", head, b.score))
+            elif _part_of(b.rect, body, (cx, cy)) and not any(o.rect == head for o in out):
+                out.append(Box("head", head, b.score))
     return out
+
+
+def _part_of(blob: Rect, body: Rect, head: Tuple[float, float]) -> bool:
+    """Whether a flat ``blob`` is a piece of the outline figure ``body`` holding its head's centre
+    ``head``: on a dark set a navy coat is as dark as the set and makes no blob, and only the
+    hair and face differ from the background; the figure's outline closes round all of it."""
+    x0, y0, x1, y1 = blob
+    return inside_share(blob, body) >= OUTLINE_INSIDE and x0 <= head[0] <= x1 and y0 <= head[1] <= y1
 
 
 def _figures_with_heads(boxes: Sequence[Box], width: int, height: int) -> List[Tuple[Rect, Rect]]:
