@@ -20,7 +20,7 @@ from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked
 
 # bump when a change alters how cached boxes are judged: a counted set's id covers it, so two
 # rule versions never share one id (the boxes' cache is keyed by the detector alone and stays)
-COUNTING = "counting-3"
+COUNTING = "counting-4"
 CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL = "character", "fragment", "text", "background", "overlap", "small"
 LABELS = (CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL)
 CLOSE_UP, MEDIUM, FULL = "close-up", "medium", "full"
@@ -40,6 +40,13 @@ FACE_IN_HEAD = 0.8       # a face this much inside a head box is that head's fac
 # frames a face about evenly; a face box found on the eyes alone is small but stays in the middle
 BESIDE = (0.25, 1.0)
 SPIKE = 0.5              # a bump narrower than this share of a head beside it is its hair
+# a head outline that runs on below the chin of the face found in it by more than RUN_ON of the
+# head above that chin followed long hair, or scenery beside the neck, down: as a measure of how
+# near the figure stands and where its shoulders are, it ends at the chin (a head box that long
+# made the character beside it look far behind, or their shoulders fused).  An outline that
+# ends a little below the chin (the neck) measures as it is.  The head box itself stays: the
+# identity features are cut from it
+RUN_ON = 1.0
 BACK_REACH = 1.0         # a head seen from behind stands within this many head widths of the side edge
 FACE_ALONE = 0.5         # a face stands for a character with no body found around it from this score up
 SAME_DISTANCE = 0.85     # whole figures this much as tall stand about as far (one sitting: about 0.6)
@@ -420,7 +427,7 @@ def _far_figures(judged: List[Judged], rules: Rules, width: int, height: int) ->
     def size(j: Judged) -> float:
         if not by_head:
             return j.box.height
-        return _height(j.head) if j.head else max(_height(head_of(h)) for h in j.heads)
+        return _height(_to_chin(j.head, j.heads)) if j.head else max(_height(head_of(h)) for h in j.heads)
 
     largest = max(people, key=size)
     for j in people:
@@ -488,7 +495,17 @@ def _outlined(j: Judged) -> bool:
     outline that ends at the chin (a body lost in the dark or behind a table)."""
     if j.found_by_face or j.cut_apart or not j.head:
         return False
-    return j.box.rect[3] >= j.head[3] + _height(j.head)
+    head = _to_chin(j.head, j.heads)
+    return j.box.rect[3] >= head[3] + _height(head)
+
+
+def _to_chin(head: Rect, boxes: Sequence[Box]) -> Rect:
+    """``head`` as a measure of size and place: ended at the chin of a face in ``boxes`` where
+    it runs on below that chin by more than RUN_ON of the head above it (see RUN_ON)."""
+    chins = [b.rect[3] for b in boxes if b.kind == "face" and head[1] < b.rect[3] < head[3]]
+    if chins and head[3] - max(chins) > RUN_ON * (max(chins) - head[1]):
+        return (head[0], head[1], head[2], max(chins))
+    return head
 
 
 def _shoulders(head: Rect) -> Rect:
