@@ -62,6 +62,16 @@ frame counts differ):
     holdout  line    127/125  0.748 -> 0.800   false A+B 0 -> 0
     holdout  colour   96/90   0.698 -> 0.822   false A+B 0 -> 2 (an extra behind B named A)
 
+Issue 15's eighth round (six branches fixed on the check half, docs/benchmarks.md), f555002 ->
+95cd9a1; the holdout run once at the end:
+
+    tune     line       133  1.000 -> 1.000   false A+B 0 -> 0
+    tune     colour      97  0.959 -> 0.979   false A+B 0 -> 0
+    check    line       120  0.808 -> 0.942   false A+B 0 -> 0
+    check    colour      92  0.739 -> 0.924   false A+B 0 -> 0
+    holdout  line       125  0.800 -> 0.832   false A+B 0 -> 0
+    holdout  colour      90  0.822 -> 0.922   false A+B 2 -> 0
+
 (worst: the lowest share right of any framing or background kind.  Coloured, nobody was named at
 all: about 0.20 is the share of frames whose truth is no group.)
 """
