@@ -1,7 +1,7 @@
 """Group-split benchmark: does every frame land in the right group, and is no frame a false "A+B"?
 
     python bench/groups.py [--style line|colour|both] [--width 640 --height 360] [--work DIR]
-    python bench/groups.py --set real --half holdout|tune|check [--style both] [--speed]
+    python bench/groups.py --set real --half holdout|tune|check|probe [--style both] [--speed]
 
 ``--set demo`` (the default) runs the people clip (anim2lora.demo.people_scenes): solo shots of A
 and B, shots of both, overlapping bodies, edge fragments, over-the-shoulder shots, far
@@ -12,7 +12,8 @@ plain backgrounds.
 anime characters in close-ups, busts, medium, cowboy and full shots, over-the-shoulder
 shot/reverse-shot, extras, a stranger, text, on paper, gradient, dark, painted and rendered
 backgrounds under changing light, with pans.  Tune on ``--half tune``; report ``--half holdout``;
-``--half check`` is a third, fresh draw to find errors on once the tune half is fitted.
+``--half check`` and ``--half probe`` are fresh draws to find errors on once the tune half (then
+check) is fitted.
 It prints accuracy overall and per framing, background kind, shot kind and light, the false A+B
 count and every miss; ``--speed`` adds count + split frames/s at 640x360 and 1920x1080 (on a
 clip of the half's first shots, so the two sizes see the same pictures).
@@ -84,6 +85,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from anim2lora.demo.real_shots import HALVES  # noqa: E402  (after the path)
 
 
 def _count_and_split(video: Path, cache: Path, refs):
@@ -165,7 +168,7 @@ def _styles(args):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--set", choices=("demo", "real"), default="demo")
-    ap.add_argument("--half", choices=("tune", "holdout", "check"), default="tune")
+    ap.add_argument("--half", choices=HALVES, default="tune")
     ap.add_argument("--style", choices=("line", "colour", "both"), default="both")
     ap.add_argument("--width", type=int, default=640)
     ap.add_argument("--height", type=int, default=360)

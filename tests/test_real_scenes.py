@@ -240,9 +240,11 @@ def test_realclip_shots_writes_the_first_shots_only(tmp_path, capsys):
     assert not (tmp_path / "none").exists()
 
 
-def test_the_check_half_is_a_fresh_draw_and_leaves_the_holdout_as_it_was():
-    hold, check = story.real_set("holdout"), story.real_set("check")
-    assert [s.kind for s in check] == [s.kind for s in hold]
-    assert not {s.plate_seed for s in check} & ({s.plate_seed for s in hold} | {s.plate_seed for s in story.real_set("tune")})
+@pytest.mark.parametrize("fresh", ["check", "probe"])
+def test_each_fresh_half_is_its_own_draw_and_leaves_the_holdout_as_it_was(fresh):
+    hold, drawn = story.real_set("holdout"), story.real_set(fresh)
+    assert [s.kind for s in drawn] == [s.kind for s in hold]
+    others = {s.plate_seed for h in story.HALVES if h != fresh for s in story.real_set(h)}
+    assert not {s.plate_seed for s in drawn} & others
     # the holdout's seeds are its own: adding a half moved none of them
     assert story.HALVES.index("holdout") == 1 and hold[0].plate_seed == (203, 0)

@@ -3,6 +3,7 @@ tests and benchmarks are made of."""
 
 from pathlib import Path
 
+from ..demo.real_shots import HALVES
 from ..errors import BadInputError
 from .common import TerminalProgress, write_rgb
 from .train import train_and_write, train_summary
@@ -17,8 +18,8 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run_democlip)
 
     p = sub.add_parser("realclip", help="write a half of the realistic development set: clip, truth, reference stills")
-    p.add_argument("--half", choices=("tune", "holdout", "check"), default="holdout",
-                   help="tune detection on 'tune', check it on 'check', report on 'holdout'")
+    p.add_argument("--half", choices=HALVES, default="holdout",
+                   help="tune detection on 'tune', check it on 'check' and 'probe', report on 'holdout'")
     p.add_argument("--style", choices=("colour", "line"), default="colour")
     p.add_argument("--width", type=int, default=640)
     p.add_argument("--height", type=int, default=360)

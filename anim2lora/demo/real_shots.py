@@ -6,7 +6,8 @@ Positions and sizes are in frame heights, so any resolution lays out the same sh
 ``tune`` and ``holdout``, lay out the same kinds of shot in the same order from disjoint seeds: no
 plate, pose or place is shared.  A third, ``check``, is laid out the same way from seeds of its
 own: a fresh draw to find and fix errors on once the tune half is fitted (the tune half's rules fit
-its own shots closer than they carry), so that the holdout stays unseen.  Figures are placed by their arms' reach (anime.reach) and by
+its own shots closer than they carry), so that the holdout stays unseen.  A fourth, ``probe``, is
+another fresh draw for the same purpose once ``check`` is fitted in turn.  Figures are placed by their arms' reach (anime.reach) and by
 where the frame's bottom edge cuts them (CUT), so the promises real_scenes checks on the pixels
 (heads whole, bodies apart unless they overlap on purpose, extras small) hold by construction.
 """
@@ -21,7 +22,7 @@ from .anime import FEET, Pose, reach
 from .grading import separated
 from .plates import KINDS as BACKGROUNDS, LIGHTS, Light
 
-HALVES = ("tune", "holdout", "check")
+HALVES = ("tune", "holdout", "check", "probe")
 SHOT_KINDS = ("solo_a", "solo_b", "both", "over_shoulder", "extra", "stranger", "overlap", "fragment", "text",
               "pan", "empty")
 SHOTS = ("close-up", "bust", "medium", "cowboy", "full")
@@ -93,7 +94,7 @@ def real_set(half: str) -> List[Shot]:
     return list(_storyboard(half))
 
 
-@lru_cache(maxsize=3)
+@lru_cache(maxsize=len(HALVES))
 def _storyboard(half: str) -> Tuple[Shot, ...]:
     h = HALVES.index(half)
     shots = []
