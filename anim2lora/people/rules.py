@@ -20,7 +20,7 @@ from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked
 
 # bump when a change alters how cached boxes are judged: a counted set's id covers it, so two
 # rule versions never share one id (the boxes' cache is keyed by the detector alone and stays)
-COUNTING = "counting-4"
+COUNTING = "counting-7"
 CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL = "character", "fragment", "text", "background", "overlap", "small"
 LABELS = (CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL)
 CLOSE_UP, MEDIUM, FULL = "close-up", "medium", "full"
@@ -75,6 +75,21 @@ CHEST_FACE = 0.8
 # reaches down into the face is that face's hair however high it rises (spiky hair in a
 # close-up): someone's head behind would stand beside it or show only above the hair, not in it
 HAIR_COLUMNS = 0.8
+# two faces side by side whose boxes touch or overlap (the gap between them under EYES_APART of
+# the narrower one's width) are the two eyes, or the two rims of a pair of glasses, of one face,
+# each closed round and holding marks (an iris, a highlight): two people's faces stand at least
+# their hair's width apart, since the hair round each face takes about a tenth of its width on
+# either side (a head is about 1.2 faces wide), and a face half hidden behind another's is not
+# found round.  Taken for two heads they made one bespectacled figure an overlap of two small
+# heads, too small beside the character next to it, and it was dropped as a far figure
+EYES_APART = 0.1
+# a face found where no body holds it, lying below the head of a whole figure (an outline of its
+# own that no frame edge cuts, its head found) over at least IN_FIGURE of the face's box, is that
+# figure's own lines (arms, a coat's folds, the gap between two figures) taken for a face: a face
+# in front of the figure would hide that outline, cutting or joining it, and one behind it would
+# be hidden.  Kept, a false face as big as a close-up made the two whole figures beside it look
+# far behind it (dropped as background) and was named after a main character
+IN_FIGURE = 0.25
 
 
 @dataclass(frozen=True)
@@ -157,7 +172,9 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
         inside = [h for h in heads if inside_share(h.rect, person.rect) >= HEAD_INSIDE]
         held.extend(inside)
         judged.extend(_judge_apart(person, inside, width, height, margin, rules, text, has_heads, has_faces))
-    for group in _stacks(_loose(heads, held)):
+    whole = [j for j in judged if j.label == CHARACTER and j.uncut and j.head]
+    loose = [f for f in _loose(heads, held) if not any(_in_figure(f.rect, j) for j in whole)]
+    for group in _stacks(loose):
         body = Box("person", _union([_body_below(f, width, height, rules) for f in group]), group[0].score)
         j = _judge(body, group, width, height, margin, rules, text, True, has_faces)
         j.found_by_face, j.uncut = True, False
@@ -185,6 +202,11 @@ def _loose(heads: Sequence[Box], held: Sequence[Box]) -> List[Box]:
             continue
         out.append(h)
     return out
+
+
+def _in_figure(face: Rect, figure: Judged) -> bool:
+    """Whether ``face`` lies on the body of the whole ``figure``, below its head (IN_FIGURE)."""
+    return face[1] >= figure.head[3] and inside_share(face, figure.box.rect) >= IN_FIGURE
 
 
 def _stacks(faces: List[Box]) -> List[List[Box]]:
@@ -351,7 +373,7 @@ def _same_head(a: Box, b: Box) -> bool:
         # or an eye or a cheek found as a face of its own: a second face whose middle lies in a
         # head would be mostly hidden behind it, too hidden to be found
         return (cover(head_of(a), head_of(b)) > 0.5 or stacked(a.rect, b.rect)
-                or _middle_in(a.rect, head_of(b)) or _middle_in(b.rect, head_of(a)))
+                or _middle_in(a.rect, head_of(b)) or _middle_in(b.rect, head_of(a)) or _eye_pair(a.rect, b.rect))
     if not stacked(a.rect, b.rect):
         return False
     if faces:
@@ -363,6 +385,13 @@ def _same_head(a: Box, b: Box) -> bool:
         top, h = head_of(face)[1], _height(head_of(face))
         return other.rect[1] > top - HAIR_ABOVE * h
     return True
+
+
+def _eye_pair(a: Rect, b: Rect) -> bool:
+    """Two face boxes side by side that touch or overlap (EYES_APART), their rows shared."""
+    gap = max(a[0], b[0]) - min(a[2], b[2])
+    rows = min(a[3], b[3]) - max(a[1], b[1])
+    return gap <= EYES_APART * min(a[2] - a[0], b[2] - b[0]) and rows >= 0.5 * min(a[3] - a[1], b[3] - b[1])
 
 
 def _on_chest(face: Box, head: Box) -> bool:
