@@ -37,3 +37,36 @@ def test_a_face_found_on_the_bodies_of_whole_figures_is_no_character():
         c = count(figures + [_box("face", *face)], W, H, Rules(), has_faces=True)
         assert any(j.found_by_face and j.label == CHARACTER for j in c.boxes), face
 
+
+def test_a_figure_beside_another_in_one_blob_is_parted_by_its_highest_head():
+    # the outline pass: a main character's figure lists a low bump (a hand at its lapel) before its
+    # head, the stranger's figure beside it its head alone; the flat blob holds both
+    from anim2lora.people.ink import _parted
+
+    blob = [_box("person", 24, 18, 614, 360), _box("head", 425, 28, 529, 142)]
+    drawn = [_box("person", 336, 28, 614, 360), _box("head", 387, 162, 418, 193), _box("head", 426, 29, 529, 142),
+             _box("person", 25, 19, 257, 360), _box("head", 113, 19, 193, 81)]
+    assert _parted(blob, drawn, W, H)
+
+
+def test_a_scenery_line_touching_a_heads_side_does_not_widen_the_head():
+    # colour, a rendered room: the back wall's top edge runs from the stranger's hair to the wall's
+    # corner and down; the silhouette's run at that row reached the corner, the head was no longer
+    # round and the stranger a headless fragment beside a main character
+    import numpy as np
+
+    from anim2lora.people.ink import _head_extent, _round
+
+    yy, xx = np.mgrid[0:160, 0:150]
+    solid = ((xx - 55) / 46.0) ** 2 + ((yy - 52) / 48.0) ** 2 <= 1      # the head
+    solid[98:, 40:70] = True                                          # neck
+    solid[28:31, 55:145] = True                                       # the wall's top edge, 3 rows thick
+    solid[28:, 141:147] = True                                        # and its corner, running down
+    left, right, bottom = _head_extent(solid, 55, 4, 360)
+    assert right - left < 100 and _round(solid[4:bottom, left:right + 1]), (left, right, bottom)
+    # shoulders under a head still end it
+    body = solid.copy()
+    body[28:, 141:147] = False
+    body[28:31, 55:145] = False
+    body[110:, 0:150] = True
+    assert _head_extent(body, 55, 4, 360)[2] < 115

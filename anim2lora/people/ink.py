@@ -348,7 +348,7 @@ def _headed_by_outline(boxes: List[Box], by_outline: Sequence[Box], width: int, 
     out: List[Box] = []
     for k, b in enumerate(boxes):
         out.append(b)
-        if b.kind != "person" or _first_head(boxes, k, width, height):
+        if b.kind != "person" or _top_head(boxes, k, width, height):
             continue
         x0, y0, x1, y1 = b.rect
         for body, head in figures:
@@ -373,18 +373,23 @@ def _figures_with_heads(boxes: Sequence[Box], width: int, height: int) -> List[T
     box of ``boxes`` that has one (each person box comes before its heads, as ``_figures`` lists
     them)."""
     return [(b.rect, head) for k, b in enumerate(boxes)
-            if b.kind == "person" and (head := _first_head(boxes, k, width, height)) is not None]
+            if b.kind == "person" and (head := _top_head(boxes, k, width, height)) is not None]
 
 
-def _first_head(boxes: Sequence[Box], k: int, width: int, height: int):
-    """The first head box standing clear of the frame's sides and bottom among those listed after
-    the person box ``boxes[k]`` and before the next person box, or None."""
+def _top_head(boxes: Sequence[Box], k: int, width: int, height: int):
+    """The highest head box standing clear of the frame's sides and bottom among those listed
+    after the person box ``boxes[k]`` and before the next person box, or None.  A figure's
+    heads are listed from left to right, and a bump lower down (a hand at the lapel or the hip)
+    may come first: the head tops the figure.  Taken by its leftmost bump, a figure standing
+    beside another in one flat blob did not count as a figure with a head in the blob's upper
+    part (``_parted``), and the two stayed one body."""
+    heads = []
     for b in boxes[k + 1:]:
         if b.kind == "person":
-            return None
+            break
         if b.kind == "head" and _clear(b.rect, width, height):
-            return b.rect
-    return None
+            heads.append(b.rect)
+    return min(heads, key=lambda r: r[1], default=None)
 
 
 def _crowned(inner: Rect, outer: Rect) -> bool:
@@ -600,10 +605,26 @@ def _head_extent(solid: np.ndarray, peak: int, y0: int, frame_h: int) -> Tuple[i
             break
         if depth > 0.6 * widest and len(widths) >= step and w > SHOULDERS * max(1, widths[-step]):
             break
+        if widths and w > SHOULDERS * max(1, widths[-1]) and _thin(solid, row, (lo, hi), col, step):
+            # a scenery line touching the head's side (a wall's top edge, a window frame): the
+            # run widens for a stroke's thickness and narrows again below it (_thin); where the
+            # head's own width was taken from that row, the head was no longer round and a
+            # stranger beside a main character, headless, left the frame named as that character
+            lo, hi, w = max(lo, left), min(hi, right), widths[-1]
         widths.append(w)
         if w > widest:
             widest, left, right = w, lo, hi
     return left, right, int(y0) + max(len(widths), 1)
+
+
+def _thin(solid: np.ndarray, row: int, run: Tuple[int, int], col: int, step: int) -> bool:
+    """Whether the silhouette's ``run`` at ``row`` is wider than the head's run a ``step`` of rows
+    below it (through ``col``) by SHOULDERS or more: a line, not the head widening."""
+    below = min(solid.shape[0] - 1, row + step)
+    if not solid[below, col]:
+        return False
+    lo, hi = _run(solid[below], col)
+    return run[1] - run[0] + 1 > SHOULDERS * (hi - lo + 1)
 
 
 def _under_tip(column: np.ndarray, y0: int, step: int) -> int:
