@@ -15,8 +15,8 @@ import numpy as np
 
 from ..image.masks import (LINE_WIDTH, background_colours, dark_ink, foreground, lines_in_the_dark, outlines,
                            soft_light, without_broken_lines)
-from .boxes import Box, Rect, area, cut_edges, inside_share
-from .rules import BACK_REACH
+from .boxes import Box, Rect, area, cover, cut_edges, inside_share
+from .rules import BACK_REACH, CHEST_FACE, HEAD_INSIDE, Rules, head_of, shoulders
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
 WORK_HEIGHT = 360          # analysed at this height: blobs are large, detail is not needed
@@ -50,6 +50,22 @@ HEAD_ZONE = 0.4            # heads sit in the upper part of a body: lower bumps 
 EDGE = 0.01                # a box this near an edge (share of the height) is cut by it, as the rules judge
 TWINS = 0.6                # bumps merged into one run are heads side by side only if each is this share
                            # as wide as the widest (a spike or an ear is much narrower than its head)
+# two heads side by side at one height whose hair touches (a dark set, where the coats make no
+# blob and only hair, faces and collars stand out) make one head box over both: the dip between
+# their crowns is shallow (or a bow, a clip or a strand fills it), so either the lower crown's run
+# reaches the higher one's and is dropped as its shoulder, or the two bumps merge as one head's
+# tufts and the run under them meets a chin.  Two crowns are two heads when: the second (a crest
+# beside the bump, in the head box followed down from it) rises within CREST of a bump's rise
+# (BUMP) of the first's top; the narrower crown's run is at least TWINS as wide as the other's,
+# the two together spanning CREST_SPAN of the head box's width (a spike, an ear or a bun is narrow
+# beside its head; a bow on one side of a crown made the bump and the crown's other side a
+# crest, 0.54 of its head box on the tune half; two heads 0.62-0.74 on the probe half); each,
+# followed on its own side of the dip, runs CREST_DEEP of the head box's depth down (to a chin
+# of its own; a bun ends at the crown it sits on); and CREST_NOTCH or more of the column under
+# the dip, that deep, is background: the gap between two chins and necks, where one
+# head's face and neck lie under the dip between its buns (probe half, dark set: 0.35-0.5
+# background under two fused heads' dip; none under a drawn head's two buns)
+CREST, CREST_SPAN, CREST_DEEP, CREST_NOTCH = 0.5, 0.6, 0.35, 0.2
 # a close-up's face often shows no two open eyes (closed, one hidden by hair or the frame, eyes
 # drawn over the bangs' line): there the head is told by its shape.  A face area (bangs to chin:
 # wider than tall) at least CLOSE_FACE of the frame height wide, about round
@@ -296,6 +312,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     else:
         boxes = _headed_by_outline(_own_outlines(boxes, by_outline), by_outline, w, h)
     found_faces += _mended_faces(strokes, boxes, found_faces, scale)
+    found_faces += _mended_beside(strokes, boxes, found_faces, scale)
     # every face, also where no body stands out from a busy background: the rules give a face
     # with no body around it a body of its own
     boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
@@ -315,6 +332,39 @@ def _mended_faces(strokes: np.ndarray, boxes: Sequence[Box], found: Sequence[Rec
         return []
     mended = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((MEND, MEND), np.uint8))
     return [f for f in faces(mended, strokes.shape[0]) if any(inside_share(f, h) >= 0.8 for h in bare)]
+
+
+def _mended_beside(strokes: np.ndarray, boxes: Sequence[Box], found: Sequence[Rect], scale: float) -> List[Rect]:
+    """Faces (working pixels) found on ``strokes`` closed over small gaps (MEND) beside a face of
+    ``found`` that no body box of ``boxes`` (frame pixels) holds, so near it that their shoulders
+    fuse (the rules' overlap).  On a rendered or painted set no body stands out, and a face
+    alone stands for its character; one standing half behind it whose face outline and glasses'
+    rims broke into dashes was not found, and the pair was named as the one face's character.
+    Only a face that makes the pair an overlap is added: the frame leaves the set, and no second
+    character is ever named from a mended face."""
+    import cv2
+
+    bodies = [tuple(v * scale for v in b.rect) for b in boxes if b.kind == "person"]
+    loose = [f for f in found if not any(inside_share(f, b) >= HEAD_INSIDE for b in bodies)]
+    if not loose:
+        return []
+    mended = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((MEND, MEND), np.uint8))
+    fused = Rules().max_overlap
+
+    def span(f: Rect) -> Rect:
+        return shoulders(head_of(Box("face", f)))
+
+    return [f for f in faces(mended, strokes.shape[0]) if not any(cover(f, g) > 0 for g in found)
+            and any(_beside(f, g) and cover(span(f), span(g)) > fused for g in loose)]
+
+
+def _beside(face: Rect, other: Rect) -> bool:
+    """Whether ``face`` stands beside the face ``other``, as a head beside it: at least CHEST_FACE
+    as wide, its middle within the rows of the head ``other`` implies (a bow or a collar under a
+    small far face closes into a small "face" below it)."""
+    head = head_of(Box("face", other))
+    return (face[2] - face[0] >= CHEST_FACE * (other[2] - other[0])
+            and head[1] <= (face[1] + face[3]) / 2 <= head[3])
 
 
 def _own_outlines(boxes: List[Box], by_outline: Sequence[Box]) -> List[Box]:
@@ -664,8 +714,12 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
     heads = []
     body_top, body_h = top[np.isfinite(top)].min(), ink.shape[0]
     single = _bumps(top, BUMP * frame_h, HEAD_WIDTH * frame_h)
-    bumps = [b for run in _merge_close(single, top, VALLEY * frame_h)
-             for b in _touching(run, single, top, solid, frame_h, (x, frame[1]))]
+    bumps, crowned = [], []
+    for run in _merge_close(single, top, VALLEY * frame_h):
+        parts, two = _touching(run, single, top, solid, frame_h, (x, frame[1]))
+        bumps += parts
+        crowned += parts if two else []
+    bumps, twins = _crests(bumps, crowned, top, solid, frame_h)
     tops = [top[peak] if top[peak] - body_top <= HEAD_ZONE * body_h else None for _, _, peak in bumps]
     apart = None
     for k, (lo, hi, peak) in enumerate(bumps):
@@ -673,7 +727,12 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
         if y0 is None:
             continue
         left, right, bottom = _head_extent(solid, peak, y0, frame_h)
-        if len(bumps) > 1 and (bottom - int(y0) > HEAD_DEPTH * (right - left + 1) or bottom >= solid.shape[0]):
+        if k in twins:
+            # one head box over both crests: each is followed on its own side of the dip
+            apart = apart or [_head_extent(_between(solid, bumps, j), p, t, frame_h) if t is not None else None
+                              for j, ((_, _, p), t) in enumerate(zip(bumps, tops))]
+            left, right, bottom = apart[k]
+        elif len(bumps) > 1 and (bottom - int(y0) > HEAD_DEPTH * (right - left + 1) or bottom >= solid.shape[0]):
             # a run that met no chin before it got too deep for one head or ran out of the
             # blob: two heads whose hair touches share it, or one head's tufts sit on a long
             # neck.  Followed one by one,
@@ -694,6 +753,67 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
         heads.append(Box("head", ((x + left) / scale, (y + y0) / scale, (x + right + 1) / scale, (y + bottom) / scale),
                          1.0))
     return heads
+
+
+def _crests(bumps, crowned, top: np.ndarray, solid: np.ndarray, frame_h: int):
+    """(``bumps`` with the second head of each that holds two (see CREST) added as a bump of its
+    own, sorted; the indices of the bumps so split and of those in ``crowned``, to be followed
+    apart)."""
+    out, pairs = [], [tuple(crowned)]
+    rise, n = BUMP * frame_h, len(top)
+    for lo, hi, peak in bumps:
+        out.append((lo, hi, peak))
+        if not np.isfinite(top[peak]):
+            continue
+        left, right, bottom = _head_extent(solid, peak, top[peak], frame_h)
+        found = None
+        for side in (np.arange(left, lo), np.arange(hi + 1, right + 1)):
+            side = side[(side >= 0) & (side < n)]
+            side = side[np.isfinite(top[side])] if side.size else side
+            if not side.size:
+                continue
+            c = int(side[np.argmin(top[side])])
+            if top[c] - top[peak] > CREST * rise:
+                continue
+            level = top[peak] + rise
+            clo = chi = c
+            while clo > 0 and top[clo - 1] <= level and not lo <= clo - 1 <= hi:
+                clo -= 1
+            while chi < n - 1 and top[chi + 1] <= level and not lo <= chi + 1 <= hi:
+                chi += 1
+            if clo <= hi and chi >= lo:
+                continue               # no dip under the bump's depth between them: one crown
+            width = chi - clo + 1
+            pair = sorted([(lo, hi, peak), (clo, chi, c)])
+            if (width >= max(TWINS * (hi - lo + 1), HEAD_WIDTH * frame_h)
+                    and width + hi - lo + 1 >= CREST_SPAN * (right - left + 1)
+                    and not any(b[0] <= chi and clo <= b[1] for b in bumps)
+                    and _deep_apart(pair, top, solid, frame_h, bottom - int(top[peak]))):
+                found = (clo, chi, c)
+                break
+        if found:
+            out.append(found)
+            pairs.append(((lo, hi, peak), found))
+    out.sort()
+    twins = {k for k, b in enumerate(out) if any(b in p for p in pairs)}
+    return out, twins
+
+
+def _deep_apart(pair, top: np.ndarray, solid: np.ndarray, frame_h: int, depth: int) -> bool:
+    """Whether each of two bumps, followed on its own side of the dip between them, runs at
+    least CREST_DEEP of ``depth`` (the head box over both) below its top, and the silhouette
+    under the dip between them has a notch: background between two chins (CREST_NOTCH)."""
+    for k, (_, _, peak) in enumerate(pair):
+        _, _, bottom = _head_extent(_between(solid, pair, k), peak, top[peak], frame_h)
+        if bottom - int(top[peak]) < CREST_DEEP * depth:
+            return False
+    between = top[pair[0][1]:pair[1][0] + 1]
+    if not np.isfinite(between).any():
+        return True                    # no ink at all between them
+    col = pair[0][1] + int(np.nanargmax(np.where(np.isfinite(between), between, np.nan)))
+    y0 = int(top[col])
+    rows = solid[y0:y0 + depth, col]
+    return bool(rows.size) and rows.mean() <= 1 - CREST_NOTCH
 
 
 def _alone(solid: np.ndarray, single, run: Tuple[int, int], top: np.ndarray, body_top: float,
@@ -764,14 +884,20 @@ def _touching(run, single, top: np.ndarray, solid: np.ndarray, frame_h: int, acr
     lo, hi, peak = run
     inner = sorted(b for b in single if lo <= b[0] and b[1] <= hi)
     if len(inner) < 2 or min(inner[0][0] + across[0], across[1] - 1 - inner[-1][1] - across[0]) <= EDGE * frame_h:
-        return [run]
+        return [run], False
     widths = [b[1] - b[0] + 1 for b in inner]
     if min(widths) < TWINS * max(widths):
-        return [run]
+        return [run], False
     left, right, bottom = _head_extent(solid, peak, top[peak], frame_h)
     if bottom - int(top[peak]) > HEAD_DEPTH * (right - left + 1) or bottom >= solid.shape[0]:
-        return inner
-    return [run]
+        return inner, False
+    if (len(inner) == 2 and sum(widths) >= CREST_SPAN * (right - left + 1)
+            and _deep_apart(inner, top, solid, frame_h, bottom - int(top[peak]))):
+        # two crests, each about a head's crown, spanning the run's head box between them and
+        # each running down to a chin of its own: two heads at one height whose bodies make no
+        # blob (a dark set, see CREST), so the run met a chin
+        return inner, True
+    return [run], False
 
 
 def _merge_close(bumps, top: np.ndarray, valley: float):

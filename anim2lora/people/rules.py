@@ -20,7 +20,7 @@ from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked
 
 # bump when a change alters how cached boxes are judged: a counted set's id covers it, so two
 # rule versions never share one id (the boxes' cache is keyed by the detector alone and stays)
-COUNTING = "counting-7"
+COUNTING = "counting-10"
 CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL = "character", "fragment", "text", "background", "overlap", "small"
 LABELS = (CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL)
 CLOSE_UP, MEDIUM, FULL = "close-up", "medium", "full"
@@ -90,6 +90,12 @@ EYES_APART = 0.1
 # be hidden.  Kept, a false face as big as a close-up made the two whole figures beside it look
 # far behind it (dropped as background) and was named after a main character
 IN_FIGURE = 0.25
+# a head outline that spans BANGS of a face's columns and ends in the face's upper half is the
+# hair over that face, its bangs ending at the eyes, however small the face box (a face model's
+# box on one eye and the nose, glasses hiding the other eye, implies a head half its size): a
+# second head behind would stand beside the face (BESIDE), and where it stood over it, the face
+# in front would hide its lower part, not end it at the eyes
+BANGS = 0.9
 
 
 @dataclass(frozen=True)
@@ -272,7 +278,7 @@ def _judge_apart(person: Box, heads: List[Box], width: int, height: int, margin:
     if j.label != OVERLAP or len(j.heads) < 2:
         return [j]
     tops = sorted(j.heads, key=lambda h: (h.rect[0] + h.rect[2]) / 2)
-    spans = [_shoulders(head_of(h)) for h in tops]
+    spans = [shoulders(head_of(h)) for h in tops]
     if any(cover(a, b) > 0 for i, a in enumerate(spans) for b in spans[i + 1:]):
         return [j]
     centres = [(h.rect[0] + h.rect[2]) / 2 for h in tops]
@@ -380,7 +386,7 @@ def _same_head(a: Box, b: Box) -> bool:
         face, other = faces[0], b if faces[0] is a else a
         if _head_beside(face, other):
             return False          # one outline over two heads: this face's and another's
-        if inside_share(face.rect, other.rect) >= FACE_IN_HEAD or _hair_in(other, face):
+        if inside_share(face.rect, other.rect) >= FACE_IN_HEAD or _hair_in(other, face) or _bangs_over(other, face):
             return True           # a face's box inside the head outline round it, or its own hair over it
         top, h = head_of(face)[1], _height(head_of(face))
         return other.rect[1] > top - HAIR_ABOVE * h
@@ -411,6 +417,12 @@ def _hair_in(outline: Box, face: Box) -> bool:
     own = head_of(face)
     across = min(outline.rect[2], own[2]) - max(outline.rect[0], own[0])
     return across >= HAIR_COLUMNS * outline.width and outline.rect[3] > face.rect[1]
+
+
+def _bangs_over(outline: Box, face: Box) -> bool:
+    """Whether a head ``outline`` spans the columns of ``face`` and ends in its upper half (BANGS)."""
+    across = min(outline.rect[2], face.rect[2]) - max(outline.rect[0], face.rect[0])
+    return across >= BANGS * face.width and face.rect[1] < outline.rect[3] <= (face.rect[1] + face.rect[3]) / 2
 
 
 def _head_beside(face: Box, outline: Box) -> bool:
@@ -505,8 +517,8 @@ def _overlaps(judged: List[Judged], rules: Rules) -> bool:
                 # outlines of their own that show their shoulders say where those are better
                 # than a head's width does (a head box is widened by hair, or by a lamp's glow
                 # behind it, more often than a body box is)
-                shared, what = cover(_shoulders(a.head), _shoulders(b.head)), "shoulders"
-            elif a.head and b.head and cover(_shoulders(a.head), _shoulders(b.head)) == 0:
+                shared, what = cover(shoulders(a.head), shoulders(b.head)), "shoulders"
+            elif a.head and b.head and cover(shoulders(a.head), shoulders(b.head)) == 0:
                 # boxes that share much while the heads' shoulders do not touch were widened by
                 # what one outline joined (a cloud or a prop beside a head, an arm held out): two
                 # fused bodies have their shoulders together, as _judge_apart cuts a blob by
@@ -537,7 +549,7 @@ def _to_chin(head: Rect, boxes: Sequence[Box]) -> Rect:
     return head
 
 
-def _shoulders(head: Rect) -> Rect:
+def shoulders(head: Rect) -> Rect:
     """Where a character's head and shoulders are, from its head: ``BODY_WIDTH`` heads wide, down
     to a head below the chin."""
     cx, w, h = (head[0] + head[2]) / 2, head[2] - head[0], head[3] - head[1]
