@@ -14,8 +14,8 @@ from typing import List, Sequence, Tuple
 import numpy as np
 
 from ..image.masks import (LINE_WIDTH, background_colours, dark_ink, foreground, lines_in_the_dark, outlines,
-                           soft_light, without_broken_lines)
-from .boxes import Box, Rect, area, cover, cut_edges, inside_share
+                           soft_light, without_broken_lines, without_scenery_lines)
+from .boxes import Box, Rect, area, cover, cut_edges, inside_share, intersection
 from .rules import BACK_REACH, CHEST_FACE, HEAD_INSIDE, Rules, head_of, shoulders
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
@@ -99,6 +99,21 @@ OUTLINE_INSIDE = 0.9       # an outline figure this much inside a flat blob is (
 # counts), and mending every head (check half, line art) shifted what the namer learns from the
 # whole clip enough to name a stranger as a main character (3 false A+B)
 MEND = 3
+# a cel character's outline is a line only where the fills on both of its sides are lighter: along
+# a dark coat or dark hair against a lighter wall it is the edge of the dark fill, and the outlines
+# alone leave the body open (a painted or rendered set, where no flat border colour sets the
+# figure apart either: the head's outline closed on its own and a cup and a hand below were taken
+# for a second figure, or a dark-haired character beside another was lost).  There the figures
+# are found again on the outlines and the dark ink (lines and dark fills, dark in themselves)
+# together: the fill closes the body.  A painted wall's blurred tones and a rendered room's lit
+# walls are not that dark.  The inked figures only mend the outline figures (see _closed_by_ink):
+# a blond head over a dark coat is no dark ink, and the ink alone would cut it off its body.  A
+# figure the ink alone finds is taken only where the frame's bottom cuts it (where its ink ends
+# above the bottom, a table or a counter in front may end it, and its box would pass for the whole
+# figure, named by a body half hidden) and only where its head is at most INKED_HEAD of its box's
+# width (long hair over a dark coat runs the silhouette's head on into the shoulders: a head that
+# wide would make the characters beside it look far off)
+INKED_HEAD = 0.6
 LOOP_ASPECT = 2.0          # an empty loop of outline this many times wider than tall is scenery (a cloud,
                            # a sign, a window's pane): a body's panels (sleeves, legs, a coat) are upright
 
@@ -300,9 +315,9 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     if scenery or not _standing_head(boxes, w, h):
         # no flat background sets the characters apart (a dark, painted or rendered set; line
         # art over busy scenery, or grey room lines joined to the figure): their dark outlines
-        # do, where they show a head
+        # do, where they show a head, mended by their dark ink (see INKED_HEAD)
         if _standing_head(by_outline, w, h):
-            boxes = by_outline
+            boxes = _closed_by_ink(by_outline, _inked(small, colours, drawn, ignore, scale, r), w, h)
     elif _parted(boxes, by_outline, w, h):
         # a flat background, yet props and lit panels that touch two characters join them into
         # one blob (a rendered room's boxes and back wall between two standing figures): each
@@ -317,6 +332,77 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     # with no body around it a body of its own
     boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
     return boxes
+
+
+def _inked(small: np.ndarray, colours: np.ndarray, drawn: np.ndarray, ignore: Sequence[Rect], scale: float,
+           r: int) -> List[Box]:
+    """Figures (as ``_figures`` finds them) of the frame's outlines together with its dark ink
+    (see INKED_HEAD).  ``drawn``: the outlines; ``colours``: the border's background colours."""
+    ink = dark_ink(small, colours)
+    _blank(ink, ignore, scale)
+    inked = without_scenery_lines(ink | drawn)
+    return _figures(inked, drawn, r, scale)[0]
+
+
+def _closed_by_ink(by_outline: List[Box], inked: Sequence[Box], width: int, height: int) -> List[Box]:
+    """``by_outline`` mended by the figures the dark ink closed (see INKED_HEAD).  An inked figure
+    with a head that holds, in its upper part (HEAD_ZONE) and at the top of its own head, the head
+    of exactly one outline figure is that figure: the other outline figures inside it (a cup and
+    a hand below the head, pieces of its coat) are its parts and go, and the outline figure keeps
+    its own boxes (its outline closed round the head itself; the silhouette's head runs on down
+    long hair over a dark coat).  One holding no outline head is added where its box meets no
+    outline head (the outlines lost that figure; under a light head the ink leaves out, a dark
+    coat's box is that head's body, its shoulders no heads).  One holding two outline heads joined two
+    characters (dark coats side by side), and one whose head holds another's lower down (a bow
+    tie the outline closed under a head it did not), are left out."""
+    figures = _grouped(by_outline)
+    heads = [h.rect for f in figures for h in f[1:]]
+    for body, head in _figures_with_heads(inked, width, height):
+        inside = [f for f in figures if inside_share(f[0].rect, body) >= OUTLINE_INSIDE]
+        headed = [f for f in inside if _zone_head(f, body, width, height)]
+        own = next(g for g in _grouped(inked) if g[0].rect == body)
+        if headed:
+            held = _top_head(headed[0], 0, width, height)
+            if len(headed) > 1 or not _atop(held, head):
+                continue
+            own = headed[0]
+        elif any(intersection(body, h) > 0 for h in heads) or not _taken(body, head, height):
+            continue
+        figures = [f for f in figures if not any(f is g for g in inside)] + [own]
+    return [b for f in figures for b in f]
+
+
+def _taken(body: Rect, head: Rect, height: int) -> bool:
+    """Whether an inked figure ``body`` with its head ``head`` may stand for a character the
+    outlines missed (see INKED_HEAD)."""
+    return body[3] >= height * (1 - EDGE) and head[2] - head[0] <= INKED_HEAD * (body[2] - body[0])
+
+
+def _atop(inner: Rect, outer: Rect) -> bool:
+    """Whether the head box ``inner`` lies in ``outer`` with its top in ``outer``'s top part
+    (within CROWN of its own height)."""
+    return inside_share(inner, outer) >= 0.8 and abs(inner[1] - outer[1]) <= CROWN * (inner[3] - inner[1])
+
+
+def _grouped(boxes: Sequence[Box]) -> List[List[Box]]:
+    """``boxes`` as ``_figures`` lists them, cut into figures: a person box and the heads after it."""
+    out: List[List[Box]] = []
+    for b in boxes:
+        if b.kind == "person" or not out:
+            out.append([b])
+        else:
+            out[-1].append(b)
+    return out
+
+
+def _zone_head(figure: Sequence[Box], body: Rect, width: int, height: int) -> bool:
+    """Whether ``figure`` (a person box and its heads) has a head standing clear of the frame's
+    sides and bottom with its centre in the upper part (HEAD_ZONE) of ``body``."""
+    head = _top_head(figure, 0, width, height)
+    if head is None:
+        return False
+    cx, cy = (head[0] + head[2]) / 2, (head[1] + head[3]) / 2
+    return body[0] <= cx <= body[2] and body[1] <= cy <= body[1] + HEAD_ZONE * (body[3] - body[1])
 
 
 def _mended_faces(strokes: np.ndarray, boxes: Sequence[Box], found: Sequence[Rect], scale: float) -> List[Rect]:
