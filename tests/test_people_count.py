@@ -879,3 +879,39 @@ def test_a_face_whose_outline_broke_beside_a_face_with_no_body_makes_an_overlap_
     assert len(near) == 1 and near[0][2] < 340
     held = _mended_beside(strokes, [person(300, 60, 440, 360)], found, 1.0)
     assert held == []
+
+
+def test_a_lit_panel_beside_a_head_is_no_second_heads_hair():
+    """A lit window's frame drawn beside a head at about its height on a night set joins the head's
+    outline: the shared run then ran down the panel (a head box twice the head's width, the head
+    taken for the back of one at the frame's side; check half, shot 33).  A bump whose own part is
+    drawn in straight lines is a panel, and the head beside it is its own part; a second head's
+    curved outline beside it leaves the shared run as it was."""
+    import cv2
+    from anim2lora.people.ink import _beside_a_panel
+
+    ink = np.zeros((200, 260), np.uint8)
+    cv2.ellipse(ink, (60, 60), (45, 55), 0, 0, 360, 1, 2)                    # the head
+    cv2.rectangle(ink, (120, 16), (200, 150), 1, 2)                          # the window's frame
+    apart, tops = [(15, 105, 115), (118, 202, 150)], [5, 16]
+    assert _beside_a_panel(ink.astype(bool), apart, tops, 0, 360)
+    other = np.zeros((200, 260), np.uint8)
+    cv2.ellipse(other, (60, 60), (45, 55), 0, 0, 360, 1, 2)
+    cv2.ellipse(other, (160, 70), (40, 52), 0, 0, 360, 1, 2)                 # a second head
+    assert not _beside_a_panel(other.astype(bool), [(15, 105, 115), (120, 200, 122)], [5, 18], 0, 360)
+
+
+def test_a_night_figure_whose_outline_runs_out_of_the_frame_is_not_wholly_in_view():
+    """On a night set a navy coat is as dark as the set: the flat blob (head, and a lit panel
+    behind it) ends above the frame's bottom, and the figure was taken for one wholly in view,
+    its body compared with whole stills (check half, shot 36: B unnamed).  Where its head is the
+    outline figure's own and that figure covers the blob and runs out of the frame's bottom, the
+    blob's box does too; a figure whose outline ends above the bottom keeps its box."""
+    from anim2lora.people.ink import _own_outlines
+
+    flat = [person(178, 20, 470, 279), head(173, 23, 475, 221)]
+    drawn = [person(177, 25, 471, 360), head(311, 27, 394, 110)]
+    bodies = [b.rect for b in _own_outlines(flat, drawn, H) if b.kind == "person"]
+    assert bodies == [(178, 20, 470, 360)], bodies
+    short = [person(177, 25, 471, 300), head(311, 27, 394, 110)]
+    assert [b.rect for b in _own_outlines(flat, short, H) if b.kind == "person"] == [(178, 20, 470, 279)]

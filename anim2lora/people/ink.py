@@ -325,7 +325,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         # figures with a head, they decide
         boxes = by_outline
     else:
-        boxes = _headed_by_outline(_own_outlines(boxes, by_outline), by_outline, w, h)
+        boxes = _headed_by_outline(_own_outlines(boxes, by_outline, h), by_outline, w, h)
     found_faces += _mended_faces(strokes, boxes, found_faces, scale)
     found_faces += _mended_beside(strokes, boxes, found_faces, scale)
     # every face, also where no body stands out from a busy background: the rules give a face
@@ -453,23 +453,55 @@ def _beside(face: Rect, other: Rect) -> bool:
             and head[1] <= (face[1] + face[3]) / 2 <= head[3])
 
 
-def _own_outlines(boxes: List[Box], by_outline: Sequence[Box]) -> List[Box]:
+def _own_outlines(boxes: List[Box], by_outline: Sequence[Box], height: int) -> List[Box]:
     """``boxes`` (the flat-background pass) with each head box replaced by the one head box of
     the outline pass that shares its crown and is much smaller (OWN_OUTLINE).  A lit door,
     window or screen behind a head differs from the border's colours as much as the head does,
     and a grey scenery line joins it: the head's silhouette runs on into the panel, and the
     panel's inside, closed off by the head and shoulders, is filled in as solid.  The head's own
-    inked outline closes round the head alone (scenery is drawn lighter or not at all)."""
-    heads = [b.rect for b in by_outline if b.kind == "head"]
-    out = []
+    inked outline closes round the head alone (scenery is drawn lighter or not at all).
+    Such a night set hides the figure's dark coat too: the blob ends where the lit panel does,
+    above the frame's bottom, and the figure was taken for one wholly in view (its body compared
+    with whole stills: B unnamed on the check half's shot 36).  Where the outline figure holding
+    that head covers the blob and runs out of the frame's bottom (``height``, frame pixels), the
+    figure does too: the blob's box reaches down to it."""
+    figures = _figures_with_all_heads(by_outline)
+    out: List[Box] = []
     for b in boxes:
-        own = [h for h in heads if _crowned(h, b.rect)] if b.kind == "head" else []
+        own = [(h, body) for body, hs in figures for h in hs if _crowned(h, b.rect)] if b.kind == "head" else []
         if len(own) == 1:
+            (head, body), blob = own[0], _last_person(out)
             # the silhouette's top is the crown's (the bump was found there, above the panel);
             # a fill-coloured night head's hair line may not be dark enough to be an outline
-            b = Box("head", (own[0][0], min(own[0][1], b.rect[1]), own[0][2], own[0][3]), b.score)
+            b = Box("head", (head[0], min(head[1], b.rect[1]), head[2], head[3]), b.score)
+            if blob is not None and _runs_out_below(out[blob].rect, body, height):
+                r = out[blob].rect
+                out[blob] = Box(out[blob].kind, (r[0], r[1], r[2], body[3]), out[blob].score)
         out.append(b)
     return out
+
+
+def _figures_with_all_heads(boxes: Sequence[Box]) -> List[Tuple[Rect, List[Rect]]]:
+    """(person box, its head boxes) of each person box of ``boxes`` (heads follow their person)."""
+    out: List[Tuple[Rect, List[Rect]]] = []
+    for b in boxes:
+        if b.kind == "person":
+            out.append((b.rect, []))
+        elif b.kind == "head" and out:
+            out[-1][1].append(b.rect)
+    return out
+
+
+def _last_person(boxes: Sequence[Box]):
+    """The index of the last person box of ``boxes``, or None."""
+    return next((k for k in range(len(boxes) - 1, -1, -1) if boxes[k].kind == "person"), None)
+
+
+def _runs_out_below(blob: Rect, figure: Rect, height: int) -> bool:
+    """Whether the outline ``figure`` covers ``blob`` (OUTLINE_INSIDE of it) and reaches the frame's
+    bottom, which the blob stops above."""
+    bottom = height * (1 - EDGE)
+    return inside_share(blob, figure) >= OUTLINE_INSIDE and figure[3] >= bottom > blob[3]
 
 
 def _headed_by_outline(boxes: List[Box], by_outline: Sequence[Box], width: int, height: int) -> List[Box]:
@@ -828,7 +860,8 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
             apart = apart or [_head_extent(_between(solid, bumps, j), p, t, frame_h) if t is not None else None
                               for j, ((_, _, p), t) in enumerate(zip(bumps, tops))]
             found = [e for e in apart if e]
-            if right - left + 1 > SHOULDERS_BELOW * (max(e[1] for e in found) - min(e[0] for e in found) + 1):
+            if (right - left + 1 > SHOULDERS_BELOW * (max(e[1] for e in found) - min(e[0] for e in found) + 1)
+                    or _beside_a_panel(ink, apart, tops, k, frame_h)):
                 left, right, bottom = apart[k]
         left, right, bottom = _over_bump((left, right, bottom), lo, hi, y0)
         if not _round(solid[int(y0):bottom, left:right + 1]):
@@ -900,6 +933,24 @@ def _deep_apart(pair, top: np.ndarray, solid: np.ndarray, frame_h: int, depth: i
     y0 = int(top[col])
     rows = solid[y0:y0 + depth, col]
     return bool(rows.size) and rows.mean() <= 1 - CREST_NOTCH
+
+
+def _beside_a_panel(ink: np.ndarray, apart, tops, k: int, frame_h: int) -> bool:
+    """Whether another bump of the run that head ``k`` shares is a panel drawn in straight lines
+    (RULED: a lit window, a door, a wall panel standing beside the head at about its height on a
+    night set): the shared run is then the head and scenery beside it, not two heads' hair, and the
+    head is its own part.  ``apart``: each bump's extent followed on its own, ``tops`` their tops
+    (blob pixels).  A filled blob's panel is told by its edge, a line drawing's by its lines."""
+    import cv2
+
+    for j, extent in enumerate(apart):
+        if j == k or extent is None or apart[k] is None or tops[j] is None:
+            continue
+        region = ink[int(tops[j]):extent[2], extent[0]:extent[1] + 1].astype(np.uint8)
+        edge = region & ~cv2.erode(region, np.ones((3, 3), np.uint8))
+        if _ruled(edge > 0, frame_h):
+            return True
+    return False
 
 
 def _alone(solid: np.ndarray, single, run: Tuple[int, int], top: np.ndarray, body_top: float,
