@@ -915,3 +915,19 @@ def test_a_night_figure_whose_outline_runs_out_of_the_frame_is_not_wholly_in_vie
     assert bodies == [(178, 20, 470, 360)], bodies
     short = [person(177, 25, 471, 300), head(311, 27, 394, 110)]
     assert [b.rect for b in _own_outlines(flat, short, H) if b.kind == "person"] == [(178, 20, 470, 279)]
+
+
+def test_a_head_beside_a_panel_is_followed_over_its_own_tufts():
+    """A wall panel beside a head on a rendered set shares its run with the head's bow and a tuft
+    of straight hair: the head is followed with the panel cleared, not tuft by tuft, or its box
+    shrank to the tuft and the face under it looked like a second head's (probe half, shot 21)."""
+    from anim2lora.people.ink import _between, _without
+
+    solid = np.zeros((120, 200), bool)
+    solid[20:120, 0:60] = True                 # the panel
+    solid[10:30, 90:100] = True                # the bow
+    solid[5:90, 100:160] = True                # the head's hair
+    bumps = [(0, 59, 30), (90, 99, 95), (100, 159, 130)]
+    cleared = _without(solid, bumps, 2, [0])
+    assert not cleared[:, :60].any() and cleared[10:30, 90:100].all() and cleared[5:90, 100:160].all()
+    assert not _between(solid, bumps, 2)[10:30, 90:94].any()     # a tuft alone loses the bow's half

@@ -860,9 +860,10 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
             apart = apart or [_head_extent(_between(solid, bumps, j), p, t, frame_h) if t is not None else None
                               for j, ((_, _, p), t) in enumerate(zip(bumps, tops))]
             found = [e for e in apart if e]
-            if (right - left + 1 > SHOULDERS_BELOW * (max(e[1] for e in found) - min(e[0] for e in found) + 1)
-                    or _beside_a_panel(ink, apart, tops, k, frame_h)):
+            if right - left + 1 > SHOULDERS_BELOW * (max(e[1] for e in found) - min(e[0] for e in found) + 1):
                 left, right, bottom = apart[k]
+            elif panels := _beside_a_panel(ink, apart, tops, k, frame_h):
+                left, right, bottom = _head_extent(_without(solid, bumps, k, panels), peak, y0, frame_h)
         left, right, bottom = _over_bump((left, right, bottom), lo, hi, y0)
         if not _round(solid[int(y0):bottom, left:right + 1]):
             alone = _alone(solid, single, (lo, hi), top, body_top, (x, y), frame)
@@ -935,22 +936,38 @@ def _deep_apart(pair, top: np.ndarray, solid: np.ndarray, frame_h: int, depth: i
     return bool(rows.size) and rows.mean() <= 1 - CREST_NOTCH
 
 
-def _beside_a_panel(ink: np.ndarray, apart, tops, k: int, frame_h: int) -> bool:
-    """Whether another bump of the run that head ``k`` shares is a panel drawn in straight lines
+def _beside_a_panel(ink: np.ndarray, apart, tops, k: int, frame_h: int) -> List[int]:
+    """The other bumps of the run that head ``k`` shares that are panels drawn in straight lines
     (RULED: a lit window, a door, a wall panel standing beside the head at about its height on a
     night set): the shared run is then the head and scenery beside it, not two heads' hair, and the
-    head is its own part.  ``apart``: each bump's extent followed on its own, ``tops`` their tops
-    (blob pixels).  A filled blob's panel is told by its edge, a line drawing's by its lines."""
+    head is followed without them.  ``apart``: each bump's extent followed on its own, ``tops``
+    their tops (blob pixels).  A filled blob's panel is told by its edge, a line drawing's by its
+    lines."""
     import cv2
 
+    panels = []
     for j, extent in enumerate(apart):
         if j == k or extent is None or apart[k] is None or tops[j] is None:
             continue
         region = ink[int(tops[j]):extent[2], extent[0]:extent[1] + 1].astype(np.uint8)
         edge = region & ~cv2.erode(region, np.ones((3, 3), np.uint8))
         if _ruled(edge > 0, frame_h):
-            return True
-    return False
+            panels.append(j)
+    return panels
+
+
+def _without(solid: np.ndarray, bumps, k: int, panels: Sequence[int]) -> np.ndarray:
+    """The silhouette with each panel of ``panels`` cleared from the middle of the dip on its
+    head's side outward.  Only the panels: a head's own tufts, a bow or a hair ornament beside
+    its crown are other bumps of the same run, and the head followed over them is whole (each
+    bump followed alone, a tuft of straight hair beside a wall was taken for the head)."""
+    own = solid.copy()
+    for j in panels:
+        if j < k:
+            own[:, :(bumps[j][1] + bumps[j + 1][0]) // 2] = False
+        else:
+            own[:, (bumps[j - 1][1] + bumps[j][0]) // 2 + 1:] = False
+    return own
 
 
 def _alone(solid: np.ndarray, single, run: Tuple[int, int], top: np.ndarray, body_top: float,
