@@ -67,6 +67,44 @@ BROWN, BLOND, PURPLE = (44, 84, 150), (112, 204, 238), (138, 58, 86)
 PALE = (200, 215, 250)
 
 
+def test_a_close_up_whose_hair_runs_off_the_frame_is_compared_like_a_whole_head():
+    """A close-up cut at the hair's top by the frame's edge: its head is cut out as if the picture
+    went on (HEAD_PAD above it, the paper's colour), so it stands in its crop where the still's
+    whole head stands in its own, and lies as near its still as the same drawing uncut."""
+    emb = FeatureEmbedder()
+    stills = {n: figure(n, fill=False) for n in ("A", "B")}
+    refs = [Reference(n, [character_crop(s, (0, 0, W, H))], [character_crop(s, head_box(s), HEAD_PAD)])
+            for n, s in stills.items()]
+    matcher = Matcher(refs, emb)
+    for k, (name, still) in enumerate(stills.items()):
+        x0, y0, x1, y1 = head_box(still)
+        left, side, zoom = (x0 + x1) / 2 - 60, 120, 3      # a 120 px window, enlarged 3x: a close-up
+
+        def close_up(top):
+            window = still[int(top):int(top) + side, int(left):int(left) + side]
+            frame = cv2.resize(window, (W, H), interpolation=cv2.INTER_CUBIC)
+            head = ((x0 - int(left)) * zoom, max(0.0, (y0 - int(top)) * zoom), (x1 - int(left)) * zoom,
+                    (y1 - int(top)) * zoom)                  # a detector's box stops at the frame's edge
+            return frame, Seen((0.0, head[1], float(W), float(H)), head)
+
+        frame, seen = close_up(y0 - 0.5 * (y1 - y0))        # the whole head, room above it
+        whole = matcher.per_name(frame, [seen])[0]
+        frame, seen = close_up(y0 + 0.1 * (y1 - y0))           # the hair's top a tenth of the head off the frame
+        cut = matcher.per_name(frame, [seen])[0]
+        assert cut[k] < whole[k] + 0.08 and cut[k] < 0.3 * cut[1 - k], (name, whole, cut)   # cut at the edge: about 0.2
+
+
+def test_a_head_cut_by_the_pictures_edge_is_filled_past_it_with_the_colour_along_that_edge():
+    from anim2lora.people.matching import head_crop
+
+    pic = np.full((100, 100, 3), (200, 210, 220), np.uint8)
+    pic[:, 40:44] = 0                                    # a stroke of hair running off the top
+    crop = head_crop(pic, (20.0, 0.0, 70.0, 50.0))       # pads of 6 px: 6 rows above the picture
+    assert crop.shape == head_crop(pic, (20.0, 30.0, 70.0, 80.0)).shape == (62, 62, 3)
+    assert (crop[:6] == (200, 210, 220)).all() and (crop[6:, 26:30] == 0).all()
+    assert head_crop(pic, (20.0, 3.0, 70.0, 53.0)).shape == (59, 62, 3)    # a whole head: its margin cut as before
+
+
 def test_a_head_is_told_by_its_hair_colour_not_its_skin():
     emb = FeatureEmbedder()
     tan = (150, 180, 225)

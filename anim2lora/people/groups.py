@@ -99,7 +99,7 @@ CONFIRM_NEAR = 1.0
 CONFIRM_APART = 0.8
 SURE_LOOKS = 256          # per name, the surest kept: enough to cover a clip's scenes, bounded memory
 SHOT_LOOKS = 8            # per track and shot: one character's drawings in one shot look alike
-NAMING = "naming-9"       # bump when the naming rules change what a split holds (the set's id covers it)
+NAMING = "naming-10"      # bump when the naming rules change what a split holds (the set's id covers it)
 
 
 @dataclass(frozen=True)

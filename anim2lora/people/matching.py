@@ -23,6 +23,21 @@ from .settings import CountSettings
 
 CROP_PAD = 0.06           # share of the box added around a crop: the outline's own margin
 HEAD_PAD = 0.12           # a head crop keeps the hair's edge and a little of the neck
+# A close-up's head runs off the frame's top (or a side), and a still cut out by the user can cut
+# its hair too: cut at the picture's edge, the crop loses its margin there and the head fills it
+# to that edge, while a whole head sits HEAD_PAD inside its crop.  Scaled to one size, the two
+# heads' hair, eyes and chin then stand at other heights, and the outline's gradients fall in other
+# cells.  So a head whose box reaches the picture's edge is cut out as if the picture went on past
+# it, the part beyond filled with the colour along the cut edge (the paper or the scene the head
+# stands on; what hair lies beyond is unknown, and a plain fill draws no edge but the cut hair's own
+# ends): it stands where a whole head stands in its crop.  On the development set's check and probe
+# halves in line art, with the heads where counting found them, A's close-ups cut at the top came
+# from 0.16-0.19 of A's stills (farther than A's stills say A's drawings lie; those whose hair
+# stayed in the frame lay at 0.07-0.09) to 0.07-0.10, and the stranger's nearest head stayed at
+# 0.17-0.20.  A whole head whose margin alone runs off the edge (a still cut close above the hair)
+# stands a few pixels off and is cut as before: filling that too drew A's stills together (0.122 ->
+# 0.112 apart), which tightened the limit they set A's drawings (SPREAD) and lost a dark medium
+# shot of A on the tune half.
 # A character's stills show how far apart its own drawings lie: a found character is named after
 # it when nearer than SPREAD times the farthest two of them (where it has two or more), and
 # farther than that only on a clear call (GroupSplit's assign: the runner-up twice as far).  In
@@ -93,6 +108,26 @@ def character_crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
     return padded_crop(bgr, rect, pad)
 
 
+def head_crop(bgr: np.ndarray, head) -> np.ndarray:
+    """A head's box grown by HEAD_PAD and cut out; where the box itself reaches the picture's edge,
+    as if the picture went on past it, the part beyond filled with the median colour along the
+    edges it crosses (see HEAD_PAD)."""
+    import cv2
+
+    h, w = bgr.shape[:2]
+    pad_x, pad_y = (head[2] - head[0]) * HEAD_PAD, (head[3] - head[1]) * HEAD_PAD
+    x0, y0 = int(np.floor(head[0] - pad_x)), int(np.floor(head[1] - pad_y))
+    x1, y1 = int(np.ceil(head[2] + pad_x)), int(np.ceil(head[3] + pad_y))
+    crop = np.ascontiguousarray(bgr[max(0, y0):min(h, y1), max(0, x0):min(w, x1)])
+    beyond = (max(0, -y0), max(0, y1 - h), max(0, -x0), max(0, x1 - w))      # top, bottom, left, right
+    cut = head[0] < 1 or head[1] < 1 or head[2] > w - 1 or head[3] > h - 1      # the head itself runs off
+    if not cut or not any(beyond) or not crop.size:
+        return crop
+    edge = np.concatenate([e for e, b in zip((crop[0], crop[-1], crop[:, 0], crop[:, -1]), beyond) if b])
+    fill = np.median(edge.reshape(len(edge), -1), axis=0)
+    return cv2.copyMakeBorder(crop, *beyond, cv2.BORDER_CONSTANT, value=[int(v) for v in fill])
+
+
 def seen_in(judged) -> Seen:
     """A counted character (rules.Judged) as the matcher needs it."""
     return Seen(judged.box.rect, judged.head, judged.uncut)
@@ -118,7 +153,7 @@ def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detect
                 continue
             ref.crops.append(character_crop(bgr, people[0].box.rect))
             if people[0].head is not None:
-                ref.heads.append(character_crop(bgr, people[0].head, HEAD_PAD))
+                ref.heads.append(head_crop(bgr, people[0].head))
         if not ref.crops:
             raise BadInputError(f"reference '{name}': the character cannot be found in any of its "
                                 f"{len(images)} still(s): " + "; ".join(ref.notes) + ".",
@@ -221,7 +256,7 @@ class Matcher:
         for i, s in enumerate(seen):
             heads = s.head is not None and len(self.head_vecs) > 0
             if heads:
-                crop = character_crop(bgr, s.head, HEAD_PAD)
+                crop = head_crop(bgr, s.head)
                 vec = self.embedder.embed_heads([crop], [character_crop(bgr, raised(s.head), HEAD_PAD)])
                 looks.append(Look(True, vec[0]))
                 dist = self.embedder.head_distance(vec, self.head_vecs)[0]
