@@ -73,6 +73,18 @@ Issue 15's eighth round (six branches fixed on the check half, docs/benchmarks.m
     holdout  line       125  0.800 -> 0.832   false A+B 0 -> 0
     holdout  colour      90  0.822 -> 0.922   false A+B 2 -> 0
 
+Issue 15's ninth round (six branches fixed on the check and probe halves, docs/benchmarks.md),
+95cd9a1 -> d3ebdec; the holdout run once at the end, both commits side by side:
+
+    tune     line       133  1.000 -> 1.000   false A+B 0 -> 0
+    tune     colour      97  0.979 -> 0.979   false A+B 0 -> 0
+    check    line       120  0.942 -> 0.983   false A+B 0 -> 0
+    check    colour      92  0.924 -> 0.967   false A+B 0 -> 0
+    probe    line       123  0.886 -> 0.959   false A+B 0 -> 0
+    probe    colour      88  0.830 -> 0.955   false A+B 0 -> 0
+    holdout  line       125  0.832 -> 0.928   false A+B 0 -> 0
+    holdout  colour      90  0.922 -> 0.922   false A+B 0 -> 0
+
 (worst: the lowest share right of any framing or background kind.  Coloured, nobody was named at
 all: about 0.20 is the share of frames whose truth is no group.)
 """
