@@ -74,7 +74,9 @@ Issue 15's eighth round (six branches fixed on the check half, docs/benchmarks.m
     holdout  colour      90  0.822 -> 0.922   false A+B 2 -> 0
 
 Issue 15's ninth round (six branches fixed on the check and probe halves, docs/benchmarks.md),
-95cd9a1 -> d3ebdec; the holdout run once at the end, both commits side by side:
+95cd9a1 -> d3ebdec; the holdout run once at the end, both commits side by side (d3ebdec's ledge
+rule was then reverted, 2cd17e5: check colour 0.957, probe colour 0.943, holdout line art 0.840,
+coloured 0.922, false A+B 0):
 
     tune     line       133  1.000 -> 1.000   false A+B 0 -> 0
     tune     colour      97  0.979 -> 0.979   false A+B 0 -> 0
