@@ -326,8 +326,9 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         boxes = by_outline
     else:
         boxes = _headed_by_outline(_own_outlines(boxes, by_outline, h), by_outline, w, h)
-    found_faces += _mended_faces(strokes, boxes, found_faces, scale)
-    found_faces += _mended_beside(strokes, boxes, found_faces, scale)
+    on_mended = _mended_search(strokes)          # both searches below share one
+    found_faces += _mended_faces(strokes, boxes, found_faces, scale, on_mended)
+    found_faces += _mended_beside(strokes, boxes, found_faces, scale, on_mended)
     # every face, also where no body stands out from a busy background: the rules give a face
     # with no body around it a body of its own
     boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
@@ -405,42 +406,54 @@ def _zone_head(figure: Sequence[Box], body: Rect, width: int, height: int) -> bo
     return body[0] <= cx <= body[2] and body[1] <= cy <= body[1] + HEAD_ZONE * (body[3] - body[1])
 
 
-def _mended_faces(strokes: np.ndarray, boxes: Sequence[Box], found: Sequence[Rect], scale: float) -> List[Rect]:
-    """Faces (working pixels) found on ``strokes`` closed over small gaps, each inside a head box
-    of ``boxes`` (frame pixels) that holds none of the faces ``found`` already (see MEND)."""
-    import cv2
+def _mended_search(strokes: np.ndarray):
+    """A function returning the faces (working pixels) found on ``strokes`` closed over small gaps
+    (MEND), searched on its first call only: the face search is most of counting's time."""
+    done: List[List[Rect]] = []
 
+    def search() -> List[Rect]:
+        if not done:
+            import cv2
+
+            mended = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((MEND, MEND), np.uint8))
+            done.append(faces(mended, strokes.shape[0]))
+        return done[0]
+    return search
+
+
+def _mended_faces(strokes: np.ndarray, boxes: Sequence[Box], found: Sequence[Rect], scale: float,
+                  on_mended=None) -> List[Rect]:
+    """Faces (working pixels) found on ``strokes`` closed over small gaps, each inside a head box
+    of ``boxes`` (frame pixels) that holds none of the faces ``found`` already (see MEND).
+    ``on_mended``: a _mended_search of ``strokes`` shared with other searches."""
     width = strokes.shape[1]
     bare = [tuple(v * scale for v in b.rect) for b in boxes if b.kind == "head"]
     bare = [h for h in bare if not any(inside_share(f, h) >= 0.5 for f in found)
             and min(h[0] + h[2], 2 * width - h[0] - h[2]) / 2 <= BACK_REACH * (h[2] - h[0])]
     if not bare:
         return []
-    mended = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((MEND, MEND), np.uint8))
-    return [f for f in faces(mended, strokes.shape[0]) if any(inside_share(f, h) >= 0.8 for h in bare)]
+    return [f for f in (on_mended or _mended_search(strokes))() if any(inside_share(f, h) >= 0.8 for h in bare)]
 
 
-def _mended_beside(strokes: np.ndarray, boxes: Sequence[Box], found: Sequence[Rect], scale: float) -> List[Rect]:
+def _mended_beside(strokes: np.ndarray, boxes: Sequence[Box], found: Sequence[Rect], scale: float,
+                   on_mended=None) -> List[Rect]:
     """Faces (working pixels) found on ``strokes`` closed over small gaps (MEND) beside a face of
     ``found`` that no body box of ``boxes`` (frame pixels) holds, so near it that their shoulders
     fuse (the rules' overlap).  On a rendered or painted set no body stands out, and a face
     alone stands for its character; one standing half behind it whose face outline and glasses'
     rims broke into dashes was not found, and the pair was named as the one face's character.
     Only a face that makes the pair an overlap is added: the frame leaves the set, and no second
-    character is ever named from a mended face."""
-    import cv2
-
+    character is ever named from a mended face.  ``on_mended``: as for _mended_faces."""
     bodies = [tuple(v * scale for v in b.rect) for b in boxes if b.kind == "person"]
     loose = [f for f in found if not any(inside_share(f, b) >= HEAD_INSIDE for b in bodies)]
     if not loose:
         return []
-    mended = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((MEND, MEND), np.uint8))
     fused = Rules().max_overlap
 
     def span(f: Rect) -> Rect:
         return shoulders(head_of(Box("face", f)))
 
-    return [f for f in faces(mended, strokes.shape[0]) if not any(cover(f, g) > 0 for g in found)
+    return [f for f in (on_mended or _mended_search(strokes))() if not any(cover(f, g) > 0 for g in found)
             and any(_beside(f, g) and cover(span(f), span(g)) > fused for g in loose)]
 
 
