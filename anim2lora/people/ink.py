@@ -16,6 +16,7 @@ import numpy as np
 from ..image.masks import (LINE_WIDTH, background_colours, dark_ink, foreground, lines_in_the_dark, outlines,
                            soft_light, without_broken_lines, without_scenery_lines)
 from .boxes import Box, Rect, area, cover, cut_edges, inside_share, intersection
+from .ledge import behind_ledges, level_edges
 from .rules import BACK_REACH, CHEST_FACE, HEAD_INSIDE, Rules, head_of, shoulders
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
@@ -298,6 +299,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     for mask in (fg, strokes):
         _blank(mask, ignore, scale)
     found_faces = faces(strokes, sh)
+    ledges = level_edges(small)     # a table's, a counter's top edge (see ledge)
     r = max(1, round(CLOSE * sh))
     found = _blobs(fg, r)
     if not found[2]:
@@ -317,7 +319,13 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         # art over busy scenery, or grey room lines joined to the figure): their dark outlines
         # do, where they show a head, mended by their dark ink (see INKED_HEAD)
         if _standing_head(by_outline, w, h):
-            boxes = _closed_by_ink(by_outline, _inked(small, colours, drawn, ignore, scale, r), w, h)
+            inked = _inked(small, colours, drawn, ignore, scale, r)
+            boxes = _closed_by_ink(by_outline, _behind(inked, ledges, scale, w, h), w, h)
+        elif not _standing_head(boxes, w, h):
+            # no outline head at all (a head's outline broken on a painted wall): the dark ink
+            # alone still closes a figure seated behind a table, whose ink the table's edge ends
+            inked = _inked(small, colours, drawn, ignore, scale, r)
+            boxes = _closed_by_ink([], _seated(inked, _behind(inked, ledges, scale, w, h)), w, h) or boxes
     elif _parted(boxes, by_outline, w, h):
         # a flat background, yet props and lit panels that touch two characters join them into
         # one blob (a rendered room's boxes and back wall between two standing figures): each
@@ -326,6 +334,8 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         boxes = by_outline
     else:
         boxes = _headed_by_outline(_own_outlines(boxes, by_outline, h), by_outline, w, h)
+    # a table, a counter or a sill in front ends a figure above the frame's bottom (see ledge)
+    boxes = _behind(boxes, ledges, scale, w, h)
     on_mended = _mended_search(strokes)          # both searches below share one
     found_faces += _mended_faces(strokes, boxes, found_faces, scale, on_mended)
     found_faces += _mended_beside(strokes, boxes, found_faces, scale, on_mended)
@@ -343,6 +353,18 @@ def _inked(small: np.ndarray, colours: np.ndarray, drawn: np.ndarray, ignore: Se
     _blank(ink, ignore, scale)
     inked = without_scenery_lines(ink | drawn)
     return _figures(inked, drawn, r, scale)[0]
+
+
+def _behind(boxes: List[Box], ledges: np.ndarray, scale: float, width: int, height: int) -> List[Box]:
+    """``boxes`` with each figure seated behind a table reaching down to the frame's bottom
+    (see ledge; ``ledges``: level_edges at ``scale``)."""
+    return behind_ledges(boxes, ledges, scale, width, height, lambda bs, k: _top_head(bs, k, width, height))
+
+
+def _seated(inked: Sequence[Box], behind: Sequence[Box]) -> List[Box]:
+    """The boxes (of ``behind``) of the figures that a table's edge cuts: those whose person box
+    ``_behind`` took down from ``inked`` to the frame's bottom."""
+    return [b for f, g in zip(_grouped(inked), _grouped(behind)) if f[0] != g[0] for b in g]
 
 
 def _closed_by_ink(by_outline: List[Box], inked: Sequence[Box], width: int, height: int) -> List[Box]:

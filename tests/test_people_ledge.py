@@ -1,0 +1,108 @@
+"""A figure seated behind a table (a counter, a desk, a sill): the table's top edge runs unbroken
+across the figure and beyond it, and ends the figure's ink above the frame's bottom.  The figure
+is cut there, not wholly in view: its box goes down to the frame's bottom.  A figure standing
+with its feet on a floor line keeps its box (its whole body shows below its head)."""
+
+import numpy as np
+import pytest
+
+from anim2lora.people.boxes import Box
+from anim2lora.people.ink import detect_ink
+from anim2lora.people.ledge import behind_ledges, level_edges
+
+cv2 = pytest.importorskip("cv2")
+INK, WALL, WOOD = (20, 20, 20), (200, 215, 225), (60, 100, 140)
+
+
+def _seated(table: bool, height: int = 360, width: int = 640):
+    """A cel figure (head, hair, shoulders, arms) from the crown down to row 300, in front of a
+    wall; with ``table``, a table from row 290 to the bottom is drawn in front of it."""
+    img = np.full((height, width, 3), WALL, np.uint8)
+    body = np.array([(250, 200), (390, 200), (420, 300), (220, 300)])
+    cv2.fillPoly(img, [body], (140, 60, 40))
+    cv2.polylines(img, [body], True, INK, 2)
+    cv2.ellipse(img, (320, 130), (55, 70), 0, 0, 360, (200, 220, 250), -1)
+    cv2.ellipse(img, (320, 130), (55, 70), 0, 0, 360, INK, 2)
+    for cx in (300, 340):
+        cv2.circle(img, (cx, 130), 6, INK, -1)
+    cv2.line(img, (310, 165), (330, 165), INK, 2)
+    if table:
+        cv2.rectangle(img, (0, 290), (width - 1, height - 1), WOOD, -1)
+        cv2.line(img, (0, 290), (width - 1, 290), INK, 2)
+        for cx in (120, 320, 520):                       # plates on it
+            cv2.ellipse(img, (cx, 325), (45, 12), 0, 0, 360, (240, 240, 240), -1)
+            cv2.ellipse(img, (cx, 325), (45, 12), 0, 0, 360, INK, 2)
+    return img
+
+
+def test_level_edge_of_a_table_runs_across_the_figure():
+    edges = level_edges(_seated(table=True))
+    assert edges[288:293, :].all(axis=1).any()           # the table's top edge, the whole width
+    assert not edges[:, :].all(axis=1)[:280].any()       # nothing else runs the width above it
+
+
+def test_figure_ending_on_a_table_is_cut_there():
+    head, person = Box("head", (265, 60, 375, 200), 1.0), Box("person", (220, 60, 420, 290), 1.0)
+    edges = level_edges(_seated(table=True))
+    out = behind_ledges([person, head], edges, 1.0, 640, 360, lambda bs, k: bs[k + 1].rect)
+    assert out[0].rect[3] == 360 and out[1] is head
+
+
+def test_edge_behind_the_figure_is_no_ledge():
+    # the wall's base behind the figure: broken where the figure stands in front of it
+    img = _seated(table=False)
+    img[300:, :] = WOOD
+    cv2.fillPoly(img, [np.array([(250, 200), (390, 200), (420, 330), (220, 330)])], (140, 60, 40))
+    head, person = Box("head", (265, 60, 375, 200), 1.0), Box("person", (220, 60, 420, 300), 1.0)
+    out = behind_ledges([person, head], level_edges(img), 1.0, 640, 360, lambda bs, k: bs[k + 1].rect)
+    assert out[0].rect[3] == 300
+
+
+def test_full_figure_on_a_floor_line_keeps_its_feet():
+    # a standing figure, feet on the floor line: its whole body shows (six heads below the crown)
+    img = np.full((360, 640, 3), WALL, np.uint8)
+    img[330:, :] = WOOD
+    head, person = Box("head", (300, 30, 340, 75), 1.0), Box("person", (280, 30, 360, 330), 1.0)
+    out = behind_ledges([person, head], level_edges(img), 1.0, 640, 360, lambda bs, k: bs[k + 1].rect)
+    assert out[0].rect[3] == 330
+
+
+def test_detected_figure_behind_a_table_reaches_the_bottom():
+    people = [b for b in detect_ink(_seated(table=True)) if b.kind == "person" and b.rect[0] < 320 < b.rect[2]
+              and b.rect[1] < 100]
+    assert people and max(b.rect[3] for b in people) >= 359
+
+
+def test_seated_characters_of_the_dinner_shots_are_cut_at_the_table():
+    # the development set's tune half: every figure found holding a seated character's head and
+    # running down to the table is cut by it (down to the frame's bottom), none taken as wholly
+    # in view (a head found on its own is a close-up's anyway)
+    from anim2lora.demo import real_scenes as rs, real_shots as story
+
+    found = 0
+    for shot in [s for s in story.real_set("tune") if s.table]:
+        for style in ("colour", "line"):
+            img, truth = rs.frame(shot, 0, style, 640, 360)
+            boxes = detect_ink(np.ascontiguousarray(img[..., ::-1]))              # RGB to BGR
+            for p in truth["people"]:
+                if p["role"] != "character" or p["body"][3] >= 355:
+                    continue
+                hx, hy = (p["head"][0] + p["head"][2]) / 2, (p["head"][1] + p["head"][3]) / 2
+                held = [b for b in boxes if b.kind == "person" and b.rect[0] <= hx <= b.rect[2]
+                        and b.rect[1] <= hy <= b.rect[3] and b.rect[1] <= p["head"][1] + 20
+                        and b.rect[3] >= p["body"][3] - 20]
+                found += len(held)
+                assert all(b.rect[3] >= 355 for b in held), (shot.number, style, [b.rect for b in held])
+    assert found
+
+
+def test_legs_in_front_of_a_floor_line_break_it():
+    # a short figure (under four heads to the floor line) standing in front of it: its legs hide
+    # the line where they stand, so the line runs behind the figure, not in front of it
+    img = np.full((360, 640, 3), WALL, np.uint8)
+    img[250:, :] = WOOD
+    for x in (300, 330):                                  # the legs, from the hips down to the feet
+        cv2.rectangle(img, (x, 200), (x + 12, 300), (180, 200, 230), -1)
+    head, person = Box("head", (280, 60, 360, 130), 1.0), Box("person", (270, 60, 370, 300), 1.0)
+    out = behind_ledges([person, head], level_edges(img), 1.0, 640, 360, lambda bs, k: bs[k + 1].rect)
+    assert out[0].rect[3] == 300
