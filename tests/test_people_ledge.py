@@ -6,6 +6,7 @@ with its feet on a floor line keeps its box (its whole body shows below its head
 import numpy as np
 import pytest
 
+from anim2lora.image.masks import background_colours, dark_ink, lines_in_the_dark, outlines, without_broken_lines
 from anim2lora.people.boxes import Box
 from anim2lora.people.ink import detect_ink
 from anim2lora.people.ledge import behind_ledges, level_edges
@@ -35,6 +36,11 @@ def _seated(table: bool, height: int = 360, width: int = 640):
     return img
 
 
+def _lines(img):
+    """The lines the ink detector hands the ledge rule: outlines and dark ink."""
+    return without_broken_lines(outlines(img)) | dark_ink(img, background_colours(img, edges=2)) | lines_in_the_dark(img)
+
+
 def test_level_edge_of_a_table_runs_across_the_figure():
     edges = level_edges(_seated(table=True))
     assert edges[288:293, :].all(axis=1).any()           # the table's top edge, the whole width
@@ -44,7 +50,7 @@ def test_level_edge_of_a_table_runs_across_the_figure():
 def test_figure_ending_on_a_table_is_cut_there():
     head, person = Box("head", (265, 60, 375, 200), 1.0), Box("person", (220, 60, 420, 290), 1.0)
     edges = level_edges(_seated(table=True))
-    out = behind_ledges([person, head], edges, 1.0, 640, 360, lambda bs, k: bs[k + 1].rect)
+    out = behind_ledges([person, head], edges, _lines(_seated(table=True)), 1.0, 640, 360, lambda bs, k: bs[k + 1].rect)
     assert out[0].rect[3] == 360 and out[1] is head
 
 
@@ -54,7 +60,7 @@ def test_edge_behind_the_figure_is_no_ledge():
     img[300:, :] = WOOD
     cv2.fillPoly(img, [np.array([(250, 200), (390, 200), (420, 330), (220, 330)])], (140, 60, 40))
     head, person = Box("head", (265, 60, 375, 200), 1.0), Box("person", (220, 60, 420, 300), 1.0)
-    out = behind_ledges([person, head], level_edges(img), 1.0, 640, 360, lambda bs, k: bs[k + 1].rect)
+    out = behind_ledges([person, head], level_edges(img), _lines(img), 1.0, 640, 360, lambda bs, k: bs[k + 1].rect)
     assert out[0].rect[3] == 300
 
 
@@ -63,7 +69,7 @@ def test_full_figure_on_a_floor_line_keeps_its_feet():
     img = np.full((360, 640, 3), WALL, np.uint8)
     img[330:, :] = WOOD
     head, person = Box("head", (300, 30, 340, 75), 1.0), Box("person", (280, 30, 360, 330), 1.0)
-    out = behind_ledges([person, head], level_edges(img), 1.0, 640, 360, lambda bs, k: bs[k + 1].rect)
+    out = behind_ledges([person, head], level_edges(img), _lines(img), 1.0, 640, 360, lambda bs, k: bs[k + 1].rect)
     assert out[0].rect[3] == 330
 
 
@@ -104,5 +110,23 @@ def test_legs_in_front_of_a_floor_line_break_it():
     for x in (300, 330):                                  # the legs, from the hips down to the feet
         cv2.rectangle(img, (x, 200), (x + 12, 300), (180, 200, 230), -1)
     head, person = Box("head", (280, 60, 360, 130), 1.0), Box("person", (270, 60, 370, 300), 1.0)
-    out = behind_ledges([person, head], level_edges(img), 1.0, 640, 360, lambda bs, k: bs[k + 1].rect)
+    out = behind_ledges([person, head], level_edges(img), _lines(img), 1.0, 640, 360, lambda bs, k: bs[k + 1].rect)
     assert out[0].rect[3] == 300
+
+
+@pytest.mark.parametrize("kind, k", [("both", 2), ("solo_a", 0), ("solo_a", 24), ("both", 17), ("over_shoulder", 8)])
+def test_short_figures_standing_on_a_floor_line_keep_their_feet(kind, k):
+    # the people clip's stick figures are three heads tall, no taller than a figure seated at a
+    # table, and stand on a drawn floor line that runs unbroken under their thin legs: only their
+    # feet meet it, well inside the span of their arms or skirt, so they are not cut there (these
+    # five: legs wide apart, feet spanning up to 0.77 of the arms)
+    from anim2lora.demo.people_scenes import scene
+
+    rgb, truth = scene(kind, k, 640, 360, "line")
+    boxes = detect_ink(np.ascontiguousarray(rgb[..., ::-1]))
+    for c in truth["chars"]:
+        if c["visible"] == 1 and c["role"] != "fragment":
+            x0, y0, x1, y1 = c["box"]
+            held = [b for b in boxes if b.kind == "person" and b.rect[0] <= (x0 + x1) / 2 <= b.rect[2]
+                    and abs(b.rect[1] - y0) < 20]
+            assert held and all(b.rect[3] < 355 for b in held), (c["name"], c["box"], [b.rect for b in held])

@@ -312,6 +312,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         found = None               # fg changed: its blobs are found again
     drawn = without_broken_lines(outlines(small))
     _blank(drawn, ignore, scale)
+    lines = drawn | strokes          # where a figure's lines meet a table's edge (see ledge)
     boxes, scenery = _figures(fg, drawn, r, scale, found)
     by_outline, _ = _figures(drawn, drawn, r, scale)
     if scenery or not _standing_head(boxes, w, h):
@@ -320,12 +321,12 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         # do, where they show a head, mended by their dark ink (see INKED_HEAD)
         if _standing_head(by_outline, w, h):
             inked = _inked(small, colours, drawn, ignore, scale, r)
-            boxes = _closed_by_ink(by_outline, _behind(inked, ledges, scale, w, h), w, h)
+            boxes = _closed_by_ink(by_outline, _behind(inked, ledges, lines, scale, w, h), w, h)
         elif not _standing_head(boxes, w, h):
             # no outline head at all (a head's outline broken on a painted wall): the dark ink
             # alone still closes a figure seated behind a table, whose ink the table's edge ends
             inked = _inked(small, colours, drawn, ignore, scale, r)
-            boxes = _closed_by_ink([], _seated(inked, _behind(inked, ledges, scale, w, h)), w, h) or boxes
+            boxes = _closed_by_ink([], _seated(inked, _behind(inked, ledges, lines, scale, w, h)), w, h) or boxes
     elif _parted(boxes, by_outline, w, h):
         # a flat background, yet props and lit panels that touch two characters join them into
         # one blob (a rendered room's boxes and back wall between two standing figures): each
@@ -335,7 +336,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     else:
         boxes = _headed_by_outline(_own_outlines(boxes, by_outline, h), by_outline, w, h)
     # a table, a counter or a sill in front ends a figure above the frame's bottom (see ledge)
-    boxes = _behind(boxes, ledges, scale, w, h)
+    boxes = _behind(boxes, ledges, lines, scale, w, h)
     on_mended = _mended_search(strokes)          # both searches below share one
     found_faces += _mended_faces(strokes, boxes, found_faces, scale, on_mended)
     found_faces += _mended_beside(strokes, boxes, found_faces, scale, on_mended)
@@ -355,10 +356,11 @@ def _inked(small: np.ndarray, colours: np.ndarray, drawn: np.ndarray, ignore: Se
     return _figures(inked, drawn, r, scale)[0]
 
 
-def _behind(boxes: List[Box], ledges: np.ndarray, scale: float, width: int, height: int) -> List[Box]:
+def _behind(boxes: List[Box], ledges: np.ndarray, lines: np.ndarray, scale: float, width: int,
+            height: int) -> List[Box]:
     """``boxes`` with each figure seated behind a table reaching down to the frame's bottom
-    (see ledge; ``ledges``: level_edges at ``scale``)."""
-    return behind_ledges(boxes, ledges, scale, width, height, lambda bs, k: _top_head(bs, k, width, height))
+    (see ledge; ``ledges``: level_edges at ``scale``; ``lines``: drawn lines and dark ink)."""
+    return behind_ledges(boxes, ledges, lines, scale, width, height, lambda bs, k: _top_head(bs, k, width, height))
 
 
 def _seated(inked: Sequence[Box], behind: Sequence[Box]) -> List[Box]:

@@ -10,7 +10,11 @@ box ends at such an edge is cut there: its box is taken down to the frame's bott
 frame cut it, and it is framed and named by its head and what shows.  A figure standing with its
 feet on a floor line also ends at an unbroken edge (legs and floor, wall and floor): it shows its
 whole body below its head, far more heads of height than a figure cut at the waist or the chest,
-and is left as it is (LEDGE_HEADS).
+and is left as it is (LEDGE_HEADS).  A short figure (a child, a chibi, a stick figure: three heads
+tall) standing on a floor line shows no more heads than a seated one: its feet tell it apart.  A
+body cut by a table is cut across its chest or waist, with its arms at its sides, so its lines
+meet the edge across nearly its whole width; a standing figure meets the line only at its feet,
+well inside the span of its arms, hair or skirt (LEDGE_WIDE).
 """
 from __future__ import annotations
 
@@ -32,6 +36,12 @@ LEDGE_REACH = 0.03    # the edge lies at most this share of the frame height und
                       # (or crosses it higher up, below the head: the plates on the table joined it)
 LEDGE_HEADS = 4.0     # only figures showing fewer of their head heights than this are cut at it
                       # (a standing figure shows five or more, a seated one at a table two to four)
+LEDGE_WIDE = 0.8      # and only where its lines just above the edge (a band LEDGE_BAND of its head height)
+LEDGE_BAND = 0.15     # span this share of their span from its chin down, and keep this share of their own
+LEDGE_UP = 0.5        # span in every band up the lower LEDGE_UP of what shows below its chin: a body cut at
+                      # the chest, arms at its sides (the development set's seated figures); not feet inside
+                      # a skirt's or the arms' span, nor legs (a standing figure's lower half) that narrow
+                      # up to the hips or cross (the people clip's stick figures on their floor line)
 EDGE = 0.01           # a box this near the bottom (share of the height) is cut by the frame already
 
 
@@ -50,10 +60,11 @@ def level_edges(small: np.ndarray) -> np.ndarray:
     return cv2.morphologyEx(step, cv2.MORPH_CLOSE, np.ones((1, LEDGE_GAP + 1), np.uint8)) > 0
 
 
-def behind_ledges(boxes: List[Box], edges: np.ndarray, scale: float, width: int, height: int,
+def behind_ledges(boxes: List[Box], edges: np.ndarray, lines: np.ndarray, scale: float, width: int, height: int,
                   head_of_figure) -> List[Box]:
     """``boxes`` (frame pixels) with each person box that ends on a ledge's edge (``edges``, from
     level_edges at ``scale``) above the frame's bottom taken down to the bottom (``height``).
+    ``lines``: the frame's drawn lines and dark ink (boolean, working pixels, as ``edges``).
     ``head_of_figure(boxes, k)``: the head rect of the person box ``boxes[k]``, or None (a figure
     with no head is left as it is)."""
     out = list(boxes)
@@ -64,7 +75,8 @@ def behind_ledges(boxes: List[Box], edges: np.ndarray, scale: float, width: int,
         ledge = None if head is None else _ledge(b.rect, head, edges, scale, width, height)
         # heads of height from the crown down to the ledge: a seated figure's waist, not a
         # standing figure's feet (the plates below the edge may have joined the figure's box)
-        if ledge is not None and ledge - head[1] < LEDGE_HEADS * max(1.0, head[3] - head[1]):
+        if (ledge is not None and ledge - head[1] < LEDGE_HEADS * max(1.0, head[3] - head[1])
+                and _cut_across(b.rect, head, ledge, lines, scale)):
             out[k] = Box(b.kind, (b.rect[0], b.rect[1], b.rect[2], float(height)), b.score)
     return out
 
@@ -84,6 +96,31 @@ def _ledge(rect: Rect, head: Rect, edges: np.ndarray, scale: float, width: int, 
         if b > a and edges[y, a:b].all() and _run(edges[y], a, b) >= span:
             return y / scale
     return None
+
+
+def _cut_across(rect: Rect, head: Rect, ledge: float, lines: np.ndarray, scale: float) -> bool:
+    """Whether the ``lines`` of the figure ``rect`` (frame pixels) just above its ``ledge`` span
+    LEDGE_WIDE of their span from its ``head``'s chin down, and keep that span all the way up
+    the lower LEDGE_UP of what shows below the chin: a body cut across (a chest, arms at its sides), not feet,
+    which stand inside the span of the arms or skirt above them, or legs, which narrow up to the
+    hips or cross above the feet.  The figure's lines, not its box: scenery joined to the figure
+    widens the box, and pale scenery lines are not the figure's."""
+    a, b = max(0, int(rect[0] * scale)), min(lines.shape[1], int(np.ceil(rect[2] * scale)))
+    # above the edge's own line: a step is found LEDGE_ROWS either side of a drawn line, and legs
+    # standing on it break its upper step, so the edge found may be the line's lower one
+    y1 = int(ledge * scale) - 2 * LEDGE_ROWS - 1
+    tall = (head[3] - head[1]) * scale
+    step = max(1, round(LEDGE_BAND * tall))
+    chin = int(head[3] * scale)
+    spans = [_span(lines[max(0, y - step):max(0, y), a:b]) for y in range(y1, round(y1 - LEDGE_UP * (y1 - chin)), -step)]
+    body = _span(lines[chin:max(0, y1), a:b])
+    return bool(spans) and spans[0] > 0 and min(spans) >= LEDGE_WIDE * spans[0] and spans[0] >= LEDGE_WIDE * body
+
+
+def _span(mask: np.ndarray) -> int:
+    """Columns from the first to the last holding any of ``mask``, 0 where it holds none."""
+    cols = np.flatnonzero(mask.any(axis=0))
+    return int(cols[-1] - cols[0] + 1) if cols.size else 0
 
 
 def _run(row: np.ndarray, a: int, b: int) -> int:
