@@ -17,7 +17,7 @@ from ..image.masks import (LINE_WIDTH, background_colours, dark_ink, foreground,
                            soft_light, without_broken_lines, without_scenery_lines)
 from .boxes import Box, Rect, area, cover, cut_edges, inside_share, intersection
 from .ledge import behind_ledges, level_edges
-from .rules import BACK_REACH, CHEST_FACE, HEAD_INSIDE, Rules, head_of, shoulders
+from .rules import BACK_REACH, BESIDE, CHEST_FACE, FACE_IN_HEAD, HEAD_INSIDE, Rules, head_of, shoulders
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
 WORK_HEIGHT = 360          # analysed at this height: blobs are large, detail is not needed
@@ -115,6 +115,29 @@ MEND = 3
 # width (long hair over a dark coat runs the silhouette's head on into the shoulders: a head that
 # wide would make the characters beside it look far off)
 INKED_HEAD = 0.6
+# the bangs are often drawn over a face's eyes, or its lashes meet the hair's line: the eyes are
+# then no marks inside the face's area but dents in its top outline, and the area, bitten into
+# twice, is neither round nor holds two eyes (every face of the two main characters on the
+# colour sets' night and rendered frames that lost them).  Dents of the face's convex hull
+# starting in its top LID share, each DENT_SHARE of the hull and at least DENT_WIDTH of its
+# width wide (an anime eye spans a quarter to a half of the face; the dent holds the lid's ink
+# too), are eyes when two stand side by side as _eyes wants marks to and a mark inside the area
+# (the nose, the mouth) lies between and below them; filled back in, the area must be as round
+# as a face (FACE_SOLIDITY).  A hand's or a sleeve's loop is bitten into from its sides, not
+# twice from its top; a gap between a lid, a brow and a strand (dents, no mouth under them)
+# holds nothing
+LID, DENT_SHARE, DENT_WIDTH = 0.25, (0.05, 0.25), 0.25
+# a lit window, a door's or a wall's panel behind a head differs from the background as much as
+# the hair does, and where the hair overlaps it the head's silhouette runs on into it: the head
+# box spans the panel (a night set's windows beside a character: the rules took the panel for
+# a second head beside hers, or her shoulders reached the character beside her, an overlap).
+# Where a face is found in the head box and the box runs on past the head that face implies by
+# room for another head (the rules' BESIDE), the part beyond the face's head and the hair beside
+# it (HAIR_SIDE of the head's width) is looked at: drawn in straight lines (RULED, as a prop's),
+# it is the panel, and the head box ends where the hair does.  Hair or a second head there is
+# drawn in curves and stays in the box.  A narrower run-on is left as it is: the rules take no
+# second head from it, and the head crop the characters are named by keeps what it held
+HAIR_SIDE = 0.25
 LOOP_ASPECT = 2.0          # an empty loop of outline this many times wider than tall is scenery (a cloud,
                            # a sign, a window's pane): a body's panels (sleeves, legs, a coat) are upright
 
@@ -147,6 +170,8 @@ def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
             found.append(rect)
         elif _close_up(ink, contours, tree, i, area / hull):
             close.append(rect)
+        elif _eyes_under_bangs(contours, tree, i):
+            found.append(rect)
     # the dome over a close-up's face is its hair: strands or clips in it taken for eyes make no
     # second face there
     return close + [f for f in found if not any(_hair_over(f, c) for c in close)]
@@ -236,8 +261,42 @@ def _eyes(contours, tree, hole: int, y: int, w: int, h: int, area: float) -> boo
             if bw * bh <= EYE_SHARE * area and by + bh / 2 - y <= 0.75 * h and max(bw, bh) >= EYE_SPAN * w:
                 marks.append((bx + bw / 2, by + bh / 2))
         child = tree[child][0]
-    return any(abs(a[1] - b[1]) <= 0.25 * h and abs(a[0] - b[0]) >= 0.2 * w
-               for i, a in enumerate(marks) for b in marks[i + 1:])
+    return any(_side_by_side(a, b, w, h) for i, a in enumerate(marks) for b in marks[i + 1:])
+
+
+def _side_by_side(a: Tuple[float, float], b: Tuple[float, float], w: int, h: int) -> bool:
+    """Whether two marks' middles ``a`` and ``b`` stand as two eyes in a face ``w`` x ``h``
+    across: within a quarter of its height up and down, at least a fifth of its width apart."""
+    return abs(a[1] - b[1]) <= 0.25 * h and abs(a[0] - b[0]) >= 0.2 * w
+
+
+def _eyes_under_bangs(contours, tree, hole: int) -> bool:
+    """Whether the area inside ``contours[hole]`` is a face whose eyes are dents in its top
+    outline, its nose or mouth inside it between and below them (see LID)."""
+    import cv2
+
+    contour = contours[hole]
+    x, y, w, h = cv2.boundingRect(contour)
+    inside, hull = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
+    cv2.drawContours(inside, [contour - (x, y)], -1, 1, cv2.FILLED)
+    cv2.drawContours(hull, [cv2.convexHull(contour) - (x, y)], -1, 1, cv2.FILLED)
+    whole = int(hull.sum())
+    n, _, stats, _ = cv2.connectedComponentsWithStats(hull & (1 - inside), connectivity=4)
+    dents = [(dx, dy, dw, dh, a) for dx, dy, dw, dh, a in stats[1:n]
+             if dy <= LID * h and DENT_SHARE[0] * whole <= a <= DENT_SHARE[1] * whole and dw >= DENT_WIDTH * w
+             and dy + dh / 2 <= 0.75 * h]
+    if (int(inside.sum()) + sum(d[4] for d in dents)) < FACE_SOLIDITY * whole:
+        return False
+    middles = [(x + dx + dw / 2, y + dy + dh / 2) for dx, dy, dw, dh, _ in dents]
+    marks = []
+    child = tree[hole][2]
+    while child >= 0:
+        bx, by, bw, bh = cv2.boundingRect(contours[child])
+        marks.append((bx + bw / 2, by + bh / 2))
+        child = tree[child][0]
+    return any(_side_by_side(a, b, w, h)
+               and any(min(a[0], b[0]) < mx < max(a[0], b[0]) and my > max(a[1], b[1]) for mx, my in marks)
+               for i, a in enumerate(middles) for b in middles[i + 1:])
 
 
 def _rims(contours, tree, mark: int) -> List[Tuple[int, int, int, int]]:
@@ -340,6 +399,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     on_mended = _mended_search(strokes)          # both searches below share one
     found_faces += _mended_faces(strokes, boxes, found_faces, scale, on_mended)
     found_faces += _mended_beside(strokes, boxes, found_faces, scale, on_mended)
+    boxes = [_off_panels(b, found_faces, drawn, scale) for b in boxes]
     # every face, also where no body stands out from a busy background: the rules give a face
     # with no body around it a body of its own
     boxes.extend(Box("face", tuple(v / scale for v in f), 1.0) for f in found_faces)
@@ -479,6 +539,35 @@ def _mended_beside(strokes: np.ndarray, boxes: Sequence[Box], found: Sequence[Re
 
     return [f for f in (on_mended or _mended_search(strokes))() if not any(cover(f, g) > 0 for g in found)
             and any(_beside(f, g) and cover(span(f), span(g)) > fused for g in loose)]
+
+
+def _off_panels(box: Box, found: Sequence[Rect], drawn: np.ndarray, scale: float) -> Box:
+    """``box`` (frame pixels), a head box holding one face of ``found`` (working pixels), without
+    the panels joined to it on either side of that face's head and hair (see HAIR_SIDE); any
+    other box as it is.  ``drawn``: the frame's outlines (working pixels)."""
+    if box.kind != "head":
+        return box
+    head = tuple(v * scale for v in box.rect)
+    held = [f for f in found if inside_share(f, head) >= FACE_IN_HEAD]
+    if len(held) != 1:
+        return box
+    own = head_of(Box("face", held[0]))
+    w = own[2] - own[0]
+    left, right = own[0] - HAIR_SIDE * w, own[2] + HAIR_SIDE * w
+    x0, y0, x1, y1 = head
+    if own[0] - x0 >= BESIDE[1] * w and _ruled(_ink_in(drawn, (x0, y0, left, y1)), drawn.shape[0]):
+        x0 = left
+    if x1 - own[2] >= BESIDE[1] * w and _ruled(_ink_in(drawn, (right, y0, x1, y1)), drawn.shape[0]):
+        x1 = right
+    if (x0, x1) == (head[0], head[2]):
+        return box
+    return Box(box.kind, (x0 / scale, box.rect[1], x1 / scale, box.rect[3]), box.score)
+
+
+def _ink_in(mask: np.ndarray, rect: Rect) -> np.ndarray:
+    """The part of ``mask`` inside ``rect`` (working pixels), as booleans."""
+    x0, y0, x1, y1 = (int(round(v)) for v in rect)
+    return mask[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] > 0
 
 
 def _beside(face: Rect, other: Rect) -> bool:

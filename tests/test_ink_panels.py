@@ -1,0 +1,62 @@
+"""The ink detector's head boxes widened by a lit panel behind the head (a window, a door, a
+wall's panel): where a face is found in the head box, a part of the box beside that face's
+head and hair drawn in straight lines is the panel, and the head box ends where the hair does
+(see HAIR_SIDE in anim2lora/people/ink.py).  Hair beside a face is drawn in curves and stays."""
+
+import numpy as np
+import pytest
+
+from anim2lora.people.boxes import Box
+from anim2lora.people.ink import _off_panels
+
+cv2 = pytest.importorskip("cv2")
+H, W = 360, 640
+FACE = (282.0, 100.0, 358.0, 185.0)
+
+
+def _drawn(beside: str) -> np.ndarray:
+    """Outline ink (255) of a head with its face at FACE, and ``beside`` it on the right: a
+    window's frame ("panel") or long wavy hair ("hair")."""
+    ink = np.zeros((H, W), np.uint8)
+    cv2.ellipse(ink, (320, 130), (48, 70), 0, 180, 360, 255, 2)              # the hair's top
+    cv2.ellipse(ink, (320, 142), (38, 43), 0, 0, 180, 255, 2)                # cheeks and chin
+    for cx in (303, 337):
+        cv2.circle(ink, (cx, 135), 7, 255, -1)                                # eyes
+    if beside == "panel":
+        cv2.rectangle(ink, (385, 60), (455, 250), 255, 2)
+        cv2.line(ink, (420, 60), (420, 250), 255, 2)                          # its mullion
+    else:
+        for x in (378, 398, 418, 438):
+            ys = np.arange(80, 250)
+            pts = np.stack([x + (8 * np.sin(ys / 14.0 + x)).astype(int), ys], axis=1)
+            cv2.polylines(ink, [pts.astype(np.int32)], False, 255, 2)
+    return ink
+
+
+def test_a_window_joined_to_the_head_is_cut_off_its_box():
+    head = Box("head", (270.0, 55.0, 462.0, 255.0), 1.0)
+    cut = _off_panels(head, [FACE], _drawn("panel"), 1.0)
+    assert cut.rect[0] == head.rect[0] and cut.rect[1:4:2] == head.rect[1:4:2]
+    assert 380 <= cut.rect[2] <= 395         # the face's head (366) and the hair beside it
+
+
+def test_long_hair_beside_the_face_stays_in_its_box():
+    head = Box("head", (270.0, 55.0, 462.0, 255.0), 1.0)
+    assert _off_panels(head, [FACE], _drawn("hair"), 1.0) == head
+
+
+def test_a_night_windows_panels_do_not_fuse_two_characters():
+    # the probe half's shot 9: B stands before lit windows at night, A beside her; her head
+    # box spanned the window on her right, her shoulders reached A's, and the pair was an overlap
+    from anim2lora.demo.real_scenes import frame
+    from anim2lora.demo.real_shots import real_set
+    from anim2lora.people.ink import detect_ink
+    from anim2lora.people.rules import Rules, count
+
+    rgb, truth = frame(real_set("probe")[9], 2, "colour", W, H)
+    boxes = detect_ink(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    (b_head,) = [p["head"] for p in truth["people"] if p["name"] == "B"]
+    on_b = [b for b in boxes if b.kind == "head" and b.rect[0] <= (b_head[0] + b_head[2]) / 2 <= b.rect[2]]
+    assert on_b and all(b.rect[2] <= b_head[2] + 0.25 * (b_head[2] - b_head[0]) for b in on_b)
+    judged = count(boxes, W, H, Rules(), (), True, True)
+    assert judged.n == 2 and not judged.overlap
