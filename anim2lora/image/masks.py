@@ -137,9 +137,17 @@ def outlines(small: np.ndarray) -> np.ndarray:
     sides = cv2.morphologyEx(luma, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * t - 1, 2 * t - 1)))
     dark = cv2.subtract(sides, luma)
     line = dark > LINE_CONTRAST
-    if np.median(np.concatenate([luma[0], luma[-1], luma[:, 0], luma[:, -1]])) <= NIGHT:
+    if night(luma):
         line |= (dark >= LINE_FLOOR) & (dark > LINE_RATIO * sides)
     return without_scenery_lines((line & (luma < INK_DARK)).astype(np.uint8) * 255)
+
+
+def night(picture: np.ndarray) -> bool:
+    """Whether ``picture`` (BGR or luma) is a night set: its border's median luma at most NIGHT."""
+    import cv2
+
+    luma = cv2.cvtColor(picture, cv2.COLOR_BGR2GRAY) if picture.ndim == 3 else picture
+    return bool(np.median(np.concatenate([luma[0], luma[-1], luma[:, 0], luma[:, -1]])) <= NIGHT)
 
 
 def without_scenery_lines(mask: np.ndarray) -> np.ndarray:

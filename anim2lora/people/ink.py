@@ -13,7 +13,7 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from ..image.masks import (LINE_WIDTH, background_colours, dark_ink, foreground, lines_in_the_dark, outlines,
+from ..image.masks import (LINE_WIDTH, background_colours, dark_ink, foreground, lines_in_the_dark, night, outlines,
                            soft_light, without_broken_lines, without_scenery_lines)
 from .boxes import Box, Rect, area, cover, cut_edges, inside_share, intersection
 from .ledge import behind_ledges, level_edges
@@ -138,6 +138,16 @@ LID, DENT_SHARE, DENT_WIDTH = 0.25, (0.05, 0.25), 0.25
 # drawn in curves and stays in the box.  A narrower run-on is left as it is: the rules take no
 # second head from it, and the head crop the characters are named by keeps what it held
 HAIR_SIDE = 0.25
+# on a night set (masks.NIGHT) a dark coat and dark hair are as dark as the set: what differs from
+# the border's colours is a character's lit parts alone (face, collar, shirt, hands), a blob a
+# face tall and a collar wide, and its head box the face without its hair.  Beside another figure
+# it was taken for a far figure or a piece (probe half, colour: a navy-coated A beside B on a dark
+# set, A lost; B's face alone beside A's whole head, B taken for a figure far behind).  The ink
+# outline, found against its own surround there (masks.LINE_RATIO), closes round the whole figure,
+# hair and coat.  Where the outlines show a standing head, the outline figures are the figures,
+# each widened by the flat blobs whose head box shares NIGHT_HEAD of the smaller of the two with
+# one of its heads (the lit parts the outline pass may leave out, a white shirt's edge)
+NIGHT_HEAD = 0.5
 LOOP_ASPECT = 2.0          # an empty loop of outline this many times wider than tall is scenery (a cloud,
                            # a sign, a window's pane): a body's panels (sleeves, legs, a coat) are upright
 
@@ -386,6 +396,9 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
             # alone still closes a figure seated behind a table, whose ink the table's edge ends
             inked = _inked(small, colours, drawn, ignore, scale, r)
             boxes = _closed_by_ink([], _seated(inked, _behind(inked, ledges, lines, scale, w, h)), w, h) or boxes
+    elif night(small) and _standing_head(by_outline, w, h):
+        # a night set: the outlines find the figures, the lit parts widen them (see NIGHT_HEAD)
+        boxes = _widened_by_blobs(by_outline, boxes)
     elif _parted(boxes, by_outline, w, h):
         # a flat background, yet props and lit panels that touch two characters join them into
         # one blob (a rendered room's boxes and back wall between two standing figures): each
@@ -577,6 +590,39 @@ def _beside(face: Rect, other: Rect) -> bool:
     head = head_of(Box("face", other))
     return (face[2] - face[0] >= CHEST_FACE * (other[2] - other[0])
             and head[1] <= (face[1] + face[3]) / 2 <= head[3])
+
+
+def _widened_by_blobs(by_outline: Sequence[Box], blobs: Sequence[Box]) -> List[Box]:
+    """The outline figures of a night set (see NIGHT_HEAD), each person box widened to hold the
+    flat blobs whose head is one of its own (NIGHT_HEAD of the smaller head box): the lit parts
+    (face, collar, hands) that its outline closes round with the dark coat and hair.  Where one
+    outline head holds two flat heads side by side, the outline fused two heads whose hair
+    touches, which the flat pass told apart (see CREST): those two stand for it."""
+    lit = _figures_with_all_heads(blobs)
+    out: List[Box] = []
+    for figure in _grouped(by_outline):
+        body, heads = figure[0].rect, figure[1:]
+        shared = []
+        for blob, own in lit:
+            held = [h for h in own if any(cover(o.rect, h) >= NIGHT_HEAD for o in figure[1:])]
+            if held:
+                body, shared = _hull(body, blob), shared + held
+        if any(_side_by_side(a, b) for k, a in enumerate(shared) for b in shared[k + 1:]):
+            heads = [Box("head", h, figure[0].score) for h in shared]
+        out += [Box(figure[0].kind, body, figure[0].score)] + heads
+    return out
+
+
+def _side_by_side(a: Rect, b: Rect) -> bool:
+    """Whether two head boxes stand apart across at about one height: neither's columns reach
+    the other's middle, and each one's middle row lies in the other's rows."""
+    return (not a[0] <= (b[0] + b[2]) / 2 <= a[2] and not b[0] <= (a[0] + a[2]) / 2 <= b[2]
+            and a[1] <= (b[1] + b[3]) / 2 <= a[3] and b[1] <= (a[1] + a[3]) / 2 <= b[3])
+
+
+def _hull(a: Rect, b: Rect) -> Rect:
+    """The smallest box holding both ``a`` and ``b``."""
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _own_outlines(boxes: List[Box], by_outline: Sequence[Box], height: int) -> List[Box]:

@@ -20,7 +20,7 @@ from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked
 
 # bump when a change alters how cached boxes are judged: a counted set's id covers it, so two
 # rule versions never share one id (the boxes' cache is keyed by the detector alone and stays)
-COUNTING = "counting-10"
+COUNTING = "counting-11"
 CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL = "character", "fragment", "text", "background", "overlap", "small"
 LABELS = (CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL)
 CLOSE_UP, MEDIUM, FULL = "close-up", "medium", "full"
@@ -47,6 +47,13 @@ SPIKE = 0.5              # a bump narrower than this share of a head beside it i
 # ends a little below the chin (the neck) measures as it is.  The head box itself stays: the
 # identity features are cut from it
 RUN_ON = 1.0
+# only a face box at least CHIN_FACE of its head box's width ends that head at its chin: a face
+# spans its head from cheek to cheek (about two thirds of a head with its hair; one found on one
+# eye or one lens of a pair of glasses, a third), while a "face" a quarter of the head wide or
+# less is a mark in the hair (tune half, colour, a dark set: the dashes of a highlight between
+# hair strands closed a narrow "face" with two "eyes" high in A's head, which then measured a
+# third of its height, and A was taken for a figure far behind B)
+CHIN_FACE = 0.25
 BACK_REACH = 1.0         # a head seen from behind stands within this many head widths of the side edge
 FACE_ALONE = 0.5         # a face stands for a character with no body found around it from this score up
 SAME_DISTANCE = 0.85     # whole figures this much as tall stand about as far (one sitting: about 0.6)
@@ -542,8 +549,10 @@ def _outlined(j: Judged) -> bool:
 
 def _to_chin(head: Rect, boxes: Sequence[Box]) -> Rect:
     """``head`` as a measure of size and place: ended at the chin of a face in ``boxes`` where
-    it runs on below that chin by more than RUN_ON of the head above it (see RUN_ON)."""
-    chins = [b.rect[3] for b in boxes if b.kind == "face" and head[1] < b.rect[3] < head[3]]
+    it runs on below that chin by more than RUN_ON of the head above it (see RUN_ON; a face
+    narrower than CHIN_FACE of the head sets no chin)."""
+    chins = [b.rect[3] for b in boxes if b.kind == "face" and head[1] < b.rect[3] < head[3]
+             and b.rect[2] - b.rect[0] >= CHIN_FACE * (head[2] - head[0])]
     if chins and head[3] - max(chins) > RUN_ON * (max(chins) - head[1]):
         return (head[0], head[1], head[2], max(chins))
     return head
