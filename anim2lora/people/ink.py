@@ -607,13 +607,13 @@ def _widened_by_blobs(by_outline: Sequence[Box], blobs: Sequence[Box]) -> List[B
             held = [h for h in own if any(cover(o.rect, h) >= NIGHT_HEAD for o in figure[1:])]
             if held:
                 body, shared = _hull(body, blob), shared + held
-        if any(_side_by_side(a, b) for k, a in enumerate(shared) for b in shared[k + 1:]):
+        if any(_heads_side_by_side(a, b) for k, a in enumerate(shared) for b in shared[k + 1:]):
             heads = [Box("head", h, figure[0].score) for h in shared]
         out += [Box(figure[0].kind, body, figure[0].score)] + heads
     return out
 
 
-def _side_by_side(a: Rect, b: Rect) -> bool:
+def _heads_side_by_side(a: Rect, b: Rect) -> bool:
     """Whether two head boxes stand apart across at about one height: neither's columns reach
     the other's middle, and each one's middle row lies in the other's rows."""
     return (not a[0] <= (b[0] + b[2]) / 2 <= a[2] and not b[0] <= (a[0] + a[2]) / 2 <= b[2]
