@@ -204,6 +204,20 @@ def test_a_face_found_on_the_chest_under_a_head_is_no_second_head():
     assert hair.n == 1 and [h.kind for h in hair.boxes[0].heads] == ["face"]
 
 
+def test_a_shoulder_bump_under_a_faces_chin_is_no_second_head():
+    """A cloud drawn behind a figure joins its outline at the shoulder, and the top of that
+    shoulder is found as a small head box under the chin beside the neck (probe half, shot 8): it
+    is the figure's shoulder, so the frame is one character, not an overlap.  A head as big as
+    the one above, or one standing at the head's own height, is a second character."""
+    top = [person(322, 19, 580, 322), head(428, 42, 463, 68, "face")]
+    c = count(top + [head(397, 83, 428, 118)], W, H, RULES, has_faces=True)
+    assert not c.overlap and c.n == 1 and labels(c) == [CHARACTER], [(j.label, j.why) for j in c.boxes]
+    nearer = count(top + [head(380, 80, 440, 140)], W, H, RULES, has_faces=True)
+    assert nearer.overlap and nearer.n == 2
+    beside = count(top + [head(380, 30, 420, 70)], W, H, RULES, has_faces=True)
+    assert beside.overlap and beside.n == 2
+
+
 def test_a_bump_of_spiky_hair_over_a_close_ups_face_is_that_face_s_hair():
     """A close-up's spiky hair rises high over its face; a bump on one side of it, within the
     head the face implies and reaching down into the face, is its hair (check half, shot 12).
@@ -418,6 +432,27 @@ def test_a_character_inked_on_a_gradient_is_found_by_its_outlines_and_a_lamp_glo
     assert c.n == 1
     x0, y0, x1, y1 = c.characters[0].head
     assert x0 < 240 < x1 and y0 < 150 < y1
+
+
+def test_a_cloud_joined_to_a_figures_outline_leaves_its_head_not_its_shoulder():
+    """Line art, probe half, shot 8: a cloud drawn behind A's head joins its outline to A's, so
+    the blob's top is the cloud's and the only bump found (under the cloud's loop) is the top of
+    A's shoulder, beside his neck.  A head tops its figure: the head of A's own inked outline is
+    taken, and the shoulder bump under his face's chin is no second head.  Before, the frame was
+    an overlap of A's face and his shoulder."""
+    import cv2
+
+    from anim2lora.demo.real_scenes import frame
+    from anim2lora.demo.real_shots import real_set
+
+    rgb, truth = frame(real_set("probe")[8], 2, "line", W, H)
+    boxes = InkDetector().detect(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    (a,) = [p for p in truth["people"] if p["name"] == "A"]
+    c = count(boxes, W, H, RULES, (), True, True)
+    assert not c.overlap and c.n == 1, [(j.label, j.why, j.box.rect) for j in c.boxes]
+    x0, y0, x1, y1 = c.characters[0].head
+    ax0, ay0, ax1, ay1 = a["head"]
+    assert abs(y0 - ay0) <= 10 and x0 < (ax0 + ax1) / 2 < x1, "the head reaches A's crown"
 
 
 def test_a_blob_along_three_edges_is_the_background_and_a_plate_is_no_found_head():

@@ -17,7 +17,7 @@ from ..image.masks import (LINE_WIDTH, background_colours, dark_ink, foreground,
                            soft_light, without_broken_lines, without_scenery_lines)
 from .boxes import Box, Rect, area, cover, cut_edges, inside_share, intersection
 from .ledge import behind_ledges, level_edges
-from .rules import BACK_REACH, BESIDE, CHEST_FACE, FACE_IN_HEAD, HEAD_INSIDE, Rules, head_of, shoulders
+from .rules import BACK_REACH, BESIDE, BODY_WIDTH, CHEST_FACE, FACE_IN_HEAD, HEAD_INSIDE, Rules, head_of, shoulders
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
 WORK_HEIGHT = 360          # analysed at this height: blobs are large, detail is not needed
@@ -89,6 +89,10 @@ ALONE_ASPECT = (0.6, 1.7)  # a bump taken on its own after its merged run failed
 # silhouette head at most about twice its outline's box; a door's or window's panel joined to it,
 # several times that (on the tune half: 0.17-0.27 where it fires, nowhere else)
 CROWN, OWN_OUTLINE = 0.5, 0.35
+# a flat blob's head box wholly below an outline figure's head in it, its middle within
+# BELOW_HEAD of that head's widths across (a figure's shoulders, BODY_WIDTH heads wide), is that
+# figure's shoulder, not a head (see _below_head)
+BELOW_HEAD = BODY_WIDTH / 2
 OUTLINE_INSIDE = 0.9       # an outline figure this much inside a flat blob is (part of) that blob's figure
 # strokes traced at the working height (or through compression) break into dashes where a line
 # is thin or faint: a face's outline and the rims of glasses over its eyes then close no area,
@@ -683,21 +687,35 @@ def _headed_by_outline(boxes: List[Box], by_outline: Sequence[Box], width: int, 
     frame on the wall, drawn in lighter or broken lines that the outlines leave out) that touches
     its hair or its arm joins the flat blob: its top is then the scenery's, or the head is that
     scenery's shoulder, and no bump is a head.  The character's own inked outline closes round the
-    figure alone and shows the head."""
+    figure alone and shows the head.  So too where the blob's highest head lies wholly below the
+    outline figure's head (see _below_head)."""
     figures = _figures_with_heads(by_outline, width, height)
     out: List[Box] = []
     for k, b in enumerate(boxes):
         out.append(b)
-        if b.kind != "person" or _top_head(boxes, k, width, height):
+        if b.kind != "person":
             continue
+        top = _top_head(boxes, k, width, height)
         x0, y0, x1, y1 = b.rect
         for body, head in figures:
+            if top is not None and not _below_head(top, head):
+                continue
             cx, cy = (head[0] + head[2]) / 2, (head[1] + head[3]) / 2
             if inside_share(body, b.rect) >= OUTLINE_INSIDE and y0 <= cy <= y0 + HEAD_ZONE * (y1 - y0):
                 out.append(Box("head", head, b.score))
             elif _part_of(b.rect, body, (cx, cy)) and not any(o.rect == head for o in out):
                 out.append(Box("head", head, b.score))
     return out
+
+
+def _below_head(bump: Rect, head: Rect) -> bool:
+    """Whether a blob's head box ``bump`` lies wholly below the outline figure's ``head``, its top
+    under that head's chin, and within the columns of that head's shoulders (BELOW_HEAD): the top
+    of a shoulder or an arm that scenery joined to the figure (a cloud drawn behind the head, its
+    lower line over the shoulder) made a bump of, with the head lost in the scenery's outline.  A
+    head tops its figure: a bump under it is none, and the outline's head is the figure's."""
+    cx, w = (head[0] + head[2]) / 2, head[2] - head[0]
+    return bump[1] >= head[3] and abs((bump[0] + bump[2]) / 2 - cx) <= BELOW_HEAD * w
 
 
 def _part_of(blob: Rect, body: Rect, head: Tuple[float, float]) -> bool:

@@ -76,7 +76,13 @@ FIGURE_ALIKE, FIGURE_WIDE = 0.1, 0.4
 # head is about 1.2 of the head its face implies: hair).  A "face" whose head would be under
 # CHEST_FACE of the width of the head above is a mark on the chest (a bow, a collar, lapels).
 # Not so for a face that box is the hair of (a bump that ends at the bangs over a small face under
-# big hair): that face is the head's own
+# big hair): that face is the head's own.  So too for an outline bump (no face in it) wholly
+# under a face's chin whose middle lies within that face's shoulders (see ``shoulders``): it is
+# the top of that figure's shoulder or arm, or scenery its outline joined there (a cloud's
+# lower edge over a shoulder), as wide as a head only when someone nearer stands there.  A
+# second character's head at a shoulder, its top below the chin beside it, would stand lower
+# than a seated figure's and hidden by that shoulder; two people's heads stand at about one
+# height, side by side or one behind the other (an overlap's heads start above each other's chin)
 CHEST_FACE = 0.8
 # an outline bump whose columns lie this much within the head a face implies and whose box
 # reaches down into the face is that face's hair however high it rises (spiky hair in a
@@ -408,13 +414,15 @@ def _eye_pair(a: Rect, b: Rect) -> bool:
 
 
 def _on_chest(face: Box, head: Box) -> bool:
-    """Whether ``face`` is a mark on the chest under ``head`` (CHEST_FACE): wholly below the
-    head's chin, its middle within the head's columns, too small for a nearer head."""
-    if face.kind != "face":
+    """Whether ``face`` is a mark on the chest under ``head``, or an outline bump ``face`` is a
+    shoulder under a face ``head`` (CHEST_FACE): wholly below the head's chin, its middle within
+    the head's columns (a bump's: within its shoulders), too small for a nearer head."""
+    if face.kind != "face" and head.kind != "face":
         return False
     above, own = head_of(head), head_of(face)
+    reach = (above[0], above[2]) if face.kind == "face" else shoulders(above)[0::2]
     cx = (face.rect[0] + face.rect[2]) / 2
-    return (face.rect[1] >= above[3] and above[0] <= cx <= above[2]
+    return (face.rect[1] >= above[3] and reach[0] <= cx <= reach[1]
             and own[2] - own[0] < CHEST_FACE * (above[2] - above[0]))
 
 
