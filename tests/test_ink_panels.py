@@ -25,7 +25,13 @@ def _drawn(beside: str) -> np.ndarray:
     if beside == "panel":
         cv2.rectangle(ink, (385, 60), (455, 250), 255, 2)
         cv2.line(ink, (420, 60), (420, 250), 255, 2)                          # its mullion
-    else:
+    elif beside == "panel over plates":
+        cv2.rectangle(ink, (385, 60), (455, 190), 255, 2)                     # a back wall's panel
+        for cy in (215, 240):                                                 # plates on a table below
+            for cx in (405, 440):
+                cv2.ellipse(ink, (cx, cy), (18, 9), 0, 0, 360, 255, 2)
+                cv2.ellipse(ink, (cx, cy), (9, 4), 0, 0, 360, 255, 2)
+    elif beside == "hair":
         for x in (378, 398, 418, 438):
             ys = np.arange(80, 250)
             pts = np.stack([x + (8 * np.sin(ys / 14.0 + x)).astype(int), ys], axis=1)
@@ -60,3 +66,16 @@ def test_a_night_windows_panels_do_not_fuse_two_characters():
     assert on_b and all(b.rect[2] <= b_head[2] + 0.25 * (b_head[2] - b_head[0]) for b in on_b)
     judged = count(boxes, W, H, Rules(), (), True, True)
     assert judged.n == 2 and not judged.overlap
+
+
+def test_a_window_beside_the_head_is_cut_off_though_plates_below_it_are_round():
+    """The head box runs on into a panel beside the head and down past the chin over a table's
+    plates: the side as a whole is not mostly straight, yet beside the head (the face's head's
+    rows) it is, and the panel goes (check half, shot 21: B's head crop held the back wall and
+    she was not named).  Judged on the whole side only, the box kept the panel."""
+    head = Box("head", (270.0, 55.0, 462.0, 255.0), 1.0)
+    drawn = _drawn("panel over plates")
+    cut = _off_panels(head, [FACE], drawn, 1.0)
+    assert 380 <= cut.rect[2] <= 395
+    from anim2lora.people.ink import _ink_in, _ruled
+    assert not _ruled(_ink_in(drawn, (cut.rect[2], 55.0, 462.0, 255.0)), H)   # the whole side is not straight

@@ -218,6 +218,17 @@ def test_a_shoulder_bump_under_a_faces_chin_is_no_second_head():
     assert beside.overlap and beside.n == 2
 
 
+def test_a_small_face_inside_a_head_box_is_a_mark_on_that_head():
+    """A loop of long hair beside the chin closed round two specks, found as a face a quarter as
+    wide as the head box it lies in: a mark on that head, one character (scout half, shot 25: B
+    became an overlap).  A face behind that head would be hidden by it, and one in front would be
+    about as wide as the head."""
+    top = [person(391, 36, 512, 132), head(417, 36, 489, 105)]
+    c = count(top + [head(463, 93, 477, 116, "face")], W, H, RULES, has_faces=True)
+    assert not c.overlap and c.n == 1 and labels(c) == [CHARACTER]
+    assert c.boxes[0].heads[0].kind == "head"
+
+
 def test_a_bump_of_spiky_hair_over_a_close_ups_face_is_that_face_s_hair():
     """A close-up's spiky hair rises high over its face; a bump on one side of it, within the
     head the face implies and reaching down into the face, is its hair (check half, shot 12).

@@ -140,7 +140,12 @@ LID, DENT_SHARE, DENT_WIDTH = 0.25, (0.05, 0.25), 0.25
 # it (HAIR_SIDE of the head's width) is looked at: drawn in straight lines (RULED, as a prop's),
 # it is the panel, and the head box ends where the hair does.  Hair or a second head there is
 # drawn in curves and stays in the box.  A narrower run-on is left as it is: the rules take no
-# second head from it, and the head crop the characters are named by keeps what it held
+# second head from it, and the head crop the characters are named by keeps what it held.  The
+# side is judged as a whole and, where that fails, in the rows of the face's head alone: a head
+# box run on into a panel often runs down past the chin too, over the shoulders and what stands
+# in front (a table's plates and cups, a prop's round edge), whose curves say nothing about what
+# stands beside the head (check half, shot 21: a back wall's lit panel beside B's head, plates
+# below it, the side 0.65 straight as a whole and wholly straight beside the head)
 HAIR_SIDE = 0.25
 # on a night set (masks.NIGHT) a dark coat and dark hair are as dark as the set: what differs from
 # the border's colours is a character's lit parts alone (face, collar, shirt, hands), a blob a
@@ -572,13 +577,20 @@ def _off_panels(box: Box, found: Sequence[Rect], drawn: np.ndarray, scale: float
     w = own[2] - own[0]
     left, right = own[0] - HAIR_SIDE * w, own[2] + HAIR_SIDE * w
     x0, y0, x1, y1 = head
-    if own[0] - x0 >= BESIDE[1] * w and _ruled(_ink_in(drawn, (x0, y0, left, y1)), drawn.shape[0]):
+    if own[0] - x0 >= BESIDE[1] * w and _panel((x0, y0, left, y1), own, drawn):
         x0 = left
-    if x1 - own[2] >= BESIDE[1] * w and _ruled(_ink_in(drawn, (right, y0, x1, y1)), drawn.shape[0]):
+    if x1 - own[2] >= BESIDE[1] * w and _panel((right, y0, x1, y1), own, drawn):
         x1 = right
     if (x0, x1) == (head[0], head[2]):
         return box
     return Box(box.kind, (x0 / scale, box.rect[1], x1 / scale, box.rect[3]), box.score)
+
+
+def _panel(side: Rect, own: Rect, drawn: np.ndarray) -> bool:
+    """Whether the part ``side`` of a head box beside the head ``own`` (working pixels) is drawn
+    in straight lines, as a whole or in ``own``'s rows (see HAIR_SIDE)."""
+    beside = (side[0], max(side[1], own[1]), side[2], min(side[3], own[3]))
+    return any(_ruled(_ink_in(drawn, r), drawn.shape[0]) for r in (side, beside))
 
 
 def _ink_in(mask: np.ndarray, rect: Rect) -> np.ndarray:

@@ -20,7 +20,7 @@ from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked
 
 # bump when a change alters how cached boxes are judged: a counted set's id covers it, so two
 # rule versions never share one id (the boxes' cache is keyed by the detector alone and stays)
-COUNTING = "counting-12"
+COUNTING = "counting-13"
 CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL = "character", "fragment", "text", "background", "overlap", "small"
 LABELS = (CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL)
 CLOSE_UP, MEDIUM, FULL = "close-up", "medium", "full"
@@ -84,6 +84,14 @@ FIGURE_ALIKE, FIGURE_WIDE = 0.1, 0.4
 # than a seated figure's and hidden by that shoulder; two people's heads stand at about one
 # height, side by side or one behind the other (an overlap's heads start above each other's chin)
 CHEST_FACE = 0.8
+# a "face" whose middle lies inside a head outline's box and whose head would be under HEAD_MARK
+# of that box's width is a mark on that head (a loop closed by a strand of long hair beside the
+# chin, the gap between a cheek and the hair): a face behind the head would be hidden by it, one
+# in front would be nearer and about as wide.  Two heads whose hair fused into one outline box
+# leave each face's head half that box or more, and room for the other head beside it (BESIDE):
+# those faces stay (scout half, shot 25: a loop of long hair beside B's chin, a head a quarter
+# as wide as her hair's, made her an overlap; check half, shot 7: two fused heads, 0.43-0.47)
+HEAD_MARK = 0.4
 # an outline bump whose columns lie this much within the head a face implies and whose box
 # reaches down into the face is that face's hair however high it rises (spiky hair in a
 # close-up): someone's head behind would stand beside it or show only above the hair, not in it
@@ -316,7 +324,8 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
     # a shoulder or an elbow
     heads = [h for h in heads if not _prop_top(h, person)]
     whole = [h for h in heads if h.kind == "face" or not set(cut_edges(h.rect, width, height, margin)) - {"top"}]
-    whole = [h for h in whole if not any(_on_chest(h, o) and not _same_head(h, o) for o in whole if o is not h)]
+    whole = [h for h in whole
+             if not any((_on_chest(h, o) or _on_head(h, o)) and not _same_head(h, o) for o in whole if o is not h)]
     if has_heads and not whole:
         why = "its head is cut by the frame edge" if heads else "no head"
         return Judged(person, FRAGMENT, why)
@@ -424,6 +433,15 @@ def _on_chest(face: Box, head: Box) -> bool:
     cx = (face.rect[0] + face.rect[2]) / 2
     return (face.rect[1] >= above[3] and reach[0] <= cx <= reach[1]
             and own[2] - own[0] < CHEST_FACE * (above[2] - above[0]))
+
+
+def _on_head(face: Box, head: Box) -> bool:
+    """Whether ``face`` is a mark on the head outline ``head`` (HEAD_MARK): its middle in the
+    outline's box, its head too small for a head of its own there, no room for one beside it."""
+    if face.kind != "face" or head.kind != "head" or not _middle_in(face.rect, head.rect):
+        return False
+    own = head_of(face)
+    return own[2] - own[0] < HEAD_MARK * head.width and not _head_beside(face, head)
 
 
 def _hair_in(outline: Box, face: Box) -> bool:
