@@ -88,6 +88,21 @@ coloured 0.922, false A+B 0):
     holdout  line       125  0.832 -> 0.928   false A+B 0 -> 0
     holdout  colour      90  0.922 -> 0.922   false A+B 0 -> 0
 
+Issue 15's tenth round (five branches fixed on the check, probe and scout halves,
+docs/benchmarks.md), 25e4dbc -> 04c4719; the holdout run once at the end, both commits side by
+side; trial is a fresh half no rule was fitted on:
+
+    tune     line       133  1.000 -> 1.000   false A+B 0 -> 0
+    tune     colour      97  0.979 -> 0.979   false A+B 0 -> 0
+    check    line       120  0.983 -> 0.983   false A+B 0 -> 0
+    check    colour      92  0.957 -> 0.989   false A+B 0 -> 0
+    probe    line       123  0.959 -> 0.967   false A+B 0 -> 0
+    probe    colour      88  0.943 -> 1.000   false A+B 0 -> 0
+    trial    line       117  0.880 -> 0.880   false A+B 0 -> 0
+    trial    colour      91  0.868 -> 0.923   false A+B 0 -> 0
+    holdout  line       125  0.840 -> 0.928   false A+B 0 -> 0
+    holdout  colour      90  0.922 -> 0.944   false A+B 0 -> 0
+
 (worst: the lowest share right of any framing or background kind.  Coloured, nobody was named at
 all: about 0.20 is the share of frames whose truth is no group.)
 """
