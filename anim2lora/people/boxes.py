@@ -47,6 +47,11 @@ def intersection(a: Rect, b: Rect) -> float:
     return area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
 
 
+def union(rects: Sequence[Rect]) -> Rect:
+    """The smallest box holding all of ``rects``."""
+    return (min(r[0] for r in rects), min(r[1] for r in rects), max(r[2] for r in rects), max(r[3] for r in rects))
+
+
 def cover(a: Rect, b: Rect) -> float:
     """How much of the smaller box the two share: 1 when one holds the other."""
     small = min(area(a), area(b))

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..image.masks import (LINE_WIDTH, background_colours, dark_ink, foreground, lines_in_the_dark, night, outlines,
                            soft_light, without_broken_lines, without_scenery_lines)
-from .boxes import Box, Rect, area, cover, cut_edges, inside_share, intersection
+from .boxes import Box, Rect, area, cover, cut_edges, inside_share, intersection, union
 from .ledge import behind_ledges, level_edges
 from .rules import BACK_REACH, BESIDE, BODY_WIDTH, CHEST_FACE, FACE_IN_HEAD, HEAD_INSIDE, Rules, head_of, shoulders
 
@@ -622,7 +622,7 @@ def _widened_by_blobs(by_outline: Sequence[Box], blobs: Sequence[Box]) -> List[B
         for blob, own in lit:
             held = [h for h in own if any(cover(o.rect, h) >= NIGHT_HEAD for o in figure[1:])]
             if held:
-                body, shared = _hull(body, blob), shared + held
+                body, shared = union((body, blob)), shared + held
         if any(_heads_side_by_side(a, b) for k, a in enumerate(shared) for b in shared[k + 1:]):
             heads = [Box("head", h, figure[0].score) for h in shared]
         out += [Box(figure[0].kind, body, figure[0].score)] + heads
@@ -634,11 +634,6 @@ def _heads_side_by_side(a: Rect, b: Rect) -> bool:
     the other's middle, and each one's middle row lies in the other's rows."""
     return (not a[0] <= (b[0] + b[2]) / 2 <= a[2] and not b[0] <= (a[0] + a[2]) / 2 <= b[2]
             and a[1] <= (b[1] + b[3]) / 2 <= a[3] and b[1] <= (a[1] + a[3]) / 2 <= b[3])
-
-
-def _hull(a: Rect, b: Rect) -> Rect:
-    """The smallest box holding both ``a`` and ``b``."""
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _own_outlines(boxes: List[Box], by_outline: Sequence[Box], height: int) -> List[Box]:

@@ -16,7 +16,7 @@ heads wide, to the frame edge or to ``body_heads`` heads, whichever comes first.
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
 
-from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked
+from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked, union
 
 # bump when a change alters how cached boxes are judged: a counted set's id covers it, so two
 # rule versions never share one id (the boxes' cache is keyed by the detector alone and stays)
@@ -202,7 +202,7 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
     whole = [j for j in judged if j.label == CHARACTER and j.uncut and j.head]
     loose = [f for f in _loose(heads, held) if not any(_in_figure(f.rect, j) for j in whole)]
     for group in _stacks(loose):
-        body = Box("person", _union([_body_below(f, width, height, rules) for f in group]), group[0].score)
+        body = Box("person", union([_body_below(f, width, height, rules) for f in group]), group[0].score)
         j = _judge(body, group, width, height, margin, rules, text, True, has_faces)
         j.found_by_face, j.uncut = True, False
         judged.append(j)
@@ -248,10 +248,6 @@ def _stacks(faces: List[Box]) -> List[List[Box]]:
         else:
             home.append(f)
     return groups
-
-
-def _union(rects: Sequence[Rect]) -> Rect:
-    return (min(r[0] for r in rects), min(r[1] for r in rects), max(r[2] for r in rects), max(r[3] for r in rects))
 
 
 def _near(a: Rect, b: Rect) -> bool:
