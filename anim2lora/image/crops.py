@@ -6,10 +6,16 @@ from typing import Tuple
 import numpy as np
 
 
+def grown_rect(r, pad_x: float, pad_y: float) -> Tuple[int, int, int, int]:
+    """``r`` grown by the pads, in whole pixels, running past the picture's edges where it does."""
+    return (int(np.floor(r[0] - pad_x)), int(np.floor(r[1] - pad_y)),
+            int(np.ceil(r[2] + pad_x)), int(np.ceil(r[3] + pad_y)))
+
+
 def pad_rect(r, pad_x: float, pad_y: float, w: int, h: int) -> Tuple[int, int, int, int]:
     """``r`` grown by the pads, in whole pixels, clipped to a ``w`` x ``h`` image."""
-    return (max(0, int(r[0] - pad_x)), max(0, int(r[1] - pad_y)),
-            min(w, int(np.ceil(r[2] + pad_x))), min(h, int(np.ceil(r[3] + pad_y))))
+    x0, y0, x1, y1 = grown_rect(r, pad_x, pad_y)
+    return max(0, x0), max(0, y0), min(w, x1), min(h, y1)
 
 
 def padded_crop(bgr: np.ndarray, rect, pad: float) -> np.ndarray:

@@ -333,6 +333,17 @@ def _rims(contours, tree, mark: int) -> List[Tuple[int, int, int, int]]:
     return found if len(found) >= 2 else []
 
 
+def _run_within(top: np.ndarray, col: int, level: float, stop: Tuple[int, int] = (-1, -1)) -> Tuple[int, int]:
+    """(first, last) column of the run round ``col`` of a top outline (row of the topmost ink per
+    column, larger = lower) that stays at ``level`` or above, not entering the columns ``stop``."""
+    lo = hi = col
+    while lo > 0 and top[lo - 1] <= level and not stop[0] <= lo - 1 <= stop[1]:
+        lo -= 1
+    while hi < len(top) - 1 and top[hi + 1] <= level and not stop[0] <= hi + 1 <= stop[1]:
+        hi += 1
+    return lo, hi
+
+
 def _bumps(top: np.ndarray, min_rise: float, min_width: float) -> List[Tuple[int, int, int]]:
     """Head candidates on a top outline (row of the topmost ink per column, larger = lower):
     (start, end, peak column) of every run that rises ``min_rise`` above the outline on both
@@ -343,12 +354,7 @@ def _bumps(top: np.ndarray, min_rise: float, min_width: float) -> List[Tuple[int
     for peak in np.argsort(top, kind="stable"):
         if taken[peak] or not np.isfinite(top[peak]):
             continue
-        level = top[peak] + min_rise
-        lo = hi = peak
-        while lo > 0 and top[lo - 1] <= level:
-            lo -= 1
-        while hi < n - 1 and top[hi + 1] <= level:
-            hi += 1
+        lo, hi = _run_within(top, peak, top[peak] + min_rise)
         # a run reaching a higher peak's run is that peak's shoulder, not a head of its own
         shoulder = taken[lo:hi + 1].any()
         taken[lo:hi + 1] = True
@@ -373,8 +379,9 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     sh, sw = small.shape[:2]
     colours = background_colours(small, edges=2)
     fg = foreground(small, colours)
-    strokes = dark_ink(small, colours) | lines_in_the_dark(small)
-    for mask in (fg, strokes):
+    ink = dark_ink(small, colours)
+    strokes = ink | lines_in_the_dark(small)
+    for mask in (fg, ink, strokes):
         _blank(mask, ignore, scale)
     found_faces = faces(strokes, sh)
     ledges = level_edges(small)     # a table's, a counter's top edge (see ledge)
@@ -398,12 +405,12 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         # art over busy scenery, or grey room lines joined to the figure): their dark outlines
         # do, where they show a head, mended by their dark ink (see INKED_HEAD)
         if _standing_head(by_outline, w, h):
-            inked = _inked(small, colours, drawn, ignore, scale, r)
+            inked = _inked(ink, drawn, scale, r)
             boxes = _closed_by_ink(by_outline, _behind(inked, ledges, lines, scale, w, h), w, h)
         elif not _standing_head(boxes, w, h):
             # no outline head at all (a head's outline broken on a painted wall): the dark ink
             # alone still closes a figure seated behind a table, whose ink the table's edge ends
-            inked = _inked(small, colours, drawn, ignore, scale, r)
+            inked = _inked(ink, drawn, scale, r)
             boxes = _closed_by_ink([], _seated(inked, _behind(inked, ledges, lines, scale, w, h)), w, h) or boxes
     elif night(small) and _standing_head(by_outline, w, h):
         # a night set: the outlines find the figures, the lit parts widen them (see NIGHT_HEAD)
@@ -428,12 +435,9 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     return boxes
 
 
-def _inked(small: np.ndarray, colours: np.ndarray, drawn: np.ndarray, ignore: Sequence[Rect], scale: float,
-           r: int) -> List[Box]:
-    """Figures (as ``_figures`` finds them) of the frame's outlines together with its dark ink
-    (see INKED_HEAD).  ``drawn``: the outlines; ``colours``: the border's background colours."""
-    ink = dark_ink(small, colours)
-    _blank(ink, ignore, scale)
+def _inked(ink: np.ndarray, drawn: np.ndarray, scale: float, r: int) -> List[Box]:
+    """Figures (as ``_figures`` finds them) of the frame's outlines ``drawn`` together with its
+    dark ink ``ink`` (see INKED_HEAD)."""
     inked = without_scenery_lines(ink | drawn)
     return _figures(inked, drawn, r, scale)[0]
 
@@ -464,10 +468,13 @@ def _closed_by_ink(by_outline: List[Box], inked: Sequence[Box], width: int, heig
     tie the outline closed under a head it did not), are left out."""
     figures = _grouped(by_outline)
     heads = [h.rect for f in figures for h in f[1:]]
-    for body, head in _figures_with_heads(inked, width, height):
+    for own in _grouped(inked):
+        head = _top_head(own, 0, width, height) if own[0].kind == "person" else None
+        if head is None:
+            continue
+        body = own[0].rect
         inside = [f for f in figures if inside_share(f[0].rect, body) >= OUTLINE_INSIDE]
         headed = [f for f in inside if _zone_head(f, body, width, height)]
-        own = next(g for g in _grouped(inked) if g[0].rect == body)
         if headed:
             held = _top_head(headed[0], 0, width, height)
             if len(headed) > 1 or not _atop(held, head):
@@ -666,13 +673,7 @@ def _own_outlines(boxes: List[Box], by_outline: Sequence[Box], height: int) -> L
 
 def _figures_with_all_heads(boxes: Sequence[Box]) -> List[Tuple[Rect, List[Rect]]]:
     """(person box, its head boxes) of each person box of ``boxes`` (heads follow their person)."""
-    out: List[Tuple[Rect, List[Rect]]] = []
-    for b in boxes:
-        if b.kind == "person":
-            out.append((b.rect, []))
-        elif b.kind == "head" and out:
-            out[-1][1].append(b.rect)
-    return out
+    return [(g[0].rect, [b.rect for b in g[1:] if b.kind == "head"]) for g in _grouped(boxes) if g[0].kind == "person"]
 
 
 def _last_person(boxes: Sequence[Box]):
@@ -1092,12 +1093,7 @@ def _crests(bumps, crowned, top: np.ndarray, solid: np.ndarray, frame_h: int):
             c = int(side[np.argmin(top[side])])
             if top[c] - top[peak] > CREST * rise:
                 continue
-            level = top[peak] + rise
-            clo = chi = c
-            while clo > 0 and top[clo - 1] <= level and not lo <= clo - 1 <= hi:
-                clo -= 1
-            while chi < n - 1 and top[chi + 1] <= level and not lo <= chi + 1 <= hi:
-                chi += 1
+            clo, chi = _run_within(top, c, top[peak] + rise, (lo, hi))
             if clo <= hi and chi >= lo:
                 continue               # no dip under the bump's depth between them: one crown
             width = chi - clo + 1

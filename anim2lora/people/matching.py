@@ -14,7 +14,7 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import BadInputError
-from ..image.crops import padded_crop
+from ..image.crops import grown_rect, padded_crop
 from .boxes import Rect
 from .detectors import Detector
 from .identity import raised
@@ -115,10 +115,8 @@ def head_crop(bgr: np.ndarray, head) -> np.ndarray:
     import cv2
 
     h, w = bgr.shape[:2]
-    pad_x, pad_y = (head[2] - head[0]) * HEAD_PAD, (head[3] - head[1]) * HEAD_PAD
-    x0, y0 = int(np.floor(head[0] - pad_x)), int(np.floor(head[1] - pad_y))
-    x1, y1 = int(np.ceil(head[2] + pad_x)), int(np.ceil(head[3] + pad_y))
-    crop = np.ascontiguousarray(bgr[max(0, y0):min(h, y1), max(0, x0):min(w, x1)])
+    crop = padded_crop(bgr, head, HEAD_PAD)
+    x0, y0, x1, y1 = grown_rect(head, (head[2] - head[0]) * HEAD_PAD, (head[3] - head[1]) * HEAD_PAD)
     beyond = (max(0, -y0), max(0, y1 - h), max(0, -x0), max(0, x1 - w))      # top, bottom, left, right
     cut = head[0] < 1 or head[1] < 1 or head[2] > w - 1 or head[3] > h - 1      # the head itself runs off
     if not cut or not any(beyond) or not crop.size:
