@@ -22,7 +22,7 @@ from .anime import FEET, Pose, reach
 from .grading import separated
 from .plates import KINDS as BACKGROUNDS, LIGHTS, Light
 
-HALVES = ("tune", "holdout", "check", "probe", "trial", "scout")
+HALVES = ("tune", "holdout", "check", "probe", "trial", "scout", "sweep")
 SHOT_KINDS = ("solo_a", "solo_b", "both", "over_shoulder", "extra", "stranger", "overlap", "fragment", "text",
               "pan", "empty")
 SHOTS = ("close-up", "bust", "medium", "cowboy", "full")
