@@ -927,6 +927,74 @@ def test_a_face_whose_outline_broke_beside_a_face_with_no_body_makes_an_overlap_
     assert held == []
 
 
+def test_a_second_pair_of_eyes_beside_a_face_alone_makes_an_overlap_only():
+    """A rendered set: no body stands out, so a face alone stands for its character.  The one
+    beside it has its face outline broken into dashes wider than the mending closes (a thin jaw
+    line, long hair's strands run into it), only its irises left solid: the pair was named as the
+    one face's character (probe half, line art, shot 30: A named B).  Two irises beside the face,
+    at its eyes' rows, as big as its eyes and as far apart, are a second face, so near that their
+    shoulders fuse: an overlap.  A pair far off (lower, or smaller: buttons, a far figure's eyes)
+    is left alone, and so is a face a body holds (no character is ever added from them)."""
+    import cv2
+
+    from anim2lora.people.ink import _mended_beside, faces
+
+    def face(m, cx, cy, broken):
+        for a in range(0, 360, 30):                      # dashes wider apart than the mending closes
+            cv2.ellipse(m, (cx, cy), (40, 30), 0, a, a + (10 if broken else 30), 255, 2)
+        for dx in (-14, 14):
+            cv2.circle(m, (cx + dx, cy - 6), 5, 255, -1)
+
+    strokes = np.zeros((H, W), np.uint8)
+    face(strokes, 380, 110, False)
+    face(strokes, 290, 112, True)
+    found = faces(strokes, H)
+    assert len(found) == 1 and found[0][0] > 330
+    near = _mended_beside(strokes, [], found, 1.0)
+    assert len(near) == 1 and 250 <= (near[0][0] + near[0][2]) / 2 <= 330
+    assert _mended_beside(strokes, [person(300, 60, 440, 360)], found, 1.0) == []
+    for cx, cy, r in ((290, 200, 5), (290, 106, 2)):     # buttons under the face; specks in its rows
+        other = np.zeros((H, W), np.uint8)
+        face(other, 380, 110, False)
+        for dx in (-14, 14):
+            cv2.circle(other, (cx + dx, cy), r, 255, -1)
+        assert _mended_beside(other, [], faces(other, H), 1.0) == []
+
+
+def test_two_hair_colours_in_one_head_box_are_two_heads():
+    """Two heads side by side whose outlines fused into one head box, one face found in it (the
+    other's eyes closed): taken for that face's head with long hair beside it, the pair was named
+    as one character (sweep half, colour, shot 19: B's purple hair round her face, A's orange hair
+    beside it).  The hair over the face and the top of the far side differ in hue: the far side is
+    a head of its own, and the box two heads, an overlap.  One head's hair in one colour, however
+    wide it falls, stays one character; a face found in it off its middle changes nothing."""
+    import cv2
+
+    from anim2lora.demo.real_scenes import frame
+    from anim2lora.demo.real_shots import real_set
+    from anim2lora.people.ink import two_hair_masses
+
+    def pair(far):
+        img = np.full((H, W, 3), 40, np.uint8)
+        cv2.rectangle(img, (185, 35), (270, 200), (150, 40, 110), -1)      # purple hair, long
+        cv2.ellipse(img, (328, 100), (52, 62), 0, 0, 360, far, -1)          # the hair beside it
+        cv2.rectangle(img, (215, 85), (262, 128), (170, 190, 235), -1)     # the face in the purple hair
+        return img
+
+    body, box, face = person(100, 30, 420, 360), head(182, 31, 383, 195), head(217, 83, 262, 128, "face")
+    split = two_hair_masses(pair((40, 110, 220)), [body, box, face])
+    assert sorted(b.kind for b in split) == ["face", "head", "head", "person"]
+    judged = count(split, W, H, RULES, (), True, True)
+    assert judged.overlap and labels(judged) == [OVERLAP]
+    same = two_hair_masses(pair((150, 40, 110)), [body, box, face])
+    assert same == [body, box, face] and count(same, W, H, RULES, (), True, True).n == 1
+    # the frame itself, as drawn (the boxes found on it after encoding)
+    rgb, _ = frame(real_set("sweep")[19], 1, "colour", W, H)
+    found = [body, box, Box("face", (217.3, 83.3, 262.0, 128.0), 0.76)]
+    drawn = two_hair_masses(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), found)
+    assert count(drawn, W, H, RULES, (), True, True).overlap
+
+
 def test_a_lit_panel_beside_a_head_is_no_second_heads_hair():
     """A lit window's frame drawn beside a head at about its height on a night set joins the head's
     outline: the shared run then ran down the panel (a head box twice the head's width, the head

@@ -17,12 +17,12 @@ from ..errors import BadInputError, MissingModelError
 from ..hub import fetch
 from ..runtime import Loaded, resolve_device
 from .boxes import Box, Rect
-from .ink import detect_ink
+from .ink import detect_ink, two_hair_masses
 from .yolo import SCORE_FLOOR
 
 DETECTOR_NAMES = ("auto", "ink", "onnx")
 MODELS_FOLDER = "anime_detect"      # under ComfyUI's models/
-INK_VERSION = "ink-40"             # bump when a change alters what the ink detector finds
+INK_VERSION = "ink-45"             # bump when a change alters what the ink detector finds
 # AnimeFace faces kept from this likelihood up: on the realistic set's tune half (coloured, one
 # frame a shot) 0.6 kept 10 of its 58 heads and no false face, 0.5 found 14 with one false
 FACE_LIKELIHOOD = 0.6
@@ -92,14 +92,15 @@ class InkDetector(Detector):
 
     def detect(self, bgr, ignore=()):
         if self.faces is None or min(bgr.shape[:2]) < 16:
-            return detect_ink(bgr, ignore)
+            return two_hair_masses(bgr, detect_ink(bgr, ignore))
         # the face search costs several times the ink's and runs in its library outside Python's
         # lock: started first on a thread of its own, it searches while the ink is traced
         searching = _face_thread().submit(self.faces.faces, bgr)
         found = detect_ink(bgr, ignore)
         found += [f for f in searching.result()
                   if f.score >= FACE_LIKELIHOOD and not any(_inside(f.rect, r) for r in ignore)]
-        return found
+        # every face found, by either search, is there to tell a head box's two hair masses apart
+        return two_hair_masses(bgr, found)
 
 
 _face_pool: list = []

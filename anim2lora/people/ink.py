@@ -14,7 +14,7 @@ from typing import List, Sequence, Tuple
 import numpy as np
 
 from ..image.masks import (LINE_WIDTH, background_colours, dark_ink, foreground, lines_in_the_dark, night, outlines,
-                           soft_light, without_broken_lines, without_scenery_lines)
+                           soft_light, unlike, without_broken_lines, without_scenery_lines)
 from .boxes import Box, Rect, area, cover, cut_edges, inside_share, intersection, union
 from .ledge import behind_ledges, level_edges
 from .rules import BACK_REACH, BESIDE, BODY_WIDTH, CHEST_FACE, FACE_IN_HEAD, HEAD_INSIDE, Rules, head_of, shoulders
@@ -104,6 +104,17 @@ OUTLINE_INSIDE = 0.9       # an outline figure this much inside a flat blob is (
 # counts), and mending every head (check half, line art) shifted what the namer learns from the
 # whole clip enough to name a stranger as a main character (3 false A+B)
 MEND = 3
+# a face alone on a busy set (no body stands out round it) with a second pair of eyes beside it, at
+# its eyes' rows, each of them about as big as its own eyes (within EYES_LIKE either way) and as
+# far apart, has a second face beside it: two characters at one distance from the camera draw
+# their eyes alike.  Its outline broke into dashes wider than MEND (a thin jaw line, long hair's
+# strands running into it) and closes no area, while the irises survive the tracing as solid
+# marks (EYE_SOLID of their box filled; a dash or a strand is thin).  As for the mended faces
+# beside a face (_mended_beside), such a face is added only where it makes the pair an overlap:
+# the frame leaves the set, and no character is ever named from it (probe half, line art, shot
+# 30: B's face beside A's open to the background, her irises 11x15 and 12x16 pixels against A's
+# 12x14 and 8x14, 40 apart against 31; A was named B)
+EYES_LIKE, EYE_SOLID = 1.5, 0.5
 # a cel character's outline is a line only where the fills on both of its sides are lighter: along
 # a dark coat or dark hair against a lighter wall it is the edge of the dark fill, and the outlines
 # alone leave the body open (a painted or rendered set, where no flat border colour sets the
@@ -159,6 +170,21 @@ HAIR_SIDE = 0.25
 NIGHT_HEAD = 0.5
 LOOP_ASPECT = 2.0          # an empty loop of outline this many times wider than tall is scenery (a cloud,
                            # a sign, a window's pane): a body's panels (sleeves, legs, a coat) are upright
+# two heads side by side whose outlines fused into one head box, only one face found in it (the
+# other turned away, its eyes closed, or hidden by the hair of the one in front): the rules take
+# the box for that face's head with long hair beside it, and the pair is named as one character.
+# Where the box runs on past the head the face implies by room for another head (the rules'
+# BESIDE[1]), the hair over the face (the box's columns above the face) and the top of what
+# stands on the far side (past that head's hair, HAIR_SIDE, down to its crown) are compared: two
+# characters' hair differs in hue (Lab a*b* medians HAIR_APART or more apart), while one head's
+# hair, however long or tied, is one colour (its clip or ribbon is small beside its mass).  Each
+# region must be at least HAIR_FILL filled by neither the background's colours nor ink: a few
+# fringe pixels, or the corner of a lamp's glow, say nothing.  The far side then stands as a head
+# of its own, and the rules make the box an overlap.  Line art fills hair with paper's white and
+# never splits (sweep half, colour, shot 19: B's purple hair and the face in it, A's orange hair
+# beside it with closed eyes; 46 apart.  A's spiky hair round a face box found on one eye, 3;
+# the hue of a fused pair's tie and collar, 21)
+HAIR_APART, HAIR_FILL = 30.0, 0.25
 
 
 def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
@@ -271,6 +297,11 @@ def _depth(tree: np.ndarray, i: int) -> int:
 
 def _eyes(contours, tree, hole: int, y: int, w: int, h: int, area: float) -> bool:
     """Two small ink marks in the hole, side by side, above its lowest quarter."""
+    return bool(_eye_pairs(contours, tree, hole, y, w, h, area))
+
+
+def _eye_pairs(contours, tree, hole: int, y: int, w: int, h: int, area: float):
+    """The pairs of boxes (x, y, w, h) of ``_eyes``' marks that stand side by side."""
     import cv2
 
     marks = []
@@ -278,9 +309,14 @@ def _eyes(contours, tree, hole: int, y: int, w: int, h: int, area: float) -> boo
     while child >= 0:
         for bx, by, bw, bh in _rims(contours, tree, child) or [cv2.boundingRect(contours[child])]:
             if bw * bh <= EYE_SHARE * area and by + bh / 2 - y <= 0.75 * h and max(bw, bh) >= EYE_SPAN * w:
-                marks.append((bx + bw / 2, by + bh / 2))
+                marks.append((bx, by, bw, bh))
         child = tree[child][0]
-    return any(_side_by_side(a, b, w, h) for i, a in enumerate(marks) for b in marks[i + 1:])
+    return [(a, b) for i, a in enumerate(marks) for b in marks[i + 1:]
+            if _side_by_side(_middle(a), _middle(b), w, h)]
+
+
+def _middle(mark: Tuple[int, int, int, int]) -> Tuple[float, float]:
+    return mark[0] + mark[2] / 2, mark[1] + mark[3] / 2
 
 
 def _side_by_side(a: Tuple[float, float], b: Tuple[float, float], w: int, h: int) -> bool:
@@ -555,8 +591,9 @@ def _mended_beside(strokes: np.ndarray, boxes: Sequence[Box], found: Sequence[Re
     fuse (the rules' overlap).  On a rendered or painted set no body stands out, and a face
     alone stands for its character; one standing half behind it whose face outline and glasses'
     rims broke into dashes was not found, and the pair was named as the one face's character.
-    Only a face that makes the pair an overlap is added: the frame leaves the set, and no second
-    character is ever named from a mended face.  ``on_mended``: as for _mended_faces."""
+    Where the mending closes no such face, a second pair of eyes beside the face tells one
+    (EYES_LIKE).  Only a face that makes the pair an overlap is added: the frame leaves the set,
+    and no second character is ever named from a mended face.  ``on_mended``: as for _mended_faces."""
     bodies = [tuple(v * scale for v in b.rect) for b in boxes if b.kind == "person"]
     loose = [f for f in found if not any(inside_share(f, b) >= HEAD_INSIDE for b in bodies)]
     if not loose:
@@ -566,8 +603,80 @@ def _mended_beside(strokes: np.ndarray, boxes: Sequence[Box], found: Sequence[Re
     def span(f: Rect) -> Rect:
         return shoulders(head_of(Box("face", f)))
 
-    return [f for f in (on_mended or _mended_search(strokes))() if not any(cover(f, g) > 0 for g in found)
+    beside = [f for f in (on_mended or _mended_search(strokes))() if not any(cover(f, g) > 0 for g in found)
+              and any(_beside(f, g) and cover(span(f), span(g)) > fused for g in loose)]
+    if beside:
+        return beside
+    return [f for f in _eyes_beside(strokes, loose) if not any(cover(f, g) > 0 for g in found)
             and any(_beside(f, g) and cover(span(f), span(g)) > fused for g in loose)]
+
+
+def _eyes_beside(strokes: np.ndarray, faces_: Sequence[Rect]) -> List[Rect]:
+    """Faces (working pixels) told by a second pair of eyes beside a face of ``faces_`` alone
+    (see EYES_LIKE): that face's box moved and scaled onto them."""
+    import cv2
+
+    contours, tree = cv2.findContours(strokes, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+    if tree is None:
+        return []
+    tree = tree[0]
+    # solid marks: an iris is a filled ellipse, a broken line's dash or a strand is thin
+    marks = [cv2.boundingRect(c) for i, c in enumerate(contours) if _depth(tree, i) == 0
+             and cv2.contourArea(c) >= EYE_SOLID * np.prod(cv2.boundingRect(c)[2:])]
+    out = []
+    for i, c in enumerate(contours):
+        x, y, w, h = cv2.boundingRect(c)
+        if (float(x), float(y), float(x + w), float(y + h)) not in faces_ or _depth(tree, i) % 2 == 0:
+            continue
+        pairs = _eye_pairs(contours, tree, i, y, w, h, cv2.contourArea(c))
+        if not pairs:
+            continue
+        # its eyes: the largest pair of marks (brows' and lashes' specks pair up too)
+        eyes = max(pairs, key=lambda p: sum(m[2] * m[3] for m in p))
+        like = _like_pairs(eyes, marks, (x, y, w, h))
+        if like:
+            best = min(like, key=lambda p: _unlike(eyes, p))
+            out.append(_face_on(eyes, best, (x, y, w, h)))
+    return out
+
+
+def _unlike(pair, other) -> float:
+    """How far the pair of marks ``other`` is from looking like ``pair``: the largest ratio (as a
+    log) of their sizes and of their spans apart."""
+    def span(p) -> float:
+        return max(1.0, abs(_middle(p[0])[0] - _middle(p[1])[0]))
+    size = [np.log(max(1, o[k]) / max(1, m[k])) for m, o in zip(sorted(pair), sorted(other)) for k in (2, 3)]
+    return float(max(np.abs(size + [np.log(span(other) / span(pair))])))
+
+
+def _like_pairs(pair, marks, face: Tuple[int, int, int, int]):
+    """Pairs of ink ``marks`` (x, y, w, h) beside ``face`` (x, y, w, h) that stand as its eyes
+    ``pair`` do (EYES_LIKE): each mark about as big as theirs, in their rows, as far apart."""
+    x, y, w, h = face
+    size = np.mean([[m[2], m[3]] for m in pair], axis=0)
+    row = np.mean([_middle(m)[1] for m in pair])
+    apart = abs(_middle(pair[0])[0] - _middle(pair[1])[0])
+
+    def like(m) -> bool:
+        cx, cy = _middle(m)
+        return (all(1 / EYES_LIKE <= v / s <= EYES_LIKE for v, s in zip(m[2:], size))
+                and abs(cy - row) <= 0.25 * h and not x <= cx <= x + w)
+
+    near = [m for m in marks if like(m)]
+    return [(a, b) for i, a in enumerate(near) for b in near[i + 1:]
+            if abs(_middle(a)[1] - _middle(b)[1]) <= 0.25 * h
+            and 1 / EYES_LIKE <= abs(_middle(a)[0] - _middle(b)[0]) / max(apart, 1.0) <= EYES_LIKE
+            and (min(_middle(a)[0], _middle(b)[0]) > x + w or max(_middle(a)[0], _middle(b)[0]) < x)]
+
+
+def _face_on(pair, other, face: Tuple[int, int, int, int]) -> Rect:
+    """``face`` (x, y, w, h), whose eyes are ``pair``, moved and scaled onto the eyes ``other``."""
+    (ax, ay), (bx, by) = _middle(pair[0]), _middle(pair[1])
+    (cx, cy), (dx, dy) = _middle(other[0]), _middle(other[1])
+    k = abs(cx - dx) / max(abs(ax - bx), 1.0)
+    mx, my, nx, ny = (ax + bx) / 2, (ay + by) / 2, (cx + dx) / 2, (cy + dy) / 2
+    x, y, w, h = face
+    return (nx + k * (x - mx), ny + k * (y - my), nx + k * (x + w - mx), ny + k * (y + h - my))
 
 
 def _off_panels(box: Box, found: Sequence[Rect], drawn: np.ndarray, scale: float) -> Box:
@@ -1261,3 +1370,79 @@ def _merge_close(bumps, top: np.ndarray, valley: float):
                 continue
         merged.append((lo, hi, peak))
     return merged
+
+
+def two_hair_masses(bgr: np.ndarray, boxes: Sequence[Box]) -> List[Box]:
+    """``boxes`` (frame pixels; faces from any search among them) with every head box that holds
+    one face and two hair masses cut in two (see HAIR_APART): the face's side, and the far side
+    as a head of its own."""
+    faces_ = [b for b in boxes if b.kind == "face"]
+    if bgr.ndim != 3 or bgr.shape[2] != 3 or not faces_:
+        return list(boxes)          # grey: no hue to tell hair apart
+    out: List[Box] = []
+    lab, fill = None, None
+    for box in boxes:
+        held = [f for f in faces_ if inside_share(f.rect, box.rect) >= FACE_IN_HEAD] if box.kind == "head" else []
+        far = _far_side(box.rect, held[0]) if len(held) == 1 else None
+        if far is None:
+            out.append(box)
+            continue
+        if lab is None:
+            lab, fill = _hair_pixels(bgr)
+        near = _bangs(held[0], box.rect)
+        if not _two_palettes(lab, fill, near, far):
+            out.append(box)
+            continue
+        # the face's head keeps the box up to its hair's side; the far side is the head beside it
+        own = head_of(held[0])
+        side = HAIR_SIDE * (own[2] - own[0])
+        if far[0] > own[0]:
+            out += [Box("head", (box.rect[0], box.rect[1], own[2] + side, box.rect[3]), box.score),
+                    Box("head", (far[0], box.rect[1], box.rect[2], box.rect[3]), box.score)]
+        else:
+            out += [Box("head", (own[0] - side, box.rect[1], box.rect[2], box.rect[3]), box.score),
+                    Box("head", (box.rect[0], box.rect[1], far[2], box.rect[3]), box.score)]
+    return out
+
+
+def _far_side(head: Rect, face: Box):
+    """The part of a head box beside the head ``face`` implies, past its hair (HAIR_SIDE), down
+    to that head's crown (HAIR_SIDE of its height), on the side where the box runs on past that head by room for another
+    head (BESIDE[1]); None where it runs on less on both sides."""
+    own = head_of(face)
+    w = own[2] - own[0]
+    left, right = own[0] - head[0], head[2] - own[2]
+    if max(left, right) < BESIDE[1] * w:
+        return None
+    crown = own[1] + HAIR_SIDE * (own[3] - own[1])
+    if right >= left:
+        return (own[2] + HAIR_SIDE * w, head[1], head[2], crown)
+    return (head[0], head[1], own[0] - HAIR_SIDE * w, crown)
+
+
+def _bangs(face: Box, head: Rect) -> Rect:
+    """The hair over a face: the head box ``head`` above the face box, over the face's columns."""
+    return (face.rect[0], head[1], face.rect[2], face.rect[1])
+
+
+def _hair_pixels(bgr: np.ndarray):
+    """(Lab picture as floats, bool mask of the pixels that may be hair: unlike the frame's
+    border colours and not its dark ink lines)."""
+    import cv2
+
+    colours = background_colours(bgr, edges=2)
+    fill = unlike(bgr, colours) & (dark_ink(bgr, colours) == 0) & (lines_in_the_dark(bgr) == 0)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.float32), fill
+
+
+def _two_palettes(lab: np.ndarray, fill: np.ndarray, near: Rect, far: Rect) -> bool:
+    """Whether the fills in ``near`` and ``far`` (frame pixels) differ in hue (HAIR_APART), each
+    region at least HAIR_FILL filled."""
+    tones = []
+    for r in (near, far):
+        x0, y0, x1, y1 = (max(0, int(round(v))) for v in r)
+        hair = fill[y0:y1, x0:x1]
+        if not hair.size or hair.mean() < HAIR_FILL:
+            return False
+        tones.append(np.median(lab[y0:y1, x0:x1][hair][:, 1:], axis=0))
+    return float(np.linalg.norm(tones[0] - tones[1])) >= HAIR_APART
