@@ -20,7 +20,7 @@ from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked, uni
 
 # bump when a change alters how cached boxes are judged: a counted set's id covers it, so two
 # rule versions never share one id (the boxes' cache is keyed by the detector alone and stays)
-COUNTING = "counting-13"
+COUNTING = "counting-15"
 CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL = "character", "fragment", "text", "background", "overlap", "small"
 LABELS = (CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL)
 CLOSE_UP, MEDIUM, FULL = "close-up", "medium", "full"
@@ -139,6 +139,7 @@ class Judged:
     found_by_face: bool = False      # the body was taken from a face: no outline was found
     head: Optional[Rect] = None      # the whole head: every box found on it, hair included
     uncut: bool = False              # an outline the frame does not cut: the whole figure is in view
+    hair_guessed: bool = False       # the head was found by its face alone: its hair is head_of's guess
     cut_apart: bool = False          # a part of one outline cut between its heads: its side is a guess
     headless: bool = False           # a fragment standing like a figure beside a character (FIGURE_ALIKE)
 
@@ -159,6 +160,8 @@ class Judged:
             out["uncut"] = True
         if self.found_by_face:
             out["by_face"] = True
+        if self.hair_guessed:
+            out["hair_guessed"] = True
         return out
 
 
@@ -345,12 +348,13 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
         return Judged(person, OVERLAP, f"{len(distinct)} heads in one body box", distinct)
     if not distinct:
         return Judged(person, CHARACTER, "", distinct)
-    on_it = [head_of(h) for h in whole if h is distinct[0] or _same_head(h, distinct[0])]
-    head = (min(r[0] for r in on_it), min(r[1] for r in on_it), max(r[2] for r in on_it), max(r[3] for r in on_it))
+    boxes = [h for h in whole if h is distinct[0] or _same_head(h, distinct[0])]
+    head = union([head_of(h) for h in boxes])
     framed = framing(person.rect, head, height, rules)
     # the whole figure is in view when no edge cuts it, unless the outline holds little more than
     # the head: a head found on its own (its body's outline lost in a dark or painted background)
-    return Judged(person, CHARACTER, "", distinct, framed, head=head, uncut=not edges and framed != CLOSE_UP)
+    return Judged(person, CHARACTER, "", distinct, framed, head=head, uncut=not edges and framed != CLOSE_UP,
+                  hair_guessed=all(h.kind == "face" for h in boxes))
 
 
 def _prop_top(head: Box, person: Box) -> bool:
