@@ -92,6 +92,13 @@ CHEST_FACE = 0.8
 # those faces stay (scout half, shot 25: a loop of long hair beside B's chin, a head a quarter
 # as wide as her hair's, made her an overlap; check half, shot 7: two fused heads, 0.43-0.47)
 HEAD_MARK = 0.4
+# the mirror: an outline bump whose middle lies inside a face's box and that is under FACE_MARK of
+# the width of the head that face implies is a mark on that face (a lens of a pair of glasses,
+# an eye, closed into a loop of its own), not a head: a head behind the face would be hidden by
+# it, one in front would cover it.  Taken for a head, it made the character a box of a few
+# pixels round one lens and hid the face as that "head's" own (scout half, colour, shot 27: a
+# bump 22 px wide in B's face 154 px wide, her close-up left unknown at 0.72)
+FACE_MARK = HEAD_MARK
 # an outline bump whose columns lie this much within the head a face implies and whose box
 # reaches down into the face is that face's hair however high it rises (spiky hair in a
 # close-up): someone's head behind would stand beside it or show only above the hair, not in it
@@ -199,6 +206,7 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
     margin = EDGE_MARGIN * height
     # heads and faces passed their own model's threshold already; min_score is about bodies
     heads = [b for b in boxes if b.kind in ("head", "face") and not _on_text(b.rect, text)]
+    heads = [b for b in heads if not any(_in_face(b, f) for f in heads)]
     bodies = [b for b in boxes if b.kind == "person" and b.score >= rules.min_score]
     judged, held = [], []
     for person in sorted(bodies, key=lambda b: -b.area):
@@ -446,6 +454,15 @@ def _on_head(face: Box, head: Box) -> bool:
         return False
     own = head_of(face)
     return own[2] - own[0] < HEAD_MARK * head.width and not _head_beside(face, head)
+
+
+def _in_face(head: Box, face: Box) -> bool:
+    """Whether an outline bump ``head`` is a mark inside ``face`` (FACE_MARK): its middle in the
+    face's box and under FACE_MARK of the width of the head that face implies."""
+    if head.kind != "head" or face.kind != "face" or not _middle_in(head.rect, face.rect):
+        return False
+    own = head_of(face)
+    return head.width < FACE_MARK * (own[2] - own[0])
 
 
 def _hair_in(outline: Box, face: Box) -> bool:
