@@ -224,7 +224,7 @@ def _judged(frames: FrameSet, count_settings: Optional[CountSettings], progress:
     if count_settings is None and frames.stage == "count":
         return [_Judged(r["index"], "overlap" if r.get("overlap") else None,
                         [Seen(tuple(p["rect"]), tuple(p["head"]) if p.get("head") else None, bool(p.get("uncut")),
-                              bool(p.get("hair_guessed")), tuple(p["face"]) if p.get("face") else None)
+                              bool(p.get("hair_guessed")))
                          for p in r.get("people", ()) if p["label"] in (CHARACTER, OVERLAP)], _fused_in(r))
                 for r in frames.kept]
     counted, _ = count_frames(frames, count_settings or CountSettings(), progress, detector)

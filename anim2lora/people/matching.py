@@ -15,10 +15,10 @@ import numpy as np
 
 from ..errors import BadInputError
 from ..image.crops import grown_rect, padded_crop
-from .boxes import Box, Rect
+from .boxes import Rect
 from .detectors import Detector
 from .identity import raised
-from .rules import CHARACTER, HAIR_ABOVE, Judged, count, head_of
+from .rules import CHARACTER, HAIR_ABOVE, Judged, count
 from .settings import CountSettings
 
 CROP_PAD = 0.06           # share of the box added around a crop: the outline's own margin
@@ -80,15 +80,6 @@ OFF_CENTRE = 3.0
 # hair the taller view shows the hair the stills show (A's close-up came to 0.15 from A's stills,
 # 0.22 from B's).  0.1 left it at 0.16; rising 0.6 took in too much scene and drew no still nearer.
 HAIR_SIDE = 0.2
-# The same view of the face's head is compared where an outline head's box reaches past the
-# sides of the widest head its face allows (tallest_head of the head the face implies) by more
-# than PAST_HAIR of the face's width: hair frames a face, and an outline that runs on beyond it
-# took in scenery the hair touches (a window frame, a door: its box then holds the hair and the
-# window, and the head stands off-centre in its crop).  On the development set's sweep half, line
-# art, a dark close-up of A whose hair touched a window frame: boxed 324 px wide where its head was
-# 255, it lay 0.21 from A's stills (unknown) and 0.11 as its face implies it.  A box that only
-# runs down past the chin (the neck, long hair) is left as it is; 0 and 0.15 named the same frames.
-PAST_HAIR = 0.15
 
 
 @dataclass
@@ -124,7 +115,6 @@ class Seen:
     head: Optional[Rect] = None
     whole: bool = False        # the whole figure is in view, outlined: its body tells too (Judged.uncut)
     hair_guessed: bool = False  # the head was found by its face alone (Judged.hair_guessed)
-    face: Optional[Rect] = None  # the face found on its head (Judged.face)
 
 
 def character_crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
@@ -158,21 +148,9 @@ def tallest_head(head: Rect) -> Rect:
     return (x0 - HAIR_SIDE * w, y0 - HAIR_ABOVE * h, x1 + HAIR_SIDE * w, y1)
 
 
-def _face_view(s: Seen) -> Optional[Rect]:
-    """The other view of ``s``'s head to compare (HAIR_SIDE, PAST_HAIR), None where its box is
-    to be trusted as it is."""
-    if s.head is None or s.face is None and not s.hair_guessed:
-        return None
-    if s.hair_guessed:
-        return tallest_head(s.head)
-    widest = tallest_head(head_of(Box("face", s.face, 1.0)))
-    past = PAST_HAIR * (s.face[2] - s.face[0])
-    return widest if s.head[0] < widest[0] - past or s.head[2] > widest[2] + past else None
-
-
 def seen_in(judged) -> Seen:
     """A counted character (rules.Judged) as the matcher needs it."""
-    return Seen(judged.box.rect, judged.head, judged.uncut, judged.hair_guessed, judged.face)
+    return Seen(judged.box.rect, judged.head, judged.uncut, judged.hair_guessed)
 
 
 def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detector,
@@ -300,12 +278,11 @@ class Matcher:
             if heads:
                 vec = self._head_vec(bgr, s.head)
                 dist = self.embedder.head_distance(vec, self.head_vecs)[0]
-                other = _face_view(s)
-                if other is not None:        # its box may not hold its head as the stills do: the nearer view
-                    other_vec = self._head_vec(bgr, other)
-                    other_dist = self.embedder.head_distance(other_vec, self.head_vecs)[0]
-                    if other_dist.min() < dist.min():
-                        vec, dist = other_vec, other_dist
+                if s.hair_guessed:          # its hair is a guess: as guessed and as tall as it may be
+                    tall = self._head_vec(bgr, tallest_head(s.head))
+                    tall_dist = self.embedder.head_distance(tall, self.head_vecs)[0]
+                    if tall_dist.min() < dist.min():
+                        vec, dist = tall, tall_dist
                 looks.append(Look(True, vec[0]))
                 owners = self.head_owners
                 if s.whole:          # a stranger with a look-alike head has another body

@@ -147,7 +147,6 @@ class Judged:
     head: Optional[Rect] = None      # the whole head: every box found on it, hair included
     uncut: bool = False              # an outline the frame does not cut: the whole figure is in view
     hair_guessed: bool = False       # the head was found by its face alone: its hair is head_of's guess
-    face: Optional[Rect] = None      # the largest face found on its head
     cut_apart: bool = False          # a part of one outline cut between its heads: its side is a guess
     headless: bool = False           # a fragment standing like a figure beside a character (FIGURE_ALIKE)
 
@@ -170,8 +169,6 @@ class Judged:
             out["by_face"] = True
         if self.hair_guessed:
             out["hair_guessed"] = True
-        if self.face:
-            out["face"] = [round(v, 1) for v in self.face]
         return out
 
 
@@ -206,7 +203,7 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
     margin = EDGE_MARGIN * height
     # heads and faces passed their own model's threshold already; min_score is about bodies
     heads = [b for b in boxes if b.kind in ("head", "face") and not _on_text(b.rect, text)]
-    heads = [b for b in heads if not any(_in_face(b, f) for f in heads)]
+    heads = [b for b in heads if not any(_in_face(b, f) for f in heads)]     # a lens, an eye (FACE_MARK)
     bodies = [b for b in boxes if b.kind == "person" and b.score >= rules.min_score]
     judged, held = [], []
     for person in sorted(bodies, key=lambda b: -b.area):
@@ -365,8 +362,7 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
     # the whole figure is in view when no edge cuts it, unless the outline holds little more than
     # the head: a head found on its own (its body's outline lost in a dark or painted background)
     return Judged(person, CHARACTER, "", distinct, framed, head=head, uncut=not edges and framed != CLOSE_UP,
-                  hair_guessed=all(h.kind == "face" for h in boxes),
-                  face=max((h.rect for h in boxes if h.kind == "face"), key=area, default=None))
+                  hair_guessed=all(h.kind == "face" for h in boxes))
 
 
 def _prop_top(head: Box, person: Box) -> bool:
