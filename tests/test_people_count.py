@@ -229,6 +229,19 @@ def test_a_small_face_inside_a_head_box_is_a_mark_on_that_head():
     assert c.boxes[0].heads[0].kind == "head"
 
 
+def test_a_small_head_bump_inside_a_face_is_a_mark_on_that_face():
+    """The mirror: one lens of B's glasses closed into a loop of its own, found as an outline bump
+    22 px wide with a sliver of outline under it, inside a face 154 px wide (scout half, colour,
+    shot 27).  Taken for a head it made the character a box round the lens, and the face was
+    dropped as that "head's" own: B's close-up named from 22 pixels, unknown.  A mark on the face
+    (FACE_MARK), the face is the character's head, its hair guessed."""
+    boxes = [person(317, 126, 459, 193), head(317, 126, 339, 142), head(325, 116, 479, 214, "face")]
+    c = count(boxes, 640, 360, RULES, has_faces=True)
+    chars = [j for j in c.boxes if j.label == CHARACTER]
+    assert c.n == 1 and len(chars) == 1 and chars[0].head[2] - chars[0].head[0] > 150, c.boxes
+    assert chars[0].hair_guessed
+
+
 def test_a_bump_of_spiky_hair_over_a_close_ups_face_is_that_face_s_hair():
     """A close-up's spiky hair rises high over its face; a bump on one side of it, within the
     head the face implies and reaching down into the face, is its hair (check half, shot 12).

@@ -563,3 +563,56 @@ def test_a_lone_character_the_stills_leave_unknown_is_named_when_the_clips_own_d
     # farther from A's sure drawings (0.079) than they lie from one another (0.045): a stranger
     # seen once looks like this, and the stills could not tell it either
     assert _confirmed(0.7, [2.6, 2.7], sure_b=3.0) == []
+
+
+
+def _drawn_frame(half, style, index):
+    """Frame ``index`` of a development half as drawn, BGR, its truth row, its characters as the
+    ink detector and the counting rules find them, and the matcher of that style's stills."""
+    from anim2lora.demo.real_scenes import real_clip_frames, reference_stills
+    from anim2lora.people.matching import seen_in
+    from anim2lora.people.rules import count
+
+    det, settings = InkDetector(), CountSettings()
+    stills = {n: [cv2.cvtColor(p, cv2.COLOR_RGB2BGR) for p in reference_stills(n, style)] for n in ("A", "B")}
+    matcher = Matcher(reference_crops(stills, det, settings), FeatureEmbedder())
+    rgb, row = next((rgb, row) for rgb, row in real_clip_frames(half, style) if row["index"] == index)
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    counted = count(det.detect(bgr), bgr.shape[1], bgr.shape[0], settings.rules, (), det.has_heads, det.has_faces)
+    return bgr, row, [seen_in(j) for j in counted.characters], matcher
+
+
+def test_a_close_up_found_by_its_face_alone_is_compared_with_the_hair_it_may_have():
+    """Issue 15, scout half, line art, shot 0: a close-up of A whose outline runs off the frame at
+    the top, the bottom and one side, so only its face is found (from the fringe down) and its
+    head is head_of's guess, which cuts A's hair.  A face under a fringe looks like any face: as
+    guessed it lay nearer B's stills than A's and the frame was named B, the worst error (B's name
+    on A's face).  Cut out as tall as its hair may reach too (tallest_head), the nearer view shows
+    A's hair and A is the nearest name, within A's own stills' limit."""
+    from dataclasses import replace
+    from anim2lora.people.matching import Look
+
+    bgr, row, seen, matcher = _drawn_frame("scout", "line", 0)
+    assert row["people"][0]["name"] == "A" and row["people"][0]["framing"] == "close-up"
+    assert len(seen) == 1 and seen[0].hair_guessed
+    a, b = matcher.names.index("A"), matcher.names.index("B")
+    guessed = matcher.per_name(bgr, [replace(seen[0], hair_guessed=False)])[0]
+    assert guessed[b] < guessed[a]            # the guess alone: B's name on A's face
+    d = matcher.per_name(bgr, seen)[0]
+    limit = matcher.limits(matcher.embedder.threshold, [Look(True, np.zeros(1))])[0]
+    assert d[a] < d[b] and d[a] <= limit[a], (d, limit)
+
+
+def test_a_face_whose_guessed_head_holds_its_hair_keeps_its_guess():
+    """B's face over A's shoulder (sweep half, line art, shot 3) is found by its face alone too,
+    its long fringe inside the guessed head: the taller view takes in the scene around it and draws
+    no still nearer, so B stays as near B's stills as its guess lies, and far from A's."""
+    from dataclasses import replace
+
+    bgr, row, seen, matcher = _drawn_frame("sweep", "line", 26)
+    assert [p["name"] for p in row["people"] if p["role"] == "character"] == ["B"]
+    assert len(seen) == 1 and seen[0].hair_guessed
+    a, b = matcher.names.index("A"), matcher.names.index("B")
+    d = matcher.per_name(bgr, seen)[0]
+    guessed = matcher.per_name(bgr, [replace(seen[0], hair_guessed=False)])[0]
+    assert d[b] == pytest.approx(guessed[b]) and d[b] < 0.3 * d[a], (d, guessed)

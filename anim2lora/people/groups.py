@@ -99,7 +99,7 @@ CONFIRM_NEAR = 1.0
 CONFIRM_APART = 0.8
 SURE_LOOKS = 256          # per name, the surest kept: enough to cover a clip's scenes, bounded memory
 SHOT_LOOKS = 8            # per track and shot: one character's drawings in one shot look alike
-NAMING = "naming-10"      # bump when the naming rules change what a split holds (the set's id covers it)
+NAMING = "naming-12"      # bump when the naming rules change what a split holds (the set's id covers it)
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,8 @@ def _judged(frames: FrameSet, count_settings: Optional[CountSettings], progress:
     characters it counted), else a count with ``count_settings`` (defaults when None)."""
     if count_settings is None and frames.stage == "count":
         return [_Judged(r["index"], "overlap" if r.get("overlap") else None,
-                        [Seen(tuple(p["rect"]), tuple(p["head"]) if p.get("head") else None, bool(p.get("uncut")))
+                        [Seen(tuple(p["rect"]), tuple(p["head"]) if p.get("head") else None, bool(p.get("uncut")),
+                              bool(p.get("hair_guessed")))
                          for p in r.get("people", ()) if p["label"] in (CHARACTER, OVERLAP)], _fused_in(r))
                 for r in frames.kept]
     counted, _ = count_frames(frames, count_settings or CountSettings(), progress, detector)

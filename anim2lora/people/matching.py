@@ -18,7 +18,7 @@ from ..image.crops import grown_rect, padded_crop
 from .boxes import Rect
 from .detectors import Detector
 from .identity import raised
-from .rules import CHARACTER, Judged, count
+from .rules import CHARACTER, HAIR_ABOVE, Judged, count
 from .settings import CountSettings
 
 CROP_PAD = 0.06           # share of the box added around a crop: the outline's own margin
@@ -67,6 +67,19 @@ HEAD_ALONE = 0.7
 # than this many head heights is one of two figures the box has merged (on the development set's
 # tune half, two characters side by side: 3.9-4.0), so its head alone does not name the box.
 OFF_CENTRE = 3.0
+# A head found by its face alone (no outline around it: a close-up whose outline runs off the
+# frame on three sides, a dark set) is head_of's guess, FACE_TO_HEAD face boxes tall: a low guess
+# for anime, where a face found from the fringe down sits under hair about as tall as itself (on
+# the development set's scout half, A's close-up: a face 115 px tall under a head 213 px tall).
+# Cut out as guessed, such a head is a face under a fringe, and every character's face has the
+# same eyes, nose and mouth strokes: A's face lay nearer B's stills (0.19) than A's (0.25) and the
+# frame was named B.  So it is also cut out as its hair may reach (rules.HAIR_ABOVE of its height
+# higher, HAIR_SIDE of its width wider at each side), and the view nearer a still is the one
+# compared: where the guess held the whole head the scene around it draws no still nearer (B's
+# faces under a long fringe stayed with their guess, 0.03-0.17 from B's stills), where it cut the
+# hair the taller view shows the hair the stills show (A's close-up came to 0.15 from A's stills,
+# 0.22 from B's).  0.1 left it at 0.16; rising 0.6 took in too much scene and drew no still nearer.
+HAIR_SIDE = 0.2
 
 
 @dataclass
@@ -101,6 +114,7 @@ class Seen:
     rect: Rect
     head: Optional[Rect] = None
     whole: bool = False        # the whole figure is in view, outlined: its body tells too (Judged.uncut)
+    hair_guessed: bool = False  # the head was found by its face alone (Judged.hair_guessed)
 
 
 def character_crop(bgr: np.ndarray, rect, pad: float = CROP_PAD) -> np.ndarray:
@@ -126,9 +140,17 @@ def head_crop(bgr: np.ndarray, head) -> np.ndarray:
     return cv2.copyMakeBorder(crop, *beyond, cv2.BORDER_CONSTANT, value=[int(v) for v in fill])
 
 
+def tallest_head(head: Rect) -> Rect:
+    """A head implied by a face alone (rules.head_of) as its hair may reach: HAIR_ABOVE of its
+    height higher and HAIR_SIDE of its width wider at each side."""
+    x0, y0, x1, y1 = head
+    w, h = x1 - x0, y1 - y0
+    return (x0 - HAIR_SIDE * w, y0 - HAIR_ABOVE * h, x1 + HAIR_SIDE * w, y1)
+
+
 def seen_in(judged) -> Seen:
     """A counted character (rules.Judged) as the matcher needs it."""
-    return Seen(judged.box.rect, judged.head, judged.uncut)
+    return Seen(judged.box.rect, judged.head, judged.uncut, judged.hair_guessed)
 
 
 def reference_crops(stills: Mapping[str, Sequence[np.ndarray]], detector: Detector,
@@ -254,10 +276,14 @@ class Matcher:
         for i, s in enumerate(seen):
             heads = s.head is not None and len(self.head_vecs) > 0
             if heads:
-                crop = head_crop(bgr, s.head)
-                vec = self.embedder.embed_heads([crop], [character_crop(bgr, raised(s.head), HEAD_PAD)])
-                looks.append(Look(True, vec[0]))
+                vec = self._head_vec(bgr, s.head)
                 dist = self.embedder.head_distance(vec, self.head_vecs)[0]
+                if s.hair_guessed:          # its hair is a guess: as guessed and as tall as it may be
+                    tall = self._head_vec(bgr, tallest_head(s.head))
+                    tall_dist = self.embedder.head_distance(tall, self.head_vecs)[0]
+                    if tall_dist.min() < dist.min():
+                        vec, dist = tall, tall_dist
+                looks.append(Look(True, vec[0]))
                 owners = self.head_owners
                 if s.whole:          # a stranger with a look-alike head has another body
                     body_vec = self.embedder.embed([character_crop(bgr, s.rect)])
@@ -277,6 +303,10 @@ class Matcher:
                                                   self.vecs[self.owners == name])[0]
                 out[i, k] = float(mine.min()) if mine.size else 1.0
         return out, looks
+
+    def _head_vec(self, bgr: np.ndarray, head: Rect) -> np.ndarray:
+        """[1, n]: the embedder's vector of ``head`` cut out of ``bgr`` (with its raised view, RAISE)."""
+        return self.embedder.embed_heads([head_crop(bgr, head)], [character_crop(bgr, raised(head), HEAD_PAD)])
 
     def apart(self, looks: "Looks", others: "Looks") -> np.ndarray:
         """[len(looks), len(others)] distances (head with head, body with body; inf where one

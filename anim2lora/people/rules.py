@@ -20,7 +20,7 @@ from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked, uni
 
 # bump when a change alters how cached boxes are judged: a counted set's id covers it, so two
 # rule versions never share one id (the boxes' cache is keyed by the detector alone and stays)
-COUNTING = "counting-13"
+COUNTING = "counting-15"
 CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL = "character", "fragment", "text", "background", "overlap", "small"
 LABELS = (CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL)
 CLOSE_UP, MEDIUM, FULL = "close-up", "medium", "full"
@@ -92,6 +92,13 @@ CHEST_FACE = 0.8
 # those faces stay (scout half, shot 25: a loop of long hair beside B's chin, a head a quarter
 # as wide as her hair's, made her an overlap; check half, shot 7: two fused heads, 0.43-0.47)
 HEAD_MARK = 0.4
+# the mirror: an outline bump whose middle lies inside a face's box and that is under FACE_MARK of
+# the width of the head that face implies is a mark on that face (a lens of a pair of glasses,
+# an eye, closed into a loop of its own), not a head: a head behind the face would be hidden by
+# it, one in front would cover it.  Taken for a head, it made the character a box of a few
+# pixels round one lens and hid the face as that "head's" own (scout half, colour, shot 27: a
+# bump 22 px wide in B's face 154 px wide, her close-up left unknown at 0.72)
+FACE_MARK = HEAD_MARK
 # an outline bump whose columns lie this much within the head a face implies and whose box
 # reaches down into the face is that face's hair however high it rises (spiky hair in a
 # close-up): someone's head behind would stand beside it or show only above the hair, not in it
@@ -139,6 +146,7 @@ class Judged:
     found_by_face: bool = False      # the body was taken from a face: no outline was found
     head: Optional[Rect] = None      # the whole head: every box found on it, hair included
     uncut: bool = False              # an outline the frame does not cut: the whole figure is in view
+    hair_guessed: bool = False       # the head was found by its face alone: its hair is head_of's guess
     cut_apart: bool = False          # a part of one outline cut between its heads: its side is a guess
     headless: bool = False           # a fragment standing like a figure beside a character (FIGURE_ALIKE)
 
@@ -159,6 +167,8 @@ class Judged:
             out["uncut"] = True
         if self.found_by_face:
             out["by_face"] = True
+        if self.hair_guessed:
+            out["hair_guessed"] = True
         return out
 
 
@@ -193,6 +203,7 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
     margin = EDGE_MARGIN * height
     # heads and faces passed their own model's threshold already; min_score is about bodies
     heads = [b for b in boxes if b.kind in ("head", "face") and not _on_text(b.rect, text)]
+    heads = [b for b in heads if not any(_in_face(b, f) for f in heads)]     # a lens, an eye (FACE_MARK)
     bodies = [b for b in boxes if b.kind == "person" and b.score >= rules.min_score]
     judged, held = [], []
     for person in sorted(bodies, key=lambda b: -b.area):
@@ -345,12 +356,13 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
         return Judged(person, OVERLAP, f"{len(distinct)} heads in one body box", distinct)
     if not distinct:
         return Judged(person, CHARACTER, "", distinct)
-    on_it = [head_of(h) for h in whole if h is distinct[0] or _same_head(h, distinct[0])]
-    head = (min(r[0] for r in on_it), min(r[1] for r in on_it), max(r[2] for r in on_it), max(r[3] for r in on_it))
+    boxes = [h for h in whole if h is distinct[0] or _same_head(h, distinct[0])]
+    head = union([head_of(h) for h in boxes])
     framed = framing(person.rect, head, height, rules)
     # the whole figure is in view when no edge cuts it, unless the outline holds little more than
     # the head: a head found on its own (its body's outline lost in a dark or painted background)
-    return Judged(person, CHARACTER, "", distinct, framed, head=head, uncut=not edges and framed != CLOSE_UP)
+    return Judged(person, CHARACTER, "", distinct, framed, head=head, uncut=not edges and framed != CLOSE_UP,
+                  hair_guessed=all(h.kind == "face" for h in boxes))
 
 
 def _prop_top(head: Box, person: Box) -> bool:
@@ -438,6 +450,15 @@ def _on_head(face: Box, head: Box) -> bool:
         return False
     own = head_of(face)
     return own[2] - own[0] < HEAD_MARK * head.width and not _head_beside(face, head)
+
+
+def _in_face(head: Box, face: Box) -> bool:
+    """Whether an outline bump ``head`` is a mark inside ``face`` (FACE_MARK): its middle in the
+    face's box and under FACE_MARK of the width of the head that face implies."""
+    if head.kind != "head" or face.kind != "face" or not _middle_in(head.rect, face.rect):
+        return False
+    own = head_of(face)
+    return head.width < FACE_MARK * (own[2] - own[0])
 
 
 def _hair_in(outline: Box, face: Box) -> bool:
