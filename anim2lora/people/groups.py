@@ -55,6 +55,13 @@ LOST = "lost_character"   # a character found just before and after, in one plac
 # other in one outline are as often one character's hair and face found twice.
 FUSED = "fused_in_shot"
 FUSED_PLACE = 0.5
+# The pair stands there at the size it had: from one drawing to the next (a twelfth of a second
+# on twos) the camera does not move in or out by much.  A character whose head is under
+# FUSED_SIZE of the width of every head in the fused box (or over 1/FUSED_SIZE of it) stands in
+# another shot, one the extraction did not cut off from the fused pair's (sweep half, line art: a
+# close two-shot of A and B, fused, then a full shot of A, its head 0.56 of B's across, with no
+# cut found between them).  Widths: a head box found on an outline can run down long hair.
+FUSED_SIZE = 0.67
 # A figure whose head is under BEHIND_SIZE of another character's in the frame, its box reaching
 # into that character's, stands behind it, farther from the camera: most often an extra (a
 # classmate, a passer-by) drawn in the show's palette, small and partly hidden, so its drawing
@@ -99,7 +106,7 @@ CONFIRM_NEAR = 1.0
 CONFIRM_APART = 0.8
 SURE_LOOKS = 256          # per name, the surest kept: enough to cover a clip's scenes, bounded memory
 SHOT_LOOKS = 8            # per track and shot: one character's drawings in one shot look alike
-NAMING = "naming-12"      # bump when the naming rules change what a split holds (the set's id covers it)
+NAMING = "naming-16"      # bump when the naming rules change what a split holds (the set's id covers it)
 
 
 @dataclass(frozen=True)
@@ -214,7 +221,7 @@ class _Judged:
     index: int
     reason: Optional[str]
     characters: List[Seen]
-    fused: List[Rect] = field(default_factory=list)   # boxes of two bodies fused side by side (FUSED)
+    fused: List[Tuple[Rect, List[Rect]]] = field(default_factory=list)   # bodies fused side by side, their heads (FUSED)
 
 
 def _judged(frames: FrameSet, count_settings: Optional[CountSettings], progress: Progress,
@@ -234,18 +241,18 @@ def _judged(frames: FrameSet, count_settings: Optional[CountSettings], progress:
             for f in counted]
 
 
-def _fused_in(row: Mapping) -> List[Rect]:
-    """A counted row's boxes of bodies fused side by side (FUSED)."""
+def _fused_in(row: Mapping) -> List[Tuple[Rect, List[Rect]]]:
+    """A counted row's boxes of bodies fused side by side, with their heads (FUSED)."""
     return _side_by_side([(tuple(p["rect"]), [tuple(h) for h in p.get("heads", ())])
                           for p in row.get("people", ()) if p["label"] == OVERLAP])
 
 
-def _side_by_side(fused: Sequence[Tuple[Rect, Sequence[Rect]]]) -> List[Rect]:
+def _side_by_side(fused: Sequence[Tuple[Rect, Sequence[Rect]]]) -> List[Tuple[Rect, List[Rect]]]:
     """The boxes of a frame's overlap, (box, its heads) each, when two of their heads stand side
     by side (FUSED); else none."""
     heads = [h for _, hs in fused for h in hs]
     apart = any(_across(a, b) for i, a in enumerate(heads) for b in heads[i + 1:])
-    return [rect for rect, _ in fused] if apart else []
+    return [(rect, list(hs)) for rect, hs in fused] if apart else []
 
 
 def _across(a: Rect, b: Rect) -> bool:
@@ -358,14 +365,14 @@ def _behind(characters: Sequence[Seen]) -> List[bool]:
             for c in characters]
 
 
-def _fused_neighbours(frames: FrameSet, judged: Sequence[_Judged]) -> Dict[int, List[Rect]]:
+def _fused_neighbours(frames: FrameSet, judged: Sequence[_Judged]) -> Dict[int, List[Tuple[Rect, List[Rect]]]]:
     """Per frame index, the boxes of two bodies fused side by side in the drawings just before
-    and after it in its shot (FUSED)."""
+    and after it in its shot, with their heads (FUSED)."""
     fused = {j.index: j.fused for j in judged if j.reason == "overlap"}
     if frames.stage == "count":         # the count's own overlaps are rows it dropped
         fused.update({r["index"]: _fused_in(r) for r in frames.dropped if r["dropped"] == "overlap"})
     rows = sorted(frames.rows, key=lambda r: r["index"])
-    out: Dict[int, List[Rect]] = {}
+    out: Dict[int, List[Tuple[Rect, List[Rect]]]] = {}
     for a, b in zip(rows, rows[1:]):
         if a.get("shot") is None or a.get("shot") != b.get("shot"):
             continue
@@ -374,15 +381,24 @@ def _fused_neighbours(frames: FrameSet, judged: Sequence[_Judged]) -> Dict[int, 
     return out
 
 
-def _fused_beside(group: FrameGroup, characters: Sequence[Seen], boxes: Sequence[Rect]) -> bool:
+def _fused_beside(group: FrameGroup, characters: Sequence[Seen], fused: Sequence[Tuple[Rect, List[Rect]]]) -> bool:
     """Whether a frame named as one character has it standing where a neighbouring drawing of
-    its shot fused two bodies (FUSED_PLACE)."""
+    its shot fused two bodies (FUSED_PLACE), at their size (FUSED_SIZE)."""
     if group.group is None or "+" in group.group or len(characters) != 1:
         return False
     x0, y0, x1, y1 = characters[0].rect
     # across only: how far down an outline is found (a body lost in the dark) varies from one
     # drawing to the next, where the character stands does not
-    return any(b[1] < y1 and y0 < b[3] and min(x1, b[2]) - max(x0, b[0]) >= FUSED_PLACE * (x1 - x0) for b in boxes)
+    return any(b[1] < y1 and y0 < b[3] and min(x1, b[2]) - max(x0, b[0]) >= FUSED_PLACE * (x1 - x0)
+               and _fused_size(characters[0].head, heads) for b, heads in fused)
+
+
+def _fused_size(head: Optional[Rect], heads: Sequence[Rect]) -> bool:
+    """Whether ``head`` is about as wide as one of a fused box's ``heads`` (FUSED_SIZE; yes when
+    either is unknown)."""
+    if head is None or not heads:
+        return True
+    return any(FUSED_SIZE <= (head[2] - head[0]) / max(1e-6, h[2] - h[0]) <= 1 / FUSED_SIZE for h in heads)
 
 
 class _Clip:

@@ -142,6 +142,13 @@ INKED_HEAD = 0.6
 # twice from its top; a gap between a lid, a brow and a strand (dents, no mouth under them)
 # holds nothing
 LID, DENT_SHARE, DENT_WIDTH = 0.25, (0.05, 0.25), 0.25
+# such an area runs from the lids to the chin: wider than tall, at most DENT_TALL times as tall as
+# wide (the development set's colour halves: 0.54-0.84).  Where the chin's line is open (a small
+# face's few pixels on a night set, its lit skin running on into the lit neck) the area runs on
+# down the neck to the collar and is taller than wide (1.25-1.4): its box, the face's lower half and
+# the neck, reaches below the head, and the head named by it holds the collar and the coat (scout
+# half, a full shot at night: A left unknown beside B).  The head's bump finds that head anyway
+DENT_TALL = 1.0
 # a lit window, a door's or a wall's panel behind a head differs from the background as much as
 # the hair does, and where the hair overlaps it the head's silhouette runs on into it: the head
 # box spans the panel (a night set's windows beside a character: the rules took the panel for
@@ -168,6 +175,21 @@ HAIR_SIDE = 0.25
 # each widened by the flat blobs whose head box shares NIGHT_HEAD of the smaller of the two with
 # one of its heads (the lit parts the outline pass may leave out, a white shirt's edge)
 NIGHT_HEAD = 0.5
+# on a flat background, scenery drawn in lighter lines than the characters (a potted plant's stem
+# by a hand, a window's frame, a cloud or a door by the hair) differs from the paper as much as
+# the figure does and, touching it, joins its flat blob: the blob's box, or its head box, runs on
+# over the scenery, and the character is named by a crop a share of which is a plant or a frame
+# (small full figures beside props, line art: A's head and body 0.19-0.23 from A's stills against
+# a limit of 0.16, 0.07-0.12 without the scenery).  The figure's own outline, dark, closes round
+# the figure alone (scenery is drawn lighter or not at all).  Where a blob holds one outline
+# figure with one head, that head at the top of the blob's own, each side of the blob's box (and
+# of its head box) that runs on across past the outline figure's by more than a line's width
+# (masks.LINE_WIDTH) is looked at, in the outline figure's own rows (below a head its shoulders'
+# lines stand beside it): where it holds only thin lines (no fill or paint: a coloured sleeve, a
+# lit panel) with at most LIGHT_SURPLUS of dark pixels (outlines, dark ink) for them, it is
+# scenery in light lines and the box ends where the outline figure's does.  A part of the
+# character the outline pass broke off (a hand, a strand, a dark shoe) is drawn dark and stays
+LIGHT_SURPLUS = 0.1
 LOOP_ASPECT = 2.0          # an empty loop of outline this many times wider than tall is scenery (a cloud,
                            # a sign, a window's pane): a body's panels (sleeves, legs, a coat) are upright
 # two heads side by side whose outlines fused into one head box, only one face found in it (the
@@ -332,6 +354,8 @@ def _eyes_under_bangs(contours, tree, hole: int) -> bool:
 
     contour = contours[hole]
     x, y, w, h = cv2.boundingRect(contour)
+    if h > DENT_TALL * w:
+        return False
     inside, hull = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
     cv2.drawContours(inside, [contour - (x, y)], -1, 1, cv2.FILLED)
     cv2.drawContours(hull, [cv2.convexHull(contour) - (x, y)], -1, 1, cv2.FILLED)
@@ -458,7 +482,8 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         # figures with a head, they decide
         boxes = by_outline
     else:
-        boxes = _headed_by_outline(_own_outlines(boxes, by_outline, h), by_outline, w, h)
+        boxes = _own_outlines(boxes, by_outline, h)
+        boxes = _headed_by_outline(_off_light_scenery(boxes, by_outline, fg, drawn | ink, scale, w, h), by_outline, w, h)
     # a table, a counter or a sill in front ends a figure above the frame's bottom (see ledge)
     boxes = _behind(boxes, ledges, lines, scale, w, h)
     on_mended = _mended_search(strokes)          # both searches below share one
@@ -778,6 +803,49 @@ def _own_outlines(boxes: List[Box], by_outline: Sequence[Box], height: int) -> L
                 out[blob] = Box(out[blob].kind, (r[0], r[1], r[2], body[3]), out[blob].score)
         out.append(b)
     return out
+
+
+def _off_light_scenery(boxes: List[Box], by_outline: Sequence[Box], fg: np.ndarray, dark: np.ndarray, scale: float,
+                       width: int, height: int) -> List[Box]:
+    """``boxes`` (the flat-background pass) with each blob's box and its top head box ended, side
+    by side, where the one outline figure it holds ends, wherever the part beyond is scenery in
+    light lines (see LIGHT_SURPLUS).  ``fg``, ``dark``: the foreground and the outlines and dark
+    ink (working pixels)."""
+    # one head: an outline figure with two is two characters fused (an overlap), not one figure
+    figures = [(body, heads[0]) for body, heads in _figures_with_all_heads(by_outline)
+               if len(heads) == 1 and _clear(heads[0], width, height)]
+    out: List[Box] = []
+    for figure in _grouped(boxes):
+        top = _top_head(figure, 0, width, height) if figure[0].kind == "person" else None
+        inside = [f for f in figures if inside_share(f[0], figure[0].rect) >= OUTLINE_INSIDE]
+        if top is None or len(inside) != 1 or not _atop(inside[0][1], top):
+            out += figure
+            continue
+        body, head = inside[0]
+        for b in figure:
+            own = body if b.kind == "person" else head if b.rect == top else None
+            out.append(b if own is None else Box(b.kind, _light_sides_off(b.rect, own, fg, dark, scale), b.score))
+    return out
+
+
+def _light_sides_off(outer: Rect, inner: Rect, fg: np.ndarray, dark: np.ndarray, scale: float) -> Rect:
+    """``outer`` (frame pixels) with each side that runs on past ``inner``'s, across, by more than
+    a line's width over light lines (see LIGHT_SURPLUS) moved back to ``inner``'s."""
+    import cv2
+
+    x0, y0, x1, y1 = outer
+    width = LINE_WIDTH * fg.shape[0]
+    out = list(outer)
+    top, bottom = max(y0, inner[1]), min(y1, inner[3])         # beside the figure's own box
+    for side, strip in ((0, (x0, top, inner[0], bottom)), (2, (inner[2], top, x1, bottom))):
+        if strip[2] - strip[0] <= width / scale:
+            continue
+        lit = _ink_in(fg, tuple(v * scale for v in strip)).astype(np.uint8)
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(width) + 1,) * 2)
+        lines = lit.any() and not cv2.morphologyEx(lit, cv2.MORPH_OPEN, k).any()      # no fill, no paint
+        if lines and _ink_in(dark, tuple(v * scale for v in strip)).sum() <= LIGHT_SURPLUS * lit.sum():
+            out[side] = inner[side]
+    return tuple(out)
 
 
 def _figures_with_all_heads(boxes: Sequence[Box]) -> List[Tuple[Rect, List[Rect]]]:
