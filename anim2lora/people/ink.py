@@ -673,7 +673,8 @@ def _own_outlines(boxes: List[Box], by_outline: Sequence[Box], height: int, mark
     edges = None if marks is None else _edges(marks)
     out: List[Box] = []
     for b in boxes:
-        own = [(h, body) for body, hs in figures for h in hs if _crowned(h, b.rect, edges, scale)] if b.kind == "head" else []
+        own = ([(h, body) for body, hs in figures for h in hs if _crowned(h, b.rect, edges, scale)]
+               if b.kind == "head" else [])
         if len(own) == 1:
             (head, body), blob = own[0], _last_person(out)
             # the silhouette's top is the crown's (the bump was found there, above the panel);
