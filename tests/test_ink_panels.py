@@ -79,3 +79,53 @@ def test_a_window_beside_the_head_is_cut_off_though_plates_below_it_are_round():
     assert 380 <= cut.rect[2] <= 395
     from anim2lora.people.ink import _ink_in, _ruled
     assert not _ruled(_ink_in(drawn, (cut.rect[2], 55.0, 462.0, 255.0)), H)   # the whole side is not straight
+
+
+def _door_beside(kind: str) -> np.ndarray:
+    """The flat pass's foreground (255) of a head on paper whose spiky hair a door beside it
+    touches ("door": its frame drawn in straight lines, lighter than the outline, so the outline
+    pass leaves it out) or long wavy hair beside it ("hair"): either joins the head's silhouette
+    on its left, down past the chin."""
+    fg = np.zeros((H, W), np.uint8)
+    cv2.ellipse(fg, (135, 80), (53, 58), 0, 0, 360, 255, 2)                 # the head
+    if kind == "door":
+        cv2.rectangle(fg, (23, 40), (95, 205), 255, 2)                        # the door's frame
+        cv2.line(fg, (85, 40), (85, 205), 255, 2)                             # its jamb
+    else:
+        for x in (30, 50, 70):
+            ys = np.arange(40, 205)
+            pts = np.stack([x + (8 * np.sin(ys / 14.0 + x)).astype(int), ys], axis=1)
+            cv2.polylines(fg, [pts.astype(np.int32)], False, 255, 2)
+    return fg
+
+
+@pytest.mark.parametrize("kind, replaced", [("door", True), ("hair", False)])
+def test_a_door_joined_to_a_head_gives_way_to_its_own_outline(kind, replaced):
+    """The flat head box spans a door beside the head (its frame touches the hair) and runs
+    down it past the chin; the outline head is 0.39 of that box, too big a share for the area
+    rule (OWN_OUTLINE) alone.  The part of the flat box beyond the outline head and its hair is
+    drawn in straight lines: a panel, and the outline head stands for the head (PANEL_SIDE;
+    scout half, shot 9: A's head crop held the door, A was not named).  Wavy hair there stays."""
+    from anim2lora.people.ink import _own_outlines
+
+    flat = [Box("person", (22.0, 21.0, 247.0, 271.0), 1.0), Box("head", (23.0, 23.0, 192.0, 209.0), 1.0)]
+    drawn = [Box("person", (33.0, 22.0, 247.0, 272.0), 1.0), Box("head", (82.0, 24.0, 188.0, 140.0), 1.0)]
+    heads = [b.rect for b in _own_outlines(flat, drawn, H, _door_beside(kind)) if b.kind == "head"]
+    assert heads == ([(82.0, 23.0, 188.0, 140.0)] if replaced else [flat[1].rect]), heads
+
+
+def test_the_heads_of_the_text_shot_leave_the_door_out():
+    # the scout half's shot 9 (line art): a door stands behind A, its frame touching A's spiky
+    # hair; every drawing's head box of A stays within A's head and its hair's margin
+    from anim2lora.demo.real_scenes import frame
+    from anim2lora.demo.real_shots import real_set
+    from anim2lora.people.ink import detect_ink
+    from anim2lora.people.rules import Rules, count
+
+    for k in range(4):
+        rgb, truth = frame(real_set("scout")[9], k, "line", W, H)
+        (a,) = [p["head"] for p in truth["people"] if p["name"] == "A"]
+        judged = count(detect_ink(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)), W, H, Rules(), (), True, True)
+        on_a = [j.head for j in judged.characters if j.head and j.head[0] <= (a[0] + a[2]) / 2 <= j.head[2]]
+        margin = 0.25 * (a[2] - a[0])
+        assert on_a and all(a[0] - margin <= h[0] and h[3] <= a[3] + margin for h in on_a), (k, on_a, a)

@@ -42,6 +42,24 @@ def test_a_whole_body_with_a_head_is_one_character():
     assert labels(c) == [CHARACTER] and c.n == 1 and not c.overlap
 
 
+@pytest.mark.parametrize("legs", [True, False])
+def test_legs_running_out_of_the_bottom_under_a_figure_cut_it_there(legs):
+    """Bare legs on a pale floor lose their outline where they meet the skirt: the figure's
+    outline ends there, and two thin pieces of the legs' outline below it run out of the frame's
+    bottom (LEGS_BELOW).  The figure is cut by the bottom, not wholly in view: its box reaches the
+    bottom and it is no full shot (scout half, colour, shot 17: B, her head taken from her face,
+    looked like a whole figure and was compared with the stills' full figures, unnamed at 0.67).
+    With nothing under it, it stays a whole figure."""
+    boxes = [person(341, 21, 518, 307), head(396, 21, 467, 91), head(401, 50, 452, 89, "face")]
+    if legs:
+        boxes += [person(404, 334, 406, 360), person(452, 347, 454, 360)]
+    (j,) = count(boxes, W, H, RULES).characters
+    if legs:
+        assert j.box.rect[3] == H and not j.uncut and j.framing == MEDIUM
+    else:
+        assert j.box.rect[3] == 307 and j.uncut and j.framing == FULL
+
+
 def test_a_close_up_cut_by_the_edge_is_a_character_and_its_framing_is_reported():
     # head and shoulders: 100 px of a body whose head is 60 px tall, cut by the bottom edge; it was
     # a fragment under min_visible until issue 15 (a close-up is the face-rich frame a LoRA needs)

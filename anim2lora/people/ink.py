@@ -9,7 +9,7 @@ on heads hidden behind raised arms (no bump); the ONNX detectors handle those.  
 across the whole frame is taken for the background itself, not a body: there the faces decide.
 """
 
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -89,6 +89,17 @@ ALONE_ASPECT = (0.6, 1.7)  # a bump taken on its own after its merged run failed
 # silhouette head at most about twice its outline's box; a door's or window's panel joined to it,
 # several times that (on the tune half: 0.17-0.27 where it fires, nowhere else)
 CROWN, OWN_OUTLINE = 0.5, 0.35
+# so too where the flat head box runs on past the outline head and the hair beside it (HAIR_SIDE)
+# by PANEL_SIDE of that head's width or more on a side drawn in straight lines (RULED, as a
+# prop's, see _panel): a door's or a window's frame, drawn lighter than the character's outline,
+# that touches the hair.  A narrow panel joined low at one side leaves the silhouette head under
+# three times its outline's box, yet the box holds the panel (scout half, shot 9: a door frame
+# beside A's spiky hair, the outline head 0.39 of the flat one; A's head crop held the door and
+# A was not named).  Long hair or a second head there is drawn in curves.  The side's lines must
+# run straight for PANEL_LINE of the head's height or more (a door's jamb, a window's side): RULED
+# asks a share of the side's own size, and a side narrower than the head then asks so little that
+# the straighter stretches of wavy strands pass
+PANEL_SIDE, PANEL_LINE = 0.25, 0.2
 # a flat blob's head box wholly below an outline figure's head in it, its middle within
 # BELOW_HEAD of that head's widths across (a figure's shoulders, BODY_WIDTH heads wide), is that
 # figure's shoulder, not a head (see _below_head)
@@ -482,7 +493,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
         # figures with a head, they decide
         boxes = by_outline
     else:
-        boxes = _own_outlines(boxes, by_outline, h)
+        boxes = _own_outlines(boxes, by_outline, h, fg, scale)
         boxes = _headed_by_outline(_off_light_scenery(boxes, by_outline, fg, drawn | ink, scale, w, h), by_outline, w, h)
     # a table, a counter or a sill in front ends a figure above the frame's bottom (see ledge)
     boxes = _behind(boxes, ledges, lines, scale, w, h)
@@ -727,11 +738,12 @@ def _off_panels(box: Box, found: Sequence[Rect], drawn: np.ndarray, scale: float
     return Box(box.kind, (x0 / scale, box.rect[1], x1 / scale, box.rect[3]), box.score)
 
 
-def _panel(side: Rect, own: Rect, drawn: np.ndarray) -> bool:
+def _panel(side: Rect, own: Rect, drawn: np.ndarray, shortest: float = 0) -> bool:
     """Whether the part ``side`` of a head box beside the head ``own`` (working pixels) is drawn
-    in straight lines, as a whole or in ``own``'s rows (see HAIR_SIDE)."""
+    in straight lines (``shortest`` pixels long or longer), as a whole or in ``own``'s rows (see
+    HAIR_SIDE)."""
     beside = (side[0], max(side[1], own[1]), side[2], min(side[3], own[3]))
-    return any(_ruled(_ink_in(drawn, r), drawn.shape[0]) for r in (side, beside))
+    return any(_ruled(_ink_in(drawn, r), drawn.shape[0], shortest) for r in (side, beside))
 
 
 def _ink_in(mask: np.ndarray, rect: Rect) -> np.ndarray:
@@ -777,7 +789,8 @@ def _heads_side_by_side(a: Rect, b: Rect) -> bool:
             and a[1] <= (b[1] + b[3]) / 2 <= a[3] and b[1] <= (a[1] + a[3]) / 2 <= b[3])
 
 
-def _own_outlines(boxes: List[Box], by_outline: Sequence[Box], height: int) -> List[Box]:
+def _own_outlines(boxes: List[Box], by_outline: Sequence[Box], height: int, marks: Optional[np.ndarray] = None,
+                  scale: float = 1.0) -> List[Box]:
     """``boxes`` (the flat-background pass) with each head box replaced by the one head box of
     the outline pass that shares its crown and is much smaller (OWN_OUTLINE).  A lit door,
     window or screen behind a head differs from the border's colours as much as the head does,
@@ -788,11 +801,14 @@ def _own_outlines(boxes: List[Box], by_outline: Sequence[Box], height: int) -> L
     above the frame's bottom, and the figure was taken for one wholly in view (its body compared
     with whole stills: B unnamed on the check half's shot 36).  Where the outline figure holding
     that head covers the blob and runs out of the frame's bottom (``height``, frame pixels), the
-    figure does too: the blob's box reaches down to it."""
+    figure does too: the blob's box reaches down to it.  ``marks``: the flat pass's foreground
+    (working pixels, ``scale``), where a panel joined to a head shows (PANEL_SIDE)."""
     figures = _figures_with_all_heads(by_outline)
+    edges = None if marks is None else _edges(marks)
     out: List[Box] = []
     for b in boxes:
-        own = [(h, body) for body, hs in figures for h in hs if _crowned(h, b.rect)] if b.kind == "head" else []
+        own = ([(h, body) for body, hs in figures for h in hs if _crowned(h, b.rect, edges, scale)]
+               if b.kind == "head" else [])
         if len(own) == 1:
             (head, body), blob = own[0], _last_person(out)
             # the silhouette's top is the crown's (the bump was found there, above the panel);
@@ -935,12 +951,34 @@ def _top_head(boxes: Sequence[Box], k: int, width: int, height: int):
     return min(heads, key=lambda r: r[1], default=None)
 
 
-def _crowned(inner: Rect, outer: Rect) -> bool:
+def _crowned(inner: Rect, outer: Rect, edges: Optional[np.ndarray] = None, scale: float = 1.0) -> bool:
     """Whether the head box ``inner`` lies in ``outer`` with its top in ``outer``'s top part
-    (within CROWN of its own height) and covers at most OWN_OUTLINE of its area."""
+    (within CROWN of its own height) and covers at most OWN_OUTLINE of its area, or ``outer``
+    runs on beside it into a panel (PANEL_SIDE; ``edges``: the flat pass's edges, working pixels
+    at ``scale``)."""
     reach = CROWN * (inner[3] - inner[1])
-    return (inside_share(inner, outer) >= 0.9 and abs(inner[1] - outer[1]) <= reach
-            and area(inner) <= OWN_OUTLINE * area(outer))
+    if inside_share(inner, outer) < 0.9 or abs(inner[1] - outer[1]) > reach:
+        return False
+    return area(inner) <= OWN_OUTLINE * area(outer) or (edges is not None and _panel_beside(inner, outer, edges, scale))
+
+
+def _panel_beside(head: Rect, outer: Rect, edges: np.ndarray, scale: float) -> bool:
+    """Whether the box ``outer`` (frame pixels) runs on past ``head`` and the hair beside it
+    (HAIR_SIDE of its width) by PANEL_SIDE of its width or more on a side drawn in straight lines
+    (``edges``, working pixels; see _panel), PANEL_LINE of the head's height long or longer."""
+    own = tuple(v * scale for v in head)
+    x0, y0, x1, y1 = (v * scale for v in outer)
+    w, shortest = own[2] - own[0], PANEL_LINE * (own[3] - own[1])
+    sides = ((x0, y0, own[0] - HAIR_SIDE * w, y1), (own[2] + HAIR_SIDE * w, y0, x1, y1))
+    return any(s[2] - s[0] >= PANEL_SIDE * w and _panel(s, own, edges, shortest) for s in sides)
+
+
+def _edges(mask: np.ndarray) -> np.ndarray:
+    """The edge of a mask's shapes (bool): a filled panel by its outline, a drawn line as it is."""
+    import cv2
+
+    m = (mask > 0).astype(np.uint8)
+    return (m & ~cv2.erode(m, np.ones((3, 3), np.uint8))) > 0
 
 
 def _standing_head(boxes: Sequence[Box], width: int, height: int) -> bool:
@@ -1007,15 +1045,15 @@ def _figures(fg: np.ndarray, drawn: np.ndarray, r: int, scale: float, found=None
     return boxes, scenery
 
 
-def _ruled(ink: np.ndarray, frame_h: int) -> bool:
+def _ruled(ink: np.ndarray, frame_h: int, shortest: float = 0) -> bool:
     """Whether a head box's outline ink (``ink``, working pixels) is drawn in straight lines: a
-    prop, not a head (see RULED)."""
+    prop, not a head (see RULED); lines ``shortest`` pixels long or longer where that is more."""
     import cv2
 
     h, w = ink.shape
     if h < RULED_SIZE * frame_h or not ink.any():
         return False
-    length = max(2, int(RULED_LINE * min(w, h)))
+    length = max(2, int(RULED_LINE * min(w, h)), int(shortest))
     mask = ink.astype(np.uint8) * 255
     lines = cv2.HoughLinesP(mask, 1, np.pi / 180, length // 2, minLineLength=length, maxLineGap=2)
     if lines is None:
@@ -1213,7 +1251,7 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
         bumps += parts
         crowned += parts if two else []
     bumps, twins = _crests(bumps, crowned, top, solid, frame_h)
-    tops = [top[peak] if top[peak] - body_top <= HEAD_ZONE * body_h else None for _, _, peak in bumps]
+    tops = [None if _low_bump(top[peak], body_top, body_h) else top[peak] for _, _, peak in bumps]
     apart = None
     for k, (lo, hi, peak) in enumerate(bumps):
         y0 = tops[k]
@@ -1248,6 +1286,11 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
         heads.append(Box("head", ((x + left) / scale, (y + y0) / scale, (x + right + 1) / scale, (y + bottom) / scale),
                          1.0))
     return heads
+
+
+def _low_bump(peak_row: float, body_top: float, body_h: int) -> bool:
+    """Whether a bump whose top is at ``peak_row`` lies below a blob's upper part (HEAD_ZONE)."""
+    return peak_row - body_top > HEAD_ZONE * body_h
 
 
 def _crests(bumps, crowned, top: np.ndarray, solid: np.ndarray, frame_h: int):
@@ -1313,15 +1356,11 @@ def _beside_a_panel(ink: np.ndarray, apart, tops, k: int, frame_h: int) -> List[
     head is followed without them.  ``apart``: each bump's extent followed on its own, ``tops``
     their tops (blob pixels).  A filled blob's panel is told by its edge, a line drawing's by its
     lines."""
-    import cv2
-
     panels = []
     for j, extent in enumerate(apart):
         if j == k or extent is None or apart[k] is None or tops[j] is None:
             continue
-        region = ink[int(tops[j]):extent[2], extent[0]:extent[1] + 1].astype(np.uint8)
-        edge = region & ~cv2.erode(region, np.ones((3, 3), np.uint8))
-        if _ruled(edge > 0, frame_h):
+        if _ruled(_edges(ink[int(tops[j]):extent[2], extent[0]:extent[1] + 1]), frame_h):
             panels.append(j)
     return panels
 
@@ -1347,13 +1386,19 @@ def _alone(solid: np.ndarray, single, run: Tuple[int, int], top: np.ndarray, bod
     window's top, a roof) merges the head's bump with the scenery's; the head then is the run's
     highest and widest bump (scenery behind a standing figure shows beside and below its head),
     round on its own and clear of the frame's sides and bottom.  A cup on a plate is the highest
-    bump of its run but narrower than the plate's: a prop, not a head."""
+    bump of its run but narrower than the plate's: a prop, not a head.  A bump below the blob's
+    upper part (HEAD_ZONE) is no measure of it: a cup stands on its plate, while a head stands
+    far above the props on a table in front of it, and a seated figure's hand resting by a cup
+    joins them to its outline, whose arm and shoulder then never dip below the cup's top (sweep
+    half, shot 17: a plate wider than B's head's bump cost B her head, and a small extra far
+    behind her was taken for the character)."""
     frame_h, frame_w = frame
     inner = [b for b in single if run[0] <= b[0] and b[1] <= run[1]]
     if len(inner) < 2:
         return None
     lo, hi, peak = min(inner, key=lambda b: top[b[2]])
-    if any(b[1] - b[0] > hi - lo for b in inner) or top[peak] - body_top > HEAD_ZONE * solid.shape[0]:
+    high = [b for b in inner if not _low_bump(top[b[2]], body_top, solid.shape[0])]
+    if _low_bump(top[peak], body_top, solid.shape[0]) or any(b[1] - b[0] > hi - lo for b in high):
         return None
     y0 = top[peak]
     left, right, bottom = _over_bump(_head_extent(solid, peak, y0, frame_h), lo, hi, y0)

@@ -20,7 +20,7 @@ from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked, uni
 
 # bump when a change alters how cached boxes are judged: a counted set's id covers it, so two
 # rule versions never share one id (the boxes' cache is keyed by the detector alone and stays)
-COUNTING = "counting-15"
+COUNTING = "counting-19"
 CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL = "character", "fragment", "text", "background", "overlap", "small"
 LABELS = (CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL)
 CLOSE_UP, MEDIUM, FULL = "close-up", "medium", "full"
@@ -124,6 +124,16 @@ IN_FIGURE = 0.25
 # second head behind would stand beside the face (BESIDE), and where it stood over it, the face
 # in front would hide its lower part, not end it at the eyes
 BANGS = 0.9
+# a figure's legs drawn in a tone near the floor's (bare legs on a pale floor) lose their outline
+# where they meet the skirt or the shorts: the figure's outline ends there, above the frame's
+# bottom, and the legs below are pieces of outline of their own.  A figure with such pieces
+# under it, within its columns, no wider than its head (a leg is narrower; a table's edge or a
+# rug in front is wide), starting within LEGS_BELOW of its head's height under its box and
+# running out of the frame's bottom, is cut by the bottom, not wholly in view: taken for a whole
+# figure it was compared body with body with the stills' full figures, its legs missing (scout
+# half, colour, shot 17: B in a medium shot, her head box taken from her face and hair so short
+# that she looked like a full shot, unnamed at 0.67)
+LEGS_BELOW = 0.5
 
 
 @dataclass(frozen=True)
@@ -217,10 +227,27 @@ def count(boxes: Sequence[Box], width: int, height: int, rules: Rules, text: Seq
         j = _judge(body, group, width, height, margin, rules, text, True, has_faces)
         j.found_by_face, j.uncut = True, False
         judged.append(j)
+    _legs_run_out(judged, width, height, margin, rules)
     _far_figures(judged, rules, width, height)
     _headless_figures(judged, width, height, margin)
     overlap = _overlaps(judged, rules)
     return Count(judged, overlap)
+
+
+def _legs_run_out(judged: List[Judged], width: int, height: int, margin: float, rules: Rules) -> None:
+    """Take each figure whose outline ends above the frame's bottom, with pieces of outline under
+    it that run out of the bottom (LEGS_BELOW), for one cut there: its box runs down to the
+    bottom, not wholly in view."""
+    pieces = [j.box.rect for j in judged if j.label in (SMALL, FRAGMENT) and not j.heads
+              and set(cut_edges(j.box.rect, width, height, margin)) == {"bottom"}]
+    for j in judged:
+        if j.label != CHARACTER or not j.uncut or not j.head:
+            continue
+        x0, y0, x1, y1 = j.box.rect
+        reach, wide = LEGS_BELOW * _height(j.head), j.head[2] - j.head[0]
+        if any(x0 <= p[0] and p[2] <= x1 and p[2] - p[0] <= wide and y1 - margin <= p[1] <= y1 + reach for p in pieces):
+            j.box = Box(j.box.kind, (x0, y0, x1, float(height)), j.box.score)
+            j.uncut, j.framing = False, framing(j.box.rect, j.head, height, rules)
 
 
 def _on_text(rect: Rect, text: Sequence[Rect]) -> bool:
