@@ -59,3 +59,29 @@ def test_a_dark_coat_under_a_light_head_is_no_figure_of_its_own():
     head = _fig((137, 23, 240, 125), (141, 26, 238, 126))
     coat = _fig((21, 87, 289, 360), (83, 142, 187, 211), (186, 141, 283, 247))
     assert _closed_by_ink(head, coat, W, H) == head
+
+
+def test_a_cup_low_in_an_inked_figure_does_not_stand_for_its_head():
+    """B seated behind a table on a painted wall (sweep half, colour, shot 13): her long straight
+    hair over her dark coat closes no round outline head, and the outlines' only heads are a cup
+    and a plate on the table in front, low in the inked figure's box.  Such a bump is no head
+    of that figure (a head tops it): the inked figure is taken.  Without the rule the cup barred
+    it and nobody was found."""
+    hair = _fig((290, 37, 365, 124))
+    cup = _fig((381, 300, 405, 304), (381, 300, 405, 324))
+    inked = _fig((94, 34, 606, 360), (211, 35, 429, 266))
+    assert _closed_by_ink(hair + cup, inked, W, H) == inked
+    # an outline head in the inked figure's upper part is someone the outlines found there (a
+    # figure beside her whose dark coat the ink joined to hers): nothing is made of the two
+    beside = _fig((500, 40, 640, 300), (520, 40, 600, 120))
+    assert _closed_by_ink(hair + cup + beside, inked, W, H) == hair + cup + beside
+
+
+def test_a_dark_coat_under_an_outline_head_it_does_not_reach_is_that_heads_body():
+    """A brown-haired A over a navy coat on a rendered set (tune half, colour, shot 40): the ink
+    leaves the head out and its coat starts under the chin, its box apart from the head's, its
+    shoulders taken for heads.  A figure whose head lies under an outline head, at its shoulders,
+    is that head's body, not a second character (an overlap)."""
+    head = _fig((140, 25, 242, 127), (145, 28, 241, 114))
+    coat = _fig((26, 141, 282, 360), (88, 146, 193, 211), (192, 142, 281, 240))
+    assert _closed_by_ink(head, coat, W, H) == head

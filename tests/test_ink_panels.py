@@ -129,3 +129,32 @@ def test_the_heads_of_the_text_shot_leave_the_door_out():
         on_a = [j.head for j in judged.characters if j.head and j.head[0] <= (a[0] + a[2]) / 2 <= j.head[2]]
         margin = 0.25 * (a[2] - a[0])
         assert on_a and all(a[0] - margin <= h[0] and h[3] <= a[3] + margin for h in on_a), (k, on_a, a)
+
+
+def _marked(outline: np.ndarray) -> np.ndarray:
+    """Ink (255) of the closed outline ``outline`` (points) with two specks side by side in its
+    upper part, as eyes would be."""
+    ink = np.zeros((H, W), np.uint8)
+    cv2.polylines(ink, [outline.astype(np.int32)], True, 255, 2)
+    x0, y0 = outline.min(axis=0)
+    x1, y1 = outline.max(axis=0)
+    for fx in (0.35, 0.65):
+        cv2.circle(ink, (int(x0 + fx * (x1 - x0)), int(y0 + 0.35 * (y1 - y0))), 3, 255, -1)
+    return ink
+
+
+def test_a_sleeves_panel_with_two_specks_in_it_is_no_face():
+    """A seated character's sleeve on a painted set (sweep half, colour, shot 4): its panel,
+    closed off by the table's edge, a slanted four-sided outline with two specks of its shading
+    in it, was found as a face at each elbow and the one character became an overlap.  A face's
+    outline is drawn in curves (cheeks, jaw, bangs), and one drawn in straight strokes narrows to
+    its chin; one drawn in straight lines as wide at its bottom as above is a panel."""
+    from anim2lora.people.ink import faces
+
+    panel = np.array([(300, 228), (340, 236), (356, 301), (312, 301)])
+    assert faces(_marked(panel), H) == []
+    t = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    face = np.stack([328 + 28 * np.cos(t), 264 + 36 * np.sin(t)], axis=1)
+    assert len(faces(_marked(face), H)) == 1, "a round outline with two eyes stays a face"
+    flat = np.array([(262, 100), (378, 100), (370, 160), (320, 205), (270, 160)])
+    assert len(faces(_marked(flat), H)) == 1, "straight bangs and jaw lines down to a chin: a face"

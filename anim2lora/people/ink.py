@@ -47,6 +47,18 @@ HEAD_INK = 0.01           # a head holds at least this share of outline ink (eye
 # props and room corners found as heads 0.7-1.0; small heads are left alone (a far figure's head
 # is a few pixels of short strokes, and the rules drop far figures anyway)
 RULED, RULED_LINE, RULED_SIZE = 0.7, 0.4, 0.1
+# so too a face's outline: a cheek, a jaw and the bangs over a face are curves, and a round area
+# with two marks in it whose outline is drawn in straight lines (RULED) is a panel: a sleeve's
+# panel closed off by a table's edge with specks of its shading in it (sweep half, colour, shot
+# 4: two such "faces" at A's elbows made one seated character an overlap), a window's pane, a
+# sign.  On the development halves (tune to sweep, both styles, and the people clip) those two
+# were the only faces found whose outline was ruled.  A face drawn flatly in straight strokes
+# (a straight line of bangs, straight jaw lines) still narrows to its chin: at PANEL_CHIN[0] of
+# its height it is under PANEL_CHIN[1] of its widest row (a pointed chin about a fifth, a round
+# one about 0.6), where a panel is about as wide as anywhere (the sleeves' 0.9 or more).
+# The outline is measured drawn LINE_MARGIN pixels inside a margin, so that a side lying along
+# its box's edge counts as a line too
+PANEL_CHIN, LINE_MARGIN = (0.9, 0.8), 2
 HEAD_ZONE = 0.4            # heads sit in the upper part of a body: lower bumps are hands, feet, props
 EDGE = 0.01                # a box this near an edge (share of the height) is cut by it, as the rules judge
 TWINS = 0.6                # bumps merged into one run are heads side by side only if each is this share
@@ -141,6 +153,13 @@ EYES_LIKE, EYE_SOLID = 1.5, 0.5
 # width (long hair over a dark coat runs the silhouette's head on into the shoulders: a head that
 # wide would make the characters beside it look far off)
 INKED_HEAD = 0.6
+# An outline head low in an inked figure's box (below its upper part, HEAD_ZONE) does not say the
+# outlines found that figure: it is a cup, a plate or a hand on the table in front of a seated
+# character, whose own head the outlines lost (long straight hair over a dark coat on a painted
+# wall closes no round head).  Taken as the figure's, it left the character unfound (sweep half,
+# colour, shot 13: B seated behind a table with cups and plates, nobody found).  A head of the
+# figure's own tops it, and one beside it stands at its head's height; an inked figure whose head
+# lies under an outline head, at its shoulders (see _below_head), is that head's dark coat
 # the bangs are often drawn over a face's eyes, or its lashes meet the hair's line: the eyes are
 # then no marks inside the face's area but dents in its top outline, and the area, bitten into
 # twice, is neither round nor holds two eyes (every face of the two main characters on the
@@ -243,16 +262,35 @@ def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
         # round: nearly convex, and no fuller than the ellipse in its box (a sign board is a box)
         if hull <= 0 or area > FACE_FULLNESS * np.pi / 4 * w * h:
             continue
-        rect = (float(x), float(y), float(x + w), float(y + h))
         if area / hull >= FACE_SOLIDITY and _eyes(contours, tree, i, y, w, h, area):
-            found.append(rect)
+            into = found
         elif _close_up(ink, contours, tree, i, area / hull):
-            close.append(rect)
+            into = close
         elif _eyes_under_bangs(contours, tree, i):
-            found.append(rect)
+            into = found
+        else:
+            continue
+        if not _panel_loop(c, frame_h):
+            into.append((float(x), float(y), float(x + w), float(y + h)))
     # the dome over a close-up's face is its hair: strands or clips in it taken for eyes make no
     # second face there
     return close + [f for f in found if not any(_hair_over(f, c) for c in close)]
+
+
+def _panel_loop(contour, frame_h: int) -> bool:
+    """Whether the outline ``contour`` of a face-like area is a panel's (see PANEL_CHIN): drawn
+    in straight lines, and as wide near its bottom as a panel is."""
+    import cv2
+
+    x, y, w, h = cv2.boundingRect(contour)
+    m = LINE_MARGIN
+    line = np.zeros((h + 2 * m, w + 2 * m), np.uint8)
+    cv2.drawContours(line, [contour - (x - m, y - m)], -1, 1, 1)
+    if not _ruled(line > 0, frame_h):
+        return False
+    area = np.zeros_like(line)
+    cv2.drawContours(area, [contour - (x - m, y - m)], -1, 1, cv2.FILLED)
+    return area[m + int(PANEL_CHIN[0] * (h - 1))].sum() >= PANEL_CHIN[1] * area.sum(axis=1).max()
 
 
 def _hair_over(rect: Rect, face: Rect) -> bool:
@@ -533,11 +571,13 @@ def _closed_by_ink(by_outline: List[Box], inked: Sequence[Box], width: int, heig
     of exactly one outline figure is that figure: the other outline figures inside it (a cup and
     a hand below the head, pieces of its coat) are its parts and go, and the outline figure keeps
     its own boxes (its outline closed round the head itself; the silhouette's head runs on down
-    long hair over a dark coat).  One holding no outline head is added where its box meets no
-    outline head (the outlines lost that figure; under a light head the ink leaves out, a dark
-    coat's box is that head's body, its shoulders no heads).  One holding two outline heads joined two
-    characters (dark coats side by side), and one whose head holds another's lower down (a bow
-    tie the outline closed under a head it did not), are left out."""
+    long hair over a dark coat).  One holding no outline head is added where no outline head
+    stands in its box's upper part and none over its own head (the outlines lost that figure;
+    under a light head the ink leaves out, a dark coat's box is that head's body, its shoulders
+    no heads; a bump low in its box is a cup or a plate on the table in front, see INKED_HEAD).
+    One holding two outline heads joined two characters (dark coats side by side), and one whose
+    head holds another's lower down (a bow tie the outline closed under a head it did not), are
+    left out."""
     figures = _grouped(by_outline)
     heads = [h.rect for f in figures for h in f[1:]]
     for own in _grouped(inked):
@@ -552,10 +592,22 @@ def _closed_by_ink(by_outline: List[Box], inked: Sequence[Box], width: int, heig
             if len(headed) > 1 or not _atop(held, head):
                 continue
             own = headed[0]
-        elif any(intersection(body, h) > 0 for h in heads) or not _taken(body, head, height):
+        elif any(_bars(h, body, head) for h in heads) or not _taken(body, head, height):
             continue
         figures = [f for f in figures if not any(f is g for g in inside)] + [own]
     return [b for f in figures for b in f]
+
+
+def _bars(outline_head: Rect, body: Rect, head: Rect) -> bool:
+    """Whether an outline figure's head ``outline_head`` keeps the inked figure ``body`` with its
+    head ``head`` from being added (see INKED_HEAD): it stands in the body's upper part, or the
+    inked head lies under it, at its shoulders (see _below_head)."""
+    return intersection(body, outline_head) > 0 and _upper(outline_head, body) or _below_head(head, outline_head)
+
+
+def _upper(head: Rect, body: Rect) -> bool:
+    """Whether the middle row of ``head`` lies in the upper part (HEAD_ZONE) of ``body`` or above."""
+    return (head[1] + head[3]) / 2 <= body[1] + HEAD_ZONE * (body[3] - body[1])
 
 
 def _taken(body: Rect, head: Rect, height: int) -> bool:
@@ -588,7 +640,7 @@ def _zone_head(figure: Sequence[Box], body: Rect, width: int, height: int) -> bo
     if head is None:
         return False
     cx, cy = (head[0] + head[2]) / 2, (head[1] + head[3]) / 2
-    return body[0] <= cx <= body[2] and body[1] <= cy <= body[1] + HEAD_ZONE * (body[3] - body[1])
+    return body[0] <= cx <= body[2] and body[1] <= cy and _upper(head, body)
 
 
 def _mended_search(strokes: np.ndarray):
