@@ -930,21 +930,27 @@ def test_two_crowns_over_one_chin_each_are_two_heads_and_one_head_s_buns_are_not
     assert count(InkDetector(faces=False).detect(buns), W, H, RULES).n == 1
 
 
+def _face_in_dashes(m, cx, cy, dash):
+    """An oval face outline drawn as 12 arcs of ``dash`` degrees each (30: closed) and two solid
+    eyes, into ``m``."""
+    import cv2
+
+    for a in range(0, 360, 30):
+        cv2.ellipse(m, (cx, cy), (40, 30), 0, a, a + dash, 255, 2)
+    for dx in (-14, 14):
+        cv2.circle(m, (cx + dx, cy - 6), 5, 255, -1)
+
+
 def test_a_face_whose_outline_broke_beside_a_face_with_no_body_makes_an_overlap_only():
     """A rendered set: no body stands out, so a face alone stands for its character.  The one half
     behind it wears glasses, its face outline broken into dashes at the working height, and was
     not found: the pair was named as one character (probe half, shot 30).  Closed over small gaps,
     that face is found beside the loose one, so near that their shoulders fuse; a broken face far
     from it, or beside a face a body holds, is left alone (a mended face never adds a character)."""
-    import cv2
-
     from anim2lora.people.ink import _mended_beside, faces
 
-    def face(m, cx, cy, broken):
-        for a in range(0, 360, 30):                      # dashes: a few pixels apart when broken
-            cv2.ellipse(m, (cx, cy), (40, 30), 0, a, a + (24 if broken else 30), 255, 2)
-        for dx in (-14, 14):
-            cv2.circle(m, (cx + dx, cy - 6), 5, 255, -1)
+    def face(m, cx, cy, broken):                         # dashes: a few pixels apart when broken
+        _face_in_dashes(m, cx, cy, 24 if broken else 30)
 
     strokes = np.zeros((H, W), np.uint8)
     face(strokes, 380, 110, False)
@@ -970,11 +976,8 @@ def test_a_second_pair_of_eyes_beside_a_face_alone_makes_an_overlap_only():
 
     from anim2lora.people.ink import _mended_beside, faces
 
-    def face(m, cx, cy, broken):
-        for a in range(0, 360, 30):                      # dashes wider apart than the mending closes
-            cv2.ellipse(m, (cx, cy), (40, 30), 0, a, a + (10 if broken else 30), 255, 2)
-        for dx in (-14, 14):
-            cv2.circle(m, (cx + dx, cy - 6), 5, 255, -1)
+    def face(m, cx, cy, broken):                         # dashes wider apart than the mending closes
+        _face_in_dashes(m, cx, cy, 10 if broken else 30)
 
     strokes = np.zeros((H, W), np.uint8)
     face(strokes, 380, 110, False)
