@@ -103,6 +103,25 @@ side; trial is a fresh half no rule was fitted on:
     holdout  line       125  0.840 -> 0.928   false A+B 0 -> 0
     holdout  colour      90  0.922 -> 0.944   false A+B 0 -> 0
 
+Issue 15's eleventh round (five branches fixed on the tune, check, probe, scout and sweep halves,
+docs/benchmarks.md), f840888 (= ce3efd0's detection) -> ab65567; the holdout run once at the end,
+ce3efd0 and ab65567 side by side; trial is a fresh half no rule was fitted on:
+
+    tune     line       133  1.000 -> 1.000   false A+B 0 -> 0
+    tune     colour      97  0.979 -> 0.979   false A+B 0 -> 0
+    check    line       120  0.983 -> 1.000   false A+B 0 -> 0
+    check    colour      92  0.989 -> 0.989   false A+B 0 -> 0
+    probe    line       123  0.967 -> 0.992   false A+B 0 -> 0
+    probe    colour      88  1.000 -> 1.000   false A+B 0 -> 0
+    scout    line       131  0.916 -> 0.969   false A+B 0 -> 0
+    scout    colour      94  0.947 -> 0.989   false A+B 0 -> 0
+    sweep    line       116  0.940 -> 0.983   false A+B 0 -> 0
+    sweep    colour      87  0.943 -> 0.977   false A+B 0 -> 0
+    trial    line       117  0.880 -> 0.983   false A+B 0 -> 0
+    trial    colour      91  0.923 -> 0.912   false A+B 0 -> 0
+    holdout  line       125  0.928 -> 0.992   false A+B 0 -> 0
+    holdout  colour      90  0.944 -> 0.944   false A+B 0 -> 0
+
 (worst: the lowest share right of any framing or background kind.  Coloured, nobody was named at
 all: about 0.20 is the share of frames whose truth is no group.)
 """
