@@ -1,7 +1,7 @@
 """Group-split benchmark: does every frame land in the right group, and is no frame a false "A+B"?
 
     python bench/groups.py [--style line|colour|both] [--width 640 --height 360] [--work DIR]
-    python bench/groups.py --set real --half holdout|tune|check|probe|trial|scout|sweep [--style both] [--speed]
+    python bench/groups.py --set real --half holdout|tune|check|probe|trial|scout|sweep|spot [--style both] [--speed]
 
 ``--set demo`` (the default) runs the people clip (anim2lora.demo.people_scenes): solo shots of A
 and B, shots of both, overlapping bodies, edge fragments, over-the-shoulder shots, far
@@ -13,7 +13,7 @@ anime characters in close-ups, busts, medium, cowboy and full shots, over-the-sh
 shot/reverse-shot, extras, a stranger, text, on paper, gradient, dark, painted and rendered
 backgrounds under changing light, with pans.  Tune on ``--half tune``; report ``--half holdout``;
 ``--half check`` and ``--half probe`` are fresh draws to find errors on once the tune half (then
-check) is fitted, and ``--half scout`` and ``--half sweep`` two more; ``--half trial`` is a fresh
+check) is fitted, and ``--half scout``, ``--half sweep`` and ``--half spot`` more; ``--half trial`` is a fresh
 draw no rule is fitted on, to estimate what the holdout will say before it is run.
 It prints accuracy overall and per framing, background kind, shot kind and light, the false A+B
 count and every miss; ``--speed`` adds count + split frames/s at 640x360 and 1920x1080 (on a
@@ -121,6 +121,8 @@ ce3efd0 and ab65567 side by side; trial is a fresh half no rule was fitted on:
     trial    colour      91  0.923 -> 0.912   false A+B 0 -> 0
     holdout  line       125  0.928 -> 0.992   false A+B 0 -> 0
     holdout  colour      90  0.944 -> 0.944   false A+B 0 -> 0
+    spot     line       116          0.845   false A+B 0 (a second unfitted half, ab65567 only)
+    spot     colour      91          0.945   false A+B 0
 
 (worst: the lowest share right of any framing or background kind.  Coloured, nobody was named at
 all: about 0.20 is the share of frames whose truth is no group.)

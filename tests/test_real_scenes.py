@@ -240,7 +240,7 @@ def test_realclip_shots_writes_the_first_shots_only(tmp_path, capsys):
     assert not (tmp_path / "none").exists()
 
 
-@pytest.mark.parametrize("fresh", ["check", "probe", "trial", "scout", "sweep"])
+@pytest.mark.parametrize("fresh", ["check", "probe", "trial", "scout", "sweep", "spot"])
 def test_each_fresh_half_is_its_own_draw_and_leaves_the_holdout_as_it_was(fresh):
     hold, drawn = story.real_set("holdout"), story.real_set(fresh)
     assert [s.kind for s in drawn] == [s.kind for s in hold]
