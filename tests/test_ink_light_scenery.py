@@ -74,20 +74,6 @@ def test_a_dent_face_down_the_neck_is_no_face():
     assert found[3] <= head[3] + 0.15 * (head[3] - head[1])
 
 
-def test_a_character_at_another_size_than_the_fused_pair_beside_it_stays():
-    """Sweep half, line art: a close two-shot of A and B (fused: two heads side by side in one
-    outline) and then a full shot of A with no cut found between them.  A, its head half as wide
-    as the fused heads, stands in another shot and is not left out as one of that pair
-    (groups.FUSED_SIZE); a head about as wide as one of them still is."""
-    from anim2lora.people.groups import FrameGroup, _fused_beside
-    from anim2lora.people.matching import Seen
-
-    fused = [((139, 22, 412, 360), [(140, 24, 284, 182), (283, 24, 369, 118)])]
-    single = FrameGroup(64, "A", None, [])
-    assert not _fused_beside(single, [Seen((187, 44, 291, 338), (213, 45, 261, 97))], fused)
-    assert _fused_beside(single, [Seen((187, 30, 380, 360), (280, 30, 370, 120))], fused)
-
-
 def test_an_outline_figure_with_two_heads_trims_nothing():
     """Probe half, line art, frame 154 (an overlap): the outline figure holds both heads of the
     two characters; ended at the higher one's side, the blob's head box lost the other head and

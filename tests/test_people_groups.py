@@ -211,3 +211,17 @@ def test_the_nodes_name_characters_and_write_group_folders(pack, host_dirs, tmp_
     assert 3 in [r["index"] for r in rejected.kept]
     assert preview.shape[0] == 1 and preview.shape[2] == 1024 and preview.shape[3] == 3
     assert "GroupSplit: 4 frames in; A: 1, B: 1, A+B: 1" in report and "too thin" in report
+
+
+def test_a_character_at_another_size_than_the_fused_pair_beside_it_stays():
+    """Sweep half, line art: a close two-shot of A and B (fused: two heads side by side in one
+    outline) and then a full shot of A with no cut found between them.  A, its head half as wide
+    as the fused heads, stands in another shot and is not left out as one of that pair
+    (groups.FUSED_SIZE); a head about as wide as one of them still is."""
+    from anim2lora.people.groups import FrameGroup, _fused_beside
+    from anim2lora.people.matching import Seen
+
+    fused = [((139, 22, 412, 360), [(140, 24, 284, 182), (283, 24, 369, 118)])]
+    single = FrameGroup(64, "A", None, [])
+    assert not _fused_beside(single, [Seen((187, 44, 291, 338), (213, 45, 261, 97))], fused)
+    assert _fused_beside(single, [Seen((187, 30, 380, 360), (280, 30, 370, 120))], fused)

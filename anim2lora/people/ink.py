@@ -368,7 +368,7 @@ def _depth(tree: np.ndarray, i: int) -> int:
 
 def _eyes(contours, tree, hole: int, y: int, w: int, h: int, area: float) -> bool:
     """Two small ink marks in the hole, side by side, above its lowest quarter."""
-    return bool(_eye_pairs(contours, tree, hole, y, w, h, area))
+    return next(_eye_pairs(contours, tree, hole, y, w, h, area), None) is not None
 
 
 def _eye_pairs(contours, tree, hole: int, y: int, w: int, h: int, area: float):
@@ -382,8 +382,7 @@ def _eye_pairs(contours, tree, hole: int, y: int, w: int, h: int, area: float):
             if bw * bh <= EYE_SHARE * area and by + bh / 2 - y <= 0.75 * h and max(bw, bh) >= EYE_SPAN * w:
                 marks.append((bx, by, bw, bh))
         child = tree[child][0]
-    return [(a, b) for i, a in enumerate(marks) for b in marks[i + 1:]
-            if _side_by_side(_middle(a), _middle(b), w, h)]
+    return ((a, b) for i, a in enumerate(marks) for b in marks[i + 1:] if _side_by_side(_middle(a), _middle(b), w, h))
 
 
 def _middle(mark: Tuple[int, int, int, int]) -> Tuple[float, float]:
@@ -691,12 +690,12 @@ def _mended_beside(strokes: np.ndarray, boxes: Sequence[Box], found: Sequence[Re
     def span(f: Rect) -> Rect:
         return shoulders(head_of(Box("face", f)))
 
-    beside = [f for f in (on_mended or _mended_search(strokes))() if not any(cover(f, g) > 0 for g in found)
-              and any(_beside(f, g) and cover(span(f), span(g)) > fused for g in loose)]
-    if beside:
-        return beside
-    return [f for f in _eyes_beside(strokes, loose) if not any(cover(f, g) > 0 for g in found)
-            and any(_beside(f, g) and cover(span(f), span(g)) > fused for g in loose)]
+    def fuses(f: Rect) -> bool:       # a new face, so near a loose one that their shoulders fuse
+        return not any(cover(f, g) > 0 for g in found) and any(_beside(f, g) and cover(span(f), span(g)) > fused
+                                                               for g in loose)
+
+    return ([f for f in (on_mended or _mended_search(strokes))() if fuses(f)]
+            or [f for f in _eyes_beside(strokes, loose) if fuses(f)])
 
 
 def _eyes_beside(strokes: np.ndarray, faces_: Sequence[Rect]) -> List[Rect]:
@@ -716,7 +715,7 @@ def _eyes_beside(strokes: np.ndarray, faces_: Sequence[Rect]) -> List[Rect]:
         x, y, w, h = cv2.boundingRect(c)
         if (float(x), float(y), float(x + w), float(y + h)) not in faces_ or _depth(tree, i) % 2 == 0:
             continue
-        pairs = _eye_pairs(contours, tree, i, y, w, h, cv2.contourArea(c))
+        pairs = list(_eye_pairs(contours, tree, i, y, w, h, cv2.contourArea(c)))
         if not pairs:
             continue
         # its eyes: the largest pair of marks (brows' and lashes' specks pair up too)
@@ -748,7 +747,7 @@ def _like_pairs(pair, marks, face: Tuple[int, int, int, int]):
     def like(m) -> bool:
         cx, cy = _middle(m)
         return (all(1 / EYES_LIKE <= v / s <= EYES_LIKE for v, s in zip(m[2:], size))
-                and abs(cy - row) <= 0.25 * h and not x <= cx <= x + w)
+                and abs(cy - row) <= 0.25 * h)
 
     near = [m for m in marks if like(m)]
     return [(a, b) for i, a in enumerate(near) for b in near[i + 1:]
@@ -905,11 +904,11 @@ def _light_sides_off(outer: Rect, inner: Rect, fg: np.ndarray, dark: np.ndarray,
     width = LINE_WIDTH * fg.shape[0]
     out = list(outer)
     top, bottom = max(y0, inner[1]), min(y1, inner[3])         # beside the figure's own box
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(width) + 1,) * 2)
     for side, strip in ((0, (x0, top, inner[0], bottom)), (2, (inner[2], top, x1, bottom))):
         if strip[2] - strip[0] <= width / scale:
             continue
         lit = _ink_in(fg, tuple(v * scale for v in strip)).astype(np.uint8)
-        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(width) + 1,) * 2)
         lines = lit.any() and not cv2.morphologyEx(lit, cv2.MORPH_OPEN, k).any()      # no fill, no paint
         if lines and _ink_in(dark, tuple(v * scale for v in strip)).sum() <= LIGHT_SURPLUS * lit.sum():
             out[side] = inner[side]
@@ -1545,35 +1544,33 @@ def two_hair_masses(bgr: np.ndarray, boxes: Sequence[Box]) -> List[Box]:
     if bgr.ndim != 3 or bgr.shape[2] != 3 or not faces_:
         return list(boxes)          # grey: no hue to tell hair apart
     out: List[Box] = []
-    lab, fill = None, None
+    fill = None
     for box in boxes:
         held = [f for f in faces_ if inside_share(f.rect, box.rect) >= FACE_IN_HEAD] if box.kind == "head" else []
         far = _far_side(box.rect, held[0]) if len(held) == 1 else None
         if far is None:
             out.append(box)
             continue
-        if lab is None:
-            lab, fill = _hair_pixels(bgr)
+        if fill is None:
+            fill = _hair_pixels(bgr)
         near = _bangs(held[0], box.rect)
-        if not _two_palettes(lab, fill, near, far):
+        if not _two_palettes(bgr, fill, near, far):
             out.append(box)
             continue
-        # the face's head keeps the box up to its hair's side; the far side is the head beside it
-        own = head_of(held[0])
-        side = HAIR_SIDE * (own[2] - own[0])
-        if far[0] > own[0]:
-            out += [Box("head", (box.rect[0], box.rect[1], own[2] + side, box.rect[3]), box.score),
-                    Box("head", (far[0], box.rect[1], box.rect[2], box.rect[3]), box.score)]
-        else:
-            out += [Box("head", (own[0] - side, box.rect[1], box.rect[2], box.rect[3]), box.score),
-                    Box("head", (box.rect[0], box.rect[1], far[2], box.rect[3]), box.score)]
+        # the face's head keeps the box up to its hair's side (the far side's inner edge, see
+        # _far_side); the far side, down the box's height, is the head beside it
+        x0, y0, x1, y1 = box.rect
+        right = far[0] > head_of(held[0])[0]
+        cut = far[0] if right else far[2]
+        parts = ((x0, cut), (cut, x1)) if right else ((cut, x1), (x0, cut))    # the face's head first
+        out += [Box("head", (a, y0, b, y1), box.score) for a, b in parts]
     return out
 
 
 def _far_side(head: Rect, face: Box):
     """The part of a head box beside the head ``face`` implies, past its hair (HAIR_SIDE), down
-    to that head's crown (HAIR_SIDE of its height), on the side where the box runs on past that head by room for another
-    head (BESIDE[1]); None where it runs on less on both sides."""
+    to that head's crown (HAIR_SIDE of its height), on the side where the box runs on past that
+    head by room for another head (BESIDE[1]); None where it runs on less on both sides."""
     own = head_of(face)
     w = own[2] - own[0]
     left, right = own[0] - head[0], head[2] - own[2]
@@ -1590,24 +1587,24 @@ def _bangs(face: Box, head: Rect) -> Rect:
     return (face.rect[0], head[1], face.rect[2], face.rect[1])
 
 
-def _hair_pixels(bgr: np.ndarray):
-    """(Lab picture as floats, bool mask of the pixels that may be hair: unlike the frame's
-    border colours and not its dark ink lines)."""
-    import cv2
-
+def _hair_pixels(bgr: np.ndarray) -> np.ndarray:
+    """The bool mask of the pixels that may be hair: unlike the frame's border colours and not
+    its dark ink lines."""
     colours = background_colours(bgr, edges=2)
-    fill = unlike(bgr, colours) & (dark_ink(bgr, colours) == 0) & (lines_in_the_dark(bgr) == 0)
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.float32), fill
+    return unlike(bgr, colours) & (dark_ink(bgr, colours) == 0) & (lines_in_the_dark(bgr) == 0)
 
 
-def _two_palettes(lab: np.ndarray, fill: np.ndarray, near: Rect, far: Rect) -> bool:
+def _two_palettes(bgr: np.ndarray, fill: np.ndarray, near: Rect, far: Rect) -> bool:
     """Whether the fills in ``near`` and ``far`` (frame pixels) differ in hue (HAIR_APART), each
     region at least HAIR_FILL filled."""
+    import cv2
+
     tones = []
     for r in (near, far):
         x0, y0, x1, y1 = (max(0, int(round(v))) for v in r)
         hair = fill[y0:y1, x0:x1]
         if not hair.size or hair.mean() < HAIR_FILL:
             return False
-        tones.append(np.median(lab[y0:y1, x0:x1][hair][:, 1:], axis=0))
+        lab = cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2LAB).astype(np.float32)
+        tones.append(np.median(lab[hair][:, 1:], axis=0))
     return float(np.linalg.norm(tones[0] - tones[1])) >= HAIR_APART

@@ -74,12 +74,12 @@ OFF_CENTRE = 3.0
 # Cut out as guessed, such a head is a face under a fringe, and every character's face has the
 # same eyes, nose and mouth strokes: A's face lay nearer B's stills (0.19) than A's (0.25) and the
 # frame was named B.  So it is also cut out as its hair may reach (rules.HAIR_ABOVE of its height
-# higher, HAIR_SIDE of its width wider at each side), and the view nearer a still is the one
+# higher, GUESS_SIDE of its width wider at each side), and the view nearer a still is the one
 # compared: where the guess held the whole head the scene around it draws no still nearer (B's
 # faces under a long fringe stayed with their guess, 0.03-0.17 from B's stills), where it cut the
 # hair the taller view shows the hair the stills show (A's close-up came to 0.15 from A's stills,
 # 0.22 from B's).  0.1 left it at 0.16; rising 0.6 took in too much scene and drew no still nearer.
-HAIR_SIDE = 0.2
+GUESS_SIDE = 0.2
 
 
 @dataclass
@@ -142,10 +142,10 @@ def head_crop(bgr: np.ndarray, head) -> np.ndarray:
 
 def tallest_head(head: Rect) -> Rect:
     """A head implied by a face alone (rules.head_of) as its hair may reach: HAIR_ABOVE of its
-    height higher and HAIR_SIDE of its width wider at each side."""
+    height higher and GUESS_SIDE of its width wider at each side."""
     x0, y0, x1, y1 = head
     w, h = x1 - x0, y1 - y0
-    return (x0 - HAIR_SIDE * w, y0 - HAIR_ABOVE * h, x1 + HAIR_SIDE * w, y1)
+    return (x0 - GUESS_SIDE * w, y0 - HAIR_ABOVE * h, x1 + GUESS_SIDE * w, y1)
 
 
 def seen_in(judged) -> Seen:
