@@ -1,7 +1,8 @@
 """Group-split benchmark: does every frame land in the right group, and is no frame a false "A+B"?
 
     python bench/groups.py [--style line|colour|both] [--width 640 --height 360] [--work DIR]
-    python bench/groups.py --set real --half holdout|tune|check|probe|trial|scout|sweep|spot [--style both] [--speed]
+    python bench/groups.py --set real --half HALF [--style both] [--speed]
+        HALF: holdout|tune|check|probe|trial|scout|sweep|spot|gauge|audit|field
 
 ``--set demo`` (the default) runs the people clip (anim2lora.demo.people_scenes): solo shots of A
 and B, shots of both, overlapping bodies, edge fragments, over-the-shoulder shots, far
@@ -14,7 +15,8 @@ shot/reverse-shot, extras, a stranger, text, on paper, gradient, dark, painted a
 backgrounds under changing light, with pans.  Tune on ``--half tune``; report ``--half holdout``;
 ``--half check`` and ``--half probe`` are fresh draws to find errors on once the tune half (then
 check) is fitted, and ``--half scout``, ``--half sweep`` and ``--half spot`` more; ``--half trial`` is a fresh
-draw no rule is fitted on, to estimate what the holdout will say before it is run.
+draw no rule is fitted on, to estimate what the holdout will say before it is run, and ``--half gauge``,
+``--half audit`` and ``--half field`` three more such unfitted draws.
 It prints accuracy overall and per framing, background kind, shot kind and light, the false A+B
 count and every miss; ``--speed`` adds count + split frames/s at 640x360 and 1920x1080 (on a
 clip of the half's first shots, so the two sizes see the same pictures).

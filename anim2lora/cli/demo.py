@@ -19,7 +19,8 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser("realclip", help="write a half of the realistic development set: clip, truth, reference stills")
     p.add_argument("--half", choices=HALVES, default="holdout",
-                   help="tune detection on 'tune', check it on 'check', 'probe', 'scout', 'sweep' and 'spot', estimate on 'trial', report on 'holdout'")
+                   help="tune detection on 'tune', check it on 'check', 'probe', 'scout', 'sweep' and 'spot', "
+                        "estimate on 'trial', 'gauge', 'audit' and 'field', report on 'holdout'")
     p.add_argument("--style", choices=("colour", "line"), default="colour")
     p.add_argument("--width", type=int, default=640)
     p.add_argument("--height", type=int, default=360)

@@ -74,18 +74,20 @@ def _sign(img: np.ndarray, sign, height: int, style: str) -> None:
     cv2.putText(img, text, (x0, y0 + th), cv2.FONT_HERSHEY_DUPLEX, scale, (40, 30, 30), thick, cv2.LINE_AA)
 
 
-def _subtitle(img: np.ndarray, text: str, height: int) -> List[int]:
-    """A subtitle at the bottom centre, white with a dark edge; returns its box."""
+def _subtitle(img: Optional[np.ndarray], text: str, width: int, height: int) -> List[int]:
+    """A subtitle at the bottom centre, white with a dark edge (on ``img``, unless None: its box
+    alone); returns its box."""
     import cv2
 
-    width = img.shape[1]
     scale = 0.0021 * height
     thick = max(1, round(0.006 * height))
     (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_DUPLEX, scale, thick)
     org = ((width - tw) // 2, int(height * 0.93))
-    mask = np.zeros(img.shape[:2], np.uint8)
+    mask = np.zeros((height, width), np.uint8)
     cv2.putText(mask, text, org, cv2.FONT_HERSHEY_DUPLEX, scale, 255, thick + 2 * max(1, thick // 2) + 2, cv2.LINE_AA)
     box = ink_box(mask >= 64)
+    if img is None:
+        return box
     a = mask.astype(np.float32)[..., None] / 255
     img *= 1 - a
     img += a * 20
@@ -110,6 +112,16 @@ def frame(shot: Shot, step: int, style: str = "colour", width: int = 640, height
         base = base.astype(np.float32)
     cx = int(round(camera * height))
     img = np.ascontiguousarray(base[:, cx:cx + width])
+    truth = _staged(img, shot, step, style, width, height)
+    rgb = np.clip(img, 0, 255).round().astype(np.uint8)
+    return rgb, truth
+
+
+def _staged(img: Optional[np.ndarray], shot: Shot, step: int, style: str, width: int, height: int) -> dict:
+    """Lay the cast, the table and the subtitle of drawing ``step`` over ``img`` (in place), and
+    return its truth, checked.  With ``img`` None nothing is painted: the truth alone, as cheap as
+    the figures' masks (what broken_promise draws)."""
+    camera = shot.camera + shot.pan * step
     light = shot.light.scaled(shot.dim[step]) if shot.dim else shot.light
     layers = []
     for c in shot.cast:
@@ -127,15 +139,30 @@ def frame(shot: Shot, step: int, style: str = "colour", width: int = 640, height
     if shot.sign:
         text.append(sign_box(shot.sign, height, camera))
     if shot.subtitle:
-        text.append(_subtitle(img, shot.subtitle, height))
-    rgb = np.clip(img, 0, 255).round().astype(np.uint8)
+        text.append(_subtitle(img, shot.subtitle, width, height))
     truth = _truth(shot, step, style, light, layers, text, width, height)
     _check(truth, width, height)
-    return rgb, truth
+    return truth
 
 
-def _lay(img: np.ndarray, layer: Layer, light: Light, height: int, style: str) -> Layer:
-    """Lay ``layer`` over ``img`` (in place), lit in colour; returns the layer."""
+def broken_promise(shot: Shot, width: int = 640, height: int = 360) -> Optional[str]:
+    """What ``frame`` would raise on for some drawing of ``shot`` in some style at ``width`` x
+    ``height`` (the bench's size), or None when every promise holds: the storyboard redraws a
+    shot whose promise is measured on the drawn ink (real_shots.MEASURED) until this is None."""
+    for style in STYLES:
+        for step in range(DRAWINGS):
+            try:
+                _staged(None, shot, step, style, width, height)
+            except RuntimeError as e:
+                return str(e)
+    return None
+
+
+def _lay(img: Optional[np.ndarray], layer: Layer, light: Light, height: int, style: str) -> Layer:
+    """Lay ``layer`` over ``img`` (in place, unless None: the truth alone), lit in colour; returns
+    the layer."""
+    if img is None:
+        return layer
     colour = lit(layer.rgb, layer.alpha, light, height) if style == "colour" else layer.rgb.astype(np.float32)
     a = layer.alpha.astype(np.float32)[..., None] / 255
     img *= 1 - a

@@ -7,12 +7,15 @@ Positions and sizes are in frame heights, so any resolution lays out the same sh
 plate, pose or place is shared.  A third, ``check``, is laid out the same way from seeds of its
 own: a fresh draw to find and fix errors on once the tune half is fitted (the tune half's rules fit
 its own shots closer than they carry), so that the holdout stays unseen.  A fourth, ``probe``, is
-another fresh draw for the same purpose once ``check`` is fitted in turn.  Figures are placed by their arms' reach (anime.reach) and by
+another fresh draw for the same purpose once ``check`` is fitted in turn; the later halves (HALVES,
+DRAW) are more such draws.  Figures are placed by their arms' reach (anime.reach) and by
 where the frame's bottom edge cuts them (CUT), so the promises real_scenes checks on the pixels
-(heads whole, bodies apart unless they overlap on purpose, extras small) hold by construction.
+(heads whole, bodies apart unless they overlap on purpose, extras small) hold by construction;
+the overlap shot's share is measured on its drawing, and the shot drawn again where it falls
+short (MEASURED).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import List, Optional, Sequence, Tuple
 
@@ -22,10 +25,19 @@ from .anime import FEET, Pose, reach
 from .grading import separated
 from .plates import KINDS as BACKGROUNDS, LIGHTS, Light
 
-HALVES = ("tune", "holdout", "check", "probe", "trial", "scout", "sweep", "spot")
-# each half's draw: its seeds start here.  Draw 7 broke a promise of its overlap shot (the bodies
-# overlapped by under 0.3), so the half after sweep is drawn from the next one
-DRAW = dict(zip(HALVES, (0, 1, 2, 3, 4, 5, 6, 8)))
+HALVES = ("tune", "holdout", "check", "probe", "trial", "scout", "sweep", "spot", "gauge", "audit", "field")
+# each half's draw: its seeds start here.  spot was drawn from 8 while draw 7 still broke a promise
+# of its overlap shot (now redrawn, see MEASURED), so gauge took draw 7 later.  Draw 9 is never
+# used: its plate seeds (202 + 9, n) are the reference stills' own (reference_shots), so a half
+# drawn from it would share their backgrounds
+DRAW = dict(zip(HALVES, (0, 1, 2, 3, 4, 5, 6, 8, 7, 10, 11)))
+# shot kinds whose promise is measured on the drawn ink, not solved from the reach boxes: the
+# overlap shot places its two at a drawn distance, and whether their bodies' ink boxes then
+# overlap by the promised share depends on where this drawing's limbs are.  A shot of such a
+# kind is drawn (masks only) and, where a promise breaks, solved again from the next sub-seed of
+# its own, at most REDRAWS times; a shot that held at its first draw is the one it always was
+MEASURED = ("overlap",)
+REDRAWS = 20
 SHOT_KINDS = ("solo_a", "solo_b", "both", "over_shoulder", "extra", "stranger", "overlap", "fragment", "text",
               "pan", "empty")
 SHOTS = ("close-up", "bust", "medium", "cowboy", "full")
@@ -109,17 +121,39 @@ def _storyboard(half: str) -> Tuple[Shot, ...]:
             kinds = ("over_shoulder", "over_shoulder") if kind == "both" else ()
             for k in (kind,) + kinds:
                 n = len(shots)
-                rng = np.random.default_rng([101 + h, n])
+                rng = _rng(h, n)
                 bg = BACKGROUNDS[(i + rnd * 2 + (k == "over_shoulder") * (n % 3)) % len(BACKGROUNDS)]
                 framing = SHOTS[(i + 3 * rnd + n) % len(SHOTS)]
                 nth = sum(s.kind == k for s in shots)
-                shots.append(_SOLVE[k](_Draft(half, h, n, k, bg, framing, rng, nth)))
+                shots.append(_solved(_Draft(half, h, n, k, bg, framing, rng, nth)))
     for who, bg, framing in TUNE_EXTRA if half == "tune" else ():
         n = len(shots)
-        d = _Draft(half, h, n, "stranger", bg, framing, np.random.default_rng([101 + h, n]))
+        d = _Draft(half, h, n, "stranger", bg, framing, _rng(h, n))
         _side_by_side(d, ("C", who), framing)
         shots.append(d.shot(None, "stranger"))
     return tuple(shots)
+
+
+def _rng(h: int, n: int, redraw: int = 0) -> np.random.Generator:
+    """The random choices of shot ``n`` of draw ``h``; ``redraw`` > 0 a sub-seed of its own for
+    solving the shot again (never another shot's or another half's seed)."""
+    return np.random.default_rng([101 + h, n] + ([redraw] if redraw else []))
+
+
+def _solved(d: "_Draft") -> Shot:
+    """``d`` solved for its kind.  A MEASURED kind is checked on its drawn masks and, where a
+    promise breaks (frame would raise), solved again from the shot's next sub-seed: the same
+    background and framing, other random choices."""
+    from .real_scenes import broken_promise      # it draws the shots laid out here
+
+    if d.kind not in MEASURED:
+        return _SOLVE[d.kind](d)
+    for redraw in range(REDRAWS + 1):
+        shot = _SOLVE[d.kind](replace(d, rng=_rng(d.h, d.number, redraw), cast=[]) if redraw else d)
+        broken = broken_promise(shot)
+        if broken is None:
+            return shot
+    raise RuntimeError(f"{d.half} shot {d.number} ({d.kind}): no draw of {REDRAWS + 1} keeps its promise: {broken}")
 
 
 @dataclass
