@@ -400,10 +400,12 @@ def _look(angle):
     return Look(True, np.array([np.cos(angle), np.sin(angle)], np.float32))
 
 
-def _clip_with(doubt_at, unknown_at, sure_a=(0.0, 0.05, -0.05)):
+def _clip_with(doubt_at, unknown_at, sure_a=(0.0, 0.05, -0.05), stills=(0.30, 0.45), drawn=None):
     """A clip whose shots 0-2 name A surely (``sure_a``: their looks' angles), whose shots 10, 11...
     leave one character unknown each (``unknown_at``), and whose shot 20 names A on a doubtful
-    call (its stills distance 0.30 against B's 0.45, beyond the limit 0.16) looking ``doubt_at``."""
+    call (``stills``: its distances to A's and B's stills pooled along its track, by default 0.30
+    against 0.45, beyond the limit 0.16) in three drawings looking ``doubt_at`` (an angle, or one
+    per drawing), ``drawn`` (one per drawing) their own distances to A's stills (None: pooled)."""
     from anim2lora.names import UNKNOWN
     from anim2lora.people.groups import _Clip
 
@@ -415,9 +417,11 @@ def _clip_with(doubt_at, unknown_at, sure_a=(0.0, 0.05, -0.05)):
     for k, angle in enumerate(unknown_at):
         clip.add(10 + k, 10 + k, np.array([[0.30, 0.32]], np.float32), limits, [(UNKNOWN, 0.30)], [_look(angle)],
                  [0], False)
+    at = np.broadcast_to(doubt_at, 3)
     for f in range(3):       # three drawings of one track
-        clip.add(20, 100 + f, np.array([[0.30, 0.45]], np.float32), limits, [("A", 0.30)], [_look(doubt_at)], [0],
-                 True)
+        own = None if drawn is None else np.array([[drawn[f], stills[1]]], np.float32)
+        clip.add(20, 100 + f, np.array([stills], np.float32), limits, [("A", stills[0])], [_look(at[f])], [0],
+                 True, own)
     return clip.recurring(_clip_matcher())
 
 
@@ -431,6 +435,32 @@ def test_a_stranger_who_comes_back_unnamed_is_not_named_on_a_doubtful_call():
     assert _clip_with(0.2, [0.7, 0.7]) == []
     # no sure drawing of A in another shot to compare with: the call stands
     assert _clip_with(0.9, [0.85, 0.95], sure_a=()) == []
+
+
+def test_a_doubtful_call_nearer_its_stills_than_the_unknown_ones_stands():
+    """RECUR counts the name's stills as its drawings: on the spot half, line art, B's medium
+    shots lay 0.14 from B's stills (A's 0.24: short of a sure call), 0.28 from her few sure
+    drawings (a close-up, a pan) and 0.19 from the stranger left unknown in two shots; nearer the
+    stills than the stranger, they are B's, not the stranger come back (they were withdrawn)."""
+    doubt = 0.05 + np.arccos(0.72)          # 1 - cos: 0.28 from the nearest sure look (at 0.05)
+    unknown = [doubt - np.arccos(0.81), doubt + np.arccos(0.81)]        # 0.19
+    assert _clip_with(doubt, unknown, stills=(0.14, 0.24)) == []
+    # the same drawings as far from the stills as from A's sure ones (0.28): the stranger's
+    assert sorted(_clip_with(doubt, unknown, stills=(0.28, 0.45))) == [(100, 0), (101, 0), (102, 0)]
+
+
+def test_a_stranger_joined_to_a_names_track_by_a_missed_cut_withdraws_the_call():
+    """RECUR judges each drawing of a track by its own distances: on the spot half, line art, a
+    missed cut joined a stranger standing where B had stood to B's track; pooled with B's drawings
+    (0.05 from her stills) the track lay 0.14 from them, nearer than the stranger left unknown in
+    two other shots, while the stranger's own drawings lay 0.23 from B's stills and 0.09-0.15 from
+    the unknown ones.  Judged by the track's means the call stood and the frames of the stranger
+    beside A became a false A+B; the stranger's drawing withdraws the whole call."""
+    near_a = 0.1                     # 1 - cos 0.005 from A's sure looks: A's own drawings
+    called = _clip_with([near_a, near_a, 0.9], [0.85, 0.95], stills=(0.14, 0.24), drawn=(0.05, 0.05, 0.23))
+    assert sorted(called) == [(100, 0), (101, 0), (102, 0)]
+    # A's own drawings alone on the track: the call stands
+    assert _clip_with(near_a, [0.85, 0.95], stills=(0.05, 0.24), drawn=(0.05, 0.05, 0.05)) == []
 
 
 def test_only_sure_calls_of_grouped_frames_become_a_names_clip_looks():

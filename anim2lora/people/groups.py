@@ -83,6 +83,25 @@ BEHIND_NEAR = 0.6
 # three other shots; of the right calls, the second-nearest other shot lay at 0.91 (line art)
 # and 1.0 (colour) or farther.  One shot alone is not enough: the main character's own hard
 # drawings (a dark, small full shot) are left unknown too, and lie near its calls there.
+# The name's stills count as its drawings too: the unknown ones must lie nearer the call than
+# RECUR_NEAR times its distance to them as well.  A character's sure drawings can be few and
+# unlike the call (a close-up and a pan, while the call is a medium shot: the user's bust still
+# spreads her stills so wide that her medium shots are rarely clear calls), and a stranger's
+# full figure, in line art where every head lies about 0.2 from every other, can then lie nearer
+# the call than they do; a stranger who comes back lies nearer its own drawings in the clip (one
+# light, one line) than the user's stills, while a call nearer the stills than the unknown ones
+# is not theirs.  Each drawing of the track is judged by its own distances, not the track's
+# pooled ones, and one that reads as the stranger withdraws the call: a cut the shot detection
+# missed joins a stranger standing where the name stood to the name's track, and pooled with the
+# name's close drawings its own distances no longer show.  On the development set's spot half,
+# line art: B's medium shots lay 0.13-0.15 from B's stills (pooled), 0.27-0.28 from her sure
+# drawings and 0.18-0.20 from the stranger left unknown in two shots: drawing by drawing 0.7
+# times as far as her sure drawings, 1.2 or more times as far as her stills (B in a full
+# two-shot 0.85 or more).  A stranger after a missed cut, pooled 0.14 from B's stills with B's
+# drawings before the cut (each 0.05 from them), lay 0.23 from them on its own and 0.09-0.20 from
+# the unknown ones (0.4-0.9).  The stranger named A that RECUR was made for (tune half, colour,
+# as first found) lay 0.35 from A's stills and 0.31 from A's sure drawings, its unknown
+# look-alikes at 0.18 (0.6): still withdrawn.
 RECUR = 2
 RECUR_NEAR = 0.75
 # The mirror of RECUR: a lone character the stills leave unknown, nearest one name by the margin
@@ -106,7 +125,7 @@ CONFIRM_NEAR = 1.0
 CONFIRM_APART = 0.8
 SURE_LOOKS = 256          # per name, the surest kept: enough to cover a clip's scenes, bounded memory
 SHOT_LOOKS = 8            # per track and shot: one character's drawings in one shot look alike
-NAMING = "naming-16"      # bump when the naming rules change what a split holds (the set's id covers it)
+NAMING = "naming-17"      # bump when the naming rules change what a split holds (the set's id covers it)
 
 
 @dataclass(frozen=True)
@@ -326,7 +345,7 @@ def group_split(frames: FrameSet, stills: Mapping[str, Sequence[np.ndarray]], se
             if _fused_beside(results[j.index], j.characters, fused.get(j.index, ())):
                 results[j.index] = FrameGroup(j.index, None, FUSED, named)
             clip.add(done, j.index, per_name, limits, called, look, [track_of[(f, c)] for c in range(len(look))],
-                     results[j.index].group is not None)
+                     results[j.index].group is not None, distances[f])
             if results[j.index].group is not None:
                 for (who, _, _), crop in zip(named, crops):
                     if crop is not None:
@@ -409,17 +428,21 @@ class _Clip:
         self.names = list(names)
         self.sure: Dict[str, list] = {n: [] for n in names}     # heaps of (-distance, n, shot, look)
         self.unknown: Dict[Tuple[int, int], List[Look]] = {}    # (shot, track) -> looks
-        self.doubts: Dict[Tuple[int, int, str], Tuple[list, list]] = {}   # (shot, track, name) -> calls, looks
+        # (shot, track, name) -> calls, (look, its own distance to the name's stills) pairs
+        self.doubts: Dict[Tuple[int, int, str], Tuple[list, list]] = {}
         self.lone: Dict[Tuple[int, int], Tuple[list, list]] = {}   # unknown, alone in its frames: calls, rows
         self._crowded: set = set()          # (shot, track) left unknown beside another character
         self._n = 0
         self._stack: Optional[dict] = None
 
     def add(self, shot: int, index: int, per_name: np.ndarray, limits: np.ndarray, called, looks: Sequence[Look],
-            tracks_: Sequence[int], grouped: bool) -> None:
-        """One frame's calls (``per_name`` pooled along tracks, as named)."""
+            tracks_: Sequence[int], grouped: bool, drawn: Optional[np.ndarray] = None) -> None:
+        """One frame's calls (``per_name`` pooled along tracks, as named; ``drawn``: the frame's own
+        distances, unpooled, ``per_name`` when None)."""
+        drawn = per_name if drawn is None else drawn
         self._stack = None
-        for c, (row, limit, (who, best), look, t) in enumerate(zip(per_name, limits, called, looks, tracks_)):
+        for c, (row, drawing, limit, (who, best), look, t) in enumerate(zip(per_name, drawn, limits, called, looks,
+                                                                              tracks_)):
             if who == UNKNOWN:
                 _bounded(self.unknown.setdefault((shot, t), []), look)
                 if len(looks) > 1:
@@ -437,18 +460,19 @@ class _Clip:
                 else:
                     calls, seen = self.doubts.setdefault((shot, t, who), ([], []))
                     calls.append((index, c))
-                    _bounded(seen, look)
+                    _bounded(seen, (look, float(drawing[k])))
 
     def recurring(self, matcher: Matcher) -> List[Tuple[int, int]]:
-        """(frame index, character) of every doubtful call nearer to characters left unknown in
-        RECUR other shots than RECUR_NEAR times to its name's sure drawings (pooled along its track)."""
+        """(frame index, character) of every doubtful call (its whole track in its shot) with a
+        drawing nearer to characters left unknown in RECUR other shots than RECUR_NEAR times to
+        its name's sure drawings and to its name's stills."""
         out = []
-        for (shot, _, who), (calls, looks) in self.doubts.items():
-            mine = Looks(looks)
-            own, recur = self._own(matcher, mine, shot, who), self._recur(matcher, mine, shot)
-            # no sure drawing of the name to compare with, or too few unknown shots: the call stands;
-            # pooled along the track, as its distances to the stills are
-            if np.isfinite(own) and recur is not None and recur <= RECUR_NEAR * own:
+        for (shot, _, who), (calls, drawn) in self.doubts.items():
+            mine = Looks([look for look, _ in drawn])
+            own, recur = self._own_each(matcher, mine, shot, who), self._recur_each(matcher, mine, shot)
+            stills = np.array([d for _, d in drawn])
+            # no sure drawing of the name to compare with, or too few unknown shots: the call stands
+            if recur is not None and np.any(np.isfinite(own) & (recur <= RECUR_NEAR * np.minimum(own, stills))):
                 out.extend(calls)
         return out
 
@@ -477,10 +501,15 @@ class _Clip:
     def _own(self, matcher: Matcher, mine: Looks, shot: int, who: str) -> float:
         """Mean over ``mine`` (one track's looks in ``shot``) of the distance to ``who``'s nearest
         sure drawing in another shot (inf: none)."""
+        return float(self._own_each(matcher, mine, shot, who).mean())
+
+    def _own_each(self, matcher: Matcher, mine: Looks, shot: int, who: str) -> np.ndarray:
+        """Per look of ``mine``, the distance to ``who``'s nearest sure drawing in another shot
+        (inf: none)."""
         if not self.sure.get(who):
-            return float("inf")
+            return np.full(len(mine.heads), np.inf)
         sure, shots = self._stacked()["sure"][who]
-        return float(matcher.apart(mine, sure)[:, shots != shot].min(axis=1, initial=np.inf).mean())
+        return matcher.apart(mine, sure)[:, shots != shot].min(axis=1, initial=np.inf)
 
     def _spread(self, matcher: Matcher, who: str) -> float:
         """How far apart the clip's sure drawings of ``who`` lie: the largest, over its shots, of
@@ -510,17 +539,24 @@ class _Clip:
     def _recur(self, matcher: Matcher, mine: Looks, shot: int) -> Optional[float]:
         """Mean over ``mine`` of the distance to the characters left unknown in the RECUR-th nearest
         other shot (None: fewer than RECUR other shots left anyone unknown)."""
+        near = self._recur_each(matcher, mine, shot)
+        return None if near is None else float(near.mean())
+
+    def _recur_each(self, matcher: Matcher, mine: Looks, shot: int) -> Optional[np.ndarray]:
+        """Per look of ``mine``, the distance to the characters left unknown in the RECUR-th nearest
+        other shot (None: fewer than RECUR other shots left anyone unknown)."""
         if not self.unknown:
             return None
         others, shots, starts = self._stacked()["unknown"]
         near = np.minimum.reduceat(matcher.apart(mine, others), starts, axis=1)[:, shots != shot]      # per shot
         if near.shape[1] < RECUR:
             return None
-        return float(np.partition(near, RECUR - 1, axis=1)[:, RECUR - 1].mean())
+        return np.partition(near, RECUR - 1, axis=1)[:, RECUR - 1]
 
 
-def _bounded(looks: List[Look], look: Look) -> None:
-    """Add ``look`` to a track's looks, at most SHOT_LOOKS kept: every other one dropped when full."""
+def _bounded(looks: list, look) -> None:
+    """Add ``look`` (alone, or with what goes with it) to a track's looks, at most SHOT_LOOKS kept:
+    every other one dropped when full."""
     looks.append(look)
     if len(looks) > SHOT_LOOKS:
         del looks[1::2]
