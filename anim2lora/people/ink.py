@@ -17,7 +17,8 @@ from ..image.masks import (LINE_WIDTH, background_colours, dark_ink, foreground,
                            soft_light, unlike, without_broken_lines, without_scenery_lines)
 from .boxes import Box, Rect, area, cover, cut_edges, inside_share, intersection, union
 from .ledge import behind_ledges, level_edges
-from .rules import BACK_REACH, BESIDE, BODY_WIDTH, CHEST_FACE, FACE_IN_HEAD, HEAD_INSIDE, Rules, head_of, shoulders
+from .rules import (BACK_REACH, BESIDE, BODY_WIDTH, CHEST_FACE, FACE_IN_HEAD, HEAD_INSIDE, Rules, _same_head,
+                    head_of, shoulders)
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
 WORK_HEIGHT = 360          # analysed at this height: blobs are large, detail is not needed
@@ -237,6 +238,16 @@ LOOP_ASPECT = 2.0          # an empty loop of outline this many times wider than
 # beside it with closed eyes; 46 apart.  A's spiky hair round a face box found on one eye, 3;
 # the hue of a fused pair's tie and collar, 21)
 HAIR_APART, HAIR_FILL = 30.0, 0.25
+# the far side is looked for past the head box too, out to the sides of the body box holding it
+# (see _reach), but there the blob may hold scenery it joined at the head's height: a window, a
+# wall's panel, pale sky.  Such scenery is drawn in greys and pale tints beside the characters'
+# saturated palettes, and a far side found only there counts as hair only where its fill's hue
+# lies HAIR_CHROMA or more from grey (Lab a*b*; 8-bit Lab's grey is LAB_GREY).  On the
+# development halves: B's purple hair 45 from grey, A's brown 42; the window, the wall and the
+# pale sky that B's own blob joined beside her head 3-13 (spot half, shot 9; scout half, shot 21;
+# sweep half, shot 25: each taken for a second head without this, B's frames left out)
+HAIR_CHROMA = 20.0
+LAB_GREY = np.array([128.0, 128.0], np.float32)
 
 
 def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
@@ -1543,31 +1554,78 @@ def two_hair_masses(bgr: np.ndarray, boxes: Sequence[Box]) -> List[Box]:
     faces_ = [b for b in boxes if b.kind == "face"]
     if bgr.ndim != 3 or bgr.shape[2] != 3 or not faces_:
         return list(boxes)          # grey: no hue to tell hair apart
+    bodies = [b.rect for b in boxes if b.kind == "person"]
+    tops = [b for b in boxes if b.kind in ("head", "face")]
     out: List[Box] = []
     fill = None
     for box in boxes:
-        held = [f for f in faces_ if inside_share(f.rect, box.rect) >= FACE_IN_HEAD] if box.kind == "head" else []
-        far = _far_side(box.rect, held[0]) if len(held) == 1 else None
+        held = _one_face(faces_, box.rect) if box.kind == "head" else None
+        found = [b.rect for b in tops if b is not box and not _same_head(b, held)] if held else []
+        far, widened = _far_in_reach(box.rect, held, bodies, found) if held else (None, False)
         if far is None:
             out.append(box)
             continue
         if fill is None:
             fill = _hair_pixels(bgr)
-        near = _bangs(held[0], box.rect)
-        if not _two_palettes(bgr, fill, near, far):
+        if not _two_palettes(bgr, fill, _bangs(held, box.rect), far, HAIR_CHROMA if widened else 0.0):
             out.append(box)
             continue
         # the face's head keeps the box up to its hair's side (the far side's inner edge, see
-        # _far_side); the far side, down the box's height, is the head beside it
+        # _far_side); the far side, down the box's height and out to where it was found, is the
+        # head beside it
         x0, y0, x1, y1 = box.rect
-        right = far[0] > head_of(held[0])[0]
+        right = far[0] > head_of(held)[0]
         cut = far[0] if right else far[2]
-        parts = ((x0, cut), (cut, x1)) if right else ((cut, x1), (x0, cut))    # the face's head first
+        parts = ((x0, cut), (cut, far[2])) if right else ((cut, x1), (far[0], cut))    # the face's head first
         out += [Box("head", (a, y0, b, y1), box.score) for a, b in parts]
     return out
 
 
-def _far_side(head: Rect, face: Box):
+def _one_face(faces_: Sequence[Box], head: Rect) -> Optional[Box]:
+    """The one face in the head box ``head`` (FACE_IN_HEAD), every box the searches found on it
+    taken as one (the rules' _same_head: the face model's box and the ink's round outline, one of
+    them taking in the hair or the brows): the one reaching lowest, to the chin, which the head
+    it implies is measured from; None where the box holds no face or two."""
+    held = [f for f in faces_ if inside_share(f.rect, head) >= FACE_IN_HEAD]
+    if not held or any(not _same_head(a, b) for i, a in enumerate(held) for b in held[i + 1:]):
+        return None
+    return max(held, key=lambda f: f.rect[3])
+
+
+def _far_in_reach(head: Rect, face: Box, bodies: Sequence[Rect],
+                  found: Sequence[Rect]) -> Tuple[Optional[Rect], bool]:
+    """(the far side beside ``face``'s head, see _far_side, in the first place of _reach that
+    has room for one, or None; whether it was found past the head box, in its body's).  Past the
+    head box, a far side over a head or face ``found`` already (its middle column in the far
+    side's, its rows reaching the far side's) is that head's top (two characters whose blobs
+    joined at a hand or a table): no head of its own."""
+    for k, place in enumerate(_reach(head, bodies)):
+        far = _far_side(place, face)
+        if far is not None and not (k > 0 and any(_in_columns(r, far) for r in found)):
+            return far, k > 0
+    return None, False
+
+
+def _in_columns(rect: Rect, side: Rect) -> bool:
+    """Whether ``rect``'s middle column lies in ``side``'s columns and its rows reach ``side``'s."""
+    return side[0] <= (rect[0] + rect[2]) / 2 <= side[2] and rect[1] < side[3] and rect[3] > side[1]
+
+
+def _reach(head: Rect, bodies: Sequence[Rect]) -> List[Rect]:
+    """Where a second head beside the head box ``head`` is looked for: the box itself, then the
+    box run out across to the sides of the body box holding it (HEAD_INSIDE), in the head box's
+    rows.  Two heads side by side whose hair meets are one blob, but the head box found on its
+    top outline may follow one crest down and end inside the other head (spot half, colour, shot
+    42: A's head box ended halfway across B's hair, A's face 0.85 of a head from its side): the
+    blob still spans both heads at their height."""
+    out = [head]
+    for body in bodies:
+        if inside_share(head, body) >= HEAD_INSIDE:
+            out.append((min(head[0], body[0]), head[1], max(head[2], body[2]), head[3]))
+    return out
+
+
+def _far_side(head: Rect, face: Box) -> Optional[Rect]:
     """The part of a head box beside the head ``face`` implies, past its hair (HAIR_SIDE), down
     to that head's crown (HAIR_SIDE of its height), on the side where the box runs on past that
     head by room for another head (BESIDE[1]); None where it runs on less on both sides."""
@@ -1594,9 +1652,9 @@ def _hair_pixels(bgr: np.ndarray) -> np.ndarray:
     return unlike(bgr, colours) & (dark_ink(bgr, colours) == 0) & (lines_in_the_dark(bgr) == 0)
 
 
-def _two_palettes(bgr: np.ndarray, fill: np.ndarray, near: Rect, far: Rect) -> bool:
+def _two_palettes(bgr: np.ndarray, fill: np.ndarray, near: Rect, far: Rect, chroma: float = 0.0) -> bool:
     """Whether the fills in ``near`` and ``far`` (frame pixels) differ in hue (HAIR_APART), each
-    region at least HAIR_FILL filled."""
+    region at least HAIR_FILL filled, the far one's at least ``chroma`` from grey (HAIR_CHROMA)."""
     import cv2
 
     tones = []
@@ -1607,4 +1665,5 @@ def _two_palettes(bgr: np.ndarray, fill: np.ndarray, near: Rect, far: Rect) -> b
             return False
         lab = cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2LAB).astype(np.float32)
         tones.append(np.median(lab[hair][:, 1:], axis=0))
-    return float(np.linalg.norm(tones[0] - tones[1])) >= HAIR_APART
+    grey = float(np.linalg.norm(tones[1] - LAB_GREY))
+    return float(np.linalg.norm(tones[0] - tones[1])) >= HAIR_APART and grey >= chroma

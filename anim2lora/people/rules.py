@@ -20,7 +20,7 @@ from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked, uni
 
 # bump when a change alters how cached boxes are judged: a counted set's id covers it, so two
 # rule versions never share one id (the boxes' cache is keyed by the detector alone and stays)
-COUNTING = "counting-19"
+COUNTING = "counting-22"
 CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL = "character", "fragment", "text", "background", "overlap", "small"
 LABELS = (CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL)
 CLOSE_UP, MEDIUM, FULL = "close-up", "medium", "full"
@@ -134,6 +134,18 @@ BANGS = 0.9
 # half, colour, shot 17: B in a medium shot, her head box taken from her face and hair so short
 # that she looked like a full shot, unnamed at 0.67)
 LEGS_BELOW = 0.5
+# a character's face stands at the top of its own figure: only hair, a hat or raised hands rise
+# above it, under two of its heads.  A figure box whose top stands more than DEEP_HEAD of the
+# head's heights over the only head found in it holds something else as tall as a body above that
+# head, within one outline: the body of someone the head stands in front of (two figures fused,
+# one over the other), or the head is a mark on the figure's own clothes (a face model's find on
+# a coat's two buttons) and the figure's head went unfound.  Either way the box is no one
+# character's: named after that head, it captions two people as one, or a chest as a face (spot
+# half, line art, shot 19: A and B side by side, their hair fused into one outline with no head
+# found, a "face" on B's buttons 4.3 of its heads below the outline's top, named B).  On the
+# development halves a lone head otherwise stood at most 1.6 of its heights below its box's top
+# (the far character of an over-the-shoulder shot, the near one's shoulder beside it)
+DEEP_HEAD = 3.0
 
 
 @dataclass(frozen=True)
@@ -385,11 +397,18 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
         return Judged(person, CHARACTER, "", distinct)
     boxes = [h for h in whole if h is distinct[0] or _same_head(h, distinct[0])]
     head = union([head_of(h) for h in boxes])
+    if _deep_under(head, person.rect):
+        return Judged(person, OVERLAP, "its only head lies deep under its top", distinct)
     framed = framing(person.rect, head, height, rules)
     # the whole figure is in view when no edge cuts it, unless the outline holds little more than
     # the head: a head found on its own (its body's outline lost in a dark or painted background)
     return Judged(person, CHARACTER, "", distinct, framed, head=head, uncut=not edges and framed != CLOSE_UP,
                   hair_guessed=all(h.kind == "face" for h in boxes))
+
+
+def _deep_under(head: Rect, body: Rect) -> bool:
+    """Whether ``body`` rises more than DEEP_HEAD of ``head``'s heights above that head."""
+    return head[1] - body[1] > DEEP_HEAD * _height(head)
 
 
 def _prop_top(head: Box, person: Box) -> bool:
