@@ -79,3 +79,27 @@ def test_the_back_of_a_long_haired_head_shows_no_face_however_mended():
     boxes = detect_ink(_long_haired(face=False, shift=200))
     assert [b for b in boxes if b.kind == "head"]
     assert not [b for b in boxes if b.kind == "face"]
+
+
+
+def test_a_crown_whose_line_broke_into_dashes_is_one_head(tmp_path):
+    """A head's top line traced thin breaks into dashes where it is faint, and a hair clip's
+    outline stands beside them: in each break the topmost ink is the bangs far below, and the top
+    outline dips there.  Taken for the dip between two crowns (CREST), it cut B's head into two
+    heads side by side, and A beside her made the frame an overlap (spot half, colour, shot 25, as
+    the clip decodes; see ink.BREAK).  Bridged, the dips are gone: B's head is one head, the frame
+    two characters."""
+    from anim2lora.demo.real_scenes import write_real_clip
+    from anim2lora.people.detectors import InkDetector
+    from anim2lora.people.rules import Rules, count
+
+    clip = tmp_path / "spot.mp4"
+    truth = write_real_clip(clip, "spot", "colour", shots=27)
+    index = 204
+    cap = cv2.VideoCapture(str(clip))
+    for _ in range(index + 1):
+        ok, bgr = cap.read()
+        assert ok
+    boxes = InkDetector(faces=False).detect(bgr)
+    c = count(boxes, bgr.shape[1], bgr.shape[0], Rules())
+    assert truth[index]["group"] == "A+B" and not c.overlap and c.n == 2

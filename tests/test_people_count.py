@@ -870,6 +870,20 @@ def test_a_head_outline_ending_at_the_eyes_over_a_small_face_is_that_face_s_hair
     assert beside.overlap and beside.n == 2
 
 
+def test_a_hair_outline_ending_just_above_a_face_box_is_that_face_s_bangs():
+    """The hair's outline followed down ends where the bangs meet the face, and a face model's box
+    may start a stroke below that line: an outline over the face's columns that ends just above
+    its box (BANGS_GAP) is this face's bangs, one character (spot half, colour, shot 15: B's hair
+    ended 1.7 px over a face box found on her glasses, and the frame was flagged an overlap).  A
+    head behind would be hidden by this head's hair and end a third of the face's height over it."""
+    over = count([person(423, 44, 638, 306), head(422, 45.2, 492, 123), head(418, 124.7, 476.7, 183.3, "face")],
+                 W, H, RULES, has_faces=True)
+    assert not over.overlap and over.n == 1
+    behind = count([person(423, 14, 638, 306), head(422, 14, 492, 80), head(418, 124.7, 476.7, 183.3, "face")],
+                   W, H, RULES, has_faces=True)
+    assert behind.overlap and behind.n == 2
+
+
 def _dark_set_heads(img, cx, top, hair, bow=False):
     """A head on a dark set whose coat is as dark as the set: only the hair, face and collar stand
     out."""

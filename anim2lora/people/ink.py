@@ -28,6 +28,20 @@ BUMP = 0.035               # a head stands at least this share of the height abo
 HEAD_WIDTH = 0.04          # and is at least this wide (a raised finger is not a head)
 SMALL_PART = 0.15          # a blob this small (share of a body's box) inside that box is part of it
 VALLEY = 0.09             # bumps with a shallower dip between them are one head (spiky hair, ears)
+# a head's top line traced at the working height, or thinned by compression, breaks into dashes
+# where it is faint: in each break's few columns the topmost ink is a strand or the bangs far
+# below, and the top outline drops into a slot and climbs back to about the row it left.  Two
+# heads side by side dip between their round crowns in a V, step by step.  A break is a slot no
+# wider than the gaps the blobs are joined across (twice CLOSE), its sides within BREAK of a
+# bump's rise (BUMP) of one row and all of it deeper than that rise below both (a column with no
+# ink at all is as deep as any).  A crest beside a bump (CREST) is a second head only where the
+# dip between them is still there once the breaks are bridged: a dip made by breaks alone cut one
+# head's crown in two, each half followed down as a head of its own, an overlap (spot half,
+# colour, shots 25 and 45: B's crown line in dashes beside her hair clip).  The bridged outline
+# judges only that split: heads found on it moved (a clip's tip bridged into a plateau took the
+# crown's place), and a run cut apart where it met no chin (_touching) kept whole over long hair
+# became one head box down to the shoulders, which made the character beside it look far behind
+BREAK = 1.0
 NECK_STEP = 0.02           # a head's outline is followed down in steps of this share of the height,
 SHOULDERS = 1.3            # and ends where it widens by this much within one step (shoulders)
 HEAD_DEPTH = 1.1           # or runs this many of its widths below its top (chin and neck)
@@ -1298,12 +1312,12 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
     """Head boxes (frame pixels) on the top outline of one blob: ``ink`` its strokes, ``solid``
     its silhouette, (``x``, ``y``) its corner and ``frame`` (height, width) the working size."""
     frame_h = frame[0]
-    has = ink.any(axis=0)
-    top = np.where(has, ink.argmax(axis=0), np.inf).astype(np.float64)
+    raw = np.where(ink.any(axis=0), ink.argmax(axis=0), np.inf).astype(np.float64)
     k = max(1, round(0.01 * frame_h))
-    if np.isfinite(top).sum() > k:     # smooth out stroke jitter and the gaps between spikes
-        filled = np.where(np.isfinite(top), top, top[np.isfinite(top)].max())
-        top = np.where(has, np.convolve(np.pad(filled, k, mode="edge"), np.ones(2 * k + 1) / (2 * k + 1), "valid"), np.inf)
+    top = _smoothed(raw, k)
+    # the outline with its breaks bridged (see BREAK): a crest is a second head only where the dip
+    # between it and its bump is still there
+    mended = _smoothed(_bridged(raw, 2 * round(CLOSE * frame_h), BUMP * frame_h), k)
     heads = []
     body_top, body_h = top[np.isfinite(top)].min(), ink.shape[0]
     single = _bumps(top, BUMP * frame_h, HEAD_WIDTH * frame_h)
@@ -1312,7 +1326,7 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
         parts, two = _touching(run, single, top, solid, frame_h, (x, frame[1]))
         bumps += parts
         crowned += parts if two else []
-    bumps, twins = _crests(bumps, crowned, top, solid, frame_h)
+    bumps, twins = _crests(bumps, crowned, top, solid, frame_h, mended)
     tops = [None if _low_bump(top[peak], body_top, body_h) else top[peak] for _, _, peak in bumps]
     apart = None
     for k, (lo, hi, peak) in enumerate(bumps):
@@ -1350,15 +1364,56 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
     return heads
 
 
+def _smoothed(top: np.ndarray, k: int) -> np.ndarray:
+    """``top`` (row of the topmost ink per column, inf where there is none) averaged over 2k+1
+    columns: stroke jitter and the gaps between spikes smoothed out."""
+    has = np.isfinite(top)
+    if has.sum() <= k:
+        return top
+    filled = np.where(has, top, top[has].max())
+    return np.where(has, np.convolve(np.pad(filled, k, mode="edge"), np.ones(2 * k + 1) / (2 * k + 1), "valid"), np.inf)
+
+
+def _one_crown(top: np.ndarray, mended: np.ndarray, bumps, rise: float) -> bool:
+    """Whether every dip of the outline ``top`` between two neighbouring ``bumps`` (lo, hi, peak)
+    is made by breaks (see BREAK): ``rise`` deep or more, and under ``rise`` on ``mended`` (the
+    outline with its breaks bridged).  A shallow dip between two crowns is left to the rules that
+    judge it (see CREST)."""
+    def dip(outline: np.ndarray, a, b) -> float:
+        lo, hi = sorted((a[2], b[2]))
+        return outline[lo:hi + 1].max() - max(outline[lo], outline[hi])
+
+    return all(dip(top, a, b) >= rise > dip(mended, a, b) for a, b in zip(bumps, bumps[1:]))
+
+
+def _bridged(top: np.ndarray, gap: int, rise: float) -> np.ndarray:
+    """``top`` (row of the topmost ink per column, inf where there is none) with every break in the
+    outline bridged (see BREAK): a run of at most ``gap`` columns more than ``rise`` below the
+    columns on both sides of it, which lie within BREAK of ``rise`` of each other."""
+    out = top.copy()
+    n, c = len(top), 1
+    while c < n:
+        left, end = top[c - 1], c
+        while np.isfinite(left) and end < n and end - c < gap and top[end] - left > rise:
+            end += 1
+        if (c < end < n and abs(top[end] - left) <= BREAK * rise
+                and top[c:end].min() - max(left, top[end]) > rise):
+            out[c:end] = np.linspace(left, top[end], end - c + 2)[1:-1]
+            c = end
+        c += 1
+    return out
+
+
 def _low_bump(peak_row: float, body_top: float, body_h: int) -> bool:
     """Whether a bump whose top is at ``peak_row`` lies below a blob's upper part (HEAD_ZONE)."""
     return peak_row - body_top > HEAD_ZONE * body_h
 
 
-def _crests(bumps, crowned, top: np.ndarray, solid: np.ndarray, frame_h: int):
+def _crests(bumps, crowned, top: np.ndarray, solid: np.ndarray, frame_h: int, mended: np.ndarray):
     """(``bumps`` with the second head of each that holds two (see CREST) added as a bump of its
     own, sorted; the indices of the bumps so split and of those in ``crowned``, to be followed
-    apart)."""
+    apart).  ``mended``: ``top`` with its breaks bridged; a dip made by breaks alone splits no
+    crown (see BREAK)."""
     out, pairs = [], [tuple(crowned)]
     rise, n = BUMP * frame_h, len(top)
     for lo, hi, peak in bumps:
@@ -1381,6 +1436,7 @@ def _crests(bumps, crowned, top: np.ndarray, solid: np.ndarray, frame_h: int):
             width = chi - clo + 1
             pair = sorted([(lo, hi, peak), (clo, chi, c)])
             if (width >= max(TWINS * (hi - lo + 1), HEAD_WIDTH * frame_h)
+                    and not _one_crown(top, mended, pair, rise)
                     and width + hi - lo + 1 >= CREST_SPAN * (right - left + 1)
                     and not any(b[0] <= chi and clo <= b[1] for b in bumps)
                     and _deep_apart(pair, top, solid, frame_h, bottom - int(top[peak]))):

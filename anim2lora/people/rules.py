@@ -20,7 +20,7 @@ from .boxes import Box, Rect, area, cover, cut_edges, inside_share, stacked, uni
 
 # bump when a change alters how cached boxes are judged: a counted set's id covers it, so two
 # rule versions never share one id (the boxes' cache is keyed by the detector alone and stays)
-COUNTING = "counting-22"
+COUNTING = "counting-24"
 CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL = "character", "fragment", "text", "background", "overlap", "small"
 LABELS = (CHARACTER, FRAGMENT, TEXT, BACKGROUND, OVERLAP, SMALL)
 CLOSE_UP, MEDIUM, FULL = "close-up", "medium", "full"
@@ -124,6 +124,13 @@ IN_FIGURE = 0.25
 # second head behind would stand beside the face (BESIDE), and where it stood over it, the face
 # in front would hide its lower part, not end it at the eyes
 BANGS = 0.9
+# the bangs' lower edge is the line where the hair's outline meets the face's, and a face model's
+# box may start on that line or a stroke below it: the outline followed down then ends just above
+# the face's box, within BANGS_GAP of the face's height.  A head standing behind would be hidden
+# by this head's hair, which rises about a third of the face's height over the face's box (see
+# FACE_TO_HEAD), and end that far above it (spot half, colour, shot 15: B's hair bump ended 1.7 px
+# over a face box 59 px tall found on her glasses, and she was taken for two heads, an overlap)
+BANGS_GAP = 0.1
 # a figure's legs drawn in a tone near the floor's (bare legs on a pale floor) lose their outline
 # where they meet the skirt or the shorts: the figure's outline ends there, above the frame's
 # bottom, and the legs below are pieces of outline of their own.  A figure with such pieces
@@ -516,9 +523,11 @@ def _hair_in(outline: Box, face: Box) -> bool:
 
 
 def _bangs_over(outline: Box, face: Box) -> bool:
-    """Whether a head ``outline`` spans the columns of ``face`` and ends in its upper half (BANGS)."""
+    """Whether a head ``outline`` spans the columns of ``face`` and ends in its upper half, or just
+    above its box (BANGS, BANGS_GAP)."""
     across = min(outline.rect[2], face.rect[2]) - max(outline.rect[0], face.rect[0])
-    return across >= BANGS * face.width and face.rect[1] < outline.rect[3] <= (face.rect[1] + face.rect[3]) / 2
+    return (across >= BANGS * face.width
+            and face.rect[1] - BANGS_GAP * face.height < outline.rect[3] <= (face.rect[1] + face.rect[3]) / 2)
 
 
 def _head_beside(face: Box, outline: Box) -> bool:
