@@ -194,6 +194,14 @@ LID, DENT_SHARE, DENT_WIDTH = 0.25, (0.05, 0.25), 0.25
 # the neck, reaches below the head, and the head named by it holds the collar and the coat (scout
 # half, a full shot at night: A left unknown beside B).  The head's bump finds that head anyway
 DENT_TALL = 1.0
+# a face blinks: its eyes closed are lash arcs, each a wide thin mark (at least LASHES times as
+# wide as tall, DENT_WIDTH of the face wide) in the face's area or, where a lash meets the cheek's
+# or the bangs' line, a dent in its outline.  Two such arcs side by side (as eyes stand, about as
+# wide as each other, EYES_LIKE) with a mark (the nose, the mouth) between and below them, in a
+# round area (FACE_SOLIDITY) no taller than wide (DENT_TALL), are a face's (sweep half, colour,
+# shot 28: A blinking in front of a night window, his right lash meeting his cheek's line; no
+# face was found, so nothing cut the pane his head box ran on over off, and A was left unknown)
+LASHES = 2.5
 # a lit window, a door's or a wall's panel behind a head differs from the background as much as
 # the hair does, and where the hair overlaps it the head's silhouette runs on into it: the head
 # box spans the panel (a night set's windows beside a character: the rules took the panel for
@@ -210,6 +218,26 @@ DENT_TALL = 1.0
 # stands beside the head (check half, shot 21: a back wall's lit panel beside B's head, plates
 # below it, the side 0.65 straight as a whole and wholly straight beside the head)
 HAIR_SIDE = 0.25
+# a window's, a door's or a shelf's level top edge meeting a head's side joins its outline to the
+# head's, and the frame's lines close the panel against the shoulder below it: the silhouette
+# fills the panel, and the head, followed down from its crown, juts out sideways in one row by the
+# panel's width and runs on over the panel down to the shoulders.  Its box then holds a pane as
+# wide as half the head, which the character is named by, and no face is there to cut it off where
+# the eyes are closed or too small to find (tune half, colour, shot 2: A standing before a night
+# window, his head box 72 pixels wide against his head's 50 and down to his chest; he was left
+# unknown).  Hair widens over several rows, not by a third of its width in one row with nothing
+# above the part that juts out; a jut at least PANEL_TOP of the frame height long (a head's least
+# width) on one side only, staying as wide for as many rows below (a filled panel), in the head's
+# upper part (above 0.6 of its widest width below its crown, where the shoulders' rule does not
+# look yet) is a panel's top, and the head's run is kept from passing the column where it ended
+# above the jut on that side.  A bow, a clip or an ear juts out less; spiky hair juts out on both
+# sides at once, and a spike tapers (probe half, line art, shot 16: A's spikes taken for panels
+# cut his head to his face, and seated behind a table he was no longer taken for cut by it); and
+# what the jut leaves out is drawn in straight lines, a panel's frame (see _kept_off).  Only
+# the outline figures' heads: a flat blob's head run on over a panel gives way to the outline head
+# inside it (see OWN_OUTLINE), and kept off the panel it was too big to (tune half, line art, the
+# same shot: A's head box ran on down his neck, and A was left unknown)
+PANEL_TOP = HEAD_WIDTH
 # on a night set (masks.NIGHT) a dark coat and dark hair are as dark as the set: what differs from
 # the border's colours is a character's lit parts alone (face, collar, shirt, hands), a blob a
 # face tall and a collar wide, and its head box the face without its hair.  Beside another figure
@@ -291,7 +319,7 @@ def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
             into = found
         elif _close_up(ink, contours, tree, i, area / hull):
             into = close
-        elif _eyes_under_bangs(contours, tree, i):
+        elif _eyes_under_bangs(contours, tree, i) or _closed_eyes(contours, tree, i):
             into = found
         else:
             continue
@@ -451,6 +479,46 @@ def _eyes_under_bangs(contours, tree, hole: int) -> bool:
                for i, a in enumerate(middles) for b in middles[i + 1:])
 
 
+def _closed_eyes(contours, tree, hole: int) -> bool:
+    """Whether the area inside ``contours[hole]`` is a face with its eyes closed (see LASHES):
+    two lash arcs side by side in its upper part, each a mark in it or a dent in its outline,
+    its nose or mouth inside it between and below them."""
+    import cv2
+
+    contour = contours[hole]
+    x, y, w, h = cv2.boundingRect(contour)
+    if h > DENT_TALL * w:
+        return False
+    inside, hull = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
+    cv2.drawContours(inside, [contour - (x, y)], -1, 1, cv2.FILLED)
+    cv2.drawContours(hull, [cv2.convexHull(contour) - (x, y)], -1, 1, cv2.FILLED)
+    if inside.sum() < FACE_SOLIDITY * hull.sum():
+        return False
+    n, _, stats, _ = cv2.connectedComponentsWithStats(hull & (1 - inside), connectivity=4)
+    dents = [(x + dx, y + dy, dw, dh) for dx, dy, dw, dh, _ in stats[1:n]]
+    marks = []
+    child = tree[hole][2]
+    while child >= 0:
+        marks.append(cv2.boundingRect(contours[child]))
+        child = tree[child][0]
+    lashes = [m for m in marks + dents if _lash(m, y, w, h)]
+    below = [_middle(m) for m in marks]
+    for i, a in enumerate(lashes):
+        for b in lashes[i + 1:]:
+            (ax, ay), (bx, by) = _middle(a), _middle(b)
+            if (_side_by_side((ax, ay), (bx, by), w, h) and 1 / EYES_LIKE <= a[2] / b[2] <= EYES_LIKE
+                    and any(min(ax, bx) < mx < max(ax, bx) and my > max(ay, by) + a[3] for mx, my in below)):
+                return True
+    return False
+
+
+def _lash(mark: Tuple[int, int, int, int], y: int, w: int, h: int) -> bool:
+    """Whether a mark or dent (x, y, w, h) of a face area at row ``y``, ``w`` x ``h``, is a closed
+    eye's lash arc (see LASHES): wide and thin, in the face's upper three quarters."""
+    _, my, mw, mh = mark
+    return mw >= DENT_WIDTH * w and mw >= LASHES * mh and my + mh / 2 - y <= 0.75 * h
+
+
 def _rims(contours, tree, mark: int) -> List[Tuple[int, int, int, int]]:
     """The boxes of a pair of glasses' rims: the holes of ink mark ``mark`` that each hold ink
     (an eye), when it has two or more.  Glasses join both eyes into one mark by their bridge (and
@@ -532,7 +600,7 @@ def detect_ink(bgr: np.ndarray, ignore: Sequence[Rect] = ()) -> List[Box]:
     _blank(drawn, ignore, scale)
     lines = drawn | strokes          # where a figure's lines meet a table's edge (see ledge)
     boxes, scenery = _figures(fg, drawn, r, scale, found)
-    by_outline, _ = _figures(drawn, drawn, r, scale)
+    by_outline, _ = _figures(drawn, drawn, r, scale, panels=True)
     if scenery or not _standing_head(boxes, w, h):
         # no flat background sets the characters apart (a dark, painted or rendered set; line
         # art over busy scenery, or grey room lines joined to the figure): their dark outlines
@@ -1087,11 +1155,13 @@ def _blank(mask: np.ndarray, rects: Sequence[Rect], scale: float) -> None:
         mask[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
 
 
-def _figures(fg: np.ndarray, drawn: np.ndarray, r: int, scale: float, found=None) -> Tuple[List[Box], bool]:
+def _figures(fg: np.ndarray, drawn: np.ndarray, r: int, scale: float, found=None,
+             panels: bool = False) -> Tuple[List[Box], bool]:
     """(person boxes, one per blob of ``fg``, and head boxes on their outlines, in frame pixels;
     whether a blob was the background itself).  ``drawn``: the frame's outlines; a head is drawn
     (eyes, hair strands, its own outline), a bump of lamp glow or sky is not.  ``found``:
-    ``_blobs(fg, r)`` where the caller has it already."""
+    ``_blobs(fg, r)`` where the caller has it already.  ``panels``: heads are kept off the panels
+    beside them (PANEL_TOP; the outline figures only)."""
     frame_h = fg.shape[0]
     blobs, labels, scenery = found or _blobs(fg, r)
     boxes: List[Box] = []
@@ -1110,7 +1180,7 @@ def _figures(fg: np.ndarray, drawn: np.ndarray, r: int, scale: float, found=None
         bodies.append(body)
         boxes.append(Box("person", tuple(v / scale for v in body), 1.0))
         solid = _silhouette(blob, r)
-        heads = _heads(ink, solid, x, y, fg.shape, scale)
+        heads = _heads(ink, solid, x, y, fg.shape, scale, drawn[y:y1, x:x1] > 0 if panels else None)
         if not heads:
             heads = _under_loops(blob, solid, ink, fg[y:y1, x:x1] > 0, (x, y), fg.shape, r, scale)
         for head in heads:
@@ -1236,15 +1306,18 @@ def _filled(blob: np.ndarray) -> np.ndarray:
     return mask > 0
 
 
-def _head_extent(solid: np.ndarray, peak: int, y0: int, frame_h: int) -> Tuple[int, int, int]:
+def _head_extent(solid: np.ndarray, peak: int, y0: int, frame_h: int, panels: bool = False) -> Tuple[int, int, int]:
     """(left, right, bottom) of the head whose top is at (``peak``, ``y0``), in blob pixels: the
     silhouette's run under the top is followed down until it widens abruptly into shoulders or
-    runs a head's width below the widest row (chin and neck)."""
+    runs a head's width below the widest row (chin and neck).  ``panels``: kept off a panel's
+    top that juts out beside it (see PANEL_TOP)."""
     step = max(1, round(NECK_STEP * frame_h))
     y0 = _under_tip(solid[:, peak], int(y0), step)
     widths: List[int] = []
     widest, left, right = 0, peak, peak
     col = peak
+    walls = [0, solid.shape[1] - 1]      # a panel's level top beside the head (PANEL_TOP) ends it there
+    last = None
     for row in range(int(y0), solid.shape[0]):
         line = solid[row]
         if not line[col]:          # a gap between hair spikes: the nearest ink of the head's run
@@ -1256,8 +1329,13 @@ def _head_extent(solid: np.ndarray, peak: int, y0: int, frame_h: int) -> Tuple[i
                 continue
             col = left + int(near[np.argmin(np.abs(near + left - col))])
         lo, hi = _run(line, col)
-        w = hi - lo + 1
         depth = row - int(y0)
+        if panels and last is not None and hi - lo + 1 > SHOULDERS * (last[1] - last[0] + 1) and depth <= 0.6 * widest:
+            walls = _panel_tops(solid, row, (lo, hi), last, walls, PANEL_TOP * frame_h)
+        if max(lo, walls[0]) <= min(hi, walls[1]):
+            lo, hi = max(lo, walls[0]), min(hi, walls[1])
+        last = (lo, hi)
+        w = hi - lo + 1
         if depth > step and depth > HEAD_DEPTH * widest:
             break
         if depth > 0.6 * widest and len(widths) >= step and w > SHOULDERS * max(1, widths[-step]):
@@ -1272,6 +1350,58 @@ def _head_extent(solid: np.ndarray, peak: int, y0: int, frame_h: int) -> Tuple[i
         if w > widest:
             widest, left, right = w, lo, hi
     return left, right, int(y0) + max(len(widths), 1)
+
+
+def _kept_off(solid: np.ndarray, drawn: np.ndarray, bump: Tuple[int, int, int], y0: float,
+              frame_h: int) -> Tuple[int, int, int]:
+    """``_head_extent`` kept off the panels beside the head (PANEL_TOP) where the head is one
+    with the panel too: round, and not drawn in straight lines (RULED, in ``drawn``, the blob's
+    outlines).  A crate's or a box's front face under its top is a level jut as well, and what it
+    left of the box looked round and had too little of the box's lines to be ruled.  Kept off a
+    panel, a head only shrinks: where it ran on past its own extent instead (kept narrow, it missed
+    its shoulders' widening and ran on down, or out over a panel on its other side), it is left as
+    it was; so too where the crown's ``bump`` (its first and last column and its peak's) runs on
+    past it: the panel's top is as high as the crown, and the head box would be taken out over the
+    bump again (probe half, shot 9: B's head box ran on over the night window on her other side)."""
+    lo, hi, peak = bump
+    plain = _head_extent(solid, peak, y0, frame_h)
+    kept = _head_extent(solid, peak, y0, frame_h, panels=True)
+    if kept == plain:
+        return kept
+    left, right, bottom = plain
+    if kept[0] < left or kept[1] > right or kept[2] > bottom or kept[0] > lo or kept[1] < hi:
+        return plain
+    # what it leaves out is the panel: drawn in straight lines (its frame), as _panel_beside asks;
+    # a second head fused beside it, or long hair, is drawn in curves
+    shortest = PANEL_LINE * (kept[2] - y0)
+    if not all(_ruled(drawn[int(y0):bottom, a:b], frame_h, shortest)
+               for a, b in ((left, kept[0]), (kept[1] + 1, right + 1)) if b > a):
+        return plain
+    if not _round(solid[int(y0):bottom, left:right + 1]):
+        return plain
+    if _ruled(drawn[int(y0):bottom, left:right + 1], frame_h):
+        return plain
+    return kept
+
+
+def _panel_tops(solid: np.ndarray, row: int, run: Tuple[int, int], last: Tuple[int, int], walls: List[int],
+                jut: float) -> List[int]:
+    """``walls`` (the columns a head's run may not pass on its left and right) moved in to the
+    head's run of the row above, ``last``, on each side where the run at ``row`` juts out past it
+    by ``jut`` pixels or more under nothing, and stays that wide for as many rows below: a panel,
+    filled down to the shoulder.  A spike of hair sticking out sideways tapers to its tip within
+    a few rows, and hair (or a hat's brim) that juts out on both sides at once is the head's own:
+    a panel stands on one side (see PANEL_TOP)."""
+    above = solid[row - 1] if row > 0 else np.zeros(solid.shape[1], bool)
+    below = solid[row:row + int(np.ceil(jut))]
+    left, right = (run[0], last[0]), (last[1] + 1, run[1] + 1)
+    juts = [b - a >= jut and not above[a:b].any() and below[:, a:b].all() for a, b in (left, right)]
+    walls = list(walls)
+    if juts == [True, False]:
+        walls[0] = last[0]
+    elif juts == [False, True]:
+        walls[1] = last[1]
+    return walls
 
 
 def _thin(solid: np.ndarray, row: int, run: Tuple[int, int], col: int, step: int) -> bool:
@@ -1308,9 +1438,12 @@ def _run(line: np.ndarray, col: int) -> Tuple[int, int]:
     return lo, hi
 
 
-def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int, int], scale: float) -> List[Box]:
+def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int, int], scale: float,
+           drawn: Optional[np.ndarray] = None) -> List[Box]:
     """Head boxes (frame pixels) on the top outline of one blob: ``ink`` its strokes, ``solid``
-    its silhouette, (``x``, ``y``) its corner and ``frame`` (height, width) the working size."""
+    its silhouette, (``x``, ``y``) its corner and ``frame`` (height, width) the working size;
+    ``drawn``: the outlines in the blob's box where its heads are kept off the panels beside them
+    (see _kept_off), else None."""
     frame_h = frame[0]
     raw = np.where(ink.any(axis=0), ink.argmax(axis=0), np.inf).astype(np.float64)
     k = max(1, round(0.01 * frame_h))
@@ -1333,7 +1466,10 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
         y0 = tops[k]
         if y0 is None:
             continue
-        left, right, bottom = _head_extent(solid, peak, y0, frame_h)
+        if drawn is None:
+            left, right, bottom = _head_extent(solid, peak, y0, frame_h)
+        else:
+            left, right, bottom = _kept_off(solid, drawn, (lo, hi, peak), y0, frame_h)
         if k in twins:
             # one head box over both crests: each is followed on its own side of the dip
             apart = apart or [_head_extent(_between(solid, bumps, j), p, t, frame_h) if t is not None else None
