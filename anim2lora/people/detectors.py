@@ -22,7 +22,7 @@ from .yolo import SCORE_FLOOR
 
 DETECTOR_NAMES = ("auto", "ink", "onnx")
 MODELS_FOLDER = "anime_detect"      # under ComfyUI's models/
-INK_VERSION = "ink-53"             # bump when a change alters what the ink detector finds
+INK_VERSION = "ink-54"             # bump when a change alters what the ink detector finds
 # AnimeFace faces kept from this likelihood up: on the realistic set's tune half (coloured, one
 # frame a shot) 0.6 kept 10 of its 58 heads and no false face, 0.5 found 14 with one false
 FACE_LIKELIHOOD = 0.6

@@ -470,9 +470,9 @@ class _Clip:
         for (shot, _, who), (calls, drawn) in self.doubts.items():
             mine = Looks([look for look, _ in drawn])
             own, recur = self._own_each(matcher, mine, shot, who), self._recur_each(matcher, mine, shot)
-            stills = np.array([d for _, d in drawn])
+            to_stills = np.array([d for _, d in drawn])
             # no sure drawing of the name to compare with, or too few unknown shots: the call stands
-            if recur is not None and np.any(np.isfinite(own) & (recur <= RECUR_NEAR * np.minimum(own, stills))):
+            if recur is not None and np.any(np.isfinite(own) & (recur <= RECUR_NEAR * np.minimum(own, to_stills))):
                 out.extend(calls)
         return out
 

@@ -17,7 +17,7 @@ from ..image.masks import (LINE_WIDTH, background_colours, dark_ink, foreground,
                            soft_light, unlike, without_broken_lines, without_scenery_lines)
 from .boxes import Box, Rect, area, cover, cut_edges, inside_share, intersection, union
 from .ledge import behind_ledges, level_edges
-from .rules import (BACK_REACH, BESIDE, BODY_WIDTH, CHEST_FACE, FACE_IN_HEAD, HEAD_INSIDE, Rules, _same_head,
+from .rules import (BACK_REACH, BESIDE, BODY_WIDTH, CHEST_FACE, FACE_IN_HEAD, HEAD_INSIDE, Rules, same_head,
                     head_of, shoulders)
 
 MIN_PICTURE = 16           # pictures smaller than this (pixels) show nobody
@@ -280,16 +280,6 @@ LOOP_ASPECT = 2.0          # an empty loop of outline this many times wider than
 # beside it with closed eyes; 46 apart.  A's spiky hair round a face box found on one eye, 3;
 # the hue of a fused pair's tie and collar, 21)
 HAIR_APART, HAIR_FILL = 30.0, 0.25
-# the far side is looked for past the head box too, out to the sides of the body box holding it
-# (see _reach), but there the blob may hold scenery it joined at the head's height: a window, a
-# wall's panel, pale sky.  Such scenery is drawn in greys and pale tints beside the characters'
-# saturated palettes, and a far side found only there counts as hair only where its fill's hue
-# lies HAIR_CHROMA or more from grey (Lab a*b*; 8-bit Lab's grey is LAB_GREY).  On the
-# development halves: B's purple hair 45 from grey, A's brown 42; the window, the wall and the
-# pale sky that B's own blob joined beside her head 3-13 (spot half, shot 9; scout half, shot 21;
-# sweep half, shot 25: each taken for a second head without this, B's frames left out)
-HAIR_CHROMA = 20.0
-LAB_GREY = np.array([128.0, 128.0], np.float32)
 
 
 def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
@@ -319,7 +309,7 @@ def faces(ink: np.ndarray, frame_h: int) -> List[Rect]:
             into = found
         elif _close_up(ink, contours, tree, i, area / hull):
             into = close
-        elif _eyes_under_bangs(contours, tree, i) or _closed_eyes(contours, tree, i):
+        elif _dented_face(contours, tree, i):
             into = found
         else:
             continue
@@ -365,13 +355,9 @@ def _close_up(ink: np.ndarray, contours, tree, hole: int, solidity: float) -> bo
     if x <= EDGE * frame_h or x + w >= frame_w - EDGE * frame_h or y + h >= frame_h - EDGE * frame_h:
         return False
     area = cv2.contourArea(contours[hole])
-    marks, child = 0, tree[hole][2]
-    while child >= 0:
-        bx, by, bw, bh = cv2.boundingRect(contours[child])
-        middle = x + FEATURE_MARGIN * w <= bx + bw / 2 <= x + (1 - FEATURE_MARGIN) * w
-        if middle and max(bw, bh) >= EYE_SPAN * w and bw * bh <= FEATURE_SHARE * area:
-            marks += 1
-        child = tree[child][0]
+    marks = sum(x + FEATURE_MARGIN * w <= bx + bw / 2 <= x + (1 - FEATURE_MARGIN) * w
+                and max(bw, bh) >= EYE_SPAN * w and bw * bh <= FEATURE_SHARE * area
+                for bx, by, bw, bh in _child_boxes(contours, tree, hole))
     return marks >= FEATURES and _hair_dome(contours[tree[hole][3]], (x, y, w, h))
 
 
@@ -448,59 +434,67 @@ def _side_by_side(a: Tuple[float, float], b: Tuple[float, float], w: int, h: int
     return abs(a[1] - b[1]) <= 0.25 * h and abs(a[0] - b[0]) >= 0.2 * w
 
 
-def _eyes_under_bangs(contours, tree, hole: int) -> bool:
-    """Whether the area inside ``contours[hole]`` is a face whose eyes are dents in its top
-    outline, its nose or mouth inside it between and below them (see LID)."""
+def _dented_face(contours, tree, hole: int) -> bool:
+    """Whether the area inside ``contours[hole]`` is a face whose eyes are dents in its outline
+    or closed (see LID, LASHES)."""
+    area = _dented(contours[hole])
+    if area is None:
+        return False
+    marks = list(_child_boxes(contours, tree, hole))
+    return _eyes_under_bangs(area, marks) or _closed_eyes(area, marks)
+
+
+def _dented(contour):
+    """(box (x, y, w, h), filled area, its convex hull's, the dents: connected-component stats
+    rows (x, y, w, h, pixels) in the box, where the hull runs past the area) of the area inside
+    ``contour``; None where it is taller than wide (DENT_TALL), as no face's area is."""
     import cv2
 
-    contour = contours[hole]
     x, y, w, h = cv2.boundingRect(contour)
     if h > DENT_TALL * w:
-        return False
+        return None
     inside, hull = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
     cv2.drawContours(inside, [contour - (x, y)], -1, 1, cv2.FILLED)
     cv2.drawContours(hull, [cv2.convexHull(contour) - (x, y)], -1, 1, cv2.FILLED)
-    whole = int(hull.sum())
     n, _, stats, _ = cv2.connectedComponentsWithStats(hull & (1 - inside), connectivity=4)
-    dents = [(dx, dy, dw, dh, a) for dx, dy, dw, dh, a in stats[1:n]
+    return (x, y, w, h), inside, hull, stats[1:n]
+
+
+def _child_boxes(contours, tree, hole: int):
+    """The boxes (x, y, w, h) of the ink marks inside hole ``hole`` (its children in ``tree``)."""
+    import cv2
+
+    child = tree[hole][2]
+    while child >= 0:
+        yield cv2.boundingRect(contours[child])
+        child = tree[child][0]
+
+
+def _eyes_under_bangs(area, marks) -> bool:
+    """Whether a ``_dented`` area is a face whose eyes are dents in its top outline, its nose or
+    mouth (one of ``marks``, the boxes inside it) between and below them (see LID)."""
+    (x, y, w, h), inside, hull, stats = area
+    whole = int(hull.sum())
+    dents = [(dx, dy, dw, dh, a) for dx, dy, dw, dh, a in stats
              if dy <= LID * h and DENT_SHARE[0] * whole <= a <= DENT_SHARE[1] * whole and dw >= DENT_WIDTH * w
              and dy + dh / 2 <= 0.75 * h]
     if (int(inside.sum()) + sum(d[4] for d in dents)) < FACE_SOLIDITY * whole:
         return False
     middles = [(x + dx + dw / 2, y + dy + dh / 2) for dx, dy, dw, dh, _ in dents]
-    marks = []
-    child = tree[hole][2]
-    while child >= 0:
-        bx, by, bw, bh = cv2.boundingRect(contours[child])
-        marks.append((bx + bw / 2, by + bh / 2))
-        child = tree[child][0]
+    below = [_middle(m) for m in marks]
     return any(_side_by_side(a, b, w, h)
-               and any(min(a[0], b[0]) < mx < max(a[0], b[0]) and my > max(a[1], b[1]) for mx, my in marks)
+               and any(min(a[0], b[0]) < mx < max(a[0], b[0]) and my > max(a[1], b[1]) for mx, my in below)
                for i, a in enumerate(middles) for b in middles[i + 1:])
 
 
-def _closed_eyes(contours, tree, hole: int) -> bool:
-    """Whether the area inside ``contours[hole]`` is a face with its eyes closed (see LASHES):
-    two lash arcs side by side in its upper part, each a mark in it or a dent in its outline,
-    its nose or mouth inside it between and below them."""
-    import cv2
-
-    contour = contours[hole]
-    x, y, w, h = cv2.boundingRect(contour)
-    if h > DENT_TALL * w:
-        return False
-    inside, hull = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
-    cv2.drawContours(inside, [contour - (x, y)], -1, 1, cv2.FILLED)
-    cv2.drawContours(hull, [cv2.convexHull(contour) - (x, y)], -1, 1, cv2.FILLED)
+def _closed_eyes(area, marks) -> bool:
+    """Whether a ``_dented`` area is a face with its eyes closed (see LASHES): two lash arcs side
+    by side in its upper part, each one of ``marks`` (the boxes inside it) or a dent in its
+    outline, its nose or mouth (a mark) between and below them."""
+    (x, y, w, h), inside, hull, stats = area
     if inside.sum() < FACE_SOLIDITY * hull.sum():
         return False
-    n, _, stats, _ = cv2.connectedComponentsWithStats(hull & (1 - inside), connectivity=4)
-    dents = [(x + dx, y + dy, dw, dh) for dx, dy, dw, dh, _ in stats[1:n]]
-    marks = []
-    child = tree[hole][2]
-    while child >= 0:
-        marks.append(cv2.boundingRect(contours[child]))
-        child = tree[child][0]
+    dents = [(x + dx, y + dy, dw, dh) for dx, dy, dw, dh, _ in stats]
     lashes = [m for m in marks + dents if _lash(m, y, w, h)]
     below = [_middle(m) for m in marks]
     for i, a in enumerate(lashes):
@@ -1392,7 +1386,7 @@ def _panel_tops(solid: np.ndarray, row: int, run: Tuple[int, int], last: Tuple[i
     filled down to the shoulder.  A spike of hair sticking out sideways tapers to its tip within
     a few rows, and hair (or a hat's brim) that juts out on both sides at once is the head's own:
     a panel stands on one side (see PANEL_TOP)."""
-    above = solid[row - 1] if row > 0 else np.zeros(solid.shape[1], bool)
+    above = solid[row - 1]          # row > 0: a row of the head's run is above it
     below = solid[row:row + int(np.ceil(jut))]
     left, right = (run[0], last[0]), (last[1] + 1, run[1] + 1)
     juts = [b - a >= jut and not above[a:b].any() and below[:, a:b].all() for a, b in (left, right)]
@@ -1450,7 +1444,7 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
     top = _smoothed(raw, k)
     # the outline with its breaks bridged (see BREAK): a crest is a second head only where the dip
     # between it and its bump is still there
-    mended = _smoothed(_bridged(raw, 2 * round(CLOSE * frame_h), BUMP * frame_h), k)
+    bridged_top = _smoothed(_bridged(raw, 2 * round(CLOSE * frame_h), BUMP * frame_h), k)
     heads = []
     body_top, body_h = top[np.isfinite(top)].min(), ink.shape[0]
     single = _bumps(top, BUMP * frame_h, HEAD_WIDTH * frame_h)
@@ -1459,7 +1453,7 @@ def _heads(ink: np.ndarray, solid: np.ndarray, x: int, y: int, frame: Tuple[int,
         parts, two = _touching(run, single, top, solid, frame_h, (x, frame[1]))
         bumps += parts
         crowned += parts if two else []
-    bumps, twins = _crests(bumps, crowned, top, solid, frame_h, mended)
+    bumps, twins = _crests(bumps, crowned, top, solid, frame_h, bridged_top)
     tops = [None if _low_bump(top[peak], body_top, body_h) else top[peak] for _, _, peak in bumps]
     apart = None
     for k, (lo, hi, peak) in enumerate(bumps):
@@ -1510,16 +1504,16 @@ def _smoothed(top: np.ndarray, k: int) -> np.ndarray:
     return np.where(has, np.convolve(np.pad(filled, k, mode="edge"), np.ones(2 * k + 1) / (2 * k + 1), "valid"), np.inf)
 
 
-def _one_crown(top: np.ndarray, mended: np.ndarray, bumps, rise: float) -> bool:
+def _one_crown(top: np.ndarray, bridged_top: np.ndarray, bumps, rise: float) -> bool:
     """Whether every dip of the outline ``top`` between two neighbouring ``bumps`` (lo, hi, peak)
-    is made by breaks (see BREAK): ``rise`` deep or more, and under ``rise`` on ``mended`` (the
+    is made by breaks (see BREAK): ``rise`` deep or more, and under ``rise`` on ``bridged_top`` (the
     outline with its breaks bridged).  A shallow dip between two crowns is left to the rules that
     judge it (see CREST)."""
     def dip(outline: np.ndarray, a, b) -> float:
         lo, hi = sorted((a[2], b[2]))
         return outline[lo:hi + 1].max() - max(outline[lo], outline[hi])
 
-    return all(dip(top, a, b) >= rise > dip(mended, a, b) for a, b in zip(bumps, bumps[1:]))
+    return all(dip(top, a, b) >= rise > dip(bridged_top, a, b) for a, b in zip(bumps, bumps[1:]))
 
 
 def _bridged(top: np.ndarray, gap: int, rise: float) -> np.ndarray:
@@ -1545,10 +1539,10 @@ def _low_bump(peak_row: float, body_top: float, body_h: int) -> bool:
     return peak_row - body_top > HEAD_ZONE * body_h
 
 
-def _crests(bumps, crowned, top: np.ndarray, solid: np.ndarray, frame_h: int, mended: np.ndarray):
+def _crests(bumps, crowned, top: np.ndarray, solid: np.ndarray, frame_h: int, bridged_top: np.ndarray):
     """(``bumps`` with the second head of each that holds two (see CREST) added as a bump of its
     own, sorted; the indices of the bumps so split and of those in ``crowned``, to be followed
-    apart).  ``mended``: ``top`` with its breaks bridged; a dip made by breaks alone splits no
+    apart).  ``bridged_top``: ``top`` with its breaks bridged; a dip made by breaks alone splits no
     crown (see BREAK)."""
     out, pairs = [], [tuple(crowned)]
     rise, n = BUMP * frame_h, len(top)
@@ -1572,7 +1566,7 @@ def _crests(bumps, crowned, top: np.ndarray, solid: np.ndarray, frame_h: int, me
             width = chi - clo + 1
             pair = sorted([(lo, hi, peak), (clo, chi, c)])
             if (width >= max(TWINS * (hi - lo + 1), HEAD_WIDTH * frame_h)
-                    and not _one_crown(top, mended, pair, rise)
+                    and not _one_crown(top, bridged_top, pair, rise)
                     and width + hi - lo + 1 >= CREST_SPAN * (right - left + 1)
                     and not any(b[0] <= chi and clo <= b[1] for b in bumps)
                     and _deep_apart(pair, top, solid, frame_h, bottom - int(top[peak]))):
@@ -1746,75 +1740,38 @@ def two_hair_masses(bgr: np.ndarray, boxes: Sequence[Box]) -> List[Box]:
     faces_ = [b for b in boxes if b.kind == "face"]
     if bgr.ndim != 3 or bgr.shape[2] != 3 or not faces_:
         return list(boxes)          # grey: no hue to tell hair apart
-    bodies = [b.rect for b in boxes if b.kind == "person"]
-    tops = [b for b in boxes if b.kind in ("head", "face")]
     out: List[Box] = []
     fill = None
     for box in boxes:
         held = _one_face(faces_, box.rect) if box.kind == "head" else None
-        found = [b.rect for b in tops if b is not box and not _same_head(b, held)] if held else []
-        far, widened = _far_in_reach(box.rect, held, bodies, found) if held else (None, False)
+        far = _far_side(box.rect, held) if held else None
         if far is None:
             out.append(box)
             continue
         if fill is None:
             fill = _hair_pixels(bgr)
-        if not _two_palettes(bgr, fill, _bangs(held, box.rect), far, HAIR_CHROMA if widened else 0.0):
+        if not _two_palettes(bgr, fill, _bangs(held, box.rect), far):
             out.append(box)
             continue
         # the face's head keeps the box up to its hair's side (the far side's inner edge, see
-        # _far_side); the far side, down the box's height and out to where it was found, is the
-        # head beside it
+        # _far_side); the far side, down the box's height, is the head beside it
         x0, y0, x1, y1 = box.rect
         right = far[0] > head_of(held)[0]
         cut = far[0] if right else far[2]
-        parts = ((x0, cut), (cut, far[2])) if right else ((cut, x1), (far[0], cut))    # the face's head first
+        parts = ((x0, cut), (cut, x1)) if right else ((cut, x1), (x0, cut))    # the face's head first
         out += [Box("head", (a, y0, b, y1), box.score) for a, b in parts]
     return out
 
 
 def _one_face(faces_: Sequence[Box], head: Rect) -> Optional[Box]:
     """The one face in the head box ``head`` (FACE_IN_HEAD), every box the searches found on it
-    taken as one (the rules' _same_head: the face model's box and the ink's round outline, one of
+    taken as one (the rules' same_head: the face model's box and the ink's round outline, one of
     them taking in the hair or the brows): the one reaching lowest, to the chin, which the head
     it implies is measured from; None where the box holds no face or two."""
     held = [f for f in faces_ if inside_share(f.rect, head) >= FACE_IN_HEAD]
-    if not held or any(not _same_head(a, b) for i, a in enumerate(held) for b in held[i + 1:]):
+    if not held or any(not same_head(a, b) for i, a in enumerate(held) for b in held[i + 1:]):
         return None
     return max(held, key=lambda f: f.rect[3])
-
-
-def _far_in_reach(head: Rect, face: Box, bodies: Sequence[Rect],
-                  found: Sequence[Rect]) -> Tuple[Optional[Rect], bool]:
-    """(the far side beside ``face``'s head, see _far_side, in the first place of _reach that
-    has room for one, or None; whether it was found past the head box, in its body's).  Past the
-    head box, a far side over a head or face ``found`` already (its middle column in the far
-    side's, its rows reaching the far side's) is that head's top (two characters whose blobs
-    joined at a hand or a table): no head of its own."""
-    for k, place in enumerate(_reach(head, bodies)):
-        far = _far_side(place, face)
-        if far is not None and not (k > 0 and any(_in_columns(r, far) for r in found)):
-            return far, k > 0
-    return None, False
-
-
-def _in_columns(rect: Rect, side: Rect) -> bool:
-    """Whether ``rect``'s middle column lies in ``side``'s columns and its rows reach ``side``'s."""
-    return side[0] <= (rect[0] + rect[2]) / 2 <= side[2] and rect[1] < side[3] and rect[3] > side[1]
-
-
-def _reach(head: Rect, bodies: Sequence[Rect]) -> List[Rect]:
-    """Where a second head beside the head box ``head`` is looked for: the box itself, then the
-    box run out across to the sides of the body box holding it (HEAD_INSIDE), in the head box's
-    rows.  Two heads side by side whose hair meets are one blob, but the head box found on its
-    top outline may follow one crest down and end inside the other head (spot half, colour, shot
-    42: A's head box ended halfway across B's hair, A's face 0.85 of a head from its side): the
-    blob still spans both heads at their height."""
-    out = [head]
-    for body in bodies:
-        if inside_share(head, body) >= HEAD_INSIDE:
-            out.append((min(head[0], body[0]), head[1], max(head[2], body[2]), head[3]))
-    return out
 
 
 def _far_side(head: Rect, face: Box) -> Optional[Rect]:
@@ -1844,9 +1801,9 @@ def _hair_pixels(bgr: np.ndarray) -> np.ndarray:
     return unlike(bgr, colours) & (dark_ink(bgr, colours) == 0) & (lines_in_the_dark(bgr) == 0)
 
 
-def _two_palettes(bgr: np.ndarray, fill: np.ndarray, near: Rect, far: Rect, chroma: float = 0.0) -> bool:
+def _two_palettes(bgr: np.ndarray, fill: np.ndarray, near: Rect, far: Rect) -> bool:
     """Whether the fills in ``near`` and ``far`` (frame pixels) differ in hue (HAIR_APART), each
-    region at least HAIR_FILL filled, the far one's at least ``chroma`` from grey (HAIR_CHROMA)."""
+    region at least HAIR_FILL filled."""
     import cv2
 
     tones = []
@@ -1857,5 +1814,4 @@ def _two_palettes(bgr: np.ndarray, fill: np.ndarray, near: Rect, far: Rect, chro
             return False
         lab = cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2LAB).astype(np.float32)
         tones.append(np.median(lab[hair][:, 1:], axis=0))
-    grey = float(np.linalg.norm(tones[1] - LAB_GREY))
-    return float(np.linalg.norm(tones[0] - tones[1])) >= HAIR_APART and grey >= chroma
+    return float(np.linalg.norm(tones[0] - tones[1])) >= HAIR_APART

@@ -280,7 +280,7 @@ def _loose(heads: Sequence[Box], held: Sequence[Box]) -> List[Box]:
     out: List[Box] = []
     for h in sorted((b for b in heads if b.kind == "face" and b.score >= FACE_ALONE), key=lambda b: -b.score):
         # a face on a head a body holds (hair or a hat over it found as a face) is that head's
-        if any(h is k or _same_head(h, k) for k in held):
+        if any(h is k or same_head(h, k) for k in held):
             continue
         if any(cover(h.rect, o.rect) > 0.5 or stacked(h.rect, o.rect) and _near(h.rect, o.rect) for o in out):
             continue
@@ -378,7 +378,7 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
     heads = [h for h in heads if not _prop_top(h, person)]
     whole = [h for h in heads if h.kind == "face" or not set(cut_edges(h.rect, width, height, margin)) - {"top"}]
     whole = [h for h in whole
-             if not any((_on_chest(h, o) or _on_head(h, o)) and not _same_head(h, o) for o in whole if o is not h)]
+             if not any((_on_chest(h, o) or _on_head(h, o)) and not same_head(h, o) for o in whole if o is not h)]
     if has_heads and not whole:
         why = "its head is cut by the frame edge" if heads else "no head"
         return Judged(person, FRAGMENT, why)
@@ -396,13 +396,13 @@ def _judge(person: Box, heads: List[Box], width: int, height: int, margin: float
     distinct: List[Box] = []
     # faces first: an outline bump over two faces side by side is two fused heads, not one
     for h in sorted(whole, key=lambda h: (h.kind != "face", -area(head_of(h)))):
-        if not any(_same_head(h, d) or _hair_of(h, d) for d in distinct):
+        if not any(same_head(h, d) or _hair_of(h, d) for d in distinct):
             distinct.append(h)
     if len(distinct) >= 2:
         return Judged(person, OVERLAP, f"{len(distinct)} heads in one body box", distinct)
     if not distinct:
         return Judged(person, CHARACTER, "", distinct)
-    boxes = [h for h in whole if h is distinct[0] or _same_head(h, distinct[0])]
+    boxes = [h for h in whole if h is distinct[0] or same_head(h, distinct[0])]
     head = union([head_of(h) for h in boxes])
     if _deep_under(head, person.rect):
         return Judged(person, OVERLAP, "its only head lies deep under its top", distinct)
@@ -453,7 +453,7 @@ def _at_side(heads: Sequence[Box], edges, width: int) -> bool:
     return False
 
 
-def _same_head(a: Box, b: Box) -> bool:
+def same_head(a: Box, b: Box) -> bool:
     """Two boxes on one head: much of one covers the other, or they stack (hair found as a bump
     over a face found by its eyes, a hat).  An outline bump whose top stands well above the head
     a face implies is the head of someone standing behind, not that face's hair."""
