@@ -126,6 +126,25 @@ ce3efd0 and ab65567 side by side; trial is a fresh half no rule was fitted on:
     spot     line       116          0.845   false A+B 0 (a second unfitted half, ab65567 only)
     spot     colour      91          0.945   false A+B 0
 
+Issue 15's twelfth round (four branches fixed on the tune ... spot halves, docs/benchmarks.md),
+373e989 -> 8c9a111 (dev halves) and cd2ecf4 (= 373e989's detection) -> 8c9a111 side by side
+(unfitted halves; gauge, audit and field are new draws):
+
+    spot     line       116  0.845 -> 0.966   false A+B 0 -> 0
+    spot     colour      91  0.945 -> 0.978   false A+B 0 -> 0
+    tune     colour      97  0.979 -> 1.000   false A+B 0 -> 0
+    sweep    colour      87  0.977 -> 0.989   false A+B 0 -> 0
+    holdout  line       125  0.992 -> 0.992   false A+B 0 -> 0
+    holdout  colour      90  0.944 -> 0.944   false A+B 0 -> 0
+    trial    line       117  0.983 -> 0.983   false A+B 0 -> 0
+    trial    colour      91  0.912 -> 0.934   false A+B 0 -> 0
+    gauge    line       124  0.952 -> 0.952   false A+B 0 -> 0
+    gauge    colour      91  0.923 -> 0.923   false A+B 0 -> 0
+    audit    line       116  0.948 -> 0.948   false A+B 0 -> 0
+    audit    colour      93  0.925 -> 0.925   false A+B 0 -> 0
+    field    line       121  0.868 -> 0.868   false A+B 0 -> 0
+    field    colour      93  0.914 -> 0.914   false A+B 0 -> 0
+
 (worst: the lowest share right of any framing or background kind.  Coloured, nobody was named at
 all: about 0.20 is the share of frames whose truth is no group.)
 """
