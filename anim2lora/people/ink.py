@@ -1305,6 +1305,13 @@ def _head_extent(solid: np.ndarray, peak: int, y0: int, frame_h: int, panels: bo
     silhouette's run under the top is followed down until it widens abruptly into shoulders or
     runs a head's width below the widest row (chin and neck).  ``panels``: kept off a panel's
     top that juts out beside it (see PANEL_TOP)."""
+    return _followed(solid, peak, y0, frame_h, panels)[0]
+
+
+def _followed(solid: np.ndarray, peak: int, y0: int, frame_h: int,
+              panels: bool = False) -> Tuple[Tuple[int, int, int], bool]:
+    """(``_head_extent``, whether a panel's top stopped the head's run: where none did, the
+    extent is the one followed without ``panels``, and _kept_off need not follow it again)."""
     step = max(1, round(NECK_STEP * frame_h))
     y0 = _under_tip(solid[:, peak], int(y0), step)
     widths: List[int] = []
@@ -1343,7 +1350,7 @@ def _head_extent(solid: np.ndarray, peak: int, y0: int, frame_h: int, panels: bo
         widths.append(w)
         if w > widest:
             widest, left, right = w, lo, hi
-    return left, right, int(y0) + max(len(widths), 1)
+    return (left, right, int(y0) + max(len(widths), 1)), walls != [0, solid.shape[1] - 1]
 
 
 def _kept_off(solid: np.ndarray, drawn: np.ndarray, bump: Tuple[int, int, int], y0: float,
@@ -1358,8 +1365,10 @@ def _kept_off(solid: np.ndarray, drawn: np.ndarray, bump: Tuple[int, int, int], 
     past it: the panel's top is as high as the crown, and the head box would be taken out over the
     bump again (probe half, shot 9: B's head box ran on over the night window on her other side)."""
     lo, hi, peak = bump
+    kept, walled = _followed(solid, peak, y0, frame_h, panels=True)
+    if not walled:
+        return kept
     plain = _head_extent(solid, peak, y0, frame_h)
-    kept = _head_extent(solid, peak, y0, frame_h, panels=True)
     if kept == plain:
         return kept
     left, right, bottom = plain
